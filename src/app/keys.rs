@@ -1,0 +1,118 @@
+//! What each key does: navigation, views, filter, help, quit.
+
+use super::rows::{row_keys, selected_index};
+use super::{overview_cards, AppState, Effect, View};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+/// Every key the console answers to, for the help overlay and the README.
+pub const KEY_HELP: &[(&str, &str)] = &[
+    (
+        "1-5",
+        "switch view: Overview, Targets, Capacity, Elastic IPs, Zones",
+    ),
+    ("Tab / Shift-Tab", "next / previous view"),
+    ("j k / ↓ ↑", "move the selection"),
+    ("PgDn PgUp", "move a page"),
+    ("g G / Home End", "first / last row"),
+    ("Enter", "on an Overview card: open its view"),
+    ("/", "filter the view (Enter keeps it, Esc clears it)"),
+    ("Esc", "clear the filter, close help"),
+    ("r", "refresh every source now"),
+    ("?", "this help"),
+    ("q / Ctrl-C", "quit"),
+];
+
+/// Applies one key press.
+pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    if key.kind == KeyEventKind::Release {
+        return vec![];
+    }
+    state.dirty = true;
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    if ctrl && matches!(key.code, KeyCode::Char('c')) {
+        return vec![Effect::Quit];
+    }
+    if state.help {
+        if matches!(
+            key.code,
+            KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q')
+        ) {
+            state.help = false;
+        }
+        return vec![];
+    }
+    if state.filter_editing {
+        edit_filter(state, key);
+        return vec![];
+    }
+    match key.code {
+        KeyCode::Char('q') => return vec![Effect::Quit],
+        KeyCode::Char('?') => state.help = true,
+        KeyCode::Char('r') => return vec![Effect::RefreshNow],
+        KeyCode::Char('/') => state.filter_editing = true,
+        KeyCode::Esc => state.list_mut().filter.clear(),
+        KeyCode::Char(c @ '1'..='5') => state.view = View::ALL[c as usize - '1' as usize],
+        KeyCode::Tab => state.view = View::ALL[(state.view.index() + 1) % View::ALL.len()],
+        KeyCode::BackTab => {
+            state.view = View::ALL[(state.view.index() + View::ALL.len() - 1) % View::ALL.len()]
+        }
+        KeyCode::Char('j') | KeyCode::Down => move_selection(state, 1),
+        KeyCode::Char('k') | KeyCode::Up => move_selection(state, -1),
+        KeyCode::PageDown => move_selection(state, page(state)),
+        KeyCode::PageUp => move_selection(state, -page(state)),
+        KeyCode::Char('g') | KeyCode::Home => move_selection(state, isize::MIN / 2),
+        KeyCode::Char('G') | KeyCode::End => move_selection(state, isize::MAX / 2),
+        KeyCode::Enter if state.view == View::Overview => open_card(state),
+        _ => state.dirty = false,
+    }
+    vec![]
+}
+
+fn edit_filter(state: &mut AppState, key: KeyEvent) {
+    match key.code {
+        KeyCode::Enter => state.filter_editing = false,
+        KeyCode::Esc => {
+            state.filter_editing = false;
+            state.list_mut().filter.clear();
+        }
+        KeyCode::Backspace => {
+            state.list_mut().filter.pop();
+        }
+        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            state.list_mut().filter.clear()
+        }
+        KeyCode::Char(c) => state.list_mut().filter.push(c),
+        _ => {}
+    }
+}
+
+/// Rows that fit on one page of a table at the current terminal height.
+fn page(state: &AppState) -> isize {
+    (state.size.1 as isize - 8).max(1)
+}
+
+/// Moves the selection by `delta` rows (clamped) and remembers the row's key.
+fn move_selection(state: &mut AppState, delta: isize) {
+    let keys = row_keys(state);
+    let Some(current) = selected_index(state.list(), keys.len(), |k| {
+        keys.iter().position(|x| x == k)
+    }) else {
+        return;
+    };
+    let next = (current as isize)
+        .saturating_add(delta)
+        .clamp(0, keys.len() as isize - 1) as usize;
+    let list = state.list_mut();
+    list.selected_index = next;
+    list.selected_key = Some(keys[next].clone());
+}
+
+fn open_card(state: &mut AppState) {
+    let cards = overview_cards(state);
+    let at = selected_index(state.list(), cards.len(), |k| {
+        cards.iter().position(|c| c.pattern == k)
+    });
+    if let Some(view) = at.and_then(|i| cards[i].view) {
+        state.view = view;
+    }
+}

@@ -1,0 +1,288 @@
+//! The console's state and `update`: actions in, effects out; no I/O and no clock reads.
+
+mod cards;
+mod keys;
+pub mod rows;
+
+pub use cards::{looks_shallow, overview_cards, short_zone, Card, Status};
+pub use keys::KEY_HELP;
+
+use crate::cloud::{CloudError, Source};
+use crate::model::{Snapshot, WorldInfo};
+use crate::poll::{Intervals, Payload};
+use chrono::{DateTime, Duration, Utc};
+use crossterm::event::KeyEvent;
+
+/// The five views, in tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum View {
+    Overview,
+    Targets,
+    Capacity,
+    ElasticIps,
+    Zones,
+}
+
+impl View {
+    pub const ALL: [View; 5] = [
+        View::Overview,
+        View::Targets,
+        View::Capacity,
+        View::ElasticIps,
+        View::Zones,
+    ];
+
+    /// The view's title in the tab bar.
+    pub fn title(self) -> &'static str {
+        match self {
+            View::Overview => "Overview",
+            View::Targets => "Targets",
+            View::Capacity => "Capacity",
+            View::ElasticIps => "Elastic IPs",
+            View::Zones => "Zones",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The sources a view draws from, for its freshness line.
+    pub fn sources(self) -> &'static [Source] {
+        match self {
+            View::Overview => &Source::ALL,
+            View::Targets => &[Source::TargetGroups, Source::Instances],
+            View::Capacity => &[Source::AutoScaling, Source::Metrics, Source::Alarms],
+            View::ElasticIps => &[Source::ElasticIps, Source::Instances, Source::TargetGroups],
+            View::Zones => &[Source::Instances, Source::TargetGroups, Source::AutoScaling],
+        }
+    }
+}
+
+/// Everything that can happen to the console.
+#[derive(Debug, Clone)]
+pub enum Action {
+    Key(KeyEvent),
+    Resize(u16, u16),
+    /// Time passed: the wall clock, the world's clock, and the scenario's narration.
+    Tick {
+        wall: DateTime<Utc>,
+        clock: DateTime<Utc>,
+        narration: Option<String>,
+    },
+    /// A source's refresh finished.
+    Refreshed {
+        source: Source,
+        epoch: u64,
+        generation: u64,
+        at: DateTime<Utc>,
+        result: Result<Payload, CloudError>,
+    },
+}
+
+/// What the runtime must do after an update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Quit,
+    RefreshNow,
+}
+
+/// How fresh one source's data is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceStatus {
+    /// The generation of the last result applied; older ones are dropped.
+    pub generation: u64,
+    pub fetched_at: Option<DateTime<Utc>>,
+    /// The last refresh failed: the error and when. The last good data stays.
+    pub error: Option<(CloudError, DateTime<Utc>)>,
+    pub interval: std::time::Duration,
+}
+
+/// The freshness of a source as the screen says it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Freshness {
+    Loading,
+    Fresh {
+        age: Duration,
+    },
+    Stale {
+        age: Option<Duration>,
+        error: Option<CloudError>,
+    },
+}
+
+impl SourceStatus {
+    /// Fresh until three intervals pass without news, or while the last refresh failed.
+    pub fn freshness(&self, now: DateTime<Utc>) -> Freshness {
+        let age = self.fetched_at.map(|t| (now - t).max(Duration::zero()));
+        let limit = Duration::from_std(self.interval * 3).unwrap_or(Duration::MAX);
+        match (&self.error, age) {
+            (Some((e, _)), age) => Freshness::Stale {
+                age,
+                error: Some(e.clone()),
+            },
+            (None, None) => Freshness::Loading,
+            (None, Some(a)) if a > limit => Freshness::Stale {
+                age: Some(a),
+                error: None,
+            },
+            (None, Some(a)) => Freshness::Fresh { age: a },
+        }
+    }
+}
+
+/// Selection and filter of one view; both survive refreshes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListState {
+    /// The selected row's key, so the same resource stays selected as rows move.
+    pub selected_key: Option<String>,
+    /// Where the selection was, used when its row disappears.
+    pub selected_index: usize,
+    pub filter: String,
+}
+
+/// The whole console state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppState {
+    pub world: WorldInfo,
+    /// Which world results belong to; bumped when the world changes.
+    pub epoch: u64,
+    pub fleet: Snapshot,
+    pub sources: Vec<SourceStatus>,
+    pub view: View,
+    pub lists: [ListState; 5],
+    pub filter_editing: bool,
+    pub help: bool,
+    pub wall: DateTime<Utc>,
+    pub clock: DateTime<Utc>,
+    pub narration: Option<String>,
+    /// The most recent refresh error, for the status bar.
+    pub last_error: Option<(Source, CloudError)>,
+    /// Something on screen changed since the last draw.
+    pub dirty: bool,
+    pub size: (u16, u16),
+}
+
+impl AppState {
+    /// A console on `world` that has not heard from any source yet.
+    pub fn new(world: WorldInfo, intervals: &Intervals, now: DateTime<Utc>) -> Self {
+        AppState {
+            fleet: Snapshot::empty(world.clone(), now),
+            world,
+            epoch: 0,
+            sources: Source::ALL
+                .iter()
+                .map(|s| SourceStatus {
+                    generation: 0,
+                    fetched_at: None,
+                    error: None,
+                    interval: intervals.of(*s),
+                })
+                .collect(),
+            view: View::Overview,
+            lists: Default::default(),
+            filter_editing: false,
+            help: false,
+            wall: now,
+            clock: now,
+            narration: None,
+            last_error: None,
+            dirty: true,
+            size: (120, 40),
+        }
+    }
+
+    /// The status of one source.
+    pub fn source(&self, s: Source) -> &SourceStatus {
+        &self.sources[s as usize]
+    }
+
+    /// Selection and filter of the current view.
+    pub fn list(&self) -> &ListState {
+        &self.lists[self.view.index()]
+    }
+
+    fn list_mut(&mut self) -> &mut ListState {
+        &mut self.lists[self.view.index()]
+    }
+}
+
+/// Applies one action to the state and says what the runtime must do next.
+pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Key(key) => keys::on_key(state, key),
+        Action::Resize(w, h) => {
+            state.size = (w, h);
+            state.dirty = true;
+            vec![]
+        }
+        Action::Tick {
+            wall,
+            clock,
+            narration,
+        } => {
+            // Ages and the clock are shown to the second: redraw when a second turns over.
+            if wall.timestamp() != state.wall.timestamp()
+                || clock.timestamp() != state.clock.timestamp()
+                || narration != state.narration
+            {
+                state.dirty = true;
+            }
+            state.wall = wall;
+            state.clock = clock;
+            state.narration = narration;
+            vec![]
+        }
+        Action::Refreshed {
+            source,
+            epoch,
+            generation,
+            at,
+            result,
+        } => {
+            apply_refresh(state, source, epoch, generation, at, result);
+            vec![]
+        }
+    }
+}
+
+fn apply_refresh(
+    state: &mut AppState,
+    source: Source,
+    epoch: u64,
+    generation: u64,
+    at: DateTime<Utc>,
+    result: Result<Payload, CloudError>,
+) {
+    let status = &mut state.sources[source as usize];
+    if epoch != state.epoch || generation <= status.generation {
+        return;
+    }
+    status.generation = generation;
+    state.dirty = true;
+    let payload = match result {
+        Ok(p) => p,
+        Err(e) => {
+            status.error = Some((e.clone(), at));
+            state.last_error = Some((source, e));
+            return;
+        }
+    };
+    status.error = None;
+    status.fetched_at = Some(at);
+    if state.last_error.as_ref().is_some_and(|(s, _)| *s == source) {
+        state.last_error = None;
+    }
+    let fleet = &mut state.fleet;
+    fleet.taken_at = state.clock;
+    match payload {
+        Payload::Instances(v) => fleet.instances = v,
+        Payload::LoadBalancers(v) => fleet.load_balancers = v,
+        Payload::TargetGroups(v) => fleet.target_groups = v,
+        Payload::AutoScaling(v) => fleet.auto_scaling_groups = v,
+        Payload::ElasticIps(v) => fleet.elastic_ips = v,
+        Payload::Images(v) => fleet.images = v,
+        Payload::Metrics(v) => fleet.metrics = v,
+        Payload::Alarms(v) => fleet.alarms = v,
+    }
+}

@@ -1,0 +1,82 @@
+//! Command line: flags, subcommands, and where the log goes.
+
+use crate::cloud::sim::scenario::Span;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// patrol: a terminal operations console for the AWS high-availability patterns.
+///
+/// With no subcommand it opens the console on the embedded simulated cloud.
+#[derive(Debug, Parser)]
+#[command(name = "patrol", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub world: WorldArgs,
+    /// Theme: `default`, a name in ~/.config/patrol/themes, or a path to a .toml file.
+    #[arg(long, global = true, value_name = "NAME|PATH")]
+    pub theme: Option<String>,
+    /// Write the log here instead of the default file (see below).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
+}
+
+/// Which simulated world to show.
+#[derive(Debug, Clone, Args)]
+pub struct WorldArgs {
+    /// Scenario to play: an embedded name (see `patrol scenarios`) or a path to a .toml file.
+    #[arg(
+        long,
+        global = true,
+        default_value = "default",
+        value_name = "NAME|PATH"
+    )]
+    pub scenario: String,
+    /// Seed of the simulator's random numbers: the same seed gives the same world.
+    #[arg(long, global = true, default_value_t = 42)]
+    pub seed: u64,
+    /// How fast simulated time runs against real time (0.1 to 1000).
+    #[arg(long, global = true, default_value_t = 1.0, value_parser = parse_speed)]
+    pub speed: f64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print one snapshot of the world and exit.
+    Snapshot {
+        /// Print JSON (keys: world, taken_at, instances, target_groups, auto_scaling_groups,
+        /// elastic_ips, zones, images, load_balancers, metrics, alarms).
+        #[arg(long)]
+        json: bool,
+        /// Let this much simulated time pass first, e.g. 90s, 5m, 1h30m.
+        #[arg(long, value_name = "DURATION", value_parser = parse_span)]
+        after: Option<Span>,
+    },
+    /// List the embedded scenarios.
+    Scenarios,
+}
+
+fn parse_speed(text: &str) -> Result<f64, String> {
+    let v: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    if (0.1..=1000.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is outside 0.1..1000"))
+    }
+}
+
+fn parse_span(text: &str) -> Result<Span, String> {
+    Span::parse(text).ok_or_else(|| format!("{text:?} is not a duration like 90s, 5m or 1h30m"))
+}
+
+/// The log file used when `--log-file` is not given: `$XDG_STATE_HOME/patrol/patrol.log`.
+pub fn default_log_file() -> PathBuf {
+    dirs::state_dir()
+        .or_else(dirs::cache_dir)
+        .unwrap_or_else(std::env::temp_dir)
+        .join("patrol")
+        .join("patrol.log")
+}

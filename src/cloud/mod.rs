@@ -1,0 +1,213 @@
+//! The `Cloud` trait both worlds implement, and the errors an operator can act on.
+
+pub mod sim;
+
+use crate::model::{
+    Alarm, AutoScalingGroup, ElasticIp, Image, Instance, LoadBalancer, MetricSeries, Snapshot,
+    TargetGroup, WorldInfo,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::fmt;
+
+/// One independently refreshed read of the cloud. Each has its own interval and backoff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Instances,
+    LoadBalancers,
+    TargetGroups,
+    AutoScaling,
+    ElasticIps,
+    Images,
+    Metrics,
+    Alarms,
+}
+
+impl Source {
+    /// Every source, in refresh and display order.
+    pub const ALL: [Source; 8] = [
+        Source::Instances,
+        Source::LoadBalancers,
+        Source::TargetGroups,
+        Source::AutoScaling,
+        Source::ElasticIps,
+        Source::Images,
+        Source::Metrics,
+        Source::Alarms,
+    ];
+
+    /// The source's name in config files, scenario files and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Instances => "instances",
+            Source::LoadBalancers => "load_balancers",
+            Source::TargetGroups => "target_groups",
+            Source::AutoScaling => "auto_scaling",
+            Source::ElasticIps => "elastic_ips",
+            Source::Images => "images",
+            Source::Metrics => "metrics",
+            Source::Alarms => "alarms",
+        }
+    }
+
+    /// The source with this name, if any.
+    pub fn from_name(name: &str) -> Option<Source> {
+        Source::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+/// What kind of failure a cloud call met, in the words an operator acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CloudErrorKind {
+    /// The API is rate-limiting us; back off.
+    Throttled,
+    /// Credentials are missing or expired; log in again.
+    AuthExpired,
+    /// The credentials lack a permission.
+    AccessDenied,
+    /// The resource does not exist (or no longer does).
+    NotFound,
+    /// The resource is in a state that forbids the call, or the call conflicts with another.
+    Conflict,
+    /// The request itself is invalid (a value out of range, a malformed name).
+    Invalid,
+    /// The endpoint could not be reached, or did not answer in time.
+    Network,
+    /// Anything else.
+    Other,
+}
+
+impl CloudErrorKind {
+    /// A short phrase for the status bar and panel titles.
+    pub fn in_words(self) -> &'static str {
+        match self {
+            Self::Throttled => "throttled",
+            Self::AuthExpired => "credentials expired",
+            Self::AccessDenied => "access denied",
+            Self::NotFound => "not found",
+            Self::Conflict => "conflict",
+            Self::Invalid => "invalid request",
+            Self::Network => "network error",
+            Self::Other => "error",
+        }
+    }
+}
+
+/// A failed cloud call: its kind, the API's error code and message, and the request id if any.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CloudError {
+    pub kind: CloudErrorKind,
+    pub code: String,
+    pub message: String,
+    pub request_id: Option<String>,
+}
+
+impl CloudError {
+    /// An error of the given kind with the API's code and message.
+    pub fn new(kind: CloudErrorKind, code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            code: code.into(),
+            message: message.into(),
+            request_id: None,
+        }
+    }
+}
+
+impl fmt::Display for CloudError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {}: {}",
+            self.kind.in_words(),
+            self.code,
+            self.message
+        )
+    }
+}
+
+impl std::error::Error for CloudError {}
+
+/// What a mutation returns: the id it created or changed, and the API's request id.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Receipt {
+    pub resource_id: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// A CreateImage request.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CreateImageRequest {
+    pub instance_id: String,
+    pub name: String,
+    /// Skip the reboot that makes the file systems consistent.
+    pub no_reboot: bool,
+}
+
+/// One world patrol can show: the simulator or a real AWS account. Views only use this.
+#[async_trait]
+pub trait Cloud: Send + Sync {
+    /// Which world this is, for the status bar and the JSON output.
+    fn world(&self) -> WorldInfo;
+    /// The world's clock: virtual time on the simulator, the wall clock on AWS.
+    fn clock(&self) -> DateTime<Utc>;
+    /// What a playing scenario wants the operator to look at, if anything.
+    fn narration(&self) -> Option<String> {
+        None
+    }
+
+    async fn instances(&self) -> Result<Vec<Instance>, CloudError>;
+    async fn load_balancers(&self) -> Result<Vec<LoadBalancer>, CloudError>;
+    /// Target groups, each with the health of every registered target.
+    async fn target_groups(&self) -> Result<Vec<TargetGroup>, CloudError>;
+    /// Auto Scaling groups, each with its instances and recent scaling activities.
+    async fn auto_scaling_groups(&self) -> Result<Vec<AutoScalingGroup>, CloudError>;
+    async fn elastic_ips(&self) -> Result<Vec<ElasticIp>, CloudError>;
+    /// Images owned by the account.
+    async fn images(&self) -> Result<Vec<Image>, CloudError>;
+    /// Average CPU utilisation of the named groups over the last hour.
+    async fn cpu_utilization(&self, groups: &[String]) -> Result<Vec<MetricSeries>, CloudError>;
+    async fn alarms(&self) -> Result<Vec<Alarm>, CloudError>;
+
+    /// Associates an Elastic IP with an instance, moving it if bound elsewhere
+    /// (AssociateAddress with AllowReassociation).
+    async fn associate_address(
+        &self,
+        allocation_id: &str,
+        instance_id: &str,
+    ) -> Result<Receipt, CloudError>;
+    /// Creates an AMI from an instance, tagged with the source instance's id.
+    async fn create_image(&self, request: &CreateImageRequest) -> Result<Receipt, CloudError>;
+    /// Sets an Auto Scaling group's desired capacity; never outside min..max.
+    async fn set_desired_capacity(&self, group: &str, desired: u32) -> Result<Receipt, CloudError>;
+}
+
+/// Reads every source once and assembles one snapshot (the headless `snapshot` command).
+pub async fn take_snapshot(cloud: &dyn Cloud) -> Result<Snapshot, CloudError> {
+    let (instances, load_balancers, target_groups, groups, elastic_ips, images, alarms) = futures::try_join!(
+        cloud.instances(),
+        cloud.load_balancers(),
+        cloud.target_groups(),
+        cloud.auto_scaling_groups(),
+        cloud.elastic_ips(),
+        cloud.images(),
+        cloud.alarms(),
+    )?;
+    let names: Vec<String> = groups.iter().map(|g| g.name.clone()).collect();
+    let metrics = cloud.cpu_utilization(&names).await?;
+    Ok(Snapshot {
+        world: cloud.world(),
+        taken_at: cloud.clock(),
+        instances,
+        load_balancers,
+        target_groups,
+        auto_scaling_groups: groups,
+        elastic_ips,
+        images,
+        metrics,
+        alarms,
+    })
+}

@@ -1,0 +1,408 @@
+//! Simulated Auto Scaling: the reconciliation loop, AZ-balanced placement, SetDesiredCapacity.
+
+use super::world::{Member, World};
+use crate::cloud::{CloudError, CloudErrorKind, Receipt};
+use crate::model::{
+    ActivityStatus, AutoScalingGroup, GroupInstance, InstanceState, LifecycleState,
+    ScalingActivity, TargetHealthState,
+};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+
+/// Activities kept per group, newest first.
+const ACTIVITY_HISTORY: usize = 50;
+
+fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn is_active(m: &Member) -> bool {
+    matches!(
+        m.lifecycle,
+        LifecycleState::Pending | LifecycleState::InService
+    )
+}
+
+impl World {
+    /// The zone a new instance of the group goes to: the reachable zone with the fewest
+    /// active instances (ties to the group's zone order). A failed zone is skipped, as the
+    /// service does once launches there fail.
+    pub(super) fn placement_zone(&self, gi: usize) -> String {
+        let g = &self.groups[gi];
+        let count = |z: &str| {
+            g.members
+                .iter()
+                .filter(|m| m.zone == z && is_active(m))
+                .count()
+        };
+        let reachable: Vec<&String> = g
+            .zones
+            .iter()
+            .filter(|z| !self.zones_down.contains(*z))
+            .collect();
+        let candidates = if reachable.is_empty() {
+            g.zones.iter().collect()
+        } else {
+            reachable
+        };
+        candidates
+            .into_iter()
+            .min_by_key(|z| count(z))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Launches one instance for the group in `zone`; it joins as a Pending member.
+    pub(super) fn launch_group_instance(
+        &mut self,
+        gi: usize,
+        zone: &str,
+        at: DateTime<Utc>,
+    ) -> String {
+        let g = &self.groups[gi];
+        let mut tags = g.tags.clone();
+        tags.insert("Name".into(), g.name_tag.clone());
+        tags.insert("aws:autoscaling:groupName".into(), g.name.clone());
+        let (name, itype, group) = (g.name_tag.clone(), g.instance_type.clone(), g.name.clone());
+        let id = self.create_instance(Some(name), zone, &itype, tags, Some(group), at);
+        self.groups[gi].members.push(Member {
+            instance_id: id.clone(),
+            zone: zone.to_string(),
+            lifecycle: LifecycleState::Pending,
+            healthy: true,
+            activity: None,
+        });
+        id
+    }
+
+    fn record_activity(&mut self, gi: usize, description: String, cause: String) -> String {
+        let id = format!(
+            "{}-{}-{}",
+            self.rng.hex(8),
+            self.rng.hex(4),
+            self.rng.hex(12)
+        );
+        let now = self.now;
+        let g = &mut self.groups[gi];
+        g.activities.insert(
+            0,
+            ScalingActivity {
+                id: id.clone(),
+                description,
+                cause,
+                status: ActivityStatus::InProgress,
+                started_at: now,
+                ended_at: None,
+            },
+        );
+        g.activities.truncate(ACTIVITY_HISTORY);
+        id
+    }
+
+    fn finish_activity(&mut self, gi: usize, id: &str, status: ActivityStatus) {
+        let now = self.now;
+        if let Some(a) = self.groups[gi].activities.iter_mut().find(|a| a.id == id) {
+            a.status = status;
+            a.ended_at = Some(now);
+        }
+    }
+
+    /// One pass of the group's control loop: settle launches, on a health sweep find
+    /// unhealthy instances and replace them, finish terminations, close the gap to desired.
+    pub(super) fn reconcile(&mut self, gi: usize, health_sweep: bool) {
+        self.settle_members(gi);
+        if health_sweep {
+            self.replace_unhealthy(gi);
+        }
+        self.finish_terminations(gi);
+        self.close_capacity_gap(gi);
+    }
+
+    fn settle_members(&mut self, gi: usize) {
+        let tgs = self.groups[gi].target_groups.clone();
+        for mi in 0..self.groups[gi].members.len() {
+            let m = &self.groups[gi].members[mi];
+            if m.lifecycle != LifecycleState::Pending {
+                continue;
+            }
+            let id = m.instance_id.clone();
+            let running = self
+                .instance(&id)
+                .is_some_and(|i| i.state == InstanceState::Running);
+            if !running {
+                continue;
+            }
+            for tg in &tgs {
+                self.register_target(tg, &id, false);
+            }
+            let m = &mut self.groups[gi].members[mi];
+            m.lifecycle = LifecycleState::InService;
+            if let Some(a) = m.activity.take() {
+                self.finish_activity(gi, &a, ActivityStatus::Successful);
+            }
+        }
+    }
+
+    /// EC2 health (not running) and, for ELB health checks, any unhealthy target after the
+    /// grace period, make an instance Unhealthy; the group then terminates and replaces it.
+    fn replace_unhealthy(&mut self, gi: usize) {
+        let now = self.now;
+        let g = &self.groups[gi];
+        let tg_names = g.target_groups.clone();
+        let elb = g.health_check_type == "ELB";
+        let mut unhealthy = Vec::new();
+        for m in g.members.iter() {
+            if m.lifecycle != LifecycleState::InService {
+                continue;
+            }
+            let Some(i) = self.instance(&m.instance_id) else {
+                unhealthy.push((m.instance_id.clone(), "EC2 health check"));
+                continue;
+            };
+            if i.state != InstanceState::Running {
+                unhealthy.push((m.instance_id.clone(), "EC2 health check"));
+            } else if elb && now >= i.launched_at + g.grace {
+                let failing = self.target_groups.iter().any(|tg| {
+                    tg_names.contains(&tg.model.name)
+                        && tg.targets.iter().any(|t| {
+                            t.instance_id == m.instance_id
+                                && t.state == TargetHealthState::Unhealthy
+                        })
+                });
+                if failing {
+                    unhealthy.push((m.instance_id.clone(), "ELB system health check"));
+                }
+            }
+        }
+        for (id, check) in unhealthy {
+            let description = format!("Terminating EC2 instance: {id}");
+            let cause = format!(
+                "At {} an instance was taken out of service in response to an {check} failure.",
+                stamp(now)
+            );
+            let activity = self.record_activity(gi, description, cause);
+            self.begin_termination(gi, &id, activity, false);
+        }
+    }
+
+    fn begin_termination(&mut self, gi: usize, id: &str, activity: String, healthy: bool) {
+        if let Some(m) = self.groups[gi]
+            .members
+            .iter_mut()
+            .find(|m| m.instance_id == id)
+        {
+            m.lifecycle = LifecycleState::Terminating;
+            m.healthy = healthy;
+            m.activity = Some(activity);
+        }
+        self.deregister_everywhere(id);
+    }
+
+    /// Terminating members are shut down once drained and leave the group once terminated.
+    fn finish_terminations(&mut self, gi: usize) {
+        let terminating: Vec<String> = self.groups[gi]
+            .members
+            .iter()
+            .filter(|m| m.lifecycle == LifecycleState::Terminating)
+            .map(|m| m.instance_id.clone())
+            .collect();
+        for id in terminating {
+            if self.is_registered_anywhere(&id) {
+                continue;
+            }
+            let state = self.instance(&id).map(|i| i.state);
+            match state {
+                Some(InstanceState::Terminated) | None => {
+                    let g = &mut self.groups[gi];
+                    let pos = g.members.iter().position(|m| m.instance_id == id);
+                    if let Some(m) = pos.map(|p| g.members.remove(p)) {
+                        if let Some(a) = m.activity {
+                            self.finish_activity(gi, &a, ActivityStatus::Successful);
+                        }
+                    }
+                }
+                Some(InstanceState::ShuttingDown) => {}
+                Some(_) => self.terminate_instance(&id),
+            }
+        }
+    }
+
+    fn close_capacity_gap(&mut self, gi: usize) {
+        let now = self.now;
+        let active = self.groups[gi]
+            .members
+            .iter()
+            .filter(|m| is_active(m))
+            .count() as u32;
+        let desired = self.groups[gi].desired;
+        if active == desired {
+            return;
+        }
+        let prefix = self.groups[gi]
+            .change_cause
+            .take()
+            .map(|c| format!("{c}  "))
+            .unwrap_or_default();
+        if active < desired {
+            let cause = format!(
+                "{prefix}At {} an instance was started in response to a difference between \
+                 desired and actual capacity, increasing the capacity from {active} to {desired}.",
+                stamp(now)
+            );
+            for _ in active..desired {
+                let zone = self.placement_zone(gi);
+                let id = self.launch_group_instance(gi, &zone, now);
+                let activity = self.record_activity(
+                    gi,
+                    format!("Launching a new EC2 instance: {id}"),
+                    cause.clone(),
+                );
+                if let Some(m) = self.groups[gi].members.last_mut() {
+                    m.activity = Some(activity);
+                }
+            }
+        } else {
+            let cause = format!(
+                "{prefix}At {} an instance was taken out of service in response to a difference \
+                 between desired and actual capacity, shrinking the capacity from {active} to \
+                 {desired}.",
+                stamp(now)
+            );
+            for _ in desired..active {
+                let Some(id) = self.scale_in_victim(gi) else {
+                    break;
+                };
+                let activity = self.record_activity(
+                    gi,
+                    format!("Terminating EC2 instance: {id}"),
+                    cause.clone(),
+                );
+                self.begin_termination(gi, &id, activity, true);
+            }
+        }
+    }
+
+    /// The default termination policy: from the zone with the most active instances, the
+    /// instance launched first.
+    fn scale_in_victim(&self, gi: usize) -> Option<String> {
+        let g = &self.groups[gi];
+        let per_zone = |z: &str| {
+            g.members
+                .iter()
+                .filter(|m| m.zone == z && is_active(m))
+                .count()
+        };
+        let zone = g.zones.iter().max_by_key(|z| per_zone(z))?;
+        g.members
+            .iter()
+            .filter(|m| &m.zone == zone && is_active(m))
+            .min_by_key(|m| self.instance(&m.instance_id).map(|i| i.launched_at))
+            .map(|m| m.instance_id.clone())
+    }
+
+    /// SetDesiredCapacity, refused outside min..max with Auto Scaling's own message.
+    pub fn set_desired_capacity(
+        &mut self,
+        group: &str,
+        desired: u32,
+    ) -> Result<Receipt, CloudError> {
+        let now = self.now;
+        let Some(g) = self.groups.iter_mut().find(|g| g.name == group) else {
+            return Err(CloudError::new(
+                CloudErrorKind::NotFound,
+                "ValidationError",
+                format!("AutoScalingGroup name not found - no such group: {group}"),
+            ));
+        };
+        let bound = if desired > g.max {
+            Some(("above max", g.max))
+        } else if desired < g.min {
+            Some(("below min", g.min))
+        } else {
+            None
+        };
+        if let Some((side, value)) = bound {
+            return Err(CloudError::new(
+                CloudErrorKind::Invalid,
+                "ValidationError",
+                format!(
+                    "New SetDesiredCapacity value {desired} is {side} value {value} for the \
+                     AutoScalingGroup."
+                ),
+            ));
+        }
+        if desired != g.desired {
+            g.change_cause = Some(format!(
+                "At {} a user request explicitly set group desired capacity changing the desired \
+                 capacity from {} to {desired}.",
+                stamp(now),
+                g.desired
+            ));
+            g.desired = desired;
+        }
+        Ok(Receipt {
+            resource_id: Some(group.to_string()),
+            request_id: Some(self.request_id()),
+        })
+    }
+
+    /// Lets a scaling policy move desired capacity (clamped to max), with the alarm as cause.
+    pub(super) fn policy_scale_out(&mut self, gi: usize, alarm: &str, adjustment: u32) {
+        let now = self.now;
+        let g = &mut self.groups[gi];
+        let target = (g.desired + adjustment).min(g.max);
+        if target == g.desired {
+            return;
+        }
+        g.change_cause = Some(format!(
+            "At {} a monitor alarm {alarm} in state ALARM triggered policy {}-scale-out changing \
+             the desired capacity from {} to {target}.",
+            stamp(now),
+            g.name,
+            g.desired
+        ));
+        g.desired = target;
+        g.last_scaled_at = Some(now);
+    }
+
+    /// DescribeAutoScalingGroups with each group's recent DescribeScalingActivities.
+    pub(super) fn describe_groups(&self) -> Vec<AutoScalingGroup> {
+        self.groups
+            .iter()
+            .map(|g| AutoScalingGroup {
+                name: g.name.clone(),
+                min: g.min,
+                desired: g.desired,
+                max: g.max,
+                zones: g.zones.clone(),
+                target_group_arns: g
+                    .target_groups
+                    .iter()
+                    .filter_map(|n| {
+                        self.target_groups
+                            .iter()
+                            .find(|t| &t.model.name == n)
+                            .map(|t| t.model.arn.clone())
+                    })
+                    .collect(),
+                health_check_type: g.health_check_type.clone(),
+                health_check_grace_seconds: g.grace.num_seconds() as u32,
+                instances: g
+                    .members
+                    .iter()
+                    .map(|m| GroupInstance {
+                        instance_id: m.instance_id.clone(),
+                        zone: m.zone.clone(),
+                        lifecycle: m.lifecycle.clone(),
+                        healthy: m.healthy,
+                    })
+                    .collect(),
+                activities: g.activities.clone(),
+            })
+            .collect()
+    }
+
+    /// How long ago the group last scaled, for cooldowns.
+    pub(super) fn since_scaled(&self, gi: usize) -> Option<Duration> {
+        self.groups[gi].last_scaled_at.map(|t| self.now - t)
+    }
+}

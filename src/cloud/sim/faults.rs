@@ -1,0 +1,208 @@
+//! Faults and the scenario timeline: what tests and scenarios can break, and when.
+
+use super::scenario::{EventDef, EventKind};
+use super::world::World;
+use crate::cloud::{CloudError, CloudErrorKind, Source};
+use chrono::Duration;
+
+/// A fault injected into the simulated world, by a scenario event or a test.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fault {
+    /// The application on this instance stops answering.
+    Crash {
+        instance_id: String,
+    },
+    /// A crashed instance answers again.
+    Recover {
+        instance_id: String,
+    },
+    /// A whole Availability Zone becomes unreachable.
+    ZoneOutage {
+        zone: String,
+    },
+    ZoneRestore {
+        zone: String,
+    },
+    DependencyDown {
+        name: String,
+    },
+    DependencyUp {
+        name: String,
+    },
+    /// Reads of a source fail with this error for this long.
+    ApiErrors {
+        source: Source,
+        error: CloudError,
+        duration: Duration,
+    },
+}
+
+/// Names of the errors a scenario can inject, as written in scenario files.
+pub const ERROR_NAMES: [&str; 5] = [
+    "throttled",
+    "auth_expired",
+    "access_denied",
+    "network",
+    "other",
+];
+
+/// The error a scenario names, with the code and message AWS would send.
+pub fn error_of(name: &str) -> Option<CloudError> {
+    let (kind, code, message) = match name {
+        "throttled" => (CloudErrorKind::Throttled, "Throttling", "Rate exceeded"),
+        "auth_expired" => (
+            CloudErrorKind::AuthExpired,
+            "ExpiredToken",
+            "The security token included in the request is expired",
+        ),
+        "access_denied" => (
+            CloudErrorKind::AccessDenied,
+            "AccessDenied",
+            "User is not authorized to perform this operation",
+        ),
+        "network" => (
+            CloudErrorKind::Network,
+            "DispatchFailure",
+            "error trying to connect: connection refused",
+        ),
+        "other" => (
+            CloudErrorKind::Other,
+            "InternalError",
+            "An internal error has occurred",
+        ),
+        _ => return None,
+    };
+    Some(CloudError::new(kind, code, message))
+}
+
+impl World {
+    /// Applies a fault now.
+    pub fn inject(&mut self, fault: Fault) {
+        match fault {
+            Fault::Crash { instance_id } => {
+                if let Some(i) = self.instance_mut(&instance_id) {
+                    i.crashed = true;
+                }
+            }
+            Fault::Recover { instance_id } => {
+                if let Some(i) = self.instance_mut(&instance_id) {
+                    i.crashed = false;
+                }
+            }
+            Fault::ZoneOutage { zone } => {
+                self.zones_down.insert(zone);
+            }
+            Fault::ZoneRestore { zone } => {
+                self.zones_down.remove(&zone);
+            }
+            Fault::DependencyDown { name } => {
+                self.dependencies.insert(name, false);
+            }
+            Fault::DependencyUp { name } => {
+                self.dependencies.insert(name, true);
+            }
+            Fault::ApiErrors {
+                source,
+                error,
+                duration,
+            } => {
+                let until = self.now + duration;
+                self.api_errors.push((source, error, until));
+            }
+        }
+    }
+
+    /// Fires the timeline events whose time has come.
+    pub(super) fn fire_due_events(&mut self) {
+        while let Some(event) = self.events.get(self.next_event) {
+            if self.elapsed() < Duration::seconds(event.at.secs()) {
+                break;
+            }
+            let event = event.clone();
+            self.next_event += 1;
+            if let Some(say) = &event.say {
+                self.narration = Some(say.clone());
+            }
+            if let Some(fault) = self.fault_of(&event) {
+                self.inject(fault);
+            }
+            if event.kind == EventKind::Traffic {
+                self.change_traffic(&event);
+            }
+        }
+    }
+
+    fn fault_of(&self, e: &EventDef) -> Option<Fault> {
+        let by_name = |n: &Option<String>| {
+            let n = n.as_deref()?;
+            self.instances
+                .iter()
+                .find(|i| i.name.as_deref() == Some(n) && i.terminated_at.is_none())
+                .map(|i| i.id.clone())
+        };
+        Some(match e.kind {
+            EventKind::Crash => {
+                let instance_id =
+                    by_name(&e.name).or_else(|| self.oldest_in_service(e.group.as_deref()?))?;
+                Fault::Crash { instance_id }
+            }
+            EventKind::Recover => Fault::Recover {
+                instance_id: by_name(&e.name)?,
+            },
+            EventKind::ZoneOutage => Fault::ZoneOutage {
+                zone: e.zone.clone()?,
+            },
+            EventKind::ZoneRestore => Fault::ZoneRestore {
+                zone: e.zone.clone()?,
+            },
+            EventKind::DependencyDown => Fault::DependencyDown {
+                name: e.dependency.clone()?,
+            },
+            EventKind::DependencyUp => Fault::DependencyUp {
+                name: e.dependency.clone()?,
+            },
+            EventKind::ApiErrors => Fault::ApiErrors {
+                source: Source::from_name(e.source.as_deref()?)?,
+                error: error_of(e.error.as_deref()?)?,
+                duration: Duration::seconds(e.duration?.secs()),
+            },
+            EventKind::Traffic | EventKind::Narrate => return None,
+        })
+    }
+
+    /// The in-service instance of a group that was launched first.
+    pub fn oldest_in_service(&self, group: &str) -> Option<String> {
+        let g = self.groups.iter().find(|g| g.name == group)?;
+        g.members
+            .iter()
+            .filter(|m| m.lifecycle == crate::model::LifecycleState::InService)
+            .filter_map(|m| self.instance(&m.instance_id))
+            .min_by_key(|i| i.launched_at)
+            .map(|i| i.id.clone())
+    }
+
+    fn change_traffic(&mut self, e: &EventDef) {
+        let now = self.now;
+        let ramp = Duration::seconds(e.ramp.map_or(0, |r| r.secs()));
+        let Some(g) = self
+            .groups
+            .iter_mut()
+            .find(|g| Some(&g.name) == e.group.as_ref())
+        else {
+            return;
+        };
+        if let (Some(t), Some(factor)) = (g.traffic.as_mut(), e.factor) {
+            let span = (t.ramp_end - t.ramp_start).num_seconds().max(1) as f64;
+            let progress = ((now - t.ramp_start).num_seconds() as f64 / span).clamp(0.0, 1.0);
+            t.factor_from += (t.factor_to - t.factor_from) * progress;
+            t.factor_to = factor;
+            t.ramp_start = now;
+            t.ramp_end = now + ramp;
+        }
+    }
+
+    /// The latest narration line of the playing scenario.
+    pub fn narration(&self) -> Option<&str> {
+        self.narration.as_deref()
+    }
+}

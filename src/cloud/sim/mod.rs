@@ -1,0 +1,144 @@
+//! The embedded simulated cloud: a deterministic world behind the `Cloud` trait.
+
+mod asg;
+mod ec2;
+mod elb;
+pub mod faults;
+mod load;
+mod rng;
+pub mod scenario;
+mod world;
+
+pub use ec2::{validate_image_name, SOURCE_TAG};
+pub use faults::Fault;
+pub use scenario::{Scenario, ScenarioError};
+pub use world::World;
+
+use super::{Cloud, CloudError, CreateImageRequest, Receipt, Source};
+use crate::model::{
+    Alarm, AutoScalingGroup, ElasticIp, Image, Instance, LoadBalancer, MetricSeries, TargetGroup,
+    WorldInfo,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// The simulated cloud as the rest of patrol sees it. Clones share one world.
+#[derive(Clone)]
+pub struct SimCloud {
+    world: Arc<Mutex<World>>,
+    speed: f64,
+}
+
+impl SimCloud {
+    /// A world built from `scenario` with `seed`, its clock starting at `start`.
+    pub fn new(scenario: &Scenario, seed: u64, start: DateTime<Utc>, speed: f64) -> Self {
+        SimCloud {
+            world: Arc::new(Mutex::new(World::new(scenario, seed, start))),
+            speed,
+        }
+    }
+
+    /// Exclusive access to the world (tests, the clock driver, fault injection).
+    pub fn world_mut(&self) -> MutexGuard<'_, World> {
+        // A panic while holding the lock leaves a world that is still consistent per step.
+        self.world.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Advances virtual time by `dt`.
+    pub fn advance(&self, dt: std::time::Duration) {
+        self.world_mut().advance(dt);
+    }
+
+    /// Makes the virtual clock follow real time × speed until the task is dropped.
+    pub async fn follow_real_time(self) {
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last = tokio::time::Instant::now();
+        loop {
+            tick.tick().await;
+            let now = tokio::time::Instant::now();
+            let real = now - last;
+            last = now;
+            self.advance(real.mul_f64(self.speed));
+        }
+    }
+
+    fn read<T>(&self, source: Source, f: impl FnOnce(&World) -> T) -> Result<T, CloudError> {
+        let world = self.world_mut();
+        match world.injected_error(source) {
+            Some(e) => Err(e),
+            None => Ok(f(&world)),
+        }
+    }
+}
+
+#[async_trait]
+impl Cloud for SimCloud {
+    fn world(&self) -> WorldInfo {
+        let w = self.world_mut();
+        WorldInfo::Simulated {
+            scenario: w.scenario_name.clone(),
+            seed: w.seed,
+            speed: self.speed,
+            region: w.region.clone(),
+        }
+    }
+
+    fn clock(&self) -> DateTime<Utc> {
+        self.world_mut().now()
+    }
+
+    fn narration(&self) -> Option<String> {
+        self.world_mut().narration().map(str::to_string)
+    }
+
+    async fn instances(&self) -> Result<Vec<Instance>, CloudError> {
+        self.read(Source::Instances, World::describe_instances)
+    }
+
+    async fn load_balancers(&self) -> Result<Vec<LoadBalancer>, CloudError> {
+        self.read(Source::LoadBalancers, World::describe_load_balancers)
+    }
+
+    async fn target_groups(&self) -> Result<Vec<TargetGroup>, CloudError> {
+        self.read(Source::TargetGroups, World::describe_target_groups)
+    }
+
+    async fn auto_scaling_groups(&self) -> Result<Vec<AutoScalingGroup>, CloudError> {
+        self.read(Source::AutoScaling, World::describe_groups)
+    }
+
+    async fn elastic_ips(&self) -> Result<Vec<ElasticIp>, CloudError> {
+        self.read(Source::ElasticIps, World::describe_addresses)
+    }
+
+    async fn images(&self) -> Result<Vec<Image>, CloudError> {
+        self.read(Source::Images, World::describe_images)
+    }
+
+    async fn cpu_utilization(&self, groups: &[String]) -> Result<Vec<MetricSeries>, CloudError> {
+        self.read(Source::Metrics, |w| w.describe_cpu(groups))
+    }
+
+    async fn alarms(&self) -> Result<Vec<Alarm>, CloudError> {
+        self.read(Source::Alarms, World::describe_alarms)
+    }
+
+    async fn associate_address(
+        &self,
+        allocation_id: &str,
+        instance_id: &str,
+    ) -> Result<Receipt, CloudError> {
+        self.world_mut()
+            .associate_address(allocation_id, instance_id)
+    }
+
+    async fn create_image(&self, request: &CreateImageRequest) -> Result<Receipt, CloudError> {
+        self.world_mut().create_image(request)
+    }
+
+    async fn set_desired_capacity(&self, group: &str, desired: u32) -> Result<Receipt, CloudError> {
+        self.world_mut().set_desired_capacity(group, desired)
+    }
+}

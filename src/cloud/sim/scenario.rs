@@ -1,0 +1,611 @@
+//! Scenario files (`assets/scenarios/*.toml`): the format, the embedded set, and validation.
+
+use crate::model::Tags;
+use serde::{de, Deserialize, Deserializer};
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::Duration;
+
+/// Scenarios shipped inside the binary, by name.
+const EMBEDDED: &[(&str, &str)] = &[(
+    "default",
+    include_str!("../../../assets/scenarios/default.toml"),
+)];
+
+/// Names of the embedded scenarios, in listing order.
+pub fn embedded_names() -> impl Iterator<Item = &'static str> {
+    EMBEDDED.iter().map(|(name, _)| *name)
+}
+
+/// A scenario file could not be used. The message names the file and the key.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("scenario {origin}: {message}")]
+pub struct ScenarioError {
+    /// The file path, or `<embedded NAME>`.
+    pub origin: String,
+    pub message: String,
+}
+
+/// A span of virtual time written as `90s`, `5m`, `1h30m`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Span(pub Duration);
+
+impl Span {
+    /// Parses `90s`, `5m`, `1h30m`, `2m30s` (units h, m, s; whole numbers).
+    pub fn parse(text: &str) -> Option<Span> {
+        let mut total = 0u64;
+        let mut digits = String::new();
+        let mut any = false;
+        for c in text.trim().chars() {
+            if c.is_ascii_digit() {
+                digits.push(c);
+                continue;
+            }
+            let n: u64 = digits.parse().ok()?;
+            digits.clear();
+            total += n * match c {
+                'h' => 3600,
+                'm' => 60,
+                's' => 1,
+                _ => return None,
+            };
+            any = true;
+        }
+        (any && digits.is_empty()).then_some(Span(Duration::from_secs(total)))
+    }
+
+    /// Whole seconds.
+    pub fn secs(self) -> i64 {
+        self.0.as_secs() as i64
+    }
+}
+
+impl<'de> Deserialize<'de> for Span {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Span::parse(&text).ok_or_else(|| {
+            de::Error::custom(format!(
+                "invalid duration {text:?}: write it like 30s, 5m or 1h30m"
+            ))
+        })
+    }
+}
+
+fn span(secs: u64) -> Span {
+    Span(Duration::from_secs(secs))
+}
+
+/// How long the simulated cloud takes to do things.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Timing {
+    /// pending → running.
+    pub boot: Span,
+    /// running → the application answers health checks.
+    pub warmup: Span,
+    /// A reboot (CreateImage without NoReboot) takes the application down this long.
+    pub reboot: Span,
+    /// CreateImage pending → available.
+    pub image: Span,
+    /// shutting-down → terminated.
+    pub terminate: Span,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Self {
+            boot: span(40),
+            warmup: span(20),
+            reboot: span(45),
+            image: span(120),
+            terminate: span(20),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DependencyDef {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadBalancerDef {
+    pub name: String,
+    /// Defaults to every zone of the scenario.
+    pub zones: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetGroupDef {
+    pub name: String,
+    pub load_balancer: String,
+    #[serde(default = "default_port")]
+    pub port: u16,
+    #[serde(default = "default_health_path")]
+    pub health_check_path: String,
+    #[serde(default = "default_interval")]
+    pub interval: Span,
+    #[serde(default = "default_healthy_threshold")]
+    pub healthy_threshold: u32,
+    #[serde(default = "default_unhealthy_threshold")]
+    pub unhealthy_threshold: u32,
+    #[serde(default = "default_deregistration_delay")]
+    pub deregistration_delay: Span,
+    /// Dependencies the health-check page exercises (a deep check).
+    #[serde(default)]
+    pub depends_on: Vec<String>,
+}
+
+fn default_port() -> u16 {
+    80
+}
+fn default_health_path() -> String {
+    "/".into()
+}
+fn default_interval() -> Span {
+    span(10)
+}
+fn default_healthy_threshold() -> u32 {
+    3
+}
+fn default_unhealthy_threshold() -> u32 {
+    2
+}
+fn default_deregistration_delay() -> Span {
+    span(30)
+}
+
+/// Requests per second arriving at a group, and what each instance can take.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrafficDef {
+    pub rps: f64,
+    /// Requests per second one instance serves at 100% CPU.
+    pub rps_per_instance: f64,
+    /// Relative amplitude of a slow wave over the base rate (0.2 = ±20%).
+    #[serde(default)]
+    pub wave: f64,
+    #[serde(default = "default_wave_period")]
+    pub wave_period: Span,
+    #[serde(default = "default_idle_cpu")]
+    pub idle_cpu: f64,
+}
+
+fn default_wave_period() -> Span {
+    span(600)
+}
+fn default_idle_cpu() -> f64 {
+    4.0
+}
+
+/// A simple scaling policy fired by an alarm.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScaleOutDef {
+    pub alarm: String,
+    pub adjustment: u32,
+    #[serde(default = "default_cooldown")]
+    pub cooldown: Span,
+}
+
+fn default_cooldown() -> Span {
+    span(300)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupDef {
+    pub name: String,
+    pub min: u32,
+    pub desired: u32,
+    pub max: u32,
+    /// Defaults to every zone of the scenario.
+    pub zones: Option<Vec<String>>,
+    #[serde(default)]
+    pub target_groups: Vec<String>,
+    #[serde(default = "default_instance_type")]
+    pub instance_type: String,
+    /// The Name tag of its instances; defaults to the group name.
+    pub name_tag: Option<String>,
+    #[serde(default)]
+    pub tags: Tags,
+    #[serde(default = "default_health_check_type")]
+    pub health_check_type: String,
+    #[serde(default = "default_grace")]
+    pub health_check_grace: Span,
+    pub traffic: Option<TrafficDef>,
+    pub scale_out: Option<ScaleOutDef>,
+}
+
+fn default_instance_type() -> String {
+    "t3.medium".into()
+}
+fn default_health_check_type() -> String {
+    "ELB".into()
+}
+fn default_grace() -> Span {
+    // The Auto Scaling console's default.
+    span(300)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceDef {
+    pub name: String,
+    pub zone: String,
+    #[serde(default = "default_instance_type")]
+    pub instance_type: String,
+    #[serde(default)]
+    pub tags: Tags,
+    #[serde(default)]
+    pub target_groups: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElasticIpDef {
+    pub public_ip: String,
+    /// The Name tag of the instance it is bound to, if any.
+    pub instance: Option<String>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageDef {
+    pub name: String,
+    /// The Name tag of the instance it was made from.
+    pub instance: Option<String>,
+    pub age: Span,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlarmDef {
+    pub name: String,
+    pub auto_scaling_group: String,
+    pub threshold: f64,
+    #[serde(default = "default_periods")]
+    pub periods: usize,
+}
+
+fn default_periods() -> usize {
+    2
+}
+
+/// What a timeline event does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// The application on an instance stops answering (by `name`, or the oldest of `group`).
+    Crash,
+    /// A crashed instance's application answers again (by `name`).
+    Recover,
+    /// A whole Availability Zone becomes unreachable (`zone`).
+    ZoneOutage,
+    /// A failed zone comes back (`zone`).
+    ZoneRestore,
+    /// A dependency (`dependency`) fails.
+    DependencyDown,
+    /// A dependency (`dependency`) recovers.
+    DependencyUp,
+    /// A group's traffic (`group`) moves to `factor` × its base rate over `ramp`.
+    Traffic,
+    /// Reads of a source (`source`) fail with `error` for `duration`.
+    ApiErrors,
+    /// Only the narration (`say`).
+    Narrate,
+}
+
+/// One entry of a scenario's timeline.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventDef {
+    pub at: Span,
+    #[serde(rename = "do")]
+    pub kind: EventKind,
+    pub name: Option<String>,
+    pub group: Option<String>,
+    pub zone: Option<String>,
+    pub dependency: Option<String>,
+    pub factor: Option<f64>,
+    pub ramp: Option<Span>,
+    pub source: Option<String>,
+    pub error: Option<String>,
+    pub duration: Option<Span>,
+    pub say: Option<String>,
+}
+
+/// A whole scenario as written in its file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    #[serde(default = "default_region")]
+    pub region: String,
+    #[serde(default = "default_account")]
+    pub account_id: String,
+    pub zones: Vec<String>,
+    #[serde(default)]
+    pub timing: Timing,
+    #[serde(default)]
+    pub dependencies: Vec<DependencyDef>,
+    #[serde(default)]
+    pub load_balancers: Vec<LoadBalancerDef>,
+    #[serde(default)]
+    pub target_groups: Vec<TargetGroupDef>,
+    #[serde(default)]
+    pub auto_scaling_groups: Vec<GroupDef>,
+    #[serde(default)]
+    pub instances: Vec<InstanceDef>,
+    #[serde(default)]
+    pub elastic_ips: Vec<ElasticIpDef>,
+    #[serde(default)]
+    pub images: Vec<ImageDef>,
+    #[serde(default)]
+    pub alarms: Vec<AlarmDef>,
+    #[serde(default)]
+    pub events: Vec<EventDef>,
+}
+
+fn default_region() -> String {
+    "us-east-1".into()
+}
+fn default_account() -> String {
+    "123456789012".into()
+}
+
+impl Scenario {
+    /// Loads a scenario by embedded name, or from a file when `spec` looks like a path.
+    pub fn load(spec: &str) -> Result<Scenario, ScenarioError> {
+        if spec.ends_with(".toml") || spec.contains('/') {
+            let path = Path::new(spec);
+            let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+                origin: path.display().to_string(),
+                message: format!("cannot read the file: {e}"),
+            })?;
+            return Scenario::parse(&path.display().to_string(), &text);
+        }
+        match EMBEDDED.iter().find(|(name, _)| *name == spec) {
+            Some((name, text)) => Scenario::parse(&format!("<embedded {name}>"), text),
+            None => Err(ScenarioError {
+                origin: spec.to_string(),
+                message: format!(
+                    "no scenario named {spec:?}; known: {} (or give a path to a .toml file)",
+                    embedded_names().collect::<Vec<_>>().join(", ")
+                ),
+            }),
+        }
+    }
+
+    /// Parses and validates scenario text; `origin` names it in errors.
+    pub fn parse(origin: &str, text: &str) -> Result<Scenario, ScenarioError> {
+        let err = |message: String| ScenarioError {
+            origin: origin.to_string(),
+            message,
+        };
+        let scenario: Scenario =
+            toml::from_str(text).map_err(|e| err(crate::toml_error(text, &e)))?;
+        scenario.validate().map_err(err)?;
+        Ok(scenario)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if self.zones.is_empty() {
+            return Err("zones: at least one Availability Zone is needed".into());
+        }
+        let zones: BTreeSet<&str> = self.zones.iter().map(String::as_str).collect();
+        let deps: BTreeSet<&str> = self.dependencies.iter().map(|d| d.name.as_str()).collect();
+        let lbs: BTreeSet<&str> = self
+            .load_balancers
+            .iter()
+            .map(|l| l.name.as_str())
+            .collect();
+        let tgs: BTreeSet<&str> = self.target_groups.iter().map(|t| t.name.as_str()).collect();
+        let groups: BTreeSet<&str> = self
+            .auto_scaling_groups
+            .iter()
+            .map(|g| g.name.as_str())
+            .collect();
+        let names: BTreeSet<&str> = self.instances.iter().map(|i| i.name.as_str()).collect();
+        let alarms: BTreeSet<&str> = self.alarms.iter().map(|a| a.name.as_str()).collect();
+        let known = |set: &BTreeSet<&str>, key: String, value: &str, what: &str| {
+            if set.contains(value) {
+                Ok(())
+            } else {
+                Err(format!("{key}: no {what} named {value:?}"))
+            }
+        };
+        for (i, lb) in self.load_balancers.iter().enumerate() {
+            for z in lb.zones.iter().flatten() {
+                known(&zones, format!("load_balancers[{i}].zones"), z, "zone")?;
+            }
+        }
+        for (i, tg) in self.target_groups.iter().enumerate() {
+            let key = format!("target_groups[{i}]");
+            known(
+                &lbs,
+                format!("{key}.load_balancer"),
+                &tg.load_balancer,
+                "load balancer",
+            )?;
+            for d in &tg.depends_on {
+                known(&deps, format!("{key}.depends_on"), d, "dependency")?;
+            }
+            if tg.interval.secs() < 5 || tg.interval.secs() > 300 {
+                return Err(format!("{key}.interval: must be 5s..5m (ELB's range)"));
+            }
+            for (field, v) in [
+                ("healthy_threshold", tg.healthy_threshold),
+                ("unhealthy_threshold", tg.unhealthy_threshold),
+            ] {
+                if !(2..=10).contains(&v) {
+                    return Err(format!(
+                        "{key}.{field}: must be 2..10 (ELB's range), not {v}"
+                    ));
+                }
+            }
+        }
+        for (i, g) in self.auto_scaling_groups.iter().enumerate() {
+            let key = format!("auto_scaling_groups[{i}]");
+            if !(g.min <= g.desired && g.desired <= g.max) {
+                return Err(format!(
+                    "{key}: min {} <= desired {} <= max {} does not hold",
+                    g.min, g.desired, g.max
+                ));
+            }
+            for z in g.zones.iter().flatten() {
+                known(&zones, format!("{key}.zones"), z, "zone")?;
+            }
+            for t in &g.target_groups {
+                known(&tgs, format!("{key}.target_groups"), t, "target group")?;
+            }
+            if let Some(p) = &g.scale_out {
+                known(&alarms, format!("{key}.scale_out.alarm"), &p.alarm, "alarm")?;
+            }
+            if let Some(t) = &g.traffic {
+                if t.rps_per_instance <= 0.0 {
+                    return Err(format!("{key}.traffic.rps_per_instance: must be above 0"));
+                }
+            }
+        }
+        for (i, inst) in self.instances.iter().enumerate() {
+            let key = format!("instances[{i}]");
+            known(&zones, format!("{key}.zone"), &inst.zone, "zone")?;
+            for t in &inst.target_groups {
+                known(&tgs, format!("{key}.target_groups"), t, "target group")?;
+            }
+        }
+        for (i, e) in self.elastic_ips.iter().enumerate() {
+            if let Some(n) = &e.instance {
+                known(&names, format!("elastic_ips[{i}].instance"), n, "instance")?;
+            }
+            if e.public_ip.parse::<std::net::Ipv4Addr>().is_err() {
+                return Err(format!(
+                    "elastic_ips[{i}].public_ip: {:?} is not an IPv4 address",
+                    e.public_ip
+                ));
+            }
+        }
+        for (i, img) in self.images.iter().enumerate() {
+            if let Some(n) = &img.instance {
+                known(&names, format!("images[{i}].instance"), n, "instance")?;
+            }
+        }
+        for (i, a) in self.alarms.iter().enumerate() {
+            let key = format!("alarms[{i}].auto_scaling_group");
+            known(&groups, key, &a.auto_scaling_group, "Auto Scaling group")?;
+        }
+        for (i, e) in self.events.iter().enumerate() {
+            self.validate_event(i, e, &zones, &deps, &groups, &names)?;
+        }
+        Ok(())
+    }
+
+    fn validate_event(
+        &self,
+        i: usize,
+        e: &EventDef,
+        zones: &BTreeSet<&str>,
+        deps: &BTreeSet<&str>,
+        groups: &BTreeSet<&str>,
+        names: &BTreeSet<&str>,
+    ) -> Result<(), String> {
+        let key = format!("events[{i}]");
+        let need = |field: &str, v: &Option<String>| -> Result<String, String> {
+            v.clone()
+                .ok_or_else(|| format!("{key}: do = {:?} needs `{field}`", e.kind))
+        };
+        match e.kind {
+            EventKind::Crash => match (&e.name, &e.group) {
+                (Some(n), _) => check(names, &key, "name", n, "instance"),
+                (None, Some(g)) => check(groups, &key, "group", g, "Auto Scaling group"),
+                (None, None) => Err(format!("{key}: do = \"crash\" needs `name` or `group`")),
+            },
+            EventKind::Recover => check(names, &key, "name", &need("name", &e.name)?, "instance"),
+            EventKind::ZoneOutage | EventKind::ZoneRestore => {
+                check(zones, &key, "zone", &need("zone", &e.zone)?, "zone")
+            }
+            EventKind::DependencyDown | EventKind::DependencyUp => check(
+                deps,
+                &key,
+                "dependency",
+                &need("dependency", &e.dependency)?,
+                "dependency",
+            ),
+            EventKind::Traffic => {
+                check(
+                    groups,
+                    &key,
+                    "group",
+                    &need("group", &e.group)?,
+                    "Auto Scaling group",
+                )?;
+                match e.factor {
+                    Some(f) if f >= 0.0 => Ok(()),
+                    _ => Err(format!(
+                        "{key}.factor: do = \"traffic\" needs a factor >= 0"
+                    )),
+                }
+            }
+            EventKind::ApiErrors => {
+                let source = need("source", &e.source)?;
+                if crate::cloud::Source::from_name(&source).is_none() {
+                    return Err(format!(
+                        "{key}.source: unknown source {source:?}; known: {}",
+                        crate::cloud::Source::ALL.map(|s| s.name()).join(", ")
+                    ));
+                }
+                let error = need("error", &e.error)?;
+                if super::faults::error_of(&error).is_none() {
+                    return Err(format!(
+                        "{key}.error: unknown error {error:?}; known: {}",
+                        super::faults::ERROR_NAMES.join(", ")
+                    ));
+                }
+                e.duration
+                    .map(|_| ())
+                    .ok_or_else(|| format!("{key}: do = \"api_errors\" needs `duration`"))
+            }
+            EventKind::Narrate => e
+                .say
+                .as_ref()
+                .map(|_| ())
+                .ok_or_else(|| format!("{key}: do = \"narrate\" needs `say`")),
+        }
+    }
+}
+
+fn check(
+    set: &BTreeSet<&str>,
+    key: &str,
+    field: &str,
+    value: &str,
+    what: &str,
+) -> Result<(), String> {
+    if set.contains(value) {
+        Ok(())
+    } else {
+        Err(format!("{key}.{field}: no {what} named {value:?}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_parse_and_reject() {
+        assert_eq!(Span::parse("90s"), Some(span(90)));
+        assert_eq!(Span::parse("1h30m"), Some(span(5400)));
+        assert_eq!(Span::parse("2m30s"), Some(span(150)));
+        assert_eq!(Span::parse("5"), None);
+        assert_eq!(Span::parse("5 mins"), None);
+        assert_eq!(Span::parse(""), None);
+    }
+}

@@ -1,0 +1,24 @@
+//! patrol: a terminal operations console for the AWS high-availability patterns.
+
+pub mod app;
+pub mod cli;
+pub mod cloud;
+pub mod model;
+pub mod poll;
+pub mod theme;
+pub mod tui;
+pub mod ui;
+
+/// One line for a TOML error: where (line and column) and what, without toml's source excerpt.
+pub fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim_end();
+    match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.len() - before.rfind('\n').map_or(0, |p| p + 1) + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message.to_string(),
+    }
+}

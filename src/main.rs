@@ -1,0 +1,145 @@
+//! patrol's entry point: CLI, logging, configuration and theme (before raw mode), then run.
+
+use anyhow::Context;
+use clap::{CommandFactory, FromArgMatches};
+use patrol::cli::{default_log_file, Cli, Command, WorldArgs};
+use patrol::cloud::sim::{scenario, Scenario, SimCloud};
+use patrol::cloud::{take_snapshot, Cloud};
+use patrol::model::SnapshotDocument;
+use patrol::poll::Intervals;
+use patrol::theme::Theme;
+use patrol::tui;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+fn main() -> ExitCode {
+    let started = Instant::now();
+    let log_file = default_log_file();
+    let command = Cli::command().after_help(format!(
+        "Logs go to {} (or --log-file), never to the terminal. RUST_LOG sets the level.",
+        log_file.display()
+    ));
+    let cli = match Cli::from_arg_matches(&command.get_matches()) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    match run(cli, log_file, started) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("patrol: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::Result<()> {
+    let _log = init_logging(cli.log_file.unwrap_or(default_log))?;
+    match cli.command {
+        Some(Command::Scenarios) => {
+            for name in scenario::embedded_names() {
+                let s = Scenario::load(name)?;
+                println!("{:<18} {}", s.name, s.description);
+            }
+            Ok(())
+        }
+        Some(Command::Snapshot { json, after }) => {
+            let cloud = simulator(&cli.world)?;
+            if let Some(span) = after {
+                cloud.advance(span.0);
+            }
+            let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+            let snapshot = runtime.block_on(take_snapshot(&cloud))?;
+            let document = SnapshotDocument::new(&snapshot);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&document)?);
+            } else {
+                print_summary(&document);
+            }
+            Ok(())
+        }
+        None => {
+            // Everything that can be wrong with the input is found before raw mode.
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            let theme = Theme::load(cli.theme.as_deref(), no_color)?;
+            let sim = simulator(&cli.world)?;
+            let cloud: Arc<dyn Cloud> = Arc::new(sim.clone());
+            let runtime = tokio::runtime::Runtime::new()?;
+            let options = tui::Options {
+                intervals: Intervals::default().scaled_for_speed(cli.world.speed),
+                started,
+            };
+            runtime.block_on(tui::run(
+                cloud,
+                Some(sim.follow_real_time()),
+                theme,
+                options,
+            ))
+        }
+    }
+}
+
+fn simulator(world: &WorldArgs) -> anyhow::Result<SimCloud> {
+    let scenario = Scenario::load(&world.scenario)?;
+    let start = chrono::Utc::now()
+        .with_nanosecond(0)
+        .context("trimming the clock to whole seconds")?;
+    tracing::info!(scenario = %scenario.name, seed = world.seed, speed = world.speed, "simulated world");
+    Ok(SimCloud::new(&scenario, world.seed, start, world.speed))
+}
+
+use chrono::Timelike;
+
+fn print_summary(doc: &SnapshotDocument) {
+    let s = doc.snapshot;
+    println!(
+        "world:       {}",
+        serde_json::to_string(&s.world).unwrap_or_default()
+    );
+    println!("taken at:    {}", s.taken_at.to_rfc3339());
+    println!("instances:   {}", s.instances.len());
+    for g in &s.target_groups {
+        let healthy = g.count(patrol::model::TargetHealthState::Healthy);
+        println!(
+            "target group {}: {healthy}/{} healthy",
+            g.name,
+            g.targets.len()
+        );
+    }
+    for g in &s.auto_scaling_groups {
+        println!(
+            "group {}: {}/{}/{} (min/desired/max)",
+            g.name, g.min, g.desired, g.max
+        );
+    }
+    for z in &doc.zones {
+        println!(
+            "zone {}: {} running, {} healthy targets",
+            z.zone, z.instances_running, z.targets_healthy
+        );
+    }
+    println!("(use --json for everything)");
+}
+
+/// Logs to a file only; the terminal belongs to the console.
+fn init_logging(
+    path: std::path::PathBuf,
+) -> anyhow::Result<tracing_appender::non_blocking::WorkerGuard> {
+    let dir = path.parent().map(|p| p.to_path_buf()).unwrap_or_default();
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create the log directory {}", dir.display()))?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .with_context(|| format!("cannot open the log file {}", path.display()))?;
+    let (writer, guard) = tracing_appender::non_blocking(file);
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .init();
+    Ok(guard)
+}

@@ -1,0 +1,416 @@
+//! The fleet as patrol sees it: plain domain types shared by both worlds, never SDK types.
+
+mod zones;
+
+pub use zones::{imbalanced_groups, zone_distribution, ZoneSummary};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Free-form resource tags, sorted by key.
+pub type Tags = BTreeMap<String, String>;
+
+/// EC2 instance state, as DescribeInstances names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InstanceState {
+    Pending,
+    Running,
+    ShuttingDown,
+    Terminated,
+    Stopping,
+    Stopped,
+}
+
+impl InstanceState {
+    /// The state's name as the EC2 API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Running => "running",
+            Self::ShuttingDown => "shutting-down",
+            Self::Terminated => "terminated",
+            Self::Stopping => "stopping",
+            Self::Stopped => "stopped",
+        }
+    }
+}
+
+/// One EC2 instance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Instance {
+    pub id: String,
+    /// The `Name` tag.
+    pub name: Option<String>,
+    pub state: InstanceState,
+    pub zone: String,
+    pub subnet_id: String,
+    pub vpc_id: String,
+    pub private_ip: Option<String>,
+    pub public_ip: Option<String>,
+    pub instance_type: String,
+    pub launched_at: DateTime<Utc>,
+    pub tags: Tags,
+    /// The Auto Scaling group that owns it (`aws:autoscaling:groupName`).
+    pub auto_scaling_group: Option<String>,
+}
+
+/// One Elastic Load Balancing v2 load balancer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LoadBalancer {
+    pub arn: String,
+    pub name: String,
+    /// `application`, `network` or `gateway`.
+    pub kind: String,
+    pub scheme: String,
+    pub state: String,
+    pub dns_name: String,
+    pub vpc_id: String,
+    pub zones: Vec<String>,
+}
+
+/// A target group's health check settings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HealthCheck {
+    pub protocol: String,
+    /// `traffic-port` or a port number.
+    pub port: String,
+    pub path: Option<String>,
+    pub interval_seconds: u32,
+    pub timeout_seconds: u32,
+    pub healthy_threshold: u32,
+    pub unhealthy_threshold: u32,
+}
+
+/// Target health state, as DescribeTargetHealth names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TargetHealthState {
+    Unhealthy,
+    Unavailable,
+    Draining,
+    Initial,
+    Unused,
+    Healthy,
+}
+
+impl TargetHealthState {
+    /// The state's name as the ELB API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Initial => "initial",
+            Self::Healthy => "healthy",
+            Self::Unhealthy => "unhealthy",
+            Self::Unused => "unused",
+            Self::Draining => "draining",
+            Self::Unavailable => "unavailable",
+        }
+    }
+
+    /// Ordering for "worst first" lists: unhealthy before anything else, healthy last.
+    pub fn severity_rank(self) -> u8 {
+        self as u8
+    }
+}
+
+/// The health of one registered target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetHealth {
+    /// The instance id (or IP address for IP targets).
+    pub target_id: String,
+    pub port: u16,
+    pub state: TargetHealthState,
+    /// The ELB reason code, e.g. `Target.FailedHealthChecks`.
+    pub reason: Option<String>,
+    pub description: Option<String>,
+}
+
+/// One target group with every target's health.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetGroup {
+    pub arn: String,
+    pub name: String,
+    pub protocol: String,
+    pub port: u16,
+    pub vpc_id: String,
+    pub load_balancer_arns: Vec<String>,
+    pub health_check: HealthCheck,
+    pub targets: Vec<TargetHealth>,
+}
+
+impl TargetGroup {
+    /// How many targets are in the given state.
+    pub fn count(&self, state: TargetHealthState) -> usize {
+        self.targets.iter().filter(|t| t.state == state).count()
+    }
+}
+
+/// An Auto Scaling group instance's lifecycle state.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum LifecycleState {
+    Pending,
+    InService,
+    Terminating,
+    Terminated,
+    Standby,
+    /// Any other state the API reports (warm pools, hooks, detaching).
+    Other(String),
+}
+
+impl LifecycleState {
+    /// The state's name as the Auto Scaling API spells it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "Pending",
+            Self::InService => "InService",
+            Self::Terminating => "Terminating",
+            Self::Terminated => "Terminated",
+            Self::Standby => "Standby",
+            Self::Other(s) => s,
+        }
+    }
+}
+
+/// One instance as its Auto Scaling group sees it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupInstance {
+    pub instance_id: String,
+    pub zone: String,
+    pub lifecycle: LifecycleState,
+    /// `true` when the group considers it Healthy.
+    pub healthy: bool,
+}
+
+/// Status of a scaling activity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ActivityStatus {
+    InProgress,
+    Successful,
+    Failed,
+    Cancelled,
+}
+
+impl ActivityStatus {
+    /// The status as the Auto Scaling API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InProgress => "InProgress",
+            Self::Successful => "Successful",
+            Self::Failed => "Failed",
+            Self::Cancelled => "Cancelled",
+        }
+    }
+}
+
+/// One entry of DescribeScalingActivities.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScalingActivity {
+    pub id: String,
+    pub description: String,
+    pub cause: String,
+    pub status: ActivityStatus,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// One Auto Scaling group with its instances and recent activities (newest first).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AutoScalingGroup {
+    pub name: String,
+    pub min: u32,
+    pub desired: u32,
+    pub max: u32,
+    pub zones: Vec<String>,
+    pub target_group_arns: Vec<String>,
+    pub health_check_type: String,
+    pub health_check_grace_seconds: u32,
+    pub instances: Vec<GroupInstance>,
+    pub activities: Vec<ScalingActivity>,
+}
+
+impl AutoScalingGroup {
+    /// How many of its instances are in the given lifecycle state.
+    pub fn count(&self, lifecycle: &LifecycleState) -> usize {
+        self.instances
+            .iter()
+            .filter(|i| &i.lifecycle == lifecycle)
+            .count()
+    }
+}
+
+/// One Elastic IP address.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ElasticIp {
+    pub allocation_id: String,
+    pub public_ip: String,
+    pub association_id: Option<String>,
+    pub instance_id: Option<String>,
+    pub private_ip: Option<String>,
+    pub tags: Tags,
+}
+
+/// AMI state, as DescribeImages names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImageState {
+    Pending,
+    Available,
+    Failed,
+    Deregistered,
+}
+
+impl ImageState {
+    /// The state as the EC2 API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Available => "available",
+            Self::Failed => "failed",
+            Self::Deregistered => "deregistered",
+        }
+    }
+}
+
+/// One AMI owned by the account.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Image {
+    pub id: String,
+    pub name: String,
+    pub state: ImageState,
+    pub created_at: DateTime<Utc>,
+    /// The instance it was made from, when its tags say so.
+    pub source_instance_id: Option<String>,
+    pub tags: Tags,
+}
+
+/// One data point of a metric.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MetricPoint {
+    pub at: DateTime<Utc>,
+    pub value: f64,
+}
+
+/// Average CPU utilisation of one Auto Scaling group, oldest point first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetricSeries {
+    pub auto_scaling_group: String,
+    pub metric: String,
+    pub period_seconds: u32,
+    pub points: Vec<MetricPoint>,
+}
+
+impl MetricSeries {
+    /// The newest value, if any.
+    pub fn latest(&self) -> Option<f64> {
+        self.points.last().map(|p| p.value)
+    }
+}
+
+/// CloudWatch alarm state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AlarmState {
+    Ok,
+    Alarm,
+    InsufficientData,
+}
+
+impl AlarmState {
+    /// The state as the CloudWatch API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "OK",
+            Self::Alarm => "ALARM",
+            Self::InsufficientData => "INSUFFICIENT_DATA",
+        }
+    }
+}
+
+/// One CloudWatch metric alarm.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alarm {
+    pub name: String,
+    pub metric: String,
+    /// The `AutoScalingGroupName` dimension, when the alarm watches a group.
+    pub auto_scaling_group: Option<String>,
+    pub threshold: f64,
+    pub comparison: String,
+    pub state: AlarmState,
+    pub state_reason: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Which world a snapshot comes from. The screen always says so.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum WorldInfo {
+    Simulated {
+        scenario: String,
+        seed: u64,
+        speed: f64,
+        region: String,
+    },
+    Aws {
+        account_id: Option<String>,
+        region: String,
+        profile: Option<String>,
+        endpoint_url: Option<String>,
+    },
+}
+
+/// The whole fleet at one moment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Snapshot {
+    pub world: WorldInfo,
+    pub taken_at: DateTime<Utc>,
+    pub instances: Vec<Instance>,
+    pub load_balancers: Vec<LoadBalancer>,
+    pub target_groups: Vec<TargetGroup>,
+    pub auto_scaling_groups: Vec<AutoScalingGroup>,
+    pub elastic_ips: Vec<ElasticIp>,
+    pub images: Vec<Image>,
+    pub metrics: Vec<MetricSeries>,
+    pub alarms: Vec<Alarm>,
+}
+
+impl Snapshot {
+    /// An empty fleet of the given world, as the console holds it before the first refresh.
+    pub fn empty(world: WorldInfo, taken_at: DateTime<Utc>) -> Self {
+        Self {
+            world,
+            taken_at,
+            instances: Vec::new(),
+            load_balancers: Vec::new(),
+            target_groups: Vec::new(),
+            auto_scaling_groups: Vec::new(),
+            elastic_ips: Vec::new(),
+            images: Vec::new(),
+            metrics: Vec::new(),
+            alarms: Vec::new(),
+        }
+    }
+
+    /// Instances by id, for joining targets, groups and addresses to their instance.
+    pub fn instance_index(&self) -> std::collections::HashMap<&str, &Instance> {
+        self.instances.iter().map(|i| (i.id.as_str(), i)).collect()
+    }
+}
+
+/// The JSON document of `patrol snapshot --json`: the snapshot plus its derived zones.
+#[derive(Debug, Serialize)]
+pub struct SnapshotDocument<'a> {
+    #[serde(flatten)]
+    pub snapshot: &'a Snapshot,
+    pub zones: Vec<ZoneSummary>,
+}
+
+impl<'a> SnapshotDocument<'a> {
+    /// Wraps a snapshot with its per-AZ distribution.
+    pub fn new(snapshot: &'a Snapshot) -> Self {
+        Self {
+            snapshot,
+            zones: zone_distribution(snapshot),
+        }
+    }
+}

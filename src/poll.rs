@@ -1,0 +1,226 @@
+//! Background refresh: one task per source, each on its own interval, with timeouts and backoff.
+
+use crate::app::Action;
+use crate::cloud::{Cloud, CloudError, CloudErrorKind, Source};
+use crate::model::{
+    Alarm, AutoScalingGroup, ElasticIp, Image, Instance, LoadBalancer, MetricSeries, TargetGroup,
+};
+use chrono::Utc;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch, Notify};
+use tokio::task::JoinHandle;
+
+/// What one refresh of a source brought back.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payload {
+    Instances(Vec<Instance>),
+    LoadBalancers(Vec<LoadBalancer>),
+    TargetGroups(Vec<TargetGroup>),
+    AutoScaling(Vec<AutoScalingGroup>),
+    ElasticIps(Vec<ElasticIp>),
+    Images(Vec<Image>),
+    Metrics(Vec<MetricSeries>),
+    Alarms(Vec<Alarm>),
+}
+
+/// How often each source is refreshed when all is well.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Intervals(pub [Duration; 8]);
+
+impl Default for Intervals {
+    fn default() -> Self {
+        let s = Duration::from_secs;
+        // Order of Source::ALL: instances, load balancers, target groups, auto scaling,
+        // elastic IPs, images, metrics, alarms.
+        Intervals([s(5), s(60), s(5), s(5), s(10), s(30), s(30), s(30)])
+    }
+}
+
+impl Intervals {
+    /// Intervals for a world whose time runs `speed` times faster than real time, so the
+    /// screen keeps up with it; never more often than once a second.
+    pub fn scaled_for_speed(&self, speed: f64) -> Intervals {
+        let speed = speed.max(1.0);
+        Intervals(self.0.map(|d| d.div_f64(speed).max(Duration::from_secs(1))))
+    }
+
+    /// The interval of one source.
+    pub fn of(&self, source: Source) -> Duration {
+        self.0[source as usize]
+    }
+}
+
+/// A call that takes longer than this is abandoned and reported as a network error.
+const CALL_TIMEOUT: Duration = Duration::from_secs(20);
+/// Backoff never waits longer than this between attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+
+/// The wait before the next attempt after `failures` failures in a row.
+pub fn backoff(interval: Duration, failures: u32, kind: CloudErrorKind) -> Duration {
+    if failures == 0 {
+        return interval;
+    }
+    let base = match kind {
+        CloudErrorKind::Throttled => interval.max(Duration::from_secs(10)) * 2,
+        _ => interval,
+    };
+    base.saturating_mul(1 << failures.min(8)).min(MAX_BACKOFF)
+}
+
+/// The running refresh tasks of one world. Dropping it stops them.
+pub struct Poller {
+    tasks: Vec<JoinHandle<()>>,
+    refresh: Arc<Notify>,
+}
+
+impl Poller {
+    /// Starts one task per source. Results carry `epoch` (the world they belong to) and a
+    /// per-source generation, so the app can drop anything stale.
+    pub fn spawn(
+        cloud: Arc<dyn Cloud>,
+        intervals: &Intervals,
+        epoch: u64,
+        tx: mpsc::Sender<Action>,
+    ) -> Poller {
+        let refresh = Arc::new(Notify::new());
+        let (groups_tx, groups_rx) = watch::channel::<Option<Vec<String>>>(None);
+        let groups_tx = Arc::new(groups_tx);
+        let tasks = Source::ALL
+            .into_iter()
+            .map(|source| {
+                let task = SourceTask {
+                    cloud: cloud.clone(),
+                    source,
+                    interval: intervals.of(source),
+                    epoch,
+                    tx: tx.clone(),
+                    refresh: refresh.clone(),
+                    groups_tx: groups_tx.clone(),
+                    groups_rx: groups_rx.clone(),
+                };
+                tokio::spawn(task.run())
+            })
+            .collect();
+        Poller { tasks, refresh }
+    }
+
+    /// Asks every source to refresh now rather than at its next interval.
+    pub fn refresh_now(&self) {
+        self.refresh.notify_waiters();
+    }
+}
+
+impl Drop for Poller {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+struct SourceTask {
+    cloud: Arc<dyn Cloud>,
+    source: Source,
+    interval: Duration,
+    epoch: u64,
+    tx: mpsc::Sender<Action>,
+    refresh: Arc<Notify>,
+    /// The auto scaling task publishes group names; the metrics task reads them.
+    groups_tx: Arc<watch::Sender<Option<Vec<String>>>>,
+    groups_rx: watch::Receiver<Option<Vec<String>>>,
+}
+
+impl SourceTask {
+    async fn run(mut self) {
+        let mut generation = 0u64;
+        let mut failures = 0u32;
+        loop {
+            generation += 1;
+            let result = match tokio::time::timeout(CALL_TIMEOUT, self.fetch()).await {
+                Ok(r) => r,
+                Err(_) => Err(CloudError::new(
+                    CloudErrorKind::Network,
+                    "Timeout",
+                    format!("no answer within {}s", CALL_TIMEOUT.as_secs()),
+                )),
+            };
+            let delay = match &result {
+                Ok(Payload::AutoScaling(groups)) => {
+                    let names = groups.iter().map(|g| g.name.clone()).collect();
+                    self.groups_tx.send_replace(Some(names));
+                    failures = 0;
+                    self.interval
+                }
+                Ok(_) => {
+                    failures = 0;
+                    self.interval
+                }
+                Err(e) => {
+                    failures += 1;
+                    tracing::warn!(source = self.source.name(), failures, error = %e, "refresh failed");
+                    backoff(self.interval, failures, e.kind)
+                }
+            };
+            let action = Action::Refreshed {
+                source: self.source,
+                epoch: self.epoch,
+                generation,
+                at: Utc::now(),
+                result,
+            };
+            if self.tx.send(action).await.is_err() {
+                return;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                _ = self.refresh.notified() => {}
+            }
+        }
+    }
+
+    async fn fetch(&mut self) -> Result<Payload, CloudError> {
+        let cloud = &*self.cloud;
+        Ok(match self.source {
+            Source::Instances => Payload::Instances(cloud.instances().await?),
+            Source::LoadBalancers => Payload::LoadBalancers(cloud.load_balancers().await?),
+            Source::TargetGroups => Payload::TargetGroups(cloud.target_groups().await?),
+            Source::AutoScaling => Payload::AutoScaling(cloud.auto_scaling_groups().await?),
+            Source::ElasticIps => Payload::ElasticIps(cloud.elastic_ips().await?),
+            Source::Images => Payload::Images(cloud.images().await?),
+            Source::Alarms => Payload::Alarms(cloud.alarms().await?),
+            Source::Metrics => {
+                // CPU is read per group: wait until the group names are known.
+                if self.groups_rx.borrow_and_update().is_none() {
+                    let _ = self.groups_rx.changed().await;
+                }
+                let names = self.groups_rx.borrow().clone().unwrap_or_default();
+                Payload::Metrics(cloud.cpu_utilization(&names).await?)
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_caps() {
+        let i = Duration::from_secs(5);
+        assert_eq!(backoff(i, 0, CloudErrorKind::Network), i);
+        assert_eq!(
+            backoff(i, 1, CloudErrorKind::Network),
+            Duration::from_secs(10)
+        );
+        assert_eq!(
+            backoff(i, 2, CloudErrorKind::Network),
+            Duration::from_secs(20)
+        );
+        assert_eq!(
+            backoff(i, 1, CloudErrorKind::Throttled),
+            Duration::from_secs(40)
+        );
+        assert_eq!(backoff(i, 30, CloudErrorKind::Other), MAX_BACKOFF);
+    }
+}

@@ -1,0 +1,109 @@
+//! The terminal: set-up and restore (also on panic and on signals) and the one event loop.
+
+use crate::app::{update, Action, AppState, Effect};
+use crate::cloud::Cloud;
+use crate::poll::{Intervals, Poller};
+use crate::theme::Theme;
+use crate::ui;
+use anyhow::Context;
+use chrono::Utc;
+use crossterm::event::{Event, EventStream};
+use futures::StreamExt;
+use ratatui::DefaultTerminal;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::mpsc;
+
+/// At most this many frames a second.
+const FRAME: Duration = Duration::from_millis(33);
+/// How often the clocks and ages on screen are brought up to date.
+const TICK: Duration = Duration::from_millis(250);
+
+/// What the loop needs besides the cloud and the theme.
+pub struct Options {
+    pub intervals: Intervals,
+    /// When the process started, to log the time to the first frame.
+    pub started: Instant,
+}
+
+/// Runs the console until the operator quits or a signal arrives. The terminal is restored on
+/// every way out: return, error, panic (ratatui's hook), SIGTERM, SIGINT, SIGHUP.
+/// `background` runs beside the loop (the simulator's clock) and stops with it.
+pub async fn run(
+    cloud: Arc<dyn Cloud>,
+    background: Option<impl Future<Output = ()> + Send + 'static>,
+    theme: Theme,
+    options: Options,
+) -> anyhow::Result<()> {
+    let mut terminal = ratatui::try_init().context("cannot set up the terminal")?;
+    let background = background.map(tokio::spawn);
+    let result = event_loop(&mut terminal, cloud, &theme, options).await;
+    if let Some(task) = background {
+        task.abort();
+    }
+    ratatui::restore();
+    result
+}
+
+async fn event_loop(
+    terminal: &mut DefaultTerminal,
+    cloud: Arc<dyn Cloud>,
+    theme: &Theme,
+    options: Options,
+) -> anyhow::Result<()> {
+    let mut state = AppState::new(cloud.world(), &options.intervals, Utc::now());
+    state.clock = cloud.clock();
+    let size = terminal.size()?;
+    state.size = (size.width, size.height);
+
+    let (tx, mut rx) = mpsc::channel(1024);
+    let poller = Poller::spawn(cloud.clone(), &options.intervals, state.epoch, tx);
+    let mut events = EventStream::new();
+    let mut ticker = tokio::time::interval(TICK);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut last_draw: Option<Instant> = None;
+
+    loop {
+        let since_draw = last_draw.map_or(FRAME, |t| t.elapsed());
+        if state.dirty && since_draw >= FRAME {
+            terminal.draw(|f| ui::draw(f, &state, theme))?;
+            state.dirty = false;
+            if last_draw.is_none() {
+                let ms = options.started.elapsed().as_secs_f64() * 1000.0;
+                tracing::info!(first_frame_ms = ms, "first frame drawn");
+            }
+            last_draw = Some(Instant::now());
+        }
+        let redraw_in = FRAME.saturating_sub(last_draw.map_or(FRAME, |t| t.elapsed()));
+        let action = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) => Action::Key(key),
+                Some(Ok(Event::Resize(w, h))) => Action::Resize(w, h),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Err(e).context("reading terminal events"),
+                None => return Ok(()),
+            },
+            Some(action) = rx.recv() => action,
+            _ = ticker.tick() => Action::Tick {
+                wall: Utc::now(),
+                clock: cloud.clock(),
+                narration: cloud.narration(),
+            },
+            _ = tokio::time::sleep(redraw_in), if state.dirty => continue,
+            _ = sigterm.recv() => return Ok(()),
+            _ = sigint.recv() => return Ok(()),
+            _ = sighup.recv() => return Ok(()),
+        };
+        for effect in update(&mut state, action) {
+            match effect {
+                Effect::Quit => return Ok(()),
+                Effect::RefreshNow => poller.refresh_now(),
+            }
+        }
+    }
+}

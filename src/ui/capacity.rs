@@ -1,0 +1,229 @@
+//! View 3, Capacity: each Auto Scaling group's numbers, its CPU, and its latest activities.
+
+use super::{age_text, empty_hint, header, panel, panel_title, render_table};
+use crate::app::rows::{group_rows, selected_index};
+use crate::app::AppState;
+use crate::model::{ActivityStatus, AlarmState, AutoScalingGroup, LifecycleState};
+use crate::theme::Theme;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, RenderDirection, Row, Sparkline, Table};
+use ratatui::Frame;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let groups = group_rows(&state.fleet, &state.list().filter);
+    let summary = format!("· {} groups", state.fleet.auto_scaling_groups.len());
+    let block = panel(panel_title("Capacity", summary, state, theme), theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if groups.is_empty() {
+        frame.render_widget(empty_hint(state, "Auto Scaling groups", theme), inner);
+        return;
+    }
+    let table_height = (groups.len() as u16 + 1).min(inner.height / 3).max(2);
+    let [table_area, cpu_area, activity_area] = Layout::vertical([
+        Constraint::Length(table_height),
+        Constraint::Length(7),
+        Constraint::Min(3),
+    ])
+    .areas(inner);
+    let selected = selected_index(state.list(), groups.len(), |k| {
+        groups.iter().position(|g| g.name == k)
+    });
+    draw_groups(frame, table_area, state, &groups, selected, theme);
+    if let Some(g) = selected.map(|i| groups[i]) {
+        draw_cpu(frame, cpu_area, state, g, theme);
+        draw_activities(frame, activity_area, state, g, theme);
+    }
+}
+
+fn draw_groups(
+    frame: &mut Frame,
+    area: Rect,
+    state: &AppState,
+    groups: &[&AutoScalingGroup],
+    selected: Option<usize>,
+    theme: &Theme,
+) {
+    let rows = groups.iter().map(|g| {
+        let in_service = g.count(&LifecycleState::InService);
+        let pending = g.count(&LifecycleState::Pending);
+        let terminating = g.count(&LifecycleState::Terminating);
+        let unhealthy = g.instances.iter().filter(|i| !i.healthy).count();
+        let cpu = cpu_of(state, &g.name).map_or("-".into(), |v| format!("{v:.0}%"));
+        let capacity_style = if (in_service as u32) < g.min {
+            theme.crit
+        } else if in_service as u32 != g.desired {
+            theme.warn
+        } else {
+            theme.ok
+        };
+        let max_style = if g.desired >= g.max {
+            theme.warn
+        } else {
+            theme.text
+        };
+        Row::new(vec![
+            Span::raw(g.name.clone()),
+            Span::raw(g.min.to_string()),
+            Span::raw(g.desired.to_string()),
+            Span::styled(g.max.to_string(), max_style),
+            Span::styled(in_service.to_string(), capacity_style),
+            Span::styled(
+                pending.to_string(),
+                if pending > 0 { theme.warn } else { theme.text },
+            ),
+            Span::raw(terminating.to_string()),
+            Span::styled(
+                unhealthy.to_string(),
+                if unhealthy > 0 {
+                    theme.crit
+                } else {
+                    theme.text
+                },
+            ),
+            Span::raw(g.zones.len().to_string()),
+            Span::raw(cpu),
+        ])
+        .style(theme.text)
+    });
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Min(16),
+            Constraint::Length(5),
+            Constraint::Length(8),
+            Constraint::Length(5),
+            Constraint::Length(11),
+            Constraint::Length(8),
+            Constraint::Length(12),
+            Constraint::Length(10),
+            Constraint::Length(4),
+            Constraint::Length(6),
+        ],
+    )
+    .header(header(
+        &[
+            "GROUP",
+            "MIN",
+            "DESIRED",
+            "MAX",
+            "IN SERVICE",
+            "PENDING",
+            "TERMINATING",
+            "UNHEALTHY",
+            "AZS",
+            "CPU",
+        ],
+        theme,
+    ));
+    render_table(frame, area, table, selected, theme);
+}
+
+fn cpu_of(state: &AppState, group: &str) -> Option<f64> {
+    state
+        .fleet
+        .metrics
+        .iter()
+        .find(|m| m.auto_scaling_group == group)
+        .and_then(|m| m.latest())
+}
+
+fn draw_cpu(frame: &mut Frame, area: Rect, state: &AppState, g: &AutoScalingGroup, theme: &Theme) {
+    let series = state
+        .fleet
+        .metrics
+        .iter()
+        .find(|m| m.auto_scaling_group == g.name);
+    let mut title = vec![Span::styled(format!(" CPU {} ", g.name), theme.title)];
+    match series.and_then(|s| s.latest()) {
+        Some(v) => title.push(Span::styled(
+            format!("now {v:.0}% · last hour, 1-minute average "),
+            theme.text,
+        )),
+        None => title.push(Span::styled("no data ".to_string(), theme.muted)),
+    }
+    for a in state
+        .fleet
+        .alarms
+        .iter()
+        .filter(|a| a.auto_scaling_group.as_deref() == Some(g.name.as_str()))
+    {
+        let style = match a.state {
+            AlarmState::Ok => theme.ok,
+            AlarmState::Alarm => theme.crit,
+            AlarmState::InsufficientData => theme.muted,
+        };
+        title.push(Span::styled(
+            format!("· {} {} (> {:.0}%) ", a.name, a.state.as_str(), a.threshold),
+            style,
+        ));
+    }
+    let block = panel(Line::from(title), theme);
+    let data: Vec<u64> = series
+        .map(|s| s.points.iter().map(|p| p.value.round() as u64).collect())
+        .unwrap_or_default();
+    let width = block.inner(area).width as usize;
+    let tail = &data[data.len().saturating_sub(width)..];
+    let peak_style = if tail.iter().any(|v| *v >= 70) {
+        theme.warn
+    } else {
+        theme.info
+    };
+    // Newest at the right edge, where the eye looks for "now".
+    let newest_first: Vec<u64> = tail.iter().rev().copied().collect();
+    let spark = Sparkline::default()
+        .data(&newest_first)
+        .direction(RenderDirection::RightToLeft)
+        .max(100)
+        .style(peak_style)
+        .block(block);
+    frame.render_widget(spark, area);
+}
+
+fn draw_activities(
+    frame: &mut Frame,
+    area: Rect,
+    state: &AppState,
+    g: &AutoScalingGroup,
+    theme: &Theme,
+) {
+    let block = panel(
+        Line::styled(format!(" Scaling activities · {} ", g.name), theme.title),
+        theme,
+    );
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if g.activities.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Line::styled("no recent scaling activities", theme.muted)),
+            inner,
+        );
+        return;
+    }
+    let rows = g.activities.iter().take(inner.height as usize).map(|a| {
+        let style = match a.status {
+            ActivityStatus::Successful => theme.ok,
+            ActivityStatus::InProgress => theme.warn,
+            ActivityStatus::Failed | ActivityStatus::Cancelled => theme.crit,
+        };
+        let cause = a.cause.split("  ").last().unwrap_or(&a.cause).to_string();
+        Row::new(vec![
+            Span::raw(format!("{} ago", age_text(state.clock - a.started_at))),
+            Span::styled(a.status.as_str(), style),
+            Span::raw(a.description.clone()),
+            Span::styled(cause, theme.muted),
+        ])
+        .style(theme.text)
+    });
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(8),
+            Constraint::Length(11),
+            Constraint::Length(50),
+            Constraint::Min(10),
+        ],
+    );
+    frame.render_widget(table, inner);
+}

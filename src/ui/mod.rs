@@ -1,0 +1,279 @@
+//! Drawing: views borrow the state and the theme and draw; they never mutate, fetch or sleep.
+
+mod capacity;
+mod eips;
+mod overview;
+mod targets;
+mod zones;
+
+use crate::app::{AppState, Freshness, View};
+use crate::model::WorldInfo;
+use crate::theme::Theme;
+use chrono::Duration;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::Frame;
+
+/// The smallest terminal the console draws in.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 16;
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        draw_too_small(frame, area, theme);
+        return;
+    }
+    let narration = state.narration.is_some() as u16;
+    let [tabs, body, story, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(narration),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_tabs(frame, tabs, state, theme);
+    match state.view {
+        View::Overview => overview::draw(frame, body, state, theme),
+        View::Targets => targets::draw(frame, body, state, theme),
+        View::Capacity => capacity::draw(frame, body, state, theme),
+        View::ElasticIps => eips::draw(frame, body, state, theme),
+        View::Zones => zones::draw(frame, body, state, theme),
+    }
+    if let Some(text) = &state.narration {
+        let line = Line::from(vec![
+            Span::styled(" ▶ ", theme.info),
+            Span::styled(text.as_str(), theme.text),
+        ]);
+        frame.render_widget(Paragraph::new(line), story);
+    }
+    draw_status(frame, status, state, theme);
+    if state.help {
+        draw_help(frame, area, theme);
+    }
+}
+
+fn draw_too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
+    let text = vec![
+        Line::styled("patrol needs a bigger terminal", theme.warn),
+        Line::styled(
+            format!(
+                "at least {MIN_WIDTH}×{MIN_HEIGHT}; this one is {}×{}",
+                area.width, area.height
+            ),
+            theme.text,
+        ),
+        Line::styled("q quits", theme.muted),
+    ];
+    let top = area.height.saturating_sub(3) / 2;
+    let [_, middle] = Layout::vertical([Constraint::Length(top), Constraint::Min(0)]).areas(area);
+    frame.render_widget(
+        Paragraph::new(text)
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
+        middle,
+    );
+}
+
+fn draw_tabs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let mut spans = vec![Span::styled(" patrol ", theme.title)];
+    for (i, v) in View::ALL.iter().enumerate() {
+        let style = if *v == state.view {
+            theme.tab_active
+        } else {
+            theme.muted
+        };
+        spans.push(Span::styled(format!(" {} {} ", i + 1, v.title()), style));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    let hint = Line::styled("? help  q quit ", theme.muted).alignment(Alignment::Right);
+    frame.render_widget(Paragraph::new(hint), area);
+}
+
+/// The world badge: loud on the simulator, account/region/profile on AWS.
+pub fn world_badge<'a>(world: &WorldInfo, theme: &Theme) -> Span<'a> {
+    match world {
+        WorldInfo::Simulated {
+            scenario,
+            seed,
+            speed,
+            ..
+        } => Span::styled(
+            format!(" SIMULATED · {scenario} · seed {seed} · ×{speed} "),
+            theme.world_sim,
+        ),
+        WorldInfo::Aws {
+            account_id,
+            region,
+            profile,
+            endpoint_url,
+        } => {
+            let mut text = format!(
+                " AWS {} · {region} · profile {} ",
+                account_id.as_deref().unwrap_or("account ?"),
+                profile.as_deref().unwrap_or("default")
+            );
+            if let Some(url) = endpoint_url {
+                text.push_str(&format!("· {url} "));
+            }
+            Span::styled(text, theme.world_aws)
+        }
+    }
+}
+
+fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let mut spans = vec![
+        world_badge(&state.world, theme),
+        Span::styled(
+            format!(" {} ", state.clock.format("%Y-%m-%d %H:%M:%S UTC")),
+            theme.text,
+        ),
+    ];
+    let list = state.list();
+    if state.filter_editing || !list.filter.is_empty() {
+        let cursor = if state.filter_editing { "▏" } else { "" };
+        spans.push(Span::styled(
+            format!(" /{}{cursor} ", list.filter),
+            theme.info,
+        ));
+    }
+    if let Some((source, e)) = &state.last_error {
+        spans.push(Span::styled(
+            format!(" {}: {} ({}) ", source.name(), e.kind.in_words(), e.message),
+            theme.crit,
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_help(frame: &mut Frame, area: Rect, theme: &Theme) {
+    let keys = crate::app::KEY_HELP;
+    let width = 72.min(area.width);
+    let height = (keys.len() as u16 + 4).min(area.height);
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    let rows = keys.iter().map(|(k, what)| {
+        Row::new(vec![
+            Span::styled(*k, theme.header),
+            Span::styled(*what, theme.text),
+        ])
+    });
+    let table = Table::new(rows, [Constraint::Length(18), Constraint::Min(10)])
+        .block(panel(" Keys · Esc closes ", theme).title_alignment(Alignment::Center));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(table, popup);
+}
+
+/// A bordered panel in the theme's border style with a title.
+pub fn panel<'a>(title: impl Into<Line<'a>>, theme: &Theme) -> Block<'a> {
+    Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border)
+        .title(title)
+}
+
+/// A panel title: the name, a summary, and how fresh the view's sources are.
+pub fn panel_title<'a>(name: &str, summary: String, state: &AppState, theme: &Theme) -> Line<'a> {
+    let mut spans = vec![
+        Span::styled(format!(" {name} "), theme.title),
+        Span::styled(format!("{summary} "), theme.text),
+    ];
+    spans.extend(freshness_spans(state, state.view.sources(), theme));
+    Line::from(spans)
+}
+
+/// "updated 3s ago", or loudly stale with the error kind, for the worst of `sources`.
+pub fn freshness_spans<'a>(
+    state: &AppState,
+    sources: &[crate::cloud::Source],
+    theme: &Theme,
+) -> Vec<Span<'a>> {
+    let mut oldest: Option<Duration> = None;
+    let mut spans = Vec::new();
+    let mut loading = false;
+    for s in sources {
+        match state.source(*s).freshness(state.wall) {
+            Freshness::Loading => loading = true,
+            Freshness::Fresh { age } => oldest = Some(oldest.map_or(age, |o| o.max(age))),
+            Freshness::Stale { age, error } => {
+                let age = age.map_or("no data".to_string(), |a| format!("{} old", age_text(a)));
+                let why = error.map_or("no news".to_string(), |e| e.kind.in_words().to_string());
+                spans.push(Span::styled(
+                    format!("· STALE {}: {why}, {age} ", s.name()),
+                    theme.stale,
+                ));
+            }
+        }
+    }
+    if loading {
+        spans.insert(0, Span::styled("· loading… ".to_string(), theme.muted));
+    }
+    if let Some(age) = oldest {
+        spans.insert(
+            0,
+            Span::styled(format!("· updated {} ago ", age_text(age)), theme.muted),
+        );
+    }
+    spans
+}
+
+/// A short age: `45s`, `12m`, `3h`, `2d`.
+pub fn age_text(d: Duration) -> String {
+    let s = d.num_seconds().max(0);
+    match s {
+        0..=89 => format!("{s}s"),
+        90..=5399 => format!("{}m", (s + 30) / 60),
+        5400..=172_799 => format!("{}h", (s + 1800) / 3600),
+        _ => format!("{}d", s / 86_400),
+    }
+}
+
+/// Renders a table with the selection highlighted and scrolled into view.
+pub fn render_table(
+    frame: &mut Frame,
+    area: Rect,
+    table: Table,
+    selected: Option<usize>,
+    theme: &Theme,
+) {
+    let mut ts = TableState::default().with_selected(selected);
+    let table = table
+        .row_highlight_style(theme.selection)
+        .highlight_symbol("▶ ");
+    frame.render_stateful_widget(table, area, &mut ts);
+}
+
+/// Header row in the theme's header style.
+pub fn header<'a>(cells: &[&'a str], theme: &Theme) -> Row<'a> {
+    Row::new(cells.iter().map(|c| Span::raw(*c))).style(theme.header)
+}
+
+/// A line that tells the operator why a table is empty.
+pub fn empty_hint<'a>(state: &AppState, what: &str, theme: &Theme) -> Paragraph<'a> {
+    let text = if state.list().filter.is_empty() {
+        format!("no {what} in this world (yet)")
+    } else {
+        format!(
+            "no {what} match /{} · Esc clears the filter",
+            state.list().filter
+        )
+    };
+    Paragraph::new(Line::styled(text, theme.muted))
+}
+
+/// The style for a state word: `theme.ok`, `warn`, `crit`.
+pub fn status_style(status: crate::app::Status, theme: &Theme) -> Style {
+    match status {
+        crate::app::Status::Ok => theme.ok,
+        crate::app::Status::Warn => theme.warn,
+        crate::app::Status::Crit => theme.crit,
+        crate::app::Status::Unknown => theme.muted,
+    }
+}

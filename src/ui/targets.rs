@@ -1,0 +1,156 @@
+//! View 2, Targets: every target of every target group, unhealthy first.
+
+use super::{empty_hint, header, panel, panel_title, render_table};
+use crate::app::rows::{selected_index, target_rows};
+use crate::app::AppState;
+use crate::model::{TargetGroup, TargetHealthState};
+use crate::theme::Theme;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Row, Table};
+use ratatui::Frame;
+
+/// The style of a target state.
+pub fn state_style(state: TargetHealthState, theme: &Theme) -> Style {
+    match state {
+        TargetHealthState::Healthy => theme.ok,
+        TargetHealthState::Unhealthy | TargetHealthState::Unavailable => theme.crit,
+        TargetHealthState::Initial | TargetHealthState::Draining => theme.warn,
+        TargetHealthState::Unused => theme.muted,
+    }
+}
+
+/// The first row to show so that `selected` is on screen, and how many rows fit.
+pub fn window(len: usize, selected: Option<usize>, height: usize) -> (usize, usize) {
+    let sel = selected.unwrap_or(0);
+    let start = if height == 0 || sel < height {
+        0
+    } else {
+        sel + 1 - height
+    };
+    (start, (start + height).min(len))
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let rows = target_rows(&state.fleet, &state.list().filter);
+    let groups = &state.fleet.target_groups;
+    let total: usize = groups.iter().map(|g| g.targets.len()).sum();
+    let unhealthy: usize = groups
+        .iter()
+        .map(|g| g.count(TargetHealthState::Unhealthy))
+        .sum();
+    let summary = format!(
+        "· {} groups · {total} targets · {unhealthy} unhealthy{}",
+        groups.len(),
+        if rows.len() != total {
+            format!(" · {} shown", rows.len())
+        } else {
+            String::new()
+        }
+    );
+    let block = panel(panel_title("Targets", summary, state, theme), theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [summary_area, table_area, detail_area] = Layout::vertical([
+        Constraint::Length(groups.len().min(4) as u16),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    let lines: Vec<Line> = groups
+        .iter()
+        .take(4)
+        .map(|g| group_line(g, theme))
+        .collect();
+    frame.render_widget(Paragraph::new(lines), summary_area);
+    if rows.is_empty() {
+        frame.render_widget(empty_hint(state, "targets", theme), table_area);
+        return;
+    }
+    let selected = selected_index(state.list(), rows.len(), |k| {
+        rows.iter().position(|r| r.key() == k)
+    });
+    let (start, end) = window(
+        rows.len(),
+        selected,
+        table_area.height.saturating_sub(1) as usize,
+    );
+    let body = rows[start..end].iter().map(|r| {
+        let name = r.instance.and_then(|i| i.name.clone()).unwrap_or_default();
+        let instance_state = r.instance.map_or("unknown", |i| i.state.as_str());
+        Row::new(vec![
+            Span::raw(r.group.name.clone()),
+            Span::raw(format!("{}:{}", r.target.target_id, r.target.port)),
+            Span::raw(name),
+            Span::raw(r.zone().to_string()),
+            Span::styled(r.target.state.as_str(), state_style(r.target.state, theme)),
+            Span::raw(r.target.reason.clone().unwrap_or_default()),
+            Span::raw(instance_state),
+        ])
+        .style(theme.text)
+    });
+    let table = Table::new(
+        body,
+        [
+            Constraint::Length(12),
+            Constraint::Length(24),
+            Constraint::Length(13),
+            Constraint::Length(11),
+            Constraint::Length(10),
+            Constraint::Min(16),
+            Constraint::Length(13),
+        ],
+    )
+    .header(header(
+        &[
+            "GROUP", "TARGET", "NAME", "AZ", "STATE", "REASON", "INSTANCE",
+        ],
+        theme,
+    ));
+    render_table(frame, table_area, table, selected.map(|s| s - start), theme);
+    if let Some(r) = selected.map(|s| &rows[s]) {
+        let detail = match &r.target.description {
+            Some(d) => format!("{} on {}: {d}", r.target.target_id, r.group.name),
+            None => format!(
+                "{} on {}: {}",
+                r.target.target_id,
+                r.group.name,
+                r.target.state.as_str()
+            ),
+        };
+        frame.render_widget(
+            Paragraph::new(Line::styled(detail, theme.muted)),
+            detail_area,
+        );
+    }
+}
+
+/// "web-tg  HTTP:80  check /health/deep every 10s (3 up / 2 down)  4/4 healthy".
+fn group_line<'a>(g: &TargetGroup, theme: &Theme) -> Line<'a> {
+    let healthy = g.count(TargetHealthState::Healthy);
+    let hc = &g.health_check;
+    let style = if healthy == 0 && !g.targets.is_empty() {
+        theme.crit
+    } else if healthy < 2 {
+        theme.warn
+    } else {
+        theme.ok
+    };
+    Line::from(vec![
+        Span::styled(format!("{:<14}", g.name), theme.title),
+        Span::styled(
+            format!(
+                " {}:{}  check {} every {}s ({} up / {} down)  ",
+                g.protocol,
+                g.port,
+                hc.path.as_deref().unwrap_or("-"),
+                hc.interval_seconds,
+                hc.healthy_threshold,
+                hc.unhealthy_threshold
+            ),
+            theme.muted,
+        ),
+        Span::styled(format!("{healthy}/{} healthy", g.targets.len()), style),
+    ])
+}

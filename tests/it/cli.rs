@@ -1,0 +1,131 @@
+//! The binary as scripts use it: JSON snapshots, scenario list, and clear errors.
+
+use std::process::{Command, Output};
+
+fn patrol(args: &[&str]) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("patrol.log");
+    Command::new(env!("CARGO_BIN_EXE_patrol"))
+        .args(args)
+        .arg("--log-file")
+        .arg(&log)
+        .env("XDG_CONFIG_HOME", dir.path())
+        .output()
+        .unwrap()
+}
+
+fn fixture(kind: &str, name: &str) -> String {
+    format!(
+        "{}/tests/fixtures/{kind}/{name}.toml",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn snapshot_json_holds_the_fleet() {
+    let out = patrol(&["snapshot", "--json", "--seed", "3"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in [
+        "world",
+        "taken_at",
+        "instances",
+        "target_groups",
+        "auto_scaling_groups",
+        "elastic_ips",
+        "zones",
+        "images",
+    ] {
+        assert!(doc.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(doc["world"]["kind"], "simulated");
+    assert_eq!(doc["world"]["seed"], 3);
+    chrono::DateTime::parse_from_rfc3339(doc["taken_at"].as_str().unwrap()).unwrap();
+    let groups = doc["target_groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2);
+    assert!(groups.iter().all(|g| g["targets"].is_array()));
+    assert_eq!(groups[0]["targets"].as_array().unwrap().len(), 4);
+    assert_eq!(doc["zones"].as_array().unwrap().len(), 3);
+    assert_eq!(doc["auto_scaling_groups"][0]["desired"], 4);
+}
+
+#[test]
+fn snapshot_after_lets_simulated_time_pass() {
+    let out = patrol(&["snapshot", "--json", "--after", "6m"]);
+    assert!(out.status.success());
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let activities = doc["auto_scaling_groups"][0]["activities"]
+        .as_array()
+        .unwrap();
+    assert!(!activities.is_empty(), "the 4m crash was handled");
+}
+
+#[test]
+fn scenarios_are_listed() {
+    let out = patrol(&["scenarios"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("default "), "{text}");
+}
+
+#[test]
+fn a_bad_theme_stops_patrol_with_a_clear_message() {
+    let path = fixture("themes", "bad-colour");
+    let out = patrol(&["--theme", &path]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&path) && err.contains("roles.crit.fg"),
+        "{err}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "nothing drawn: the terminal was never touched"
+    );
+}
+
+#[test]
+fn a_bad_scenario_stops_patrol_with_a_clear_message() {
+    let path = fixture("scenarios", "unknown-target-group");
+    for args in [
+        vec!["--scenario", path.as_str()],
+        vec!["snapshot", "--json", "--scenario", path.as_str()],
+    ] {
+        let out = patrol(&args);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            err.contains(&path) && err.contains("auto_scaling_groups[0].target_groups"),
+            "{err}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn bad_flags_are_refused() {
+    let out = patrol(&["--speed", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("0 is outside 0.1..1000"));
+    let out = patrol(&["snapshot", "--after", "soon"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"soon\" is not a duration"));
+}
+
+#[test]
+fn help_says_where_the_log_goes() {
+    let out = Command::new(env!("CARGO_BIN_EXE_patrol"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("Logs go to") && text.contains("patrol.log"),
+        "{text}"
+    );
+}

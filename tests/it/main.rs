@@ -1,0 +1,91 @@
+//! Integration tests, in one binary so the crate links once.
+
+mod app;
+mod cli;
+mod inputs;
+mod sim;
+mod views;
+
+use chrono::{DateTime, TimeZone, Utc};
+use patrol::app::{update, Action, AppState};
+use patrol::cloud::sim::{Scenario, SimCloud};
+use patrol::cloud::{take_snapshot, Source};
+use patrol::model::Snapshot;
+use patrol::poll::{Intervals, Payload};
+use std::time::Duration;
+
+/// The fixed moment every test world starts at.
+pub fn start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 15, 9, 0, 0).unwrap()
+}
+
+/// The default scenario on seed 42 at `start()`.
+pub fn default_sim() -> SimCloud {
+    SimCloud::new(&Scenario::load("default").unwrap(), 42, start(), 1.0)
+}
+
+/// Every source read once.
+pub fn snapshot(cloud: &SimCloud) -> Snapshot {
+    futures::executor::block_on(take_snapshot(cloud)).unwrap()
+}
+
+pub fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
+/// One refresh result per source, from a snapshot.
+pub fn payloads(s: &Snapshot) -> Vec<(Source, Payload)> {
+    vec![
+        (Source::Instances, Payload::Instances(s.instances.clone())),
+        (
+            Source::LoadBalancers,
+            Payload::LoadBalancers(s.load_balancers.clone()),
+        ),
+        (
+            Source::TargetGroups,
+            Payload::TargetGroups(s.target_groups.clone()),
+        ),
+        (
+            Source::AutoScaling,
+            Payload::AutoScaling(s.auto_scaling_groups.clone()),
+        ),
+        (
+            Source::ElasticIps,
+            Payload::ElasticIps(s.elastic_ips.clone()),
+        ),
+        (Source::Images, Payload::Images(s.images.clone())),
+        (Source::Metrics, Payload::Metrics(s.metrics.clone())),
+        (Source::Alarms, Payload::Alarms(s.alarms.clone())),
+    ]
+}
+
+/// Applies every source of `s` as generation `generation`, fetched at `at`.
+pub fn refresh_all(state: &mut AppState, s: &Snapshot, generation: u64, at: DateTime<Utc>) {
+    for (source, payload) in payloads(s) {
+        update(
+            state,
+            Action::Refreshed {
+                source,
+                epoch: state.epoch,
+                generation,
+                at,
+                result: Ok(payload),
+            },
+        );
+    }
+}
+
+/// A console that has seen `s` once, two seconds ago by its wall clock.
+pub fn state_of(s: &Snapshot) -> AppState {
+    let mut state = AppState::new(s.world.clone(), &Intervals::default(), s.taken_at);
+    refresh_all(&mut state, s, 1, s.taken_at);
+    update(
+        &mut state,
+        Action::Tick {
+            wall: s.taken_at + chrono::Duration::seconds(2),
+            clock: s.taken_at,
+            narration: None,
+        },
+    );
+    state
+}

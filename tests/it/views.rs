@@ -1,0 +1,144 @@
+//! Whole-screen snapshots of every view at 120×40 on the default scenario, and colours.
+
+use super::{default_sim, secs, snapshot, state_of};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use patrol::app::{update, Action, AppState};
+use patrol::cloud::sim::Fault;
+use patrol::model::TargetHealthState;
+use patrol::theme::Theme;
+use patrol::ui;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+fn render(state: &AppState, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|f| ui::draw(f, state, &Theme::default_theme()))
+        .unwrap();
+    terminal
+}
+
+fn press(state: &mut AppState, c: char) {
+    update(
+        state,
+        Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+    );
+}
+
+/// The default world five minutes in: the 4m crash is being handled.
+fn five_minutes_in() -> AppState {
+    let sim = default_sim();
+    sim.advance(secs(4 * 60 + 25));
+    let mut state = state_of(&snapshot(&sim));
+    let (wall, clock) = (state.wall, state.clock);
+    update(
+        &mut state,
+        Action::Tick {
+            wall,
+            clock,
+            narration: patrol::cloud::Cloud::narration(&sim),
+        },
+    );
+    state
+}
+
+#[test]
+fn every_view_at_120x40() {
+    let mut state = five_minutes_in();
+    for (key, name) in [
+        ('1', "overview"),
+        ('2', "targets"),
+        ('3', "capacity"),
+        ('4', "elastic_ips"),
+        ('5', "zones"),
+    ] {
+        press(&mut state, key);
+        insta::assert_snapshot!(name, render(&state, 120, 40).backend());
+    }
+}
+
+#[test]
+fn help_overlay_lists_every_key() {
+    let mut state = state_of(&snapshot(&default_sim()));
+    press(&mut state, '?');
+    let screen = render(&state, 120, 40).backend().to_string();
+    for (k, _) in patrol::app::KEY_HELP {
+        assert!(screen.contains(k), "help lacks {k}");
+    }
+    insta::assert_snapshot!("help", screen);
+}
+
+#[test]
+fn a_tiny_terminal_gets_a_message_not_a_panic() {
+    let state = state_of(&snapshot(&default_sim()));
+    for (w, h) in [(60, 10), (1, 1), (79, 40), (120, 15)] {
+        let screen = render(&state, w, h).backend().to_string();
+        if w >= 40 && h >= 3 {
+            assert!(screen.contains("bigger terminal"), "{w}×{h}: {screen}");
+        }
+    }
+    render(&state, 80, 16);
+}
+
+#[test]
+fn an_unhealthy_target_is_drawn_in_the_critical_style() {
+    let sim = default_sim();
+    sim.world_mut()
+        .inject(Fault::DependencyDown { name: "db".into() });
+    sim.advance(secs(21));
+    let s = snapshot(&sim);
+    assert!(s
+        .target_groups
+        .iter()
+        .any(|g| g.count(TargetHealthState::Unhealthy) > 0));
+    let mut state = state_of(&s);
+    press(&mut state, '2');
+    let terminal = render(&state, 120, 40);
+    let buffer = terminal.backend().buffer();
+    let theme = Theme::default_theme();
+    let mut found = 0;
+    for y in 0..buffer.area.height {
+        let line: String = (0..buffer.area.width)
+            .map(|x| buffer[(x, y)].symbol())
+            .collect();
+        let target_row = line.contains(":80 ");
+        if let Some(col) = line.find(" unhealthy ").filter(|_| target_row) {
+            let x = line[..col + 1].chars().count() as u16;
+            let cell = &buffer[(x, y)];
+            assert_eq!(cell.fg, theme.crit.fg.unwrap(), "row {y}: {line}");
+            assert!(cell.modifier.contains(ratatui::style::Modifier::BOLD));
+            found += 1;
+        }
+    }
+    assert!(found > 0, "no unhealthy row on screen");
+}
+
+#[test]
+fn stale_data_is_marked_in_the_panel_title() {
+    let mut state = state_of(&snapshot(&default_sim()));
+    let at = state.wall;
+    update(
+        &mut state,
+        Action::Refreshed {
+            source: patrol::cloud::Source::TargetGroups,
+            epoch: 0,
+            generation: 2,
+            at,
+            result: Err(patrol::cloud::sim::faults::error_of("access_denied").unwrap()),
+        },
+    );
+    press(&mut state, '2');
+    let screen = render(&state, 120, 40).backend().to_string();
+    assert!(
+        screen.contains("STALE target_groups: access denied"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("web-tg"),
+        "the last good data is still drawn"
+    );
+    assert!(
+        screen.contains("target_groups: access denied (User is not authorized"),
+        "status bar"
+    );
+}
