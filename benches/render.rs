@@ -1,1 +1,147 @@
-fn main() {}
+//! Frame time of the Targets view at 10,000 targets (120×40), unfiltered and filtered.
+
+use chrono::{TimeZone, Utc};
+use criterion::{criterion_group, criterion_main, Criterion};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use patrol::app::{update, Action, AppState};
+use patrol::cloud::Source;
+use patrol::model::*;
+use patrol::poll::{Intervals, Payload};
+use patrol::theme::Theme;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use std::hint::black_box;
+
+/// 10 target groups × 1,000 targets over 3 zones, every 7th unhealthy.
+fn big_fleet() -> Snapshot {
+    let at = Utc.with_ymd_and_hms(2026, 1, 15, 9, 0, 0).unwrap();
+    let world = WorldInfo::Simulated {
+        scenario: "bench".into(),
+        seed: 1,
+        speed: 1.0,
+        region: "us-east-1".into(),
+    };
+    let mut s = Snapshot::empty(world, at);
+    for g in 0..10 {
+        let mut targets = Vec::new();
+        for n in 0..1000 {
+            let id = format!("i-{g:02}{n:015x}");
+            let zone = format!("us-east-1{}", ['a', 'b', 'c'][n % 3]);
+            s.instances.push(Instance {
+                id: id.clone(),
+                name: Some(format!("web-{g}")),
+                state: InstanceState::Running,
+                zone,
+                subnet_id: "subnet-1".into(),
+                vpc_id: "vpc-1".into(),
+                private_ip: Some("10.0.0.1".into()),
+                public_ip: None,
+                instance_type: "t3.medium".into(),
+                launched_at: at,
+                tags: Tags::new(),
+                auto_scaling_group: Some(format!("asg-{g}")),
+            });
+            let unhealthy = n % 7 == 0;
+            targets.push(TargetHealth {
+                target_id: id,
+                port: 80,
+                state: if unhealthy {
+                    TargetHealthState::Unhealthy
+                } else {
+                    TargetHealthState::Healthy
+                },
+                reason: unhealthy.then(|| "Target.Timeout".to_string()),
+                description: unhealthy.then(|| "Request timed out".to_string()),
+            });
+        }
+        s.target_groups.push(TargetGroup {
+            arn: format!("arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/tg-{g}/{g:016x}"),
+            name: format!("tg-{g}"),
+            protocol: "HTTP".into(),
+            port: 80,
+            vpc_id: "vpc-1".into(),
+            load_balancer_arns: vec![],
+            health_check: HealthCheck {
+                protocol: "HTTP".into(),
+                port: "traffic-port".into(),
+                path: Some("/health/deep".into()),
+                interval_seconds: 10,
+                timeout_seconds: 5,
+                healthy_threshold: 3,
+                unhealthy_threshold: 2,
+            },
+            targets,
+        });
+    }
+    s
+}
+
+fn console(fleet: &Snapshot, filter: &str) -> AppState {
+    let mut state = AppState::new(fleet.world.clone(), &Intervals::default(), fleet.taken_at);
+    for (source, payload) in [
+        (
+            Source::Instances,
+            Payload::Instances(fleet.instances.clone()),
+        ),
+        (
+            Source::TargetGroups,
+            Payload::TargetGroups(fleet.target_groups.clone()),
+        ),
+    ] {
+        update(
+            &mut state,
+            Action::Refreshed {
+                source,
+                epoch: 0,
+                generation: 1,
+                at: fleet.taken_at,
+                result: Ok(payload),
+            },
+        );
+    }
+    let mut keys = vec!['2'];
+    if !filter.is_empty() {
+        keys.push('/');
+        keys.extend(filter.chars());
+    }
+    for c in keys {
+        update(
+            &mut state,
+            Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+        );
+    }
+    // Select a row in the middle, as an operator scrolling would.
+    for _ in 0..500 {
+        update(
+            &mut state,
+            Action::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE)),
+        );
+    }
+    state
+}
+
+fn targets_view(c: &mut Criterion) {
+    let fleet = big_fleet();
+    let theme = Theme::default_theme();
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    for (name, filter) in [
+        ("targets_10k", ""),
+        ("targets_10k_filter_unhealthy", "unhealthy"),
+    ] {
+        let state = console(&fleet, filter);
+        c.bench_function(name, |b| {
+            b.iter(|| {
+                terminal
+                    .draw(|f| patrol::ui::draw(f, black_box(&state), &theme))
+                    .unwrap();
+            })
+        });
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(30);
+    targets = targets_view
+}
+criterion_main!(benches);

@@ -67,6 +67,7 @@ async fn event_loop(
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut last_draw: Option<Instant> = None;
+    let mut full_frame_logged = false;
 
     loop {
         let since_draw = last_draw.map_or(FRAME, |t| t.elapsed());
@@ -76,6 +77,14 @@ async fn event_loop(
             if last_draw.is_none() {
                 let ms = options.started.elapsed().as_secs_f64() * 1000.0;
                 tracing::info!(first_frame_ms = ms, "first frame drawn");
+            }
+            if !full_frame_logged && state.sources.iter().all(|s| s.fetched_at.is_some()) {
+                full_frame_logged = true;
+                let ms = options.started.elapsed().as_secs_f64() * 1000.0;
+                tracing::info!(
+                    full_frame_ms = ms,
+                    "first frame with every source's data drawn"
+                );
             }
             last_draw = Some(Instant::now());
         }

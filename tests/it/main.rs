@@ -2,6 +2,7 @@
 
 mod app;
 mod cli;
+mod e2e;
 mod inputs;
 mod sim;
 mod views;

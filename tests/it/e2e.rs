@@ -1,0 +1,136 @@
+//! The real binary in a real terminal (tmux): it draws, switches views, and gives the
+//! terminal back on `q` and on SIGTERM.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Session {
+    name: String,
+}
+
+impl Session {
+    /// Starts patrol in a detached 120×40 tmux session; the shell prints its exit code after.
+    fn start(tag: &str, log: &Path) -> Session {
+        let name = format!("patrol-e2e-{tag}-{}", std::process::id());
+        let cmd = format!(
+            "{} --speed 5 --log-file {}; echo PATROL-EXITED-$?; sleep 30",
+            env!("CARGO_BIN_EXE_patrol"),
+            log.display()
+        );
+        let ok = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &name,
+                "-x",
+                "120",
+                "-y",
+                "40",
+                &cmd,
+            ])
+            .status()
+            .expect("tmux must be installed (scripts/test installs it)")
+            .success();
+        assert!(ok, "tmux new-session failed");
+        Session { name }
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &str) {
+        Command::new("tmux")
+            .args(["send-keys", "-t", &self.name, keys])
+            .status()
+            .unwrap();
+    }
+
+    /// Waits until the screen shows `text`, or fails with the screen.
+    fn wait_for(&self, text: &str) -> String {
+        let until = Instant::now() + Duration::from_secs(15);
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < until,
+                "never saw {text:?}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn patrol_pid(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["display", "-p", "-t", &self.name, "#{pane_pid}"])
+            .output()
+            .unwrap();
+        let shell = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let out = Command::new("pgrep")
+            .args(["-P", &shell, "patrol"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.name])
+            .status();
+    }
+}
+
+#[test]
+fn views_switch_and_q_restores_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Session::start("keys", &dir.path().join("log"));
+    let screen = s.wait_for("SIMULATED · default");
+    assert!(screen.contains("Multi-Server"), "{screen}");
+    s.wait_for("web-tg 4/4 healthy");
+    for (key, title) in [
+        ("2", "Targets ·"),
+        ("3", "Capacity ·"),
+        ("4", "Elastic IPs ·"),
+        ("5", "Zones ·"),
+        ("Tab", "Overview ·"),
+    ] {
+        s.keys(key);
+        s.wait_for(title);
+    }
+    s.keys("?");
+    s.wait_for("Keys · Esc closes");
+    s.keys("Escape");
+    s.keys("q");
+    let screen = s.wait_for("PATROL-EXITED-0");
+    assert!(
+        !screen.contains("Multi-Server"),
+        "left the alternate screen:\n{screen}"
+    );
+    let log = std::fs::read_to_string(dir.path().join("log")).unwrap();
+    assert!(log.contains("first frame drawn"), "{log}");
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Session::start("term", &dir.path().join("log"));
+    s.wait_for("SIMULATED · default");
+    let pid = s.patrol_pid();
+    assert!(!pid.is_empty(), "patrol is running");
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let screen = s.wait_for("PATROL-EXITED-0");
+    assert!(
+        !screen.contains("Multi-Server"),
+        "left the alternate screen:\n{screen}"
+    );
+}
