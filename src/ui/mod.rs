@@ -151,8 +151,8 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 
 fn draw_help(frame: &mut Frame, area: Rect, theme: &Theme) {
     let keys = crate::app::KEY_HELP;
-    let width = 72.min(area.width);
-    let height = (keys.len() as u16 + 4).min(area.height);
+    let width = 84.min(area.width);
+    let height = (keys.len() as u16 + 2).min(area.height);
     let popup = Rect {
         x: area.x + (area.width - width) / 2,
         y: area.y + (area.height - height) / 2,
