@@ -75,12 +75,11 @@ async fn event_loop(
             terminal.draw(|f| ui::draw(f, &state, theme))?;
             state.dirty = false;
             if last_draw.is_none() {
-                let ms = options.started.elapsed().as_secs_f64() * 1000.0;
-                tracing::info!(first_frame_ms = ms, "first frame drawn");
+                tracing::info!(first_frame_ms = since(options.started), "first frame drawn");
             }
             if !full_frame_logged && state.sources.iter().all(|s| s.fetched_at.is_some()) {
                 full_frame_logged = true;
-                let ms = options.started.elapsed().as_secs_f64() * 1000.0;
+                let ms = since(options.started);
                 tracing::info!(
                     full_frame_ms = ms,
                     "first frame with every source's data drawn"
@@ -115,4 +114,9 @@ async fn event_loop(
             }
         }
     }
+}
+
+/// Milliseconds since `start`, for the start-up figures `scripts/first-frame` reads.
+fn since(start: Instant) -> f64 {
+    start.elapsed().as_secs_f64() * 1000.0
 }
