@@ -1,5 +1,6 @@
 //! Command line: flags, subcommands, and where the log goes.
 
+use crate::cloud::aws::AwsOptions;
 use crate::cloud::sim::scenario::Span;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -14,6 +15,8 @@ pub struct Cli {
     pub command: Option<Command>,
     #[command(flatten)]
     pub world: WorldArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
     /// Theme: `default`, a name in ~/.config/patrol/themes, or a path to a .toml file.
     #[arg(long, global = true, value_name = "NAME|PATH")]
     pub theme: Option<String>,
@@ -22,7 +25,7 @@ pub struct Cli {
     pub log_file: Option<PathBuf>,
 }
 
-/// Which simulated world to show.
+/// Which simulated world to show (the default world).
 #[derive(Debug, Clone, Args)]
 pub struct WorldArgs {
     /// Scenario to play: an embedded name (see `patrol scenarios`) or a path to a .toml file.
@@ -41,6 +44,38 @@ pub struct WorldArgs {
     pub speed: f64,
 }
 
+/// The real AWS world. Any of these flags selects it; without them patrol shows the simulator.
+#[derive(Debug, Clone, Default, Args)]
+pub struct AwsArgs {
+    /// Show a real AWS account (credentials and region from the standard AWS chain).
+    #[arg(long, global = true, conflicts_with_all = ["scenario", "seed", "speed"])]
+    pub aws: bool,
+    /// AWS profile from ~/.aws/config (implies --aws).
+    #[arg(long, global = true, value_name = "NAME", conflicts_with_all = ["scenario", "seed", "speed"])]
+    pub profile: Option<String>,
+    /// AWS region, e.g. eu-west-1 (implies --aws).
+    #[arg(long, global = true, value_name = "NAME", conflicts_with_all = ["scenario", "seed", "speed"])]
+    pub region: Option<String>,
+    /// Send every AWS call to this endpoint, e.g. moto or LocalStack (implies --aws).
+    #[arg(long, global = true, value_name = "URL", conflicts_with_all = ["scenario", "seed", "speed"])]
+    pub endpoint_url: Option<String>,
+}
+
+impl AwsArgs {
+    /// The AWS options, when the operator asked for AWS at all.
+    pub fn options(&self) -> Option<AwsOptions> {
+        let named = self.aws
+            || self.profile.is_some()
+            || self.region.is_some()
+            || self.endpoint_url.is_some();
+        named.then(|| AwsOptions {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+        })
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Print one snapshot of the world and exit.
@@ -49,7 +84,7 @@ pub enum Command {
         /// elastic_ips, zones, images, load_balancers, metrics, alarms).
         #[arg(long)]
         json: bool,
-        /// Let this much simulated time pass first, e.g. 90s, 5m, 1h30m.
+        /// Let this much simulated time pass first, e.g. 90s, 5m, 1h30m (simulator only).
         #[arg(long, value_name = "DURATION", value_parser = parse_span)]
         after: Option<Span>,
     },

@@ -3,6 +3,7 @@
 use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches};
 use patrol::cli::{default_log_file, Cli, Command, WorldArgs};
+use patrol::cloud::aws::AwsCloud;
 use patrol::cloud::sim::{scenario, Scenario, SimCloud};
 use patrol::cloud::{take_snapshot, Cloud};
 use patrol::model::SnapshotDocument;
@@ -44,12 +45,25 @@ fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::R
             Ok(())
         }
         Some(Command::Snapshot { json, after }) => {
-            let cloud = simulator(&cli.world)?;
-            if let Some(span) = after {
-                cloud.advance(span.0);
-            }
-            let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-            let snapshot = runtime.block_on(take_snapshot(&cloud))?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let cloud: Box<dyn Cloud> = match cli.aws.options() {
+                Some(options) => {
+                    if after.is_some() {
+                        anyhow::bail!("--after lets simulated time pass: it does not apply to AWS");
+                    }
+                    Box::new(runtime.block_on(AwsCloud::connect(&options))?)
+                }
+                None => {
+                    let sim = simulator(&cli.world)?;
+                    if let Some(span) = after {
+                        sim.advance(span.0);
+                    }
+                    Box::new(sim)
+                }
+            };
+            let snapshot = runtime.block_on(take_snapshot(cloud.as_ref()))?;
             let document = SnapshotDocument::new(&snapshot);
             if json {
                 println!("{}", serde_json::to_string_pretty(&document)?);
@@ -62,19 +76,22 @@ fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::R
             // Everything that can be wrong with the input is found before raw mode.
             let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
             let theme = Theme::load(cli.theme.as_deref(), no_color)?;
-            let sim = simulator(&cli.world)?;
-            let cloud: Arc<dyn Cloud> = Arc::new(sim.clone());
             let runtime = tokio::runtime::Runtime::new()?;
-            let options = tui::Options {
-                intervals: Intervals::default().scaled_for_speed(cli.world.speed),
-                started,
+            let (cloud, clock, intervals): (Arc<dyn Cloud>, _, _) = match cli.aws.options() {
+                Some(options) => {
+                    let aws = runtime.block_on(AwsCloud::connect(&options))?;
+                    tracing::info!(world = ?aws.world(), "AWS world");
+                    (Arc::new(aws), None, Intervals::default())
+                }
+                None => {
+                    let sim = simulator(&cli.world)?;
+                    let clock = Some(sim.clone().follow_real_time());
+                    let intervals = Intervals::default().scaled_for_speed(cli.world.speed);
+                    (Arc::new(sim), clock, intervals)
+                }
             };
-            runtime.block_on(tui::run(
-                cloud,
-                Some(sim.follow_real_time()),
-                theme,
-                options,
-            ))
+            let options = tui::Options { intervals, started };
+            runtime.block_on(tui::run(cloud, clock, theme, options))
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The `Cloud` trait both worlds implement, and the errors an operator can act on.
 
+pub mod aws;
 pub mod sim;
 
 use crate::model::{
@@ -10,6 +11,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::fmt;
+
+/// The tag patrol puts on an image it creates, naming the instance it was made from.
+pub const SOURCE_INSTANCE_TAG: &str = "patrol:source-instance";
 
 /// One independently refreshed read of the cloud. Each has its own interval and backoff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -1,9 +1,12 @@
 //! Integration tests, in one binary so the crate links once.
 
 mod app;
+mod aws;
 mod cli;
+mod conformance;
 mod e2e;
 mod inputs;
+mod moto;
 mod sim;
 mod views;
 

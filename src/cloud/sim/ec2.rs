@@ -6,7 +6,7 @@ use crate::model::{ElasticIp, Image, ImageState, Instance, InstanceState, Tags};
 use chrono::{DateTime, Duration, Utc};
 
 /// The tag CreateImage puts on an image to name the instance it was made from.
-pub const SOURCE_TAG: &str = "patrol:source-instance";
+pub use crate::cloud::SOURCE_INSTANCE_TAG as SOURCE_TAG;
 
 /// How long a terminated instance stays visible, as EC2 keeps them for about an hour.
 const TERMINATED_VISIBLE_FOR: i64 = 3600;
