@@ -23,6 +23,12 @@ pub struct Cli {
     /// Write the log here instead of the default file (see below).
     #[arg(long, global = true, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
+    /// Refuse every action that would change the cloud, and hide the action keys.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// The audit log of actions (default: $XDG_STATE_HOME/patrol/audit.jsonl).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub audit_log: Option<PathBuf>,
 }
 
 /// Which simulated world to show (the default world).
@@ -90,6 +96,11 @@ pub enum Command {
     },
     /// List the embedded scenarios.
     Scenarios,
+    /// Print the audit log of actions as a table (or as JSON lines with --json).
+    Audit {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn parse_speed(text: &str) -> Result<f64, String> {

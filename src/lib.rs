@@ -4,6 +4,7 @@ pub mod app;
 pub mod cli;
 pub mod cloud;
 pub mod model;
+pub mod ops;
 pub mod poll;
 pub mod theme;
 pub mod tui;

@@ -7,6 +7,7 @@ use patrol::cloud::aws::AwsCloud;
 use patrol::cloud::sim::{scenario, Scenario, SimCloud};
 use patrol::cloud::{take_snapshot, Cloud};
 use patrol::model::SnapshotDocument;
+use patrol::ops::{audit, default_audit_file, AuditLog, Ops};
 use patrol::poll::Intervals;
 use patrol::theme::Theme;
 use patrol::tui;
@@ -37,6 +38,20 @@ fn main() -> ExitCode {
 fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::Result<()> {
     let _log = init_logging(cli.log_file.unwrap_or(default_log))?;
     match cli.command {
+        Some(Command::Audit { json }) => {
+            let log = AuditLog::new(cli.audit_log.clone().unwrap_or_else(default_audit_file));
+            let records = log.read().map_err(anyhow::Error::msg)?;
+            if json {
+                for r in &records {
+                    println!("{}", serde_json::to_string(r)?);
+                }
+            } else if records.is_empty() {
+                println!("no actions recorded in {}", log.path().display());
+            } else {
+                print!("{}", audit::table(&records));
+            }
+            Ok(())
+        }
         Some(Command::Scenarios) => {
             for name in scenario::embedded_names() {
                 let s = Scenario::load(name)?;
@@ -90,7 +105,16 @@ fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::R
                     (Arc::new(sim), clock, intervals)
                 }
             };
-            let options = tui::Options { intervals, started };
+            let audit = AuditLog::new(cli.audit_log.clone().unwrap_or_else(default_audit_file));
+            audit.check_writable().with_context(|| {
+                format!("cannot write the audit log {}", audit.path().display())
+            })?;
+            let ops = Arc::new(Ops::new(cloud.clone(), audit, cli.read_only));
+            let options = tui::Options {
+                intervals,
+                ops,
+                started,
+            };
             runtime.block_on(tui::run(cloud, clock, theme, options))
         }
     }

@@ -2,6 +2,7 @@
 
 use crate::app::{update, Action, AppState, Effect};
 use crate::cloud::Cloud;
+use crate::ops::Ops;
 use crate::poll::{Intervals, Poller};
 use crate::theme::Theme;
 use crate::ui;
@@ -24,6 +25,8 @@ const TICK: Duration = Duration::from_millis(250);
 /// What the loop needs besides the cloud and the theme.
 pub struct Options {
     pub intervals: Intervals,
+    /// The boundary every change crosses (read-only mode, audit log).
+    pub ops: Arc<Ops>,
     /// When the process started, to log the time to the first frame.
     pub started: Instant,
 }
@@ -55,11 +58,12 @@ async fn event_loop(
 ) -> anyhow::Result<()> {
     let mut state = AppState::new(cloud.world(), &options.intervals, Utc::now());
     state.clock = cloud.clock();
+    state.read_only = options.ops.read_only();
     let size = terminal.size()?;
     state.size = (size.width, size.height);
 
     let (tx, mut rx) = mpsc::channel(1024);
-    let poller = Poller::spawn(cloud.clone(), &options.intervals, state.epoch, tx);
+    let poller = Poller::spawn(cloud.clone(), &options.intervals, state.epoch, tx.clone());
     let mut events = EventStream::new();
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -111,6 +115,29 @@ async fn event_loop(
             match effect {
                 Effect::Quit => return Ok(()),
                 Effect::RefreshNow => poller.refresh_now(),
+                Effect::Execute { id, plan } => {
+                    let ops = options.ops.clone();
+                    let tx = tx.clone();
+                    tokio::spawn(async move {
+                        let stages = tx.clone();
+                        let progress = move |stage: String| {
+                            let _ = stages.try_send(Action::OpStage { id, stage });
+                        };
+                        let result = ops.execute(&plan, &progress).await;
+                        match &result {
+                            Ok(o) => tracing::info!(
+                                action = plan.request.action(),
+                                verified = o.verified,
+                                elapsed_ms = o.elapsed.as_millis() as u64,
+                                "action carried out"
+                            ),
+                            Err(e) => {
+                                tracing::warn!(action = plan.request.action(), error = %e, "action not carried out")
+                            }
+                        }
+                        let _ = tx.send(Action::OpDone { id, result }).await;
+                    });
+                }
             }
         }
     }

@@ -7,8 +7,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 /// Every key the console answers to, for the help overlay and the README.
 pub const KEY_HELP: &[(&str, &str)] = &[
     (
-        "1-5",
-        "switch view: Overview, Targets, Capacity, Elastic IPs, Zones",
+        "1-6",
+        "switch view: Overview, Targets, Capacity, Elastic IPs, Zones, Images",
     ),
     ("Tab / Shift-Tab", "next / previous view"),
     ("j k / ↓ ↑", "move the selection"),
@@ -20,6 +20,21 @@ pub const KEY_HELP: &[(&str, &str)] = &[
     ("r", "refresh every source now"),
     ("?", "this help"),
     ("q / Ctrl-C", "quit"),
+];
+
+/// The action keys, listed only when actions are allowed (not in --read-only).
+pub const ACTION_KEY_HELP: &[(&str, &str)] = &[
+    ("s", "on Elastic IPs: swap the address to its standby"),
+    ("b", "after a swap: swap it back"),
+    (
+        "c",
+        "on Targets or Elastic IPs: clone the instance to an AMI",
+    ),
+    ("+ / o", "on Capacity: scale the group out"),
+    (
+        "in a dialog",
+        "Tab focus No/Yes · y/n · Enter does the focused · Esc cancels",
+    ),
 ];
 
 /// Applies one key press.
@@ -41,8 +56,15 @@ pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         }
         return vec![];
     }
+    if state.dialog.is_some() {
+        return super::dialog::on_dialog_key(state, key);
+    }
     if state.filter_editing {
         edit_filter(state, key);
+        return vec![];
+    }
+    state.message = None;
+    if super::dialog::action_key(state, key.code) {
         return vec![];
     }
     match key.code {
@@ -51,7 +73,7 @@ pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Char('r') => return vec![Effect::RefreshNow],
         KeyCode::Char('/') => state.filter_editing = true,
         KeyCode::Esc => state.list_mut().filter.clear(),
-        KeyCode::Char(c @ '1'..='5') => state.view = View::ALL[c as usize - '1' as usize],
+        KeyCode::Char(c @ '1'..='6') => state.view = View::ALL[c as usize - '1' as usize],
         KeyCode::Tab => state.view = View::ALL[(state.view.index() + 1) % View::ALL.len()],
         KeyCode::BackTab => {
             state.view = View::ALL[(state.view.index() + View::ALL.len() - 1) % View::ALL.len()]

@@ -1,14 +1,17 @@
 //! The console's state and `update`: actions in, effects out; no I/O and no clock reads.
 
 mod cards;
+pub mod dialog;
 mod keys;
 pub mod rows;
 
 pub use cards::{looks_shallow, overview_cards, short_zone, Card, Status};
-pub use keys::KEY_HELP;
+pub use dialog::{Choice, Dialog, Focus, Operation};
+pub use keys::{ACTION_KEY_HELP, KEY_HELP};
 
 use crate::cloud::{CloudError, Source};
 use crate::model::{Snapshot, WorldInfo};
+use crate::ops::{OpError, Outcome, Plan};
 use crate::poll::{Intervals, Payload};
 use chrono::{DateTime, Duration, Utc};
 use crossterm::event::KeyEvent;
@@ -21,15 +24,17 @@ pub enum View {
     Capacity,
     ElasticIps,
     Zones,
+    Images,
 }
 
 impl View {
-    pub const ALL: [View; 5] = [
+    pub const ALL: [View; 6] = [
         View::Overview,
         View::Targets,
         View::Capacity,
         View::ElasticIps,
         View::Zones,
+        View::Images,
     ];
 
     /// The view's title in the tab bar.
@@ -40,6 +45,7 @@ impl View {
             View::Capacity => "Capacity",
             View::ElasticIps => "Elastic IPs",
             View::Zones => "Zones",
+            View::Images => "Images",
         }
     }
 
@@ -55,6 +61,7 @@ impl View {
             View::Capacity => &[Source::AutoScaling, Source::Metrics, Source::Alarms],
             View::ElasticIps => &[Source::ElasticIps, Source::Instances, Source::TargetGroups],
             View::Zones => &[Source::Instances, Source::TargetGroups, Source::AutoScaling],
+            View::Images => &[Source::Images, Source::Instances],
         }
     }
 }
@@ -78,6 +85,16 @@ pub enum Action {
         at: DateTime<Utc>,
         result: Result<Payload, CloudError>,
     },
+    /// A running operator action reached a step.
+    OpStage {
+        id: u64,
+        stage: String,
+    },
+    /// A running operator action finished.
+    OpDone {
+        id: u64,
+        result: Result<Outcome, OpError>,
+    },
 }
 
 /// What the runtime must do after an update.
@@ -85,6 +102,11 @@ pub enum Action {
 pub enum Effect {
     Quit,
     RefreshNow,
+    /// Carry out a confirmed plan (through the ops layer).
+    Execute {
+        id: u64,
+        plan: Box<Plan>,
+    },
 }
 
 /// How fresh one source's data is.
@@ -150,7 +172,7 @@ pub struct AppState {
     pub fleet: Snapshot,
     pub sources: Vec<SourceStatus>,
     pub view: View,
-    pub lists: [ListState; 5],
+    pub lists: [ListState; 6],
     pub filter_editing: bool,
     pub help: bool,
     pub wall: DateTime<Utc>,
@@ -161,6 +183,17 @@ pub struct AppState {
     /// Something on screen changed since the last draw.
     pub dirty: bool,
     pub size: (u16, u16),
+    /// Actions are refused and their keys hidden.
+    pub read_only: bool,
+    /// The confirmation dialog of an action, when one is open.
+    pub dialog: Option<Dialog>,
+    /// The action running or last run.
+    pub operation: Option<Operation>,
+    pub next_operation: u64,
+    /// After a verified swap: the address and the instance it came from.
+    pub swap_back: Option<(String, String)>,
+    /// A one-line message for the operator (e.g. "cancelled: nothing was changed").
+    pub message: Option<String>,
 }
 
 impl AppState {
@@ -189,6 +222,12 @@ impl AppState {
             last_error: None,
             dirty: true,
             size: (120, 40),
+            read_only: false,
+            dialog: None,
+            operation: None,
+            next_operation: 0,
+            swap_back: None,
+            message: None,
         }
     }
 
@@ -241,8 +280,14 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             result,
         } => {
             apply_refresh(state, source, epoch, generation, at, result);
+            dialog::replan(state);
             vec![]
         }
+        Action::OpStage { id, stage } => {
+            dialog::on_stage(state, id, stage);
+            vec![]
+        }
+        Action::OpDone { id, result } => dialog::on_done(state, id, result),
     }
 }
 

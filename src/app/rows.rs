@@ -2,8 +2,8 @@
 
 use super::{AppState, ListState, View};
 use crate::model::{
-    zone_distribution, AutoScalingGroup, ElasticIp, Instance, Snapshot, TargetGroup, TargetHealth,
-    TargetHealthState, ZoneSummary,
+    zone_distribution, AutoScalingGroup, ElasticIp, Image, Instance, Snapshot, TargetGroup,
+    TargetHealth, TargetHealthState, ZoneSummary,
 };
 use std::collections::HashMap;
 
@@ -91,6 +91,21 @@ pub fn group_rows<'a>(fleet: &'a Snapshot, filter: &str) -> Vec<&'a AutoScalingG
         })
         .collect();
     rows.sort_by(|a, b| a.name.cmp(&b.name));
+    rows
+}
+
+/// Images, newest first.
+pub fn image_rows<'a>(fleet: &'a Snapshot, filter: &str) -> Vec<&'a Image> {
+    let filter = filter.to_lowercase();
+    let mut rows: Vec<&Image> = fleet
+        .images
+        .iter()
+        .filter(|i| {
+            let source = i.source_instance_id.as_deref().unwrap_or_default();
+            matches(&filter, &[&i.name, &i.id, i.state.as_str(), source])
+        })
+        .collect();
+    rows.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.id.cmp(&b.id)));
     rows
 }
 
@@ -188,6 +203,10 @@ pub fn row_keys(state: &AppState) -> Vec<String> {
         View::Zones => zone_rows(fleet, filter)
             .into_iter()
             .map(|z| z.zone)
+            .collect(),
+        View::Images => image_rows(fleet, filter)
+            .iter()
+            .map(|i| i.id.clone())
             .collect(),
     }
 }

@@ -237,6 +237,21 @@ impl AutoScalingGroup {
             .filter(|i| &i.lifecycle == lifecycle)
             .count()
     }
+
+    /// In-service instances per zone, in the group's zone order.
+    pub fn in_service_by_zone(&self) -> Vec<(String, usize)> {
+        self.zones
+            .iter()
+            .map(|z| {
+                let n = self
+                    .instances
+                    .iter()
+                    .filter(|i| &i.zone == z && i.lifecycle == LifecycleState::InService)
+                    .count();
+                (z.clone(), n)
+            })
+            .collect()
+    }
 }
 
 /// One Elastic IP address.

@@ -109,18 +109,7 @@ pub fn zone_distribution(snapshot: &Snapshot) -> Vec<ZoneSummary> {
 pub fn imbalanced_groups(snapshot: &Snapshot) -> Vec<(String, Vec<(String, usize)>)> {
     let mut out = Vec::new();
     for g in &snapshot.auto_scaling_groups {
-        let counts: Vec<(String, usize)> = g
-            .zones
-            .iter()
-            .map(|z| {
-                let n = g
-                    .instances
-                    .iter()
-                    .filter(|i| &i.zone == z && i.lifecycle == LifecycleState::InService)
-                    .count();
-                (z.clone(), n)
-            })
-            .collect();
+        let counts = g.in_service_by_zone();
         let max = counts.iter().map(|c| c.1).max().unwrap_or(0);
         let min = counts.iter().map(|c| c.1).min().unwrap_or(0);
         if max - min > 1 {

@@ -1,7 +1,9 @@
 //! Drawing: views borrow the state and the theme and draw; they never mutate, fetch or sleep.
 
 mod capacity;
+mod dialog;
 mod eips;
+mod images;
 mod overview;
 mod targets;
 mod zones;
@@ -28,9 +30,11 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
         return;
     }
     let narration = state.narration.is_some() as u16;
-    let [tabs, body, story, status] = Layout::vertical([
+    let operation = (state.operation.is_some() || state.message.is_some()) as u16;
+    let [tabs, body, op_line, story, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
+        Constraint::Length(operation),
         Constraint::Length(narration),
         Constraint::Length(1),
     ])
@@ -42,7 +46,9 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
         View::Capacity => capacity::draw(frame, body, state, theme),
         View::ElasticIps => eips::draw(frame, body, state, theme),
         View::Zones => zones::draw(frame, body, state, theme),
+        View::Images => images::draw(frame, body, state, theme),
     }
+    dialog::draw_operation(frame, op_line, state, theme);
     if let Some(text) = &state.narration {
         let line = Line::from(vec![
             Span::styled(" ▶ ", theme.info),
@@ -51,8 +57,11 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
         frame.render_widget(Paragraph::new(line), story);
     }
     draw_status(frame, status, state, theme);
+    if let Some(d) = &state.dialog {
+        dialog::draw(frame, area, d, theme);
+    }
     if state.help {
-        draw_help(frame, area, theme);
+        draw_help(frame, area, state.read_only, theme);
     }
 }
 
@@ -125,13 +134,14 @@ pub fn world_badge<'a>(world: &WorldInfo, theme: &Theme) -> Span<'a> {
 }
 
 fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let mut spans = vec![
-        world_badge(&state.world, theme),
-        Span::styled(
-            format!(" {} ", state.clock.format("%Y-%m-%d %H:%M:%S UTC")),
-            theme.text,
-        ),
-    ];
+    let mut spans = vec![world_badge(&state.world, theme)];
+    if state.read_only {
+        spans.push(Span::styled(" READ-ONLY ", theme.info.reversed()));
+    }
+    spans.push(Span::styled(
+        format!(" {} ", state.clock.format("%Y-%m-%d %H:%M:%S UTC")),
+        theme.text,
+    ));
     let list = state.list();
     if state.filter_editing || !list.filter.is_empty() {
         let cursor = if state.filter_editing { "▏" } else { "" };
@@ -149,9 +159,20 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn draw_help(frame: &mut Frame, area: Rect, theme: &Theme) {
-    let keys = crate::app::KEY_HELP;
-    let width = 84.min(area.width);
+fn draw_help(frame: &mut Frame, area: Rect, read_only: bool, theme: &Theme) {
+    let actions: &[(&str, &str)] = if read_only {
+        &[]
+    } else {
+        crate::app::ACTION_KEY_HELP
+    };
+    let keys: Vec<&(&str, &str)> = crate::app::KEY_HELP.iter().chain(actions).collect();
+    let longest = keys
+        .iter()
+        .map(|(_, what)| what.chars().count())
+        .max()
+        .unwrap_or(0) as u16;
+    // Key column, a gap, the longest line, and the borders.
+    let width = (18 + 1 + longest + 2).min(area.width);
     let height = (keys.len() as u16 + 2).min(area.height);
     let popup = Rect {
         x: area.x + (area.width - width) / 2,

@@ -75,7 +75,7 @@ fn keys_produce_effects() {
     assert_eq!(state.view, View::Targets);
     update(&mut state, code(KeyCode::BackTab));
     update(&mut state, code(KeyCode::BackTab));
-    assert_eq!(state.view, View::Zones);
+    assert_eq!(state.view, View::Images);
 }
 
 #[test]

@@ -187,6 +187,14 @@ pub async fn seed(region: &str) -> Seeded {
     }
 }
 
+/// The Elastic IP with this allocation id.
+fn bound<'a>(s: &'a Snapshot, allocation_id: &str) -> &'a patrol::model::ElasticIp {
+    s.elastic_ips
+        .iter()
+        .find(|a| a.allocation_id == allocation_id)
+        .unwrap()
+}
+
 async fn snapshot_of(cloud: &AwsCloud) -> Snapshot {
     take_snapshot(cloud).await.expect("a full read of moto")
 }
@@ -362,11 +370,7 @@ async fn the_floating_ip_moves_to_the_standby() {
         .as_deref()
         .is_some_and(|id| id.starts_with("eipassoc-")));
     let s = snapshot_of(&cloud).await;
-    let floating = s
-        .elastic_ips
-        .iter()
-        .find(|a| a.allocation_id == seeded.floating)
-        .unwrap();
+    let floating = bound(&s, &seeded.floating);
     assert_eq!(
         floating.instance_id.as_deref(),
         Some(seeded.standby.as_str())
@@ -759,4 +763,78 @@ fn missing_region_and_credentials_are_one_line_errors() {
     );
     assert_eq!(code, Some(2));
     assert!(err.contains("localhost:4566"), "{err}");
+}
+
+/// The three operator actions through the ops layer on moto: each carried out, verified
+/// and audited with the account and region; the swap time is printed for the notes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operator_actions_on_moto() {
+    use patrol::ops::{plan_clone, plan_scale_out, plan_swap, AuditLog, Ops};
+    let region = "eu-west-2";
+    let seeded = seed(region).await;
+    let cloud = cloud(region).await;
+    cloud.identify().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ops = Ops::new(
+        std::sync::Arc::new(cloud.clone()),
+        AuditLog::new(dir.path().join("audit.jsonl")),
+        false,
+    );
+    let s = snapshot_of(&cloud).await;
+
+    let swap = plan_swap(&s, &seeded.floating, None).unwrap();
+    assert!(swap.ready(), "{:#?}", swap.checks);
+    assert_eq!(
+        swap.candidates[0], seeded.standby,
+        "the healthy peer in app-tg"
+    );
+    let outcome = ops.execute(&swap, &|_| {}).await.unwrap();
+    assert!(outcome.verified);
+    println!(
+        "swap on moto: call to verified binding {:.1} ms",
+        outcome.elapsed.as_secs_f64() * 1e3
+    );
+
+    let clone = plan_clone(&s, &seeded.primary, "app-primary-clone-moto", false);
+    let outcome = ops.execute(&clone, &|_| {}).await.unwrap();
+    assert!(outcome.verified);
+
+    let scale = plan_scale_out(&s, "web-asg", 4).unwrap();
+    let outcome = ops.execute(&scale, &|_| {}).await.unwrap();
+    assert!(outcome.verified);
+
+    let after = snapshot_of(&cloud).await;
+    let floating = bound(&after, &seeded.floating);
+    assert_eq!(
+        floating.instance_id.as_deref(),
+        Some(seeded.standby.as_str())
+    );
+    assert!(after
+        .images
+        .iter()
+        .any(|i| i.name == "app-primary-clone-moto"));
+    assert_eq!(after.auto_scaling_groups[0].desired, 4);
+
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(dir.path().join("audit.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 6, "two lines per action");
+    for l in &lines {
+        assert_eq!(l["world"], "aws");
+        assert_eq!(l["account"], "123456789012");
+        assert_eq!(l["region"], region);
+    }
+    let outcomes: Vec<&str> = lines
+        .iter()
+        .map(|l| l["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        outcomes,
+        ["planned", "verified", "planned", "verified", "planned", "verified"]
+    );
+    assert!(lines[1]["request_ids"][0]
+        .as_str()
+        .is_some_and(|r| !r.is_empty()));
 }

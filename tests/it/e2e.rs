@@ -12,9 +12,13 @@ struct Session {
 impl Session {
     /// Starts patrol in a detached 120×40 tmux session; the shell prints its exit code after.
     fn start(tag: &str, log: &Path) -> Session {
+        Session::start_with(tag, log, "")
+    }
+
+    fn start_with(tag: &str, log: &Path, extra: &str) -> Session {
         let name = format!("patrol-e2e-{tag}-{}", std::process::id());
         let cmd = format!(
-            "{} --speed 5 --log-file {}; echo PATROL-EXITED-$?; sleep 30",
+            "{} --speed 5 --log-file {} {extra}; echo PATROL-EXITED-$?; sleep 30",
             env!("CARGO_BIN_EXE_patrol"),
             log.display()
         );
@@ -102,6 +106,7 @@ fn views_switch_and_q_restores_the_terminal() {
         ("3", "Capacity ·"),
         ("4", "Elastic IPs ·"),
         ("5", "Zones ·"),
+        ("6", "Images ·"),
         ("Tab", "Overview ·"),
     ] {
         s.keys(key);
@@ -133,4 +138,58 @@ fn sigterm_restores_the_terminal() {
         !screen.contains("Multi-Server"),
         "left the alternate screen:\n{screen}"
     );
+}
+
+#[test]
+fn a_floating_ip_swap_from_the_keyboard_is_shown_and_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.jsonl");
+    let s = Session::start_with(
+        "swap",
+        &dir.path().join("log"),
+        &format!("--audit-log {}", audit.display()),
+    );
+    s.wait_for("web-tg 4/4 healthy");
+    s.keys("4");
+    s.wait_for("app-floating   → i-");
+    // The spare sorts first; the floating address is the second row.
+    s.keys("j");
+    s.keys("s");
+    s.wait_for("Swap floating IP 203.0.113.10");
+    s.wait_for("to app-standby");
+    s.keys("Enter"); // unfocused: nothing happens
+    s.keys("y");
+    s.keys("Enter");
+    let screen = s.wait_for("verified in");
+    assert!(screen.contains("b swaps back"), "{screen}");
+    let screen = s.wait_for("app-standby    standby");
+    assert!(
+        screen.contains("203.0.113.10    app-floating   → i-"),
+        "the new binding on screen:\n{screen}"
+    );
+    s.keys("q");
+    s.wait_for("PATROL-EXITED-0");
+
+    let text = std::fs::read_to_string(&audit).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert_eq!(lines[0]["phase"], "intent");
+    assert_eq!(lines[1]["outcome"], "verified");
+    assert_eq!(lines[1]["action"], "swap-floating-ip");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_patrol"))
+        .args(["audit", "--audit-log", audit.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert_eq!(table.lines().count(), 3, "{table}");
+    assert!(
+        table.lines().nth(2).unwrap().contains("verified"),
+        "{table}"
+    );
+    assert!(table.contains("swap-floating-ip"), "{table}");
 }

@@ -7,6 +7,7 @@ mod conformance;
 mod e2e;
 mod inputs;
 mod moto;
+mod ops;
 mod sim;
 mod views;
 

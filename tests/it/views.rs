@@ -51,6 +51,7 @@ fn every_view_at_120x40() {
         ('3', "capacity"),
         ('4', "elastic_ips"),
         ('5', "zones"),
+        ('6', "images"),
     ] {
         press(&mut state, key);
         insta::assert_snapshot!(name, render(&state, 120, 40).backend());
@@ -62,10 +63,26 @@ fn help_overlay_lists_every_key() {
     let mut state = state_of(&snapshot(&default_sim()));
     press(&mut state, '?');
     let screen = render(&state, 120, 40).backend().to_string();
-    for (k, _) in patrol::app::KEY_HELP {
+    for (k, _) in patrol::app::KEY_HELP
+        .iter()
+        .chain(patrol::app::ACTION_KEY_HELP)
+    {
         assert!(screen.contains(k), "help lacks {k}");
     }
     insta::assert_snapshot!("help", screen);
+    // Read-only: the action keys are not offered.
+    state.read_only = true;
+    let screen = render(&state, 120, 40).backend().to_string();
+    assert!(!screen.contains("swap the address"), "{screen}");
+}
+
+#[test]
+fn the_swap_dialog_shows_plan_calls_and_checks() {
+    let mut state = five_minutes_in();
+    press(&mut state, '4');
+    press(&mut state, 'j');
+    press(&mut state, 's');
+    insta::assert_snapshot!("swap_dialog", render(&state, 120, 40).backend());
 }
 
 #[test]

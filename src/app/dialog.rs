@@ -1,0 +1,400 @@
+//! The confirmation dialog of an operator action, and what follows it on screen.
+//!
+//! The plan shown is always computed from the latest data: every refresh re-plans, and a
+//! plan that changed loses the focus, so Yes never confirms something the operator did not
+//! see. The dialog opens unfocused: Enter does nothing until a button has the focus; Esc
+//! (or No) cancels and changes nothing.
+
+use super::rows::{address_rows, group_rows, selected_index, target_rows};
+use super::{AppState, Effect, View};
+use crate::ops::{default_image_name, plan_clone, plan_scale_out, plan_swap, OpError, Outcome};
+use crate::ops::{Plan, Request};
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent};
+
+/// Which button has the focus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Unfocused,
+    No,
+    Yes,
+}
+
+/// What the operator chose in the dialog; the plan is recomputed from it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Choice {
+    Swap {
+        allocation_id: String,
+        to: Option<String>,
+    },
+    Clone {
+        instance_id: String,
+        name: String,
+        no_reboot: bool,
+        editing: bool,
+    },
+    ScaleOut {
+        group: String,
+        to: u32,
+        typed: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dialog {
+    pub choice: Choice,
+    pub plan: Plan,
+    pub focus: Focus,
+    /// Why the dialog was reopened, e.g. the world changed under the plan.
+    pub note: Option<String>,
+}
+
+/// The action running or last run, shown on every view until the next one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    pub id: u64,
+    pub title: String,
+    pub request: Request,
+    pub stage: String,
+    pub started: DateTime<Utc>,
+    /// `None` while running.
+    pub result: Option<Result<Outcome, OpError>>,
+}
+
+impl Operation {
+    pub fn running(&self) -> bool {
+        self.result.is_none()
+    }
+}
+
+fn plan_for(state: &AppState, choice: &Choice) -> Option<Plan> {
+    let fleet = &state.fleet;
+    match choice {
+        Choice::Swap { allocation_id, to } => plan_swap(fleet, allocation_id, to.as_deref()),
+        Choice::Clone {
+            instance_id,
+            name,
+            no_reboot,
+            ..
+        } => Some(plan_clone(fleet, instance_id, name, *no_reboot)),
+        Choice::ScaleOut { group, to, .. } => plan_scale_out(fleet, group, *to),
+    }
+}
+
+fn open(state: &mut AppState, choice: Choice, note: Option<String>) {
+    if let Some(plan) = plan_for(state, &choice) {
+        state.dialog = Some(Dialog {
+            choice,
+            plan,
+            focus: Focus::Unfocused,
+            note,
+        });
+    }
+}
+
+/// Re-plans an open dialog from the latest data; a changed plan loses the focus.
+pub fn replan(state: &mut AppState) {
+    let Some(dialog) = &state.dialog else { return };
+    let Some(plan) = plan_for(state, &dialog.choice) else {
+        state.dialog = None;
+        state.message = Some("the resource is gone: nothing was changed".into());
+        return;
+    };
+    if let Some(dialog) = &mut state.dialog {
+        if dialog.plan != plan {
+            dialog.plan = plan;
+            dialog.focus = Focus::Unfocused;
+        }
+    }
+}
+
+fn selected_key(state: &AppState, keys: Vec<String>) -> Option<String> {
+    let at = selected_index(state.list(), keys.len(), |k| {
+        keys.iter().position(|x| x == k)
+    })?;
+    keys.into_iter().nth(at)
+}
+
+/// The instance of the selected row, on views whose rows have one.
+fn selected_instance(state: &AppState) -> Option<String> {
+    let filter = state.list().filter.as_str();
+    match state.view {
+        View::Targets => {
+            let rows = target_rows(&state.fleet, filter);
+            let key = selected_key(state, rows.iter().map(|r| r.key()).collect())?;
+            rows.iter()
+                .find(|r| r.key() == key)
+                .map(|r| r.target.target_id.clone())
+        }
+        View::ElasticIps => {
+            let rows = address_rows(&state.fleet, filter);
+            let key = selected_key(state, rows.iter().map(|r| r.key()).collect())?;
+            rows.iter()
+                .find(|r| r.key() == key)
+                .and_then(|r| r.address.instance_id.clone())
+        }
+        _ => None,
+    }
+}
+
+/// The action keys: `s` swap, `b` swap back, `c` clone, `+`/`o` scale out. They do nothing
+/// in read-only mode or while an action runs.
+pub fn action_key(state: &mut AppState, code: KeyCode) -> bool {
+    if state.read_only || state.operation.as_ref().is_some_and(Operation::running) {
+        return false;
+    }
+    let filter = state.list().filter.clone();
+    match code {
+        KeyCode::Char('s') if state.view == View::ElasticIps => {
+            let rows = address_rows(&state.fleet, &filter);
+            if let Some(id) = selected_key(state, rows.iter().map(|r| r.key()).collect()) {
+                open(
+                    state,
+                    Choice::Swap {
+                        allocation_id: id,
+                        to: None,
+                    },
+                    None,
+                );
+            }
+        }
+        KeyCode::Char('b') => {
+            let Some((allocation_id, to)) = state.swap_back.clone() else {
+                return false;
+            };
+            open(
+                state,
+                Choice::Swap {
+                    allocation_id,
+                    to: Some(to),
+                },
+                Some("swap back".into()),
+            );
+        }
+        KeyCode::Char('c') if matches!(state.view, View::Targets | View::ElasticIps) => {
+            let Some(id) = selected_instance(state) else {
+                return false;
+            };
+            let Some(instance) = state.fleet.instances.iter().find(|i| i.id == id) else {
+                return false;
+            };
+            let name = default_image_name(instance, state.clock);
+            open(
+                state,
+                Choice::Clone {
+                    instance_id: id,
+                    name,
+                    no_reboot: false,
+                    editing: false,
+                },
+                None,
+            );
+        }
+        KeyCode::Char('+') | KeyCode::Char('o') if state.view == View::Capacity => {
+            let groups = group_rows(&state.fleet, &filter);
+            let Some(name) = selected_key(state, groups.iter().map(|g| g.name.clone()).collect())
+            else {
+                return false;
+            };
+            let Some(g) = groups.iter().find(|g| g.name == name) else {
+                return false;
+            };
+            let to = g.desired + 1;
+            open(
+                state,
+                Choice::ScaleOut {
+                    group: name,
+                    to,
+                    typed: None,
+                },
+                None,
+            );
+        }
+        _ => return false,
+    }
+    true
+}
+
+/// A key while the dialog is open.
+pub fn on_dialog_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    let Some(dialog) = state.dialog.as_mut() else {
+        return vec![];
+    };
+    // Typing a name or a number takes every key but Enter and Esc.
+    if let Choice::Clone {
+        name,
+        editing: editing @ true,
+        ..
+    } = &mut dialog.choice
+    {
+        match key.code {
+            KeyCode::Enter | KeyCode::Esc => *editing = false,
+            KeyCode::Backspace => {
+                name.pop();
+            }
+            KeyCode::Char(c) => name.push(c),
+            _ => {}
+        }
+        replan(state);
+        return vec![];
+    }
+    match key.code {
+        KeyCode::Esc => {
+            state.dialog = None;
+            state.message = Some("cancelled: nothing was changed".into());
+        }
+        KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right => {
+            // From nothing to No, the safe button; then between No and Yes.
+            dialog.focus = match dialog.focus {
+                Focus::No if dialog.plan.ready() => Focus::Yes,
+                _ => Focus::No,
+            };
+        }
+        KeyCode::Char('y') if dialog.plan.ready() => dialog.focus = Focus::Yes,
+        KeyCode::Char('n') => dialog.focus = Focus::No,
+        KeyCode::Enter => match dialog.focus {
+            Focus::Unfocused => {}
+            Focus::No => {
+                state.dialog = None;
+                state.message = Some("cancelled: nothing was changed".into());
+            }
+            Focus::Yes if dialog.plan.ready() => {
+                let plan = dialog.plan.clone();
+                state.dialog = None;
+                state.next_operation += 1;
+                let id = state.next_operation;
+                state.operation = Some(Operation {
+                    id,
+                    title: plan.title.clone(),
+                    request: plan.request.clone(),
+                    stage: "starting".into(),
+                    started: state.wall,
+                    result: None,
+                });
+                return vec![Effect::Execute {
+                    id,
+                    plan: Box::new(plan),
+                }];
+            }
+            Focus::Yes => {}
+        },
+        code => {
+            choice_key(dialog, code);
+            replan(state);
+        }
+    }
+    vec![]
+}
+
+fn choice_key(dialog: &mut Dialog, code: KeyCode) {
+    match &mut dialog.choice {
+        Choice::Swap { to, .. } => {
+            let candidates = &dialog.plan.candidates;
+            if candidates.is_empty() {
+                return;
+            }
+            let at = to
+                .as_ref()
+                .and_then(|t| candidates.iter().position(|c| c == t))
+                .unwrap_or(0);
+            let next = match code {
+                KeyCode::Char('j') | KeyCode::Down => (at + 1) % candidates.len(),
+                KeyCode::Char('k') | KeyCode::Up => (at + candidates.len() - 1) % candidates.len(),
+                _ => return,
+            };
+            *to = Some(candidates[next].clone());
+        }
+        Choice::Clone {
+            no_reboot, editing, ..
+        } => match code {
+            KeyCode::Char('x') => *no_reboot = !*no_reboot,
+            KeyCode::Char('e') => *editing = true,
+            _ => {}
+        },
+        Choice::ScaleOut { to, typed, .. } => match code {
+            KeyCode::Char('+') => {
+                *to += 1;
+                *typed = None;
+            }
+            KeyCode::Char('-') => {
+                *to = to.saturating_sub(1);
+                *typed = None;
+            }
+            KeyCode::Char(c @ '0'..='9') => {
+                let text = typed.get_or_insert_with(String::new);
+                if text.len() < 5 {
+                    text.push(c);
+                }
+                *to = text.parse().unwrap_or(*to);
+            }
+            KeyCode::Backspace => {
+                if let Some(text) = typed {
+                    text.pop();
+                    *to = text.parse().unwrap_or(0);
+                }
+            }
+            _ => {}
+        },
+    }
+}
+
+/// A running action reported a step.
+pub fn on_stage(state: &mut AppState, id: u64, stage: String) {
+    if let Some(op) = state.operation.as_mut().filter(|o| o.id == id) {
+        op.stage = stage;
+        state.dirty = true;
+    }
+}
+
+/// A running action finished.
+pub fn on_done(state: &mut AppState, id: u64, result: Result<Outcome, OpError>) -> Vec<Effect> {
+    let Some(op) = state.operation.as_mut().filter(|o| o.id == id) else {
+        return vec![];
+    };
+    state.dirty = true;
+    if let (
+        Ok(outcome),
+        Request::SwapFloatingIp {
+            allocation_id,
+            from: Some(from),
+            ..
+        },
+    ) = (&result, &op.request)
+    {
+        if outcome.verified {
+            state.swap_back = Some((allocation_id.clone(), from.clone()));
+        }
+    }
+    if let Err(OpError::Stale(why)) = &result {
+        // The world moved under the plan: plan again from fresh data and ask again.
+        let choice = match &op.request {
+            Request::SwapFloatingIp {
+                allocation_id, to, ..
+            } => Choice::Swap {
+                allocation_id: allocation_id.clone(),
+                to: Some(to.clone()),
+            },
+            Request::CloneToAmi {
+                instance_id,
+                name,
+                no_reboot,
+            } => Choice::Clone {
+                instance_id: instance_id.clone(),
+                name: name.clone(),
+                no_reboot: *no_reboot,
+                editing: false,
+            },
+            Request::ScaleOut { group, to, .. } => Choice::ScaleOut {
+                group: group.clone(),
+                to: *to,
+                typed: None,
+            },
+        };
+        let note = format!("re-planned: {why}");
+        op.result = Some(result);
+        open(state, choice, Some(note));
+        return vec![Effect::RefreshNow];
+    }
+    op.result = Some(result);
+    vec![Effect::RefreshNow]
+}

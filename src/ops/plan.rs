@@ -1,0 +1,474 @@
+//! Plans: what an action will change, in the operator's words and as API calls, what it
+//! should lead to, and the preflight checks that can stop it. Pure functions of a snapshot.
+
+use crate::cloud::sim::validate_image_name;
+use crate::model::{
+    ImageState, Instance, InstanceState, LifecycleState, Snapshot, TargetHealthState,
+};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The tag that marks the two halves of a floating-IP pair.
+pub const FLOATING_TAG: &str = "patrol:floating-ip";
+
+/// What the operator asked for, with the state the plan was computed from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum Request {
+    /// Move an Elastic IP to another instance (AssociateAddress with AllowReassociation).
+    SwapFloatingIp {
+        allocation_id: String,
+        public_ip: String,
+        /// Where the address was bound when the plan was made.
+        from: Option<String>,
+        to: String,
+    },
+    /// Create an AMI from an instance.
+    CloneToAmi {
+        instance_id: String,
+        name: String,
+        no_reboot: bool,
+    },
+    /// Raise an Auto Scaling group's desired capacity.
+    ScaleOut { group: String, from: u32, to: u32 },
+}
+
+impl Request {
+    /// The action's name in the audit log.
+    pub fn action(&self) -> &'static str {
+        match self {
+            Request::SwapFloatingIp { .. } => "swap-floating-ip",
+            Request::CloneToAmi { .. } => "clone-to-ami",
+            Request::ScaleOut { .. } => "scale-out",
+        }
+    }
+
+    /// The resources it touches, for the audit log.
+    pub fn resources(&self) -> Vec<String> {
+        match self {
+            Request::SwapFloatingIp {
+                allocation_id,
+                from,
+                to,
+                ..
+            } => std::iter::once(allocation_id.clone())
+                .chain(from.clone())
+                .chain(std::iter::once(to.clone()))
+                .collect(),
+            Request::CloneToAmi { instance_id, .. } => vec![instance_id.clone()],
+            Request::ScaleOut { group, .. } => vec![group.clone()],
+        }
+    }
+}
+
+/// One preflight check: what was checked, whether it passed, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    pub what: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
+fn check(what: &str, ok: bool, detail: impl Into<String>) -> Check {
+    Check {
+        what: what.to_string(),
+        ok,
+        detail: detail.into(),
+    }
+}
+
+/// A planned action, ready to show in the confirmation dialog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub request: Request,
+    pub title: String,
+    /// The change in the operator's words.
+    pub change: Vec<String>,
+    /// The exact API calls.
+    pub calls: Vec<String>,
+    /// What should follow.
+    pub effect: Vec<String>,
+    pub checks: Vec<Check>,
+    /// Other instances the address could move to (swap only), best first.
+    pub candidates: Vec<String>,
+}
+
+impl Plan {
+    /// True when every preflight check passed. A failed plan cannot be confirmed.
+    pub fn ready(&self) -> bool {
+        self.checks.iter().all(|c| c.ok)
+    }
+}
+
+fn label(i: &Instance) -> String {
+    match &i.name {
+        Some(n) => format!("{n} ({})", i.id),
+        None => i.id.clone(),
+    }
+}
+
+fn label_of(s: &Snapshot, id: &str) -> String {
+    s.instances
+        .iter()
+        .find(|i| i.id == id)
+        .map(label)
+        .unwrap_or_else(|| id.to_string())
+}
+
+/// The target health states of an instance across every group it is registered in.
+fn target_states(s: &Snapshot, id: &str) -> Vec<(String, TargetHealthState)> {
+    s.target_groups
+        .iter()
+        .flat_map(|g| {
+            g.targets
+                .iter()
+                .filter(move |t| t.target_id == id)
+                .map(move |t| (g.name.clone(), t.state))
+        })
+        .collect()
+}
+
+fn healthy_everywhere(s: &Snapshot, id: &str) -> bool {
+    target_states(s, id)
+        .iter()
+        .all(|(_, st)| *st == TargetHealthState::Healthy)
+}
+
+/// Where an address could go, best first: the instances tagged as the standby, then the
+/// other running instances of the same VPC that are healthy wherever they are targets.
+pub fn swap_candidates(s: &Snapshot, allocation_id: &str) -> Vec<String> {
+    let Some(address) = s
+        .elastic_ips
+        .iter()
+        .find(|a| a.allocation_id == allocation_id)
+    else {
+        return Vec::new();
+    };
+    let holder = address
+        .instance_id
+        .as_deref()
+        .and_then(|id| s.instances.iter().find(|i| i.id == id));
+    let usable = |i: &&Instance| {
+        Some(i.id.as_str()) != address.instance_id.as_deref()
+            && i.state == InstanceState::Running
+            && holder.is_none_or(|h| h.vpc_id == i.vpc_id)
+    };
+    let tagged = s
+        .instances
+        .iter()
+        .filter(usable)
+        .filter(|i| i.tags.get(FLOATING_TAG).map(String::as_str) == Some("standby"));
+    let peers = s
+        .instances
+        .iter()
+        .filter(usable)
+        .filter(|i| i.tags.get(FLOATING_TAG).map(String::as_str) != Some("standby"))
+        .filter(|i| {
+            // Peers of the holder's role, or any instance when the holder has no role.
+            let role = |x: &Instance| x.tags.get("patrol:role").cloned();
+            holder.is_none_or(|h| role(h).is_none() || role(h) == role(i))
+        })
+        .filter(|i| !target_states(s, &i.id).is_empty() && healthy_everywhere(s, &i.id));
+    tagged.chain(peers).map(|i| i.id.clone()).collect()
+}
+
+/// Plans moving an Elastic IP to `to` (or to the best candidate).
+pub fn plan_swap(s: &Snapshot, allocation_id: &str, to: Option<&str>) -> Option<Plan> {
+    let address = s
+        .elastic_ips
+        .iter()
+        .find(|a| a.allocation_id == allocation_id)?;
+    let candidates = swap_candidates(s, allocation_id);
+    let to = to
+        .map(str::to_string)
+        .or_else(|| candidates.first().cloned());
+    let from = address.instance_id.clone();
+    let ip = &address.public_ip;
+    let mut checks = vec![check(
+        "the address is an allocation of this account",
+        !address.allocation_id.is_empty(),
+        format!("{ip} is {}", address.allocation_id),
+    )];
+    let Some(to) = to else {
+        checks.push(check(
+            "a standby to move to",
+            false,
+            "no instance is tagged patrol:floating-ip=standby, and no running, healthy peer \
+             in the same VPC",
+        ));
+        return Some(Plan {
+            request: Request::SwapFloatingIp {
+                allocation_id: allocation_id.to_string(),
+                public_ip: ip.clone(),
+                from,
+                to: String::new(),
+            },
+            title: format!("Swap floating IP {ip}"),
+            change: vec![format!("move {ip}: no standby to move it to")],
+            calls: vec![],
+            effect: vec![],
+            checks,
+            candidates,
+        });
+    };
+    let standby = s.instances.iter().find(|i| i.id == to);
+    let holder = from
+        .as_deref()
+        .and_then(|id| s.instances.iter().find(|i| i.id == id));
+    match standby {
+        None => checks.push(check(
+            "the standby exists",
+            false,
+            format!("{to} is not an instance of this account and region"),
+        )),
+        Some(sb) => {
+            checks.push(check(
+                "the standby is running",
+                sb.state == InstanceState::Running,
+                format!("{} is {}", label(sb), sb.state.as_str()),
+            ));
+            checks.push(check(
+                "the standby is in the same VPC",
+                holder.is_none_or(|h| h.vpc_id == sb.vpc_id),
+                match holder {
+                    Some(h) if h.vpc_id != sb.vpc_id => {
+                        format!(
+                            "{} is in {}, the address's instance in {}",
+                            sb.id, sb.vpc_id, h.vpc_id
+                        )
+                    }
+                    _ => sb.vpc_id.clone(),
+                },
+            ));
+            let states = target_states(s, &sb.id);
+            let unhealthy: Vec<String> = states
+                .iter()
+                .filter(|(_, st)| *st != TargetHealthState::Healthy)
+                .map(|(g, st)| format!("{} on {g}", st.as_str()))
+                .collect();
+            checks.push(check(
+                "the standby is healthy in its target groups",
+                unhealthy.is_empty(),
+                if states.is_empty() {
+                    "not a target of any group: its health cannot be seen".to_string()
+                } else if unhealthy.is_empty() {
+                    format!(
+                        "healthy on {}",
+                        states
+                            .iter()
+                            .map(|(g, _)| g.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                } else {
+                    unhealthy.join(", ")
+                },
+            ));
+        }
+    }
+    let from_words = from
+        .as_deref()
+        .map(|id| label_of(s, id))
+        .unwrap_or_else(|| "nothing".into());
+    let to_words = label_of(s, &to);
+    Some(Plan {
+        title: format!("Swap floating IP {ip}"),
+        change: vec![format!("move {ip} from {from_words} to {to_words}")],
+        calls: vec![format!(
+            "ec2:AssociateAddress AllocationId={allocation_id} InstanceId={to} \
+             AllowReassociation=true (one call; never disassociated first)"
+        )],
+        effect: vec![
+            format!("{ip} answers on {to_words} within seconds"),
+            match &from {
+                Some(_) => format!("{from_words} keeps running, without the address"),
+                None => "no instance loses an address".to_string(),
+            },
+        ],
+        request: Request::SwapFloatingIp {
+            allocation_id: allocation_id.to_string(),
+            public_ip: ip.clone(),
+            from,
+            to,
+        },
+        checks,
+        candidates,
+    })
+}
+
+/// The default image name: `<Name tag>-clone-<UTC timestamp>`.
+pub fn default_image_name(instance: &Instance, now: DateTime<Utc>) -> String {
+    let base = instance.name.as_deref().unwrap_or(&instance.id);
+    format!("{base}-clone-{}", now.format("%Y%m%dT%H%MZ"))
+}
+
+/// Plans creating an AMI of `instance_id`.
+pub fn plan_clone(s: &Snapshot, instance_id: &str, name: &str, no_reboot: bool) -> Plan {
+    let instance = s.instances.iter().find(|i| i.id == instance_id);
+    let mut checks = vec![match instance {
+        Some(i) => check(
+            "the instance is running or stopped",
+            matches!(i.state, InstanceState::Running | InstanceState::Stopped),
+            format!("{} is {}", label(i), i.state.as_str()),
+        ),
+        None => check(
+            "the instance exists",
+            false,
+            format!("{instance_id} is not in this account and region"),
+        ),
+    }];
+    checks.push(match validate_image_name(name) {
+        Ok(()) => check("the name is valid", true, name),
+        Err(e) => check("the name is valid", false, e.message),
+    });
+    let taken = s
+        .images
+        .iter()
+        .find(|i| i.name == name && i.state != ImageState::Deregistered);
+    checks.push(check(
+        "the name is unused",
+        taken.is_none(),
+        match taken {
+            Some(i) => format!("{} already has this name", i.id),
+            None => "no image of this account has it".to_string(),
+        },
+    ));
+    let who = label_of(s, instance_id);
+    let reboot = if no_reboot {
+        "NoReboot: taken live; files being written may be inconsistent in the image"
+    } else {
+        "reboot: the instance restarts so its file systems are consistent (down for a minute)"
+    };
+    Plan {
+        request: Request::CloneToAmi {
+            instance_id: instance_id.to_string(),
+            name: name.to_string(),
+            no_reboot,
+        },
+        title: format!("Clone {who} to an AMI"),
+        change: vec![
+            format!("create image {name:?} from {who}"),
+            reboot.to_string(),
+        ],
+        calls: vec![format!(
+            "ec2:CreateImage InstanceId={instance_id} Name={name} NoReboot={no_reboot} \
+             Tags=[Name, patrol:source-instance={instance_id}] (DryRun first on AWS)"
+        )],
+        effect: vec![
+            "a new AMI, pending for a few minutes, then available (Images view, 6)".into(),
+        ],
+        checks,
+        candidates: vec![],
+    }
+}
+
+/// Instances per zone of a group after adding `extra` more, placed as Auto Scaling does:
+/// each to the zone with the fewest, ties to the first zone.
+pub fn predicted_zones(
+    zones: &[String],
+    current: &BTreeMap<String, u32>,
+    extra: u32,
+) -> BTreeMap<String, u32> {
+    let mut out: BTreeMap<String, u32> = zones
+        .iter()
+        .map(|z| (z.clone(), current.get(z).copied().unwrap_or(0)))
+        .collect();
+    for _ in 0..extra {
+        if let Some(z) = zones
+            .iter()
+            .min_by_key(|z| out.get(*z).copied().unwrap_or(0))
+        {
+            *out.entry(z.clone()).or_default() += 1;
+        }
+    }
+    out
+}
+
+/// Plans raising a group's desired capacity to `to`.
+pub fn plan_scale_out(s: &Snapshot, group: &str, to: u32) -> Option<Plan> {
+    let g = s.auto_scaling_groups.iter().find(|g| g.name == group)?;
+    let from = g.desired;
+    let mut checks = vec![
+        check(
+            "the new desired capacity is within max",
+            to <= g.max,
+            if to <= g.max {
+                format!("{to} ≤ max {}", g.max)
+            } else {
+                format!("{group}'s max is {}: {to} is above it", g.max)
+            },
+        ),
+        check(
+            "it is a scale out",
+            to > from,
+            format!("desired is {from} now; {to} must be more"),
+        ),
+    ];
+    let live: Vec<_> = g
+        .instances
+        .iter()
+        .filter(|i| {
+            matches!(
+                i.lifecycle,
+                LifecycleState::Pending | LifecycleState::InService
+            )
+        })
+        .collect();
+    let mut current: BTreeMap<String, u32> = BTreeMap::new();
+    for i in &live {
+        *current.entry(i.zone.clone()).or_default() += 1;
+    }
+    let moving = live.len() as u32 != from;
+    checks.push(check(
+        "the group is not mid-change",
+        true,
+        if moving {
+            format!(
+                "note: {} of {from} instances are pending or in service; Auto Scaling is \
+                 still converging",
+                live.len()
+            )
+        } else {
+            format!("{from} of {from} pending or in service")
+        },
+    ));
+    let after = predicted_zones(&g.zones, &current, to.saturating_sub(live.len() as u32));
+    let short = |m: &BTreeMap<String, u32>| {
+        let names: Vec<String> = m
+            .keys()
+            .map(|z| z.chars().last().map(String::from).unwrap_or_default())
+            .collect();
+        let counts: Vec<String> = m.values().map(u32::to_string).collect();
+        format!("AZ {} would hold {}", names.join("/"), counts.join("/"))
+    };
+    Some(Plan {
+        request: Request::ScaleOut {
+            group: group.to_string(),
+            from,
+            to,
+        },
+        title: format!("Scale out {group}"),
+        change: vec![format!(
+            "{group} desired {from} → {to} (min {}, max {}); {}",
+            g.min,
+            g.max,
+            short(&after)
+        )],
+        calls: vec![format!(
+            "autoscaling:SetDesiredCapacity AutoScalingGroupName={group} DesiredCapacity={to} \
+             HonorCooldown=false"
+        )],
+        effect: vec![format!(
+            "{} new instances: pending → InService → healthy targets{}",
+            to.saturating_sub(from),
+            if g.target_group_arns.is_empty() {
+                String::new()
+            } else {
+                " in the group's target groups".to_string()
+            }
+        )],
+        checks,
+        candidates: vec![],
+    })
+}
