@@ -12,8 +12,7 @@
 #[allow(dead_code)]
 mod moto;
 
-use aws_sdk_autoscaling::types::LaunchTemplateSpecification;
-use aws_sdk_ec2::types::{DomainType, InstanceType, RequestLaunchTemplateData};
+use aws_sdk_ec2::types::{DomainType, InstanceType};
 use aws_sdk_elasticloadbalancingv2::types::{ProtocolEnum, TargetDescription};
 use patrol::cloud::aws::{AwsCloud, DEFAULT_CONCURRENCY};
 use patrol::cloud::take_snapshot;
@@ -82,35 +81,10 @@ async fn seed() {
         target_groups.push(arn);
     }
 
-    ec2.create_launch_template()
-        .launch_template_name("bench-lt")
-        .launch_template_data(
-            RequestLaunchTemplateData::builder()
-                .image_id(&ami)
-                .instance_type(InstanceType::T3Micro)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
     for (n, target_group) in target_groups.iter().enumerate().take(GROUPS) {
         let name = format!("asg-{n}");
-        asg.create_auto_scaling_group()
-            .auto_scaling_group_name(&name)
-            .launch_template(
-                LaunchTemplateSpecification::builder()
-                    .launch_template_name("bench-lt")
-                    .version("$Latest")
-                    .build(),
-            )
-            .min_size(PER_GROUP / 2)
-            .desired_capacity(PER_GROUP)
-            .max_size(PER_GROUP * 2)
-            .vpc_zone_identifier(subnets.join(","))
-            .target_group_arns(target_group)
-            .send()
-            .await
-            .unwrap();
+        let sizes = (PER_GROUP / 2, PER_GROUP, PER_GROUP * 2);
+        moto::auto_scaling_group(&ec2, &asg, &name, &ami, &subnets, sizes, target_group).await;
         let minutes: Vec<(i64, f64)> = (1..=10).map(|m| (m * 60, 30.0 + m as f64)).collect();
         moto::cpu_and_alarm(&cw, &name, &minutes, &format!("{name}-cpu-high")).await;
     }

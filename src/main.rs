@@ -36,10 +36,10 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::Result<()> {
-    let _log = init_logging(cli.log_file.unwrap_or(default_log))?;
+    let _log = init_logging(cli.log_file.clone().unwrap_or(default_log))?;
     match cli.command {
         Some(Command::Audit { json }) => {
-            let log = AuditLog::new(cli.audit_log.clone().unwrap_or_else(default_audit_file));
+            let log = audit_log(&cli);
             let records = log.read().map_err(anyhow::Error::msg)?;
             if json {
                 for r in &records {
@@ -105,7 +105,7 @@ fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::R
                     (Arc::new(sim), clock, intervals)
                 }
             };
-            let audit = AuditLog::new(cli.audit_log.clone().unwrap_or_else(default_audit_file));
+            let audit = audit_log(&cli);
             audit.check_writable().with_context(|| {
                 format!("cannot write the audit log {}", audit.path().display())
             })?;
@@ -118,6 +118,11 @@ fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::R
             runtime.block_on(tui::run(cloud, clock, theme, options))
         }
     }
+}
+
+/// The audit log: `--audit-log`, or the default file in the state directory.
+fn audit_log(cli: &Cli) -> AuditLog {
+    AuditLog::new(cli.audit_log.clone().unwrap_or_else(default_audit_file))
 }
 
 fn simulator(world: &WorldArgs) -> anyhow::Result<SimCloud> {

@@ -330,7 +330,7 @@ fn nfs(f: &Snapshot, pattern: &'static str, role: &str, client_role: &str) -> Ca
     let tagged = |r: &str| {
         f.instances
             .iter()
-            .filter(|i| i.tags.get("patrol:role").is_some_and(|v| v == r))
+            .filter(|i| i.tags.get(crate::model::ROLE_TAG).is_some_and(|v| v == r))
             .filter(|i| i.state != InstanceState::Terminated)
             .count()
     };

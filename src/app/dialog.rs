@@ -5,11 +5,10 @@
 //! see. The dialog opens unfocused: Enter does nothing until a button has the focus; Esc
 //! (or No) cancels and changes nothing.
 
-use super::rows::{address_rows, group_rows, selected_index, target_rows};
+use super::rows::{row_keys, selected_index, target_rows};
 use super::{AppState, Effect, View};
 use crate::ops::{default_image_name, plan_clone, plan_scale_out, plan_swap, OpError, Outcome};
 use crate::ops::{Plan, Request};
-use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent};
 
 /// Which button has the focus.
@@ -55,8 +54,9 @@ pub struct Operation {
     pub id: u64,
     pub title: String,
     pub request: Request,
+    /// What the operator chose, to plan again if the world moved under the plan.
+    pub choice: Choice,
     pub stage: String,
-    pub started: DateTime<Utc>,
     /// `None` while running.
     pub result: Option<Result<Outcome, OpError>>,
 }
@@ -108,7 +108,9 @@ pub fn replan(state: &mut AppState) {
     }
 }
 
-fn selected_key(state: &AppState, keys: Vec<String>) -> Option<String> {
+/// The key of the selected row of the current view.
+fn selected_row(state: &AppState) -> Option<String> {
+    let keys = row_keys(state);
     let at = selected_index(state.list(), keys.len(), |k| {
         keys.iter().position(|x| x == k)
     })?;
@@ -117,22 +119,18 @@ fn selected_key(state: &AppState, keys: Vec<String>) -> Option<String> {
 
 /// The instance of the selected row, on views whose rows have one.
 fn selected_instance(state: &AppState) -> Option<String> {
-    let filter = state.list().filter.as_str();
+    let key = selected_row(state)?;
     match state.view {
-        View::Targets => {
-            let rows = target_rows(&state.fleet, filter);
-            let key = selected_key(state, rows.iter().map(|r| r.key()).collect())?;
-            rows.iter()
-                .find(|r| r.key() == key)
-                .map(|r| r.target.target_id.clone())
-        }
-        View::ElasticIps => {
-            let rows = address_rows(&state.fleet, filter);
-            let key = selected_key(state, rows.iter().map(|r| r.key()).collect())?;
-            rows.iter()
-                .find(|r| r.key() == key)
-                .and_then(|r| r.address.instance_id.clone())
-        }
+        View::Targets => target_rows(&state.fleet, &state.list().filter)
+            .iter()
+            .find(|r| r.key() == key)
+            .map(|r| r.target.target_id.clone()),
+        View::ElasticIps => state
+            .fleet
+            .elastic_ips
+            .iter()
+            .find(|a| a.allocation_id == key)
+            .and_then(|a| a.instance_id.clone()),
         _ => None,
     }
 }
@@ -143,20 +141,19 @@ pub fn action_key(state: &mut AppState, code: KeyCode) -> bool {
     if state.read_only || state.operation.as_ref().is_some_and(Operation::running) {
         return false;
     }
-    let filter = state.list().filter.clone();
     match code {
         KeyCode::Char('s') if state.view == View::ElasticIps => {
-            let rows = address_rows(&state.fleet, &filter);
-            if let Some(id) = selected_key(state, rows.iter().map(|r| r.key()).collect()) {
-                open(
-                    state,
-                    Choice::Swap {
-                        allocation_id: id,
-                        to: None,
-                    },
-                    None,
-                );
-            }
+            let Some(allocation_id) = selected_row(state) else {
+                return false;
+            };
+            open(
+                state,
+                Choice::Swap {
+                    allocation_id,
+                    to: None,
+                },
+                None,
+            );
         }
         KeyCode::Char('b') => {
             let Some((allocation_id, to)) = state.swap_back.clone() else {
@@ -191,19 +188,22 @@ pub fn action_key(state: &mut AppState, code: KeyCode) -> bool {
             );
         }
         KeyCode::Char('+') | KeyCode::Char('o') if state.view == View::Capacity => {
-            let groups = group_rows(&state.fleet, &filter);
-            let Some(name) = selected_key(state, groups.iter().map(|g| g.name.clone()).collect())
-            else {
+            let Some(group) = selected_row(state) else {
                 return false;
             };
-            let Some(g) = groups.iter().find(|g| g.name == name) else {
+            let Some(g) = state
+                .fleet
+                .auto_scaling_groups
+                .iter()
+                .find(|g| g.name == group)
+            else {
                 return false;
             };
             let to = g.desired + 1;
             open(
                 state,
                 Choice::ScaleOut {
-                    group: name,
+                    group,
                     to,
                     typed: None,
                 },
@@ -260,15 +260,15 @@ pub fn on_dialog_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
             }
             Focus::Yes if dialog.plan.ready() => {
                 let plan = dialog.plan.clone();
+                let choice = dialog.choice.clone();
                 state.dialog = None;
-                state.next_operation += 1;
-                let id = state.next_operation;
+                let id = state.operation.as_ref().map_or(0, |o| o.id) + 1;
                 state.operation = Some(Operation {
                     id,
                     title: plan.title.clone(),
                     request: plan.request.clone(),
+                    choice,
                     stage: "starting".into(),
-                    started: state.wall,
                     result: None,
                 });
                 return vec![Effect::Execute {
@@ -367,29 +367,7 @@ pub fn on_done(state: &mut AppState, id: u64, result: Result<Outcome, OpError>) 
     }
     if let Err(OpError::Stale(why)) = &result {
         // The world moved under the plan: plan again from fresh data and ask again.
-        let choice = match &op.request {
-            Request::SwapFloatingIp {
-                allocation_id, to, ..
-            } => Choice::Swap {
-                allocation_id: allocation_id.clone(),
-                to: Some(to.clone()),
-            },
-            Request::CloneToAmi {
-                instance_id,
-                name,
-                no_reboot,
-            } => Choice::Clone {
-                instance_id: instance_id.clone(),
-                name: name.clone(),
-                no_reboot: *no_reboot,
-                editing: false,
-            },
-            Request::ScaleOut { group, to, .. } => Choice::ScaleOut {
-                group: group.clone(),
-                to: *to,
-                typed: None,
-            },
-        };
+        let choice = op.choice.clone();
         let note = format!("re-planned: {why}");
         op.result = Some(result);
         open(state, choice, Some(note));

@@ -189,7 +189,6 @@ pub struct AppState {
     pub dialog: Option<Dialog>,
     /// The action running or last run.
     pub operation: Option<Operation>,
-    pub next_operation: u64,
     /// After a verified swap: the address and the instance it came from.
     pub swap_back: Option<(String, String)>,
     /// A one-line message for the operator (e.g. "cancelled: nothing was changed").
@@ -225,7 +224,6 @@ impl AppState {
             read_only: false,
             dialog: None,
             operation: None,
-            next_operation: 0,
             swap_back: None,
             message: None,
         }

@@ -15,6 +15,23 @@ use std::fmt;
 /// The tag patrol puts on an image it creates, naming the instance it was made from.
 pub const SOURCE_INSTANCE_TAG: &str = "patrol:source-instance";
 
+/// EC2's rule for AMI names: 3..=128 characters of letters, digits and `()[] ./-'@_`.
+pub fn validate_image_name(name: &str) -> Result<(), CloudError> {
+    let ok_char = |c: char| c.is_ascii_alphanumeric() || "()[] ./-'@_".contains(c);
+    if (3..=128).contains(&name.chars().count()) && name.chars().all(ok_char) {
+        Ok(())
+    } else {
+        Err(CloudError::new(
+            CloudErrorKind::Invalid,
+            "InvalidAMIName.Malformed",
+            format!(
+                "AMI name {name:?} is invalid: names are 3 to 128 characters of letters, \
+                 numbers and ( ) [ ] . / - ' @ _ or space"
+            ),
+        ))
+    }
+}
+
 /// One independently refreshed read of the cloud. Each has its own interval and backoff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -169,6 +186,15 @@ pub trait Cloud: Send + Sync {
     async fn target_groups(&self) -> Result<Vec<TargetGroup>, CloudError>;
     /// Auto Scaling groups, each with its instances and recent scaling activities.
     async fn auto_scaling_groups(&self) -> Result<Vec<AutoScalingGroup>, CloudError>;
+    /// One group by name, for checks and verification that need no other group (and, on
+    /// AWS, none of its activities).
+    async fn auto_scaling_group(&self, name: &str) -> Result<Option<AutoScalingGroup>, CloudError> {
+        Ok(self
+            .auto_scaling_groups()
+            .await?
+            .into_iter()
+            .find(|g| g.name == name))
+    }
     async fn elastic_ips(&self) -> Result<Vec<ElasticIp>, CloudError>;
     /// Images owned by the account.
     async fn images(&self) -> Result<Vec<Image>, CloudError>;

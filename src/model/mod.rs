@@ -8,6 +8,11 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// The tag that marks the two halves of a floating-IP pair: `active` or `standby`.
+pub const FLOATING_IP_TAG: &str = "patrol:floating-ip";
+/// The tag that names an instance's role (`web`, `app`, `nfs-server`, ...).
+pub const ROLE_TAG: &str = "patrol:role";
+
 /// Free-form resource tags, sorted by key.
 pub type Tags = BTreeMap<String, String>;
 

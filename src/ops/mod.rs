@@ -57,9 +57,11 @@ pub struct Ops {
     audit: AuditLog,
     read_only: bool,
     busy: AtomicBool,
-    verify_timeout: Duration,
-    verify_every: Duration,
 }
+
+/// Verification re-reads this often, and gives up after this long.
+const VERIFY_EVERY: Duration = Duration::from_millis(250);
+const VERIFY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Clears the busy flag however `execute` ends.
 struct Running<'a>(&'a AtomicBool);
@@ -77,15 +79,7 @@ impl Ops {
             audit,
             read_only,
             busy: AtomicBool::new(false),
-            verify_timeout: Duration::from_secs(60),
-            verify_every: Duration::from_millis(250),
         }
-    }
-
-    /// How long verification waits for the new state.
-    pub fn with_verify_timeout(mut self, timeout: Duration) -> Self {
-        self.verify_timeout = timeout;
-        self
     }
 
     pub fn read_only(&self) -> bool {
@@ -170,14 +164,11 @@ impl Ops {
                 }
             }
             Request::ScaleOut { group, from, .. } => {
-                let groups = self
+                let g = self
                     .cloud
-                    .auto_scaling_groups()
+                    .auto_scaling_group(group)
                     .await
-                    .map_err(OpError::Cloud)?;
-                let g = groups
-                    .iter()
-                    .find(|g| &g.name == group)
+                    .map_err(OpError::Cloud)?
                     .ok_or_else(|| OpError::Stale(format!("{group} no longer exists")))?;
                 if g.desired != *from {
                     return Err(OpError::Stale(format!(
@@ -238,10 +229,9 @@ impl Ops {
                 .any(|i| Some(&i.id) == receipt.resource_id.as_ref() || &i.name == name),
             Request::ScaleOut { group, to, .. } => self
                 .cloud
-                .auto_scaling_groups()
+                .auto_scaling_group(group)
                 .await?
-                .iter()
-                .any(|g| &g.name == group && g.desired == *to),
+                .is_some_and(|g| g.desired == *to),
         })
     }
 
@@ -296,7 +286,7 @@ impl Ops {
 
         progress(format!("{}: verifying", plan.title));
         let mut verified = false;
-        while started.elapsed() < self.verify_timeout {
+        while started.elapsed() < VERIFY_TIMEOUT {
             match self.seen(plan, &receipt).await {
                 Ok(true) => {
                     verified = true;
@@ -305,7 +295,7 @@ impl Ops {
                 Ok(false) => {}
                 Err(e) => tracing::warn!(error = %e, "verification read failed; retrying"),
             }
-            tokio::time::sleep(self.verify_every).await;
+            tokio::time::sleep(VERIFY_EVERY).await;
         }
         let elapsed = started.elapsed();
 
@@ -327,7 +317,7 @@ impl Ops {
         if !verified {
             line.error = Some(format!(
                 "the new state was not seen within {}s",
-                self.verify_timeout.as_secs()
+                VERIFY_TIMEOUT.as_secs()
             ));
         }
         let audit_error = self

@@ -1,16 +1,14 @@
 //! Plans: what an action will change, in the operator's words and as API calls, what it
 //! should lead to, and the preflight checks that can stop it. Pure functions of a snapshot.
 
-use crate::cloud::sim::validate_image_name;
+use crate::cloud::validate_image_name;
 use crate::model::{
     ImageState, Instance, InstanceState, LifecycleState, Snapshot, TargetHealthState,
+    FLOATING_IP_TAG, ROLE_TAG,
 };
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// The tag that marks the two halves of a floating-IP pair.
-pub const FLOATING_TAG: &str = "patrol:floating-ip";
 
 /// What the operator asked for, with the state the plan was computed from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -158,15 +156,15 @@ pub fn swap_candidates(s: &Snapshot, allocation_id: &str) -> Vec<String> {
         .instances
         .iter()
         .filter(usable)
-        .filter(|i| i.tags.get(FLOATING_TAG).map(String::as_str) == Some("standby"));
+        .filter(|i| i.tags.get(FLOATING_IP_TAG).map(String::as_str) == Some("standby"));
     let peers = s
         .instances
         .iter()
         .filter(usable)
-        .filter(|i| i.tags.get(FLOATING_TAG).map(String::as_str) != Some("standby"))
+        .filter(|i| i.tags.get(FLOATING_IP_TAG).map(String::as_str) != Some("standby"))
         .filter(|i| {
             // Peers of the holder's role, or any instance when the holder has no role.
-            let role = |x: &Instance| x.tags.get("patrol:role").cloned();
+            let role = |x: &Instance| x.tags.get(ROLE_TAG).cloned();
             holder.is_none_or(|h| role(h).is_none() || role(h) == role(i))
         })
         .filter(|i| !target_states(s, &i.id).is_empty() && healthy_everywhere(s, &i.id));

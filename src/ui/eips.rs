@@ -4,7 +4,7 @@ use super::targets::state_style;
 use super::{empty_hint, header, panel, panel_title, render_table};
 use crate::app::rows::{address_rows, selected_index};
 use crate::app::AppState;
-use crate::model::InstanceState;
+use crate::model::{InstanceState, FLOATING_IP_TAG};
 use crate::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -61,7 +61,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         };
         let role = r
             .instance
-            .and_then(|i| i.tags.get("patrol:floating-ip").cloned())
+            .and_then(|i| i.tags.get(FLOATING_IP_TAG).cloned())
             .unwrap_or_default();
         Row::new(vec![
             Span::raw(a.public_ip.clone()),

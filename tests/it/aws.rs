@@ -3,11 +3,8 @@
 //! errors. Each test has a region of its own on the one moto server of the run.
 
 use crate::moto::{child_env, cloud, moto, sdk_config, sdk_config_at};
-use aws_sdk_autoscaling::types::LaunchTemplateSpecification;
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
-use aws_sdk_ec2::types::{
-    DomainType, InstanceType, RequestLaunchTemplateData, ResourceType, Tag, TagSpecification,
-};
+use aws_sdk_ec2::types::{DomainType, InstanceType, ResourceType, Tag, TagSpecification};
 use aws_sdk_elasticloadbalancingv2::types::{ProtocolEnum, TargetDescription};
 use patrol::cloud::aws::AwsCloud;
 use patrol::cloud::{take_snapshot, Cloud, CloudErrorKind, CreateImageRequest};
@@ -114,35 +111,8 @@ pub async fn seed(region: &str) -> Seeded {
         .await
         .unwrap();
 
-    ec2.create_launch_template()
-        .launch_template_name("web-lt")
-        .launch_template_data(
-            RequestLaunchTemplateData::builder()
-                .image_id(&ami)
-                .instance_type(InstanceType::T3Micro)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    asg.create_auto_scaling_group()
-        .auto_scaling_group_name("web-asg")
-        .launch_template(
-            LaunchTemplateSpecification::builder()
-                .launch_template_name("web-lt")
-                .version("$Latest")
-                .build(),
-        )
-        .min_size(2)
-        .desired_capacity(3)
-        .max_size(6)
-        .vpc_zone_identifier(subnets.join(","))
-        .target_group_arns(&web_tg)
-        .health_check_type("ELB")
-        .health_check_grace_period(120)
-        .send()
-        .await
-        .unwrap();
+    crate::moto::auto_scaling_group(&ec2, &asg, "web-asg", &ami, &subnets, (2, 3, 6), &web_tg)
+        .await;
 
     let allocate = || async {
         ec2.allocate_address()

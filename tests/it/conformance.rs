@@ -12,7 +12,7 @@
 //! - EC2 would bind an EIP to a stopped VPC instance; patrol refuses it in both worlds.
 
 use crate::aws::seed;
-use crate::moto;
+use crate::{instance_named, moto};
 use patrol::cloud::sim::{Scenario, SimCloud};
 use patrol::cloud::{take_snapshot, Cloud, CreateImageRequest};
 use patrol::model::{LifecycleState, Snapshot, TargetHealthState};
@@ -143,15 +143,10 @@ fn normalise(s: &Snapshot) -> Normalised {
 /// then three requests that must be refused. Returns what each refusal was.
 async fn script(cloud: &dyn Cloud) -> Vec<(String, String)> {
     let s = take_snapshot(cloud).await.unwrap();
-    let named = |name: &str| {
-        s.instances
-            .iter()
-            .find(|i| i.name.as_deref() == Some(name))
-            .unwrap()
-            .id
-            .clone()
-    };
-    let (primary, standby) = (named("app-primary"), named("app-standby"));
+    let (primary, standby) = (
+        instance_named(&s, "app-primary"),
+        instance_named(&s, "app-standby"),
+    );
     let floating = s
         .elastic_ips
         .iter()

@@ -34,6 +34,16 @@ pub fn snapshot(cloud: &SimCloud) -> Snapshot {
     futures::executor::block_on(take_snapshot(cloud)).unwrap()
 }
 
+/// The id of the instance with this Name tag.
+pub fn instance_named(s: &Snapshot, name: &str) -> String {
+    s.instances
+        .iter()
+        .find(|i| i.name.as_deref() == Some(name))
+        .unwrap_or_else(|| panic!("no instance named {name}"))
+        .id
+        .clone()
+}
+
 pub fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
 }

@@ -304,3 +304,49 @@ pub async fn cpu_and_alarm(
         .await
         .unwrap();
 }
+
+/// A launch template `<name>-lt` on `ami`, and the Auto Scaling group `name` on it over
+/// `subnets`, attached to `target_group`, with ELB health checks and a 120s grace period.
+#[allow(clippy::too_many_arguments)]
+pub async fn auto_scaling_group(
+    ec2: &aws_sdk_ec2::Client,
+    asg: &aws_sdk_autoscaling::Client,
+    name: &str,
+    ami: &str,
+    subnets: &[String],
+    (min, desired, max): (i32, i32, i32),
+    target_group: &str,
+) {
+    use aws_sdk_autoscaling::types::LaunchTemplateSpecification;
+    use aws_sdk_ec2::types::{InstanceType, RequestLaunchTemplateData};
+    let template = format!("{name}-lt");
+    ec2.create_launch_template()
+        .launch_template_name(&template)
+        .launch_template_data(
+            RequestLaunchTemplateData::builder()
+                .image_id(ami)
+                .instance_type(InstanceType::T3Micro)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    asg.create_auto_scaling_group()
+        .auto_scaling_group_name(name)
+        .launch_template(
+            LaunchTemplateSpecification::builder()
+                .launch_template_name(template)
+                .version("$Latest")
+                .build(),
+        )
+        .min_size(min)
+        .desired_capacity(desired)
+        .max_size(max)
+        .vpc_zone_identifier(subnets.join(","))
+        .target_group_arns(target_group)
+        .health_check_type("ELB")
+        .health_check_grace_period(120)
+        .send()
+        .await
+        .unwrap();
+}

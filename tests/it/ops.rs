@@ -1,7 +1,7 @@
 //! Operator actions on the simulator: plans, preflight failures, cancel, confirm, verify,
 //! the audit log, double press, stale plans and read-only mode.
 
-use crate::{default_sim, secs, snapshot, state_of};
+use crate::{default_sim, instance_named, secs, snapshot, state_of};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use patrol::app::{update, Action, AppState, Effect, Focus, View};
 use patrol::cloud::sim::SimCloud;
@@ -10,15 +10,6 @@ use patrol::model::{ImageState, InstanceState, Snapshot};
 use patrol::ops::{plan_clone, plan_scale_out, plan_swap, AuditLog, OpError, Ops, Plan};
 use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
-
-fn id_of(s: &Snapshot, name: &str) -> String {
-    s.instances
-        .iter()
-        .find(|i| i.name.as_deref() == Some(name) && i.state == InstanceState::Running)
-        .unwrap()
-        .id
-        .clone()
-}
 
 fn floating(s: &Snapshot) -> String {
     s.elastic_ips
@@ -94,8 +85,8 @@ fn swap_plans_checks_executes_verifies_and_audits() {
     sim.advance(secs(60));
     let s = snapshot(&sim);
     let (primary, standby, address) = (
-        id_of(&s, "app-primary"),
-        id_of(&s, "app-standby"),
+        instance_named(&s, "app-primary"),
+        instance_named(&s, "app-standby"),
         floating(&s),
     );
 
@@ -150,7 +141,7 @@ fn swap_preflight_failures_explain_themselves() {
     sim.advance(secs(60));
     let s = snapshot(&sim);
     let address = floating(&s);
-    let standby = id_of(&s, "app-standby");
+    let standby = instance_named(&s, "app-standby");
 
     // The standby crashed: not running, and its target is no longer healthy.
     let mut broken = s.clone();
@@ -225,7 +216,7 @@ fn clone_plans_checks_executes_and_follows_to_available() {
     let sim = default_sim();
     sim.advance(secs(60));
     let s = snapshot(&sim);
-    let primary = id_of(&s, "app-primary");
+    let primary = instance_named(&s, "app-primary");
     let name = "app-primary-clone-20260115T0901Z";
 
     let plan = plan_clone(&s, &primary, name, true);
@@ -322,7 +313,12 @@ fn read_only_refuses_at_the_boundary() {
     let ops = ops(&sim, &dir, true);
     let plans = [
         plan_swap(&s, &floating(&s), None).unwrap(),
-        plan_clone(&s, &id_of(&s, "app-primary"), "read-only-clone", true),
+        plan_clone(
+            &s,
+            &instance_named(&s, "app-primary"),
+            "read-only-clone",
+            true,
+        ),
         plan_scale_out(&s, "web-asg", 5).unwrap(),
     ];
     for plan in &plans {
@@ -350,8 +346,10 @@ fn a_stale_plan_is_refused_and_nothing_changes() {
     assert!(lines(&dir).is_empty());
 
     let swap = plan_swap(&s, &floating(&s), None).unwrap();
-    futures::executor::block_on(sim.associate_address(&floating(&s), &id_of(&s, "db-primary")))
-        .unwrap();
+    futures::executor::block_on(
+        sim.associate_address(&floating(&s), &instance_named(&s, "db-primary")),
+    )
+    .unwrap();
     let err = run(&ops(&sim, &dir, false), &swap).unwrap_err();
     assert!(
         matches!(err, OpError::Stale(ref why) if why.contains("is now on")),

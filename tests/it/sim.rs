@@ -1,7 +1,7 @@
 //! The simulated cloud follows AWS semantics: placement, replacement, health checks, outages,
 //! Elastic IP reassociation, images, and determinism.
 
-use super::{default_sim, secs, snapshot, start};
+use super::{default_sim, instance_named, secs, snapshot, start};
 use patrol::cloud::sim::{Fault, Scenario, SimCloud};
 use patrol::cloud::{CloudErrorKind, CreateImageRequest};
 use patrol::model::{ImageState, InstanceState, LifecycleState, Snapshot, TargetHealthState};
@@ -32,15 +32,6 @@ fn target_state(s: &Snapshot, group: &str, instance: &str) -> Option<TargetHealt
         .iter()
         .find(|t| t.target_id == instance)
         .map(|t| t.state)
-}
-
-fn instance_named(s: &Snapshot, name: &str) -> String {
-    s.instances
-        .iter()
-        .find(|i| i.name.as_deref() == Some(name))
-        .unwrap()
-        .id
-        .clone()
 }
 
 fn healthy_in(s: &Snapshot, group: &str) -> Vec<String> {

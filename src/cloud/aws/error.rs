@@ -133,6 +133,9 @@ fn is_credentials_failure(err: &(dyn StdError + 'static)) -> bool {
 pub const CREDENTIALS_ADVICE: &str = "no usable AWS credentials: run `aws sso login` (or \
      `aws configure`) for the profile, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY";
 
+/// The code of a call that found no usable credentials.
+pub const NO_CREDENTIALS: &str = "NoCredentials";
+
 /// Classifies one failed SDK call of `operation`.
 pub fn classify<E>(operation: &str, err: SdkError<E, HttpResponse>) -> CloudError
 where
@@ -174,7 +177,7 @@ where
         {
             CloudError::new(
                 CloudErrorKind::AuthExpired,
-                "NoCredentials",
+                NO_CREDENTIALS,
                 format!("{CREDENTIALS_ADVICE} ({})", chain(&err)),
             )
         }

@@ -11,7 +11,7 @@ pub mod convert;
 pub mod error;
 
 pub use calls::CallCounter;
-pub use error::{classify, kind_of_code, CREDENTIALS_ADVICE};
+pub use error::{classify, CREDENTIALS_ADVICE, NO_CREDENTIALS};
 
 use crate::cloud::SOURCE_INSTANCE_TAG;
 use crate::cloud::{Cloud, CloudError, CloudErrorKind, CreateImageRequest, Receipt};
@@ -23,8 +23,10 @@ use async_trait::async_trait;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_credential_types::provider::ProvideCredentials;
 use aws_sdk_ec2::error::ProvideErrorMetadata;
+use aws_smithy_async::future::pagination_stream::PaginationStream;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
 use aws_types::request_id::RequestId;
 use chrono::{DateTime, Utc};
 use futures::stream::{self, StreamExt, TryStreamExt};
@@ -58,7 +60,7 @@ pub enum ConnectError {
          in ~/.aws/config"
     )]
     NoRegion,
-    #[error("{CREDENTIALS_ADVICE}{}: {detail}", profile_words(.profile))]
+    #[error("{detail}{}", profile_words(.profile))]
     NoCredentials {
         profile: Option<String>,
         detail: String,
@@ -151,21 +153,23 @@ impl AwsCloud {
             .profile
             .clone()
             .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()));
-        let provider = sdk
-            .credentials_provider()
-            .ok_or_else(|| ConnectError::NoCredentials {
-                profile: profile.clone(),
-                detail: "no credentials provider is configured".into(),
-            })?;
-        if let Err(e) = provider.provide_credentials().await {
+        if sdk.credentials_provider().is_none() {
             return Err(ConnectError::NoCredentials {
                 profile,
-                detail: error::chain(&e),
+                detail: format!("{CREDENTIALS_ADVICE} (no credentials provider is configured)"),
             });
         }
         let cloud = AwsCloud::from_config(&sdk, profile.clone(), options.endpoint_url.clone());
+        // The first call resolves the credentials (once: the clients share the SDK's
+        // identity cache), so a missing or refused credential shows up here.
         match cloud.identify().await {
             Ok(_) => {}
+            Err(e) if e.code == NO_CREDENTIALS => {
+                return Err(ConnectError::NoCredentials {
+                    profile,
+                    detail: e.message,
+                });
+            }
             Err(e) if e.kind == CloudErrorKind::AuthExpired => {
                 return Err(ConnectError::Refused { profile, error: e });
             }
@@ -333,27 +337,6 @@ impl AwsCloud {
             })
     }
 
-    async fn group(&self, name: &str) -> Result<AutoScalingGroup, CloudError> {
-        let out = self
-            .inner
-            .autoscaling
-            .describe_auto_scaling_groups()
-            .auto_scaling_group_names(name)
-            .send()
-            .await
-            .map_err(|e| classify("DescribeAutoScalingGroups", e))?;
-        out.auto_scaling_groups()
-            .first()
-            .map(convert::auto_scaling_group)
-            .ok_or_else(|| {
-                CloudError::new(
-                    CloudErrorKind::NotFound,
-                    "ValidationError",
-                    format!("AutoScalingGroup name not found - AutoScalingGroup {name} not found"),
-                )
-            })
-    }
-
     async fn metric_chunk(
         &self,
         groups: &[String],
@@ -393,21 +376,29 @@ impl AwsCloud {
                     .build(),
             );
         }
+        let pages = request.into_paginator().send();
+        // A group's points may come split over pages: gather them by query id.
+        let results = all_pages("GetMetricData", pages, |p| {
+            p.metric_data_results()
+                .iter()
+                .map(|r| {
+                    let points: Vec<MetricPoint> = r
+                        .timestamps()
+                        .iter()
+                        .zip(r.values())
+                        .map(|(at, value)| MetricPoint {
+                            at: convert::time(at),
+                            value: *value,
+                        })
+                        .collect();
+                    (r.id().unwrap_or_default().to_string(), points)
+                })
+                .collect()
+        })
+        .await?;
         let mut points: HashMap<String, Vec<MetricPoint>> = HashMap::new();
-        let mut pages = request.into_paginator().send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify("GetMetricData", e))?;
-            for result in page.metric_data_results() {
-                let entry = points
-                    .entry(result.id().unwrap_or_default().to_string())
-                    .or_default();
-                for (at, value) in result.timestamps().iter().zip(result.values()) {
-                    entry.push(MetricPoint {
-                        at: convert::time(at),
-                        value: *value,
-                    });
-                }
-            }
+        for (id, p) in results {
+            points.entry(id).or_default().extend(p);
         }
         Ok(groups
             .iter()
@@ -426,16 +417,27 @@ impl AwsCloud {
     }
 }
 
+/// Every page of a paginated call, each turned into items by `items`.
+async fn all_pages<P, E, T>(
+    operation: &str,
+    mut pages: PaginationStream<Result<P, SdkError<E, HttpResponse>>>,
+    items: impl Fn(&P) -> Vec<T>,
+) -> Result<Vec<T>, CloudError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let mut out = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify(operation, e))?;
+        out.extend(items(&page));
+    }
+    Ok(out)
+}
+
 /// A DryRun call's answer: `DryRunOperation` means it would have succeeded.
 fn dry_run_passed<T, E>(
     operation: &str,
-    result: Result<
-        T,
-        aws_smithy_runtime_api::client::result::SdkError<
-            E,
-            aws_smithy_runtime_api::client::orchestrator::HttpResponse,
-        >,
-    >,
+    result: Result<T, SdkError<E, HttpResponse>>,
 ) -> Result<(), CloudError>
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
@@ -462,52 +464,55 @@ impl Cloud for AwsCloud {
     }
 
     async fn instances(&self) -> Result<Vec<Instance>, CloudError> {
-        let mut pages = self
+        let pages = self
             .inner
             .ec2
             .describe_instances()
             .into_paginator()
             .page_size(self.page(1000))
             .send();
-        let mut out = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify("DescribeInstances", e))?;
-            for reservation in page.reservations() {
-                out.extend(reservation.instances().iter().map(convert::instance));
-            }
-        }
-        Ok(out)
+        all_pages("DescribeInstances", pages, |p| {
+            p.reservations()
+                .iter()
+                .flat_map(|r| r.instances())
+                .map(convert::instance)
+                .collect()
+        })
+        .await
     }
 
     async fn load_balancers(&self) -> Result<Vec<LoadBalancer>, CloudError> {
-        let mut pages = self
+        let pages = self
             .inner
             .elb
             .describe_load_balancers()
             .page_size(self.page(400))
             .into_paginator()
             .send();
-        let mut out = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify("DescribeLoadBalancers", e))?;
-            out.extend(page.load_balancers().iter().map(convert::load_balancer));
-        }
-        Ok(out)
+        all_pages("DescribeLoadBalancers", pages, |p| {
+            p.load_balancers()
+                .iter()
+                .map(convert::load_balancer)
+                .collect()
+        })
+        .await
     }
 
     async fn target_groups(&self) -> Result<Vec<TargetGroup>, CloudError> {
-        let mut pages = self
+        let pages = self
             .inner
             .elb
             .describe_target_groups()
             .page_size(self.page(400))
             .into_paginator()
             .send();
-        let mut groups = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify("DescribeTargetGroups", e))?;
-            groups.extend(page.target_groups().iter().map(convert::target_group));
-        }
+        let groups = all_pages("DescribeTargetGroups", pages, |p| {
+            p.target_groups()
+                .iter()
+                .map(convert::target_group)
+                .collect()
+        })
+        .await?;
         // One DescribeTargetHealth per group (the API takes one group per call), a bounded
         // number at a time, in the order the groups were listed.
         let with_health: Vec<Option<TargetGroup>> = stream::iter(groups)
@@ -519,27 +524,40 @@ impl Cloud for AwsCloud {
     }
 
     async fn auto_scaling_groups(&self) -> Result<Vec<AutoScalingGroup>, CloudError> {
-        let mut pages = self
+        let pages = self
             .inner
             .autoscaling
             .describe_auto_scaling_groups()
             .into_paginator()
             .page_size(self.page(100))
             .send();
-        let mut groups = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify("DescribeAutoScalingGroups", e))?;
-            groups.extend(
-                page.auto_scaling_groups()
-                    .iter()
-                    .map(convert::auto_scaling_group),
-            );
-        }
+        let groups = all_pages("DescribeAutoScalingGroups", pages, |p| {
+            p.auto_scaling_groups()
+                .iter()
+                .map(convert::auto_scaling_group)
+                .collect()
+        })
+        .await?;
         stream::iter(groups)
             .map(|g| self.activities(g))
             .buffered(self.inner.concurrency)
             .try_collect()
             .await
+    }
+
+    async fn auto_scaling_group(&self, name: &str) -> Result<Option<AutoScalingGroup>, CloudError> {
+        let out = self
+            .inner
+            .autoscaling
+            .describe_auto_scaling_groups()
+            .auto_scaling_group_names(name)
+            .send()
+            .await
+            .map_err(|e| classify("DescribeAutoScalingGroups", e))?;
+        Ok(out
+            .auto_scaling_groups()
+            .first()
+            .map(convert::auto_scaling_group))
     }
 
     async fn elastic_ips(&self) -> Result<Vec<ElasticIp>, CloudError> {
@@ -555,7 +573,7 @@ impl Cloud for AwsCloud {
     }
 
     async fn images(&self) -> Result<Vec<Image>, CloudError> {
-        let mut pages = self
+        let pages = self
             .inner
             .ec2
             .describe_images()
@@ -563,12 +581,10 @@ impl Cloud for AwsCloud {
             .into_paginator()
             .page_size(self.page(1000))
             .send();
-        let mut out = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify("DescribeImages", e))?;
-            out.extend(page.images().iter().map(convert::image));
-        }
-        Ok(out)
+        all_pages("DescribeImages", pages, |p| {
+            p.images().iter().map(convert::image).collect()
+        })
+        .await
     }
 
     async fn cpu_utilization(&self, groups: &[String]) -> Result<Vec<MetricSeries>, CloudError> {
@@ -582,7 +598,7 @@ impl Cloud for AwsCloud {
     }
 
     async fn alarms(&self) -> Result<Vec<Alarm>, CloudError> {
-        let mut pages = self
+        let pages = self
             .inner
             .cloudwatch
             .describe_alarms()
@@ -590,12 +606,10 @@ impl Cloud for AwsCloud {
             .into_paginator()
             .page_size(self.page(100))
             .send();
-        let mut out = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify("DescribeAlarms", e))?;
-            out.extend(page.metric_alarms().iter().map(convert::alarm));
-        }
-        Ok(out)
+        all_pages("DescribeAlarms", pages, |p| {
+            p.metric_alarms().iter().map(convert::alarm).collect()
+        })
+        .await
     }
 
     async fn associate_address(
@@ -703,7 +717,13 @@ impl Cloud for AwsCloud {
     async fn set_desired_capacity(&self, group: &str, desired: u32) -> Result<Receipt, CloudError> {
         // Auto Scaling refuses values outside min..max, but an emulator may not: check first,
         // so nothing is ever sent that AWS would refuse.
-        let current = self.group(group).await?;
+        let current = self.auto_scaling_group(group).await?.ok_or_else(|| {
+            CloudError::new(
+                CloudErrorKind::NotFound,
+                "ValidationError",
+                format!("AutoScalingGroup name not found - AutoScalingGroup {group} not found"),
+            )
+        })?;
         if desired > current.max || desired < current.min {
             let (side, limit) = if desired > current.max {
                 ("above max", current.max)

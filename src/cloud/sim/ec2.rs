@@ -1,12 +1,12 @@
 //! Simulated EC2: instance state machine, Elastic IP association and CreateImage, with EC2's errors.
 
 use super::world::{SimImage, SimInstance, World};
-use crate::cloud::{CloudError, CloudErrorKind, CreateImageRequest, Receipt};
+use crate::cloud::{
+    validate_image_name, CloudError, CloudErrorKind, CreateImageRequest, Receipt,
+    SOURCE_INSTANCE_TAG,
+};
 use crate::model::{ElasticIp, Image, ImageState, Instance, InstanceState, Tags};
 use chrono::{DateTime, Duration, Utc};
-
-/// The tag CreateImage puts on an image to name the instance it was made from.
-pub use crate::cloud::SOURCE_INSTANCE_TAG as SOURCE_TAG;
 
 /// How long a terminated instance stays visible, as EC2 keeps them for about an hour.
 const TERMINATED_VISIBLE_FOR: i64 = 3600;
@@ -256,7 +256,7 @@ impl World {
         }
         let id = format!("ami-{}", self.rng.hex(17));
         let mut tags = Tags::new();
-        tags.insert(SOURCE_TAG.into(), request.instance_id.clone());
+        tags.insert(SOURCE_INSTANCE_TAG.into(), request.instance_id.clone());
         let available_at = self.now + Duration::seconds(self.timing.image.secs());
         self.images.push(SimImage {
             image: Image {
@@ -281,22 +281,5 @@ impl World {
             resource_id: Some(id),
             request_id: Some(self.request_id()),
         })
-    }
-}
-
-/// EC2's rule for AMI names: 3..=128 characters of letters, digits and `()[] ./-'@_`.
-pub fn validate_image_name(name: &str) -> Result<(), CloudError> {
-    let ok_char = |c: char| c.is_ascii_alphanumeric() || "()[] ./-'@_".contains(c);
-    if (3..=128).contains(&name.chars().count()) && name.chars().all(ok_char) {
-        Ok(())
-    } else {
-        Err(CloudError::new(
-            CloudErrorKind::Invalid,
-            "InvalidAMIName.Malformed",
-            format!(
-                "AMI name {name:?} is invalid: names are 3 to 128 characters of letters, \
-                 numbers and ( ) [ ] . / - ' @ _ or space"
-            ),
-        ))
     }
 }

@@ -9,7 +9,6 @@ mod rng;
 pub mod scenario;
 mod world;
 
-pub use ec2::{validate_image_name, SOURCE_TAG};
 pub use faults::Fault;
 pub use scenario::{Scenario, ScenarioError};
 pub use world::World;

@@ -386,7 +386,7 @@ impl World {
             });
             let mut tags = Tags::new();
             if let Some(s) = &source {
-                tags.insert(super::ec2::SOURCE_TAG.into(), s.clone());
+                tags.insert(crate::cloud::SOURCE_INSTANCE_TAG.into(), s.clone());
             }
             let created_at = self.now - Duration::seconds(def.age.secs());
             self.images.push(SimImage {
