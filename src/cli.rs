@@ -29,6 +29,39 @@ pub struct Cli {
     /// The audit log of actions (default: $XDG_STATE_HOME/patrol/audit.jsonl).
     #[arg(long, global = true, value_name = "PATH")]
     pub audit_log: Option<PathBuf>,
+    #[command(flatten)]
+    pub checks: CheckArgs,
+}
+
+/// What the pattern checks compare against (the Patterns view and `patrol check`).
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// The health-check path of a deep check; `/`-like and static paths warn.
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        default_value = "/health/deep"
+    )]
+    pub deep_path: String,
+    /// A serving role's newest image must be younger than this (e.g. 7d, 36h).
+    #[arg(long, global = true, value_name = "DURATION", default_value = "7d", value_parser = parse_span)]
+    pub max_image_age: Span,
+    /// Clients one NFS server may carry before NFS Sharing warns (fails above twice this).
+    #[arg(long, global = true, value_name = "N", default_value_t = 8)]
+    pub max_nfs_clients: usize,
+}
+
+impl CheckArgs {
+    /// The checks' settings.
+    pub fn settings(&self) -> crate::patterns::Settings {
+        crate::patterns::Settings {
+            deep_path: self.deep_path.clone(),
+            max_image_age: chrono::Duration::seconds(self.max_image_age.secs()),
+            max_nfs_clients: self.max_nfs_clients,
+            ..Default::default()
+        }
+    }
 }
 
 /// Which simulated world to show (the default world).
@@ -94,6 +127,16 @@ pub enum Command {
         #[arg(long, value_name = "DURATION", value_parser = parse_span)]
         after: Option<Span>,
     },
+    /// Run the pattern checks once and exit: 0 all pass, 1 any warns, 2 any fails,
+    /// 3 the fleet could not be read.
+    Check {
+        /// Print JSON: world, taken_at, verdict, exit_code, and every pattern's findings.
+        #[arg(long)]
+        json: bool,
+        /// Let this much simulated time pass first, e.g. 90s, 5m (simulator only).
+        #[arg(long, value_name = "DURATION", value_parser = parse_span)]
+        after: Option<Span>,
+    },
     /// List the embedded scenarios.
     Scenarios,
     /// Print the audit log of actions as a table (or as JSON lines with --json).
@@ -115,7 +158,7 @@ fn parse_speed(text: &str) -> Result<f64, String> {
 }
 
 fn parse_span(text: &str) -> Result<Span, String> {
-    Span::parse(text).ok_or_else(|| format!("{text:?} is not a duration like 90s, 5m or 1h30m"))
+    Span::parse(text).ok_or_else(|| format!("{text:?} is not a duration like 90s, 5m, 1h30m or 2d"))
 }
 
 /// The log file used when `--log-file` is not given: `$XDG_STATE_HOME/patrol/patrol.log`.

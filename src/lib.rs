@@ -5,6 +5,7 @@ pub mod cli;
 pub mod cloud;
 pub mod model;
 pub mod ops;
+pub mod patterns;
 pub mod poll;
 pub mod theme;
 pub mod tui;

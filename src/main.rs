@@ -4,10 +4,12 @@ use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches};
 use patrol::cli::{default_log_file, Cli, Command, WorldArgs};
 use patrol::cloud::aws::AwsCloud;
+use patrol::cloud::sim::scenario::Span;
 use patrol::cloud::sim::{scenario, Scenario, SimCloud};
 use patrol::cloud::{take_snapshot, Cloud};
-use patrol::model::SnapshotDocument;
+use patrol::model::{Snapshot, SnapshotDocument, WorldInfo};
 use patrol::ops::{audit, default_audit_file, AuditLog, Ops};
+use patrol::patterns::{self, Verdict};
 use patrol::poll::Intervals;
 use patrol::theme::Theme;
 use patrol::tui;
@@ -26,18 +28,53 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
+    // `patrol check` keeps 1 and 2 for warn and fail: it could not check, it says 3.
+    let error_code = if matches!(cli.command, Some(Command::Check { .. })) {
+        3
+    } else {
+        2
+    };
     match run(cli, log_file, started) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("patrol: {e:#}");
-            ExitCode::from(2)
+            ExitCode::from(error_code)
         }
     }
 }
 
-fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::Result<()> {
+fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::Result<ExitCode> {
     let _log = init_logging(cli.log_file.clone().unwrap_or(default_log))?;
     match cli.command {
+        Some(Command::Check { json, after }) => {
+            let snapshot = headless_snapshot(&cli, after)?;
+            let reports = patterns::check(&snapshot, &cli.checks.settings(), snapshot.taken_at);
+            let verdict = patterns::worst(&reports);
+            let code = match verdict {
+                Verdict::Fail => 2,
+                Verdict::Warn => 1,
+                Verdict::Pass | Verdict::NotApplicable => 0,
+            };
+            if json {
+                let document = serde_json::json!({
+                    "world": snapshot.world,
+                    "taken_at": snapshot.taken_at,
+                    "verdict": verdict,
+                    "exit_code": code,
+                    "patterns": reports,
+                });
+                println!("{}", serde_json::to_string_pretty(&document)?);
+            } else {
+                print!("{}", patterns::text_report(&reports));
+                println!(
+                    "{} · {} · {} (exit {code})",
+                    world_line(&snapshot.world),
+                    snapshot.taken_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                    verdict.as_str().to_uppercase()
+                );
+            }
+            Ok(ExitCode::from(code))
+        }
         Some(Command::Audit { json }) => {
             let log = audit_log(&cli);
             let records = log.read().map_err(anyhow::Error::msg)?;
@@ -50,61 +87,44 @@ fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::R
             } else {
                 print!("{}", audit::table(&records));
             }
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         Some(Command::Scenarios) => {
             for name in scenario::embedded_names() {
                 let s = Scenario::load(name)?;
                 println!("{:<18} {}", s.name, s.description);
             }
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         Some(Command::Snapshot { json, after }) => {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            let cloud: Box<dyn Cloud> = match cli.aws.options() {
-                Some(options) => {
-                    if after.is_some() {
-                        anyhow::bail!("--after lets simulated time pass: it does not apply to AWS");
-                    }
-                    Box::new(runtime.block_on(AwsCloud::connect(&options))?)
-                }
-                None => {
-                    let sim = simulator(&cli.world)?;
-                    if let Some(span) = after {
-                        sim.advance(span.0);
-                    }
-                    Box::new(sim)
-                }
-            };
-            let snapshot = runtime.block_on(take_snapshot(cloud.as_ref()))?;
+            let snapshot = headless_snapshot(&cli, after)?;
             let document = SnapshotDocument::new(&snapshot);
             if json {
                 println!("{}", serde_json::to_string_pretty(&document)?);
             } else {
                 print_summary(&document);
             }
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         None => {
             // Everything that can be wrong with the input is found before raw mode.
             let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
             let theme = Theme::load(cli.theme.as_deref(), no_color)?;
             let runtime = tokio::runtime::Runtime::new()?;
-            let (cloud, clock, intervals): (Arc<dyn Cloud>, _, _) = match cli.aws.options() {
-                Some(options) => {
-                    let aws = runtime.block_on(AwsCloud::connect(&options))?;
-                    tracing::info!(world = ?aws.world(), "AWS world");
-                    (Arc::new(aws), None, Intervals::default())
-                }
-                None => {
-                    let sim = simulator(&cli.world)?;
-                    let clock = Some(sim.clone().follow_real_time());
-                    let intervals = Intervals::default().scaled_for_speed(cli.world.speed);
-                    (Arc::new(sim), clock, intervals)
-                }
-            };
+            let (cloud, clock, intervals, playback): (Arc<dyn Cloud>, _, _, _) =
+                match cli.aws.options() {
+                    Some(options) => {
+                        let aws = runtime.block_on(AwsCloud::connect(&options))?;
+                        tracing::info!(world = ?aws.world(), "AWS world");
+                        (Arc::new(aws), None, Intervals::default(), None)
+                    }
+                    None => {
+                        let sim = simulator(&cli.world)?;
+                        let clock = Some(sim.clone().follow_real_time());
+                        let intervals = Intervals::default().scaled_for_speed(cli.world.speed);
+                        (Arc::new(sim.clone()), clock, intervals, Some(sim))
+                    }
+                };
             let audit = audit_log(&cli);
             audit.check_writable().with_context(|| {
                 format!("cannot write the audit log {}", audit.path().display())
@@ -114,9 +134,55 @@ fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::R
                 intervals,
                 ops,
                 started,
+                checks: cli.checks.settings(),
+                playback,
             };
-            runtime.block_on(tui::run(cloud, clock, theme, options))
+            runtime.block_on(tui::run(cloud, clock, theme, options))?;
+            Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// One snapshot of the chosen world, for the headless commands; `after` lets simulated
+/// time pass first.
+fn headless_snapshot(cli: &Cli, after: Option<Span>) -> anyhow::Result<Snapshot> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let cloud: Box<dyn Cloud> = match cli.aws.options() {
+        Some(options) => {
+            if after.is_some() {
+                anyhow::bail!("--after lets simulated time pass: it does not apply to AWS");
+            }
+            Box::new(runtime.block_on(AwsCloud::connect(&options))?)
+        }
+        None => {
+            let sim = simulator(&cli.world)?;
+            if let Some(span) = after {
+                sim.advance(span.0);
+            }
+            Box::new(sim)
+        }
+    };
+    Ok(runtime.block_on(take_snapshot(cloud.as_ref()))?)
+}
+
+/// Which world, in one line, for headless output.
+fn world_line(world: &WorldInfo) -> String {
+    match world {
+        WorldInfo::Simulated { scenario, seed, .. } => {
+            format!("SIMULATED {scenario} (seed {seed})")
+        }
+        WorldInfo::Aws {
+            account_id,
+            region,
+            profile,
+            ..
+        } => format!(
+            "AWS {} {region} (profile {})",
+            account_id.as_deref().unwrap_or("account ?"),
+            profile.as_deref().unwrap_or("default")
+        ),
     }
 }
 

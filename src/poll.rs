@@ -3,7 +3,8 @@
 use crate::app::Action;
 use crate::cloud::{Cloud, CloudError, CloudErrorKind, Source};
 use crate::model::{
-    Alarm, AutoScalingGroup, ElasticIp, Image, Instance, LoadBalancer, MetricSeries, TargetGroup,
+    Alarm, AutoScalingGroup, ElasticIp, Image, Instance, InstanceMetric, LoadBalancer,
+    MetricSeries, TargetGroup,
 };
 use chrono::Utc;
 use std::sync::Arc;
@@ -20,7 +21,8 @@ pub enum Payload {
     AutoScaling(Vec<AutoScalingGroup>),
     ElasticIps(Vec<ElasticIp>),
     Images(Vec<Image>),
-    Metrics(Vec<MetricSeries>),
+    /// CPU per group, and per-instance metrics (NFS latency).
+    Metrics(Vec<MetricSeries>, Vec<InstanceMetric>),
     Alarms(Vec<Alarm>),
 }
 
@@ -195,7 +197,11 @@ impl SourceTask {
                     let _ = self.groups_rx.changed().await;
                 }
                 let names = self.groups_rx.borrow().clone().unwrap_or_default();
-                Payload::Metrics(cloud.cpu_utilization(&names).await?)
+                let (cpu, per_instance) = futures::try_join!(
+                    cloud.cpu_utilization(&names),
+                    crate::cloud::optional_instance_metrics(cloud)
+                )?;
+                Payload::Metrics(cpu, per_instance)
             }
         })
     }

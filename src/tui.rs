@@ -1,12 +1,15 @@
 //! The terminal: set-up and restore (also on panic and on signals) and the one event loop.
 
-use crate::app::{update, Action, AppState, Effect};
+use crate::app::{update, Action, AppState, Effect, PlaybackCommand};
+use crate::cloud::sim::SimCloud;
 use crate::cloud::Cloud;
 use crate::ops::Ops;
+use crate::patterns::Settings;
 use crate::poll::{Intervals, Poller};
 use crate::theme::Theme;
 use crate::ui;
 use anyhow::Context;
+use chrono::Timelike;
 use chrono::Utc;
 use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
@@ -19,6 +22,8 @@ use tokio::sync::mpsc;
 
 /// At most this many frames a second.
 const FRAME: Duration = Duration::from_millis(33);
+/// How much scenario time one step (`.`) lets pass.
+const STEP: Duration = Duration::from_secs(10);
 /// How often the clocks and ages on screen are brought up to date.
 const TICK: Duration = Duration::from_millis(250);
 
@@ -29,6 +34,10 @@ pub struct Options {
     pub ops: Arc<Ops>,
     /// When the process started, to log the time to the first frame.
     pub started: Instant,
+    /// What the pattern checks compare against.
+    pub checks: Settings,
+    /// The simulator, whose scenario the playback keys control (none on AWS).
+    pub playback: Option<SimCloud>,
 }
 
 /// Runs the console until the operator quits or a signal arrives. The terminal is restored on
@@ -59,11 +68,12 @@ async fn event_loop(
     let mut state = AppState::new(cloud.world(), &options.intervals, Utc::now());
     state.clock = cloud.clock();
     state.read_only = options.ops.read_only();
+    state.checks = options.checks.clone();
     let size = terminal.size()?;
     state.size = (size.width, size.height);
 
     let (tx, mut rx) = mpsc::channel(1024);
-    let poller = Poller::spawn(cloud.clone(), &options.intervals, state.epoch, tx.clone());
+    let mut poller = Poller::spawn(cloud.clone(), &options.intervals, state.epoch, tx.clone());
     let mut events = EventStream::new();
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -105,6 +115,7 @@ async fn event_loop(
                 wall: Utc::now(),
                 clock: cloud.clock(),
                 narration: cloud.narration(),
+                playback: cloud.playback_state(),
             },
             _ = tokio::time::sleep(redraw_in), if state.dirty => continue,
             _ = sigterm.recv() => return Ok(()),
@@ -115,6 +126,39 @@ async fn event_loop(
             match effect {
                 Effect::Quit => return Ok(()),
                 Effect::RefreshNow => poller.refresh_now(),
+                Effect::Playback(command) => {
+                    let Some(sim) = &options.playback else {
+                        continue;
+                    };
+                    match command {
+                        PlaybackCommand::TogglePause => {
+                            sim.toggle_pause();
+                        }
+                        PlaybackCommand::Step => sim.advance(STEP),
+                        PlaybackCommand::Slower => {
+                            sim.scale_speed(0.5);
+                        }
+                        PlaybackCommand::Faster => {
+                            sim.scale_speed(2.0);
+                        }
+                        PlaybackCommand::Restart => {
+                            sim.restart(Utc::now().with_nanosecond(0).unwrap_or_else(Utc::now));
+                            state.clock = cloud.clock();
+                            update(&mut state, Action::WorldReset(cloud.world()));
+                            // The old world's poller goes; the new one carries the new epoch.
+                            poller = Poller::spawn(
+                                cloud.clone(),
+                                &options.intervals,
+                                state.epoch,
+                                tx.clone(),
+                            );
+                        }
+                    }
+                    poller.refresh_now();
+                    state.world = cloud.world();
+                    state.playback = cloud.playback_state();
+                    state.dirty = true;
+                }
                 Effect::Execute { id, plan } => {
                     let ops = options.ops.clone();
                     let tx = tx.clone();

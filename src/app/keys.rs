@@ -1,23 +1,30 @@
 //! What each key does: navigation, views, filter, help, quit.
 
 use super::rows::{row_keys, selected_index};
-use super::{overview_cards, AppState, Effect, View};
+use super::{overview_cards, AppState, Effect, PlaybackCommand, View};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 /// Every key the console answers to, for the help overlay and the README.
 pub const KEY_HELP: &[(&str, &str)] = &[
     (
-        "1-6",
-        "switch view: Overview, Targets, Capacity, Elastic IPs, Zones, Images",
+        "1-7",
+        "switch view: Overview, Targets, Capacity, Elastic IPs, Zones, Images, Patterns",
     ),
     ("Tab / Shift-Tab", "next / previous view"),
     ("j k / ↓ ↑", "move the selection"),
     ("PgDn PgUp", "move a page"),
     ("g G / Home End", "first / last row"),
-    ("Enter", "on an Overview card: open its view"),
+    (
+        "Enter",
+        "on an Overview card or a Patterns row: open its view",
+    ),
     ("/", "filter the view (Enter keeps it, Esc clears it)"),
     ("Esc", "clear the filter, close help"),
     ("r", "refresh every source now"),
+    (
+        "Space . < > Ctrl-R",
+        "scenario: pause/resume · step 10s · slower · faster · restart",
+    ),
     ("?", "this help"),
     ("q / Ctrl-C", "quit"),
 ];
@@ -70,10 +77,15 @@ pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     match key.code {
         KeyCode::Char('q') => return vec![Effect::Quit],
         KeyCode::Char('?') => state.help = true,
+        KeyCode::Char('r') if ctrl => return playback(state, PlaybackCommand::Restart),
         KeyCode::Char('r') => return vec![Effect::RefreshNow],
+        KeyCode::Char(' ') => return playback(state, PlaybackCommand::TogglePause),
+        KeyCode::Char('.') => return playback(state, PlaybackCommand::Step),
+        KeyCode::Char('<') => return playback(state, PlaybackCommand::Slower),
+        KeyCode::Char('>') => return playback(state, PlaybackCommand::Faster),
         KeyCode::Char('/') => state.filter_editing = true,
         KeyCode::Esc => state.list_mut().filter.clear(),
-        KeyCode::Char(c @ '1'..='6') => state.view = View::ALL[c as usize - '1' as usize],
+        KeyCode::Char(c @ '1'..='7') => state.view = View::ALL[c as usize - '1' as usize],
         KeyCode::Tab => state.view = View::ALL[(state.view.index() + 1) % View::ALL.len()],
         KeyCode::BackTab => {
             state.view = View::ALL[(state.view.index() + View::ALL.len() - 1) % View::ALL.len()]
@@ -85,9 +97,22 @@ pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Char('g') | KeyCode::Home => move_selection(state, isize::MIN / 2),
         KeyCode::Char('G') | KeyCode::End => move_selection(state, isize::MAX / 2),
         KeyCode::Enter if state.view == View::Overview => open_card(state),
+        KeyCode::Enter if state.view == View::Patterns => open_finding(state),
         _ => state.dirty = false,
     }
     vec![]
+}
+
+/// A scenario key: passed to the simulator, or explained on AWS.
+fn playback(state: &mut AppState, command: PlaybackCommand) -> Vec<Effect> {
+    if state.playback.is_none() {
+        state.message = Some("scenario keys work on the simulator only".into());
+        return vec![];
+    }
+    if command == PlaybackCommand::Restart {
+        state.message = Some("scenario restarted from its beginning (same seed)".into());
+    }
+    vec![Effect::Playback(command)]
 }
 
 fn edit_filter(state: &mut AppState, key: KeyEvent) {
@@ -132,9 +157,22 @@ fn move_selection(state: &mut AppState, delta: isize) {
 fn open_card(state: &mut AppState) {
     let cards = overview_cards(state);
     let at = selected_index(state.list(), cards.len(), |k| {
-        cards.iter().position(|c| c.pattern == k)
+        cards.iter().position(|c| c.pattern.name() == k)
     });
-    if let Some(view) = at.and_then(|i| cards[i].view) {
-        state.view = view;
+    if let Some(i) = at {
+        state.view = cards[i].view;
+    }
+}
+
+fn open_finding(state: &mut AppState) {
+    let rows = super::rows::finding_rows(&state.patterns, &state.list().filter);
+    let at = selected_index(state.list(), rows.len(), |k| {
+        rows.iter().position(|r| r.key() == k)
+    });
+    if let Some(r) = at.map(|i| rows[i]) {
+        let view = super::view_of(r.report.pattern);
+        if view != View::Patterns {
+            state.view = view;
+        }
     }
 }

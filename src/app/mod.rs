@@ -5,18 +5,20 @@ pub mod dialog;
 mod keys;
 pub mod rows;
 
-pub use cards::{looks_shallow, overview_cards, short_zone, Card, Status};
+pub use crate::patterns::short_zone;
+pub use cards::{overview_cards, view_of, Card};
 pub use dialog::{Choice, Dialog, Focus, Operation};
 pub use keys::{ACTION_KEY_HELP, KEY_HELP};
 
-use crate::cloud::{CloudError, Source};
+use crate::cloud::{CloudError, PlaybackState, Source};
 use crate::model::{Snapshot, WorldInfo};
 use crate::ops::{OpError, Outcome, Plan};
+use crate::patterns::{self, Report, Settings};
 use crate::poll::{Intervals, Payload};
 use chrono::{DateTime, Duration, Utc};
 use crossterm::event::KeyEvent;
 
-/// The five views, in tab order.
+/// The views, in tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum View {
     Overview,
@@ -25,16 +27,18 @@ pub enum View {
     ElasticIps,
     Zones,
     Images,
+    Patterns,
 }
 
 impl View {
-    pub const ALL: [View; 6] = [
+    pub const ALL: [View; 7] = [
         View::Overview,
         View::Targets,
         View::Capacity,
         View::ElasticIps,
         View::Zones,
         View::Images,
+        View::Patterns,
     ];
 
     /// The view's title in the tab bar.
@@ -46,6 +50,15 @@ impl View {
             View::ElasticIps => "Elastic IPs",
             View::Zones => "Zones",
             View::Images => "Images",
+            View::Patterns => "Patterns",
+        }
+    }
+
+    /// A shorter title for narrow terminals.
+    pub fn short_title(self) -> &'static str {
+        match self {
+            View::ElasticIps => "EIPs",
+            v => v.title(),
         }
     }
 
@@ -62,6 +75,7 @@ impl View {
             View::ElasticIps => &[Source::ElasticIps, Source::Instances, Source::TargetGroups],
             View::Zones => &[Source::Instances, Source::TargetGroups, Source::AutoScaling],
             View::Images => &[Source::Images, Source::Instances],
+            View::Patterns => &Source::ALL,
         }
     }
 }
@@ -71,12 +85,16 @@ impl View {
 pub enum Action {
     Key(KeyEvent),
     Resize(u16, u16),
-    /// Time passed: the wall clock, the world's clock, and the scenario's narration.
+    /// Time passed: the wall clock, the world's clock, and the scenario's narration and
+    /// playback (simulator only).
     Tick {
         wall: DateTime<Utc>,
         clock: DateTime<Utc>,
         narration: Option<String>,
+        playback: Option<PlaybackState>,
     },
+    /// The world was replaced (a scenario restart): everything shown so far is dropped.
+    WorldReset(WorldInfo),
     /// A source's refresh finished.
     Refreshed {
         source: Source,
@@ -107,6 +125,19 @@ pub enum Effect {
         id: u64,
         plan: Box<Plan>,
     },
+    /// Control the playing scenario (simulator only).
+    Playback(PlaybackCommand),
+}
+
+/// What the scenario keys ask of the simulator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlaybackCommand {
+    TogglePause,
+    /// Let 10 seconds of scenario time pass at once.
+    Step,
+    Slower,
+    Faster,
+    Restart,
 }
 
 /// How fresh one source's data is.
@@ -172,12 +203,14 @@ pub struct AppState {
     pub fleet: Snapshot,
     pub sources: Vec<SourceStatus>,
     pub view: View,
-    pub lists: [ListState; 6],
+    pub lists: [ListState; 7],
     pub filter_editing: bool,
     pub help: bool,
     pub wall: DateTime<Utc>,
     pub clock: DateTime<Utc>,
     pub narration: Option<String>,
+    /// Where the scenario is, on the simulator.
+    pub playback: Option<PlaybackState>,
     /// The most recent refresh error, for the status bar.
     pub last_error: Option<(Source, CloudError)>,
     /// Something on screen changed since the last draw.
@@ -193,6 +226,10 @@ pub struct AppState {
     pub swap_back: Option<(String, String)>,
     /// A one-line message for the operator (e.g. "cancelled: nothing was changed").
     pub message: Option<String>,
+    /// What the pattern checks compare against.
+    pub checks: Settings,
+    /// The pattern checks of the current fleet, run again on every refresh.
+    pub patterns: Vec<Report>,
 }
 
 impl AppState {
@@ -218,6 +255,7 @@ impl AppState {
             wall: now,
             clock: now,
             narration: None,
+            playback: None,
             last_error: None,
             dirty: true,
             size: (120, 40),
@@ -226,7 +264,33 @@ impl AppState {
             operation: None,
             swap_back: None,
             message: None,
+            checks: Settings::default(),
+            patterns: Vec::new(),
         }
+    }
+
+    /// Shows a new world: a new epoch, so results still on their way from the old one are
+    /// dropped, and nothing of the old world stays on screen.
+    pub fn reset_world(&mut self, world: WorldInfo) {
+        self.epoch += 1;
+        self.fleet = Snapshot::empty(world.clone(), self.clock);
+        self.world = world;
+        for s in self.sources.iter_mut() {
+            s.generation = 0;
+            s.fetched_at = None;
+            s.error = None;
+        }
+        self.last_error = None;
+        self.patterns.clear();
+        self.dialog = None;
+        self.swap_back = None;
+        self.narration = None;
+        self.dirty = true;
+    }
+
+    /// Runs the pattern checks over the current fleet.
+    pub fn recheck(&mut self) {
+        self.patterns = patterns::check(&self.fleet, &self.checks, self.clock);
     }
 
     /// The status of one source.
@@ -257,17 +321,27 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             wall,
             clock,
             narration,
+            playback,
         } => {
             // Ages and the clock are shown to the second: redraw when a second turns over.
             if wall.timestamp() != state.wall.timestamp()
                 || clock.timestamp() != state.clock.timestamp()
                 || narration != state.narration
+                || playback.map(|p| (p.paused, p.speed, p.awaiting_operator))
+                    != state
+                        .playback
+                        .map(|p| (p.paused, p.speed, p.awaiting_operator))
             {
                 state.dirty = true;
             }
             state.wall = wall;
             state.clock = clock;
             state.narration = narration;
+            state.playback = playback;
+            vec![]
+        }
+        Action::WorldReset(world) => {
+            state.reset_world(world);
             vec![]
         }
         Action::Refreshed {
@@ -325,7 +399,11 @@ fn apply_refresh(
         Payload::AutoScaling(v) => fleet.auto_scaling_groups = v,
         Payload::ElasticIps(v) => fleet.elastic_ips = v,
         Payload::Images(v) => fleet.images = v,
-        Payload::Metrics(v) => fleet.metrics = v,
+        Payload::Metrics(cpu, per_instance) => {
+            fleet.metrics = cpu;
+            fleet.instance_metrics = per_instance;
+        }
         Payload::Alarms(v) => fleet.alarms = v,
     }
+    state.recheck();
 }

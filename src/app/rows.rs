@@ -5,6 +5,7 @@ use crate::model::{
     zone_distribution, AutoScalingGroup, ElasticIp, Image, Instance, Snapshot, TargetGroup,
     TargetHealth, TargetHealthState, ZoneSummary,
 };
+use crate::patterns::{Finding, Report, Verdict};
 use std::collections::HashMap;
 
 /// Whether any field contains the filter text, ignoring case. `filter` is already lowercase.
@@ -173,6 +174,71 @@ pub fn address_rows<'a>(fleet: &'a Snapshot, filter: &str) -> Vec<AddressRow<'a>
     rows
 }
 
+/// One finding of one pattern (or the pattern itself when it has none).
+#[derive(Debug, Clone, Copy)]
+pub struct FindingRow<'a> {
+    pub report: &'a Report,
+    pub finding: Option<&'a Finding>,
+}
+
+impl FindingRow<'_> {
+    /// The pattern and the resources: stable while the numbers in the reason change.
+    pub fn key(&self) -> String {
+        let resources = self
+            .finding
+            .map_or(String::new(), |f| f.resources.join(","));
+        let verdict = self.finding.map_or("", |f| f.verdict.as_str());
+        format!("{}|{resources}|{verdict}", self.report.pattern.name())
+    }
+
+    pub fn verdict(&self) -> Verdict {
+        self.finding.map_or(self.report.verdict, |f| f.verdict)
+    }
+
+    pub fn reason(&self) -> &str {
+        self.finding
+            .map_or(self.report.headline.as_str(), |f| f.reason.as_str())
+    }
+}
+
+/// Every finding in pattern order, worst first within a pattern.
+pub fn finding_rows<'a>(reports: &'a [Report], filter: &str) -> Vec<FindingRow<'a>> {
+    let filter = filter.to_lowercase();
+    reports
+        .iter()
+        .flat_map(|report| {
+            let rows: Vec<FindingRow> = if report.findings.is_empty() {
+                vec![FindingRow {
+                    report,
+                    finding: None,
+                }]
+            } else {
+                report
+                    .findings
+                    .iter()
+                    .map(|f| FindingRow {
+                        report,
+                        finding: Some(f),
+                    })
+                    .collect()
+            };
+            rows
+        })
+        .filter(|r| {
+            let resources = r.finding.map_or(String::new(), |f| f.resources.join(" "));
+            matches(
+                &filter,
+                &[
+                    r.report.pattern.name(),
+                    r.verdict().as_str(),
+                    &resources,
+                    r.reason(),
+                ],
+            )
+        })
+        .collect()
+}
+
 /// Zones in name order.
 pub fn zone_rows(fleet: &Snapshot, filter: &str) -> Vec<ZoneSummary> {
     let filter = filter.to_lowercase();
@@ -189,7 +255,11 @@ pub fn row_keys(state: &AppState) -> Vec<String> {
     match state.view {
         View::Overview => super::overview_cards(state)
             .iter()
-            .map(|c| c.pattern.to_string())
+            .map(|c| c.pattern.name().to_string())
+            .collect(),
+        View::Patterns => finding_rows(&state.patterns, filter)
+            .iter()
+            .map(|r| r.key())
             .collect(),
         View::Targets => target_rows(fleet, filter).iter().map(|r| r.key()).collect(),
         View::Capacity => group_rows(fleet, filter)

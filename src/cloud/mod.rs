@@ -4,8 +4,8 @@ pub mod aws;
 pub mod sim;
 
 use crate::model::{
-    Alarm, AutoScalingGroup, ElasticIp, Image, Instance, LoadBalancer, MetricSeries, Snapshot,
-    TargetGroup, WorldInfo,
+    Alarm, AutoScalingGroup, ElasticIp, Image, Instance, InstanceMetric, LoadBalancer,
+    MetricSeries, Snapshot, TargetGroup, WorldInfo,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -168,6 +168,19 @@ pub struct CreateImageRequest {
     pub no_reboot: bool,
 }
 
+/// Where a scenario is in its timeline, for the narration line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlaybackState {
+    /// Scenario time since it started.
+    pub elapsed: chrono::Duration,
+    pub speed: f64,
+    pub paused: bool,
+    /// The timeline holds until the operator acts.
+    pub awaiting_operator: bool,
+    /// Scenario time until the next event, if any is left.
+    pub next_event_in: Option<chrono::Duration>,
+}
+
 /// One world patrol can show: the simulator or a real AWS account. Views only use this.
 #[async_trait]
 pub trait Cloud: Send + Sync {
@@ -177,6 +190,10 @@ pub trait Cloud: Send + Sync {
     fn clock(&self) -> DateTime<Utc>;
     /// What a playing scenario wants the operator to look at, if anything.
     fn narration(&self) -> Option<String> {
+        None
+    }
+    /// Where a playing scenario is (simulator only).
+    fn playback_state(&self) -> Option<PlaybackState> {
         None
     }
 
@@ -200,6 +217,9 @@ pub trait Cloud: Send + Sync {
     async fn images(&self) -> Result<Vec<Image>, CloudError>;
     /// Average CPU utilisation of the named groups over the last hour.
     async fn cpu_utilization(&self, groups: &[String]) -> Result<Vec<MetricSeries>, CloudError>;
+    /// Per-instance metrics over the last hour: the latency of NFS servers that publish it
+    /// (namespace `patrol/NFS`, metric `NfsLatency`, dimension `InstanceId`).
+    async fn instance_metrics(&self) -> Result<Vec<InstanceMetric>, CloudError>;
     async fn alarms(&self) -> Result<Vec<Alarm>, CloudError>;
 
     /// Associates an Elastic IP with an instance, moving it if bound elsewhere
@@ -215,6 +235,20 @@ pub trait Cloud: Send + Sync {
     async fn set_desired_capacity(&self, group: &str, desired: u32) -> Result<Receipt, CloudError>;
 }
 
+/// NFS latency, or nothing when the account may not list metrics: a missing permission
+/// for this optional metric must not take CPU and alarms down with it.
+pub async fn optional_instance_metrics(
+    cloud: &dyn Cloud,
+) -> Result<Vec<InstanceMetric>, CloudError> {
+    match cloud.instance_metrics().await {
+        Err(e) if e.kind == CloudErrorKind::AccessDenied => {
+            tracing::warn!(error = %e, "NFS latency not readable; shown without it");
+            Ok(Vec::new())
+        }
+        other => other,
+    }
+}
+
 /// Reads every source once and assembles one snapshot (the headless `snapshot` command).
 pub async fn take_snapshot(cloud: &dyn Cloud) -> Result<Snapshot, CloudError> {
     let (instances, load_balancers, target_groups, groups, elastic_ips, images, alarms) = futures::try_join!(
@@ -227,7 +261,10 @@ pub async fn take_snapshot(cloud: &dyn Cloud) -> Result<Snapshot, CloudError> {
         cloud.alarms(),
     )?;
     let names: Vec<String> = groups.iter().map(|g| g.name.clone()).collect();
-    let metrics = cloud.cpu_utilization(&names).await?;
+    let (metrics, instance_metrics) = futures::try_join!(
+        cloud.cpu_utilization(&names),
+        optional_instance_metrics(cloud)
+    )?;
     Ok(Snapshot {
         world: cloud.world(),
         taken_at: cloud.clock(),
@@ -238,6 +275,7 @@ pub async fn take_snapshot(cloud: &dyn Cloud) -> Result<Snapshot, CloudError> {
         elastic_ips,
         images,
         metrics,
+        instance_metrics,
         alarms,
     })
 }

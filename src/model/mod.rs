@@ -1,5 +1,6 @@
 //! The fleet as patrol sees it: plain domain types shared by both worlds, never SDK types.
 
+mod fleet;
 mod zones;
 
 pub use zones::{imbalanced_groups, zone_distribution, ZoneSummary};
@@ -12,6 +13,17 @@ use std::collections::BTreeMap;
 pub const FLOATING_IP_TAG: &str = "patrol:floating-ip";
 /// The tag that names an instance's role (`web`, `app`, `nfs-server`, ...).
 pub const ROLE_TAG: &str = "patrol:role";
+
+/// Roles of the NFS patterns (values of `patrol:role`).
+pub const NFS_SERVER: &str = "nfs-server";
+pub const NFS_CLIENT: &str = "nfs-client";
+pub const NFS_REPLICA: &str = "nfs-replica";
+/// The version of the shared content an NFS server holds or a replica copied.
+pub const CONTENT_VERSION_TAG: &str = "patrol:content-version";
+/// The CloudWatch metric (namespace `patrol/NFS`, dimension `InstanceId`) of an NFS
+/// server's latency in milliseconds.
+pub const NFS_LATENCY_METRIC: &str = "NfsLatency";
+pub const NFS_NAMESPACE: &str = "patrol/NFS";
 
 /// Free-form resource tags, sorted by key.
 pub type Tags = BTreeMap<String, String>;
@@ -327,6 +339,15 @@ impl MetricSeries {
     }
 }
 
+/// One metric of one instance, oldest point first (an NFS server's latency).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InstanceMetric {
+    pub instance_id: String,
+    pub metric: String,
+    pub period_seconds: u32,
+    pub points: Vec<MetricPoint>,
+}
+
 /// CloudWatch alarm state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -361,6 +382,17 @@ pub struct Alarm {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A short age: `45s`, `12m`, `3h`, `2d`.
+pub fn age_text(d: chrono::Duration) -> String {
+    let s = d.num_seconds().max(0);
+    match s {
+        0..=89 => format!("{s}s"),
+        90..=5399 => format!("{}m", (s + 30) / 60),
+        5400..=172_799 => format!("{}h", (s + 1800) / 3600),
+        _ => format!("{}d", s / 86_400),
+    }
+}
+
 /// Which world a snapshot comes from. The screen always says so.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
@@ -391,6 +423,8 @@ pub struct Snapshot {
     pub elastic_ips: Vec<ElasticIp>,
     pub images: Vec<Image>,
     pub metrics: Vec<MetricSeries>,
+    /// Per-instance metrics: NFS servers' latency.
+    pub instance_metrics: Vec<InstanceMetric>,
     pub alarms: Vec<Alarm>,
 }
 
@@ -407,6 +441,7 @@ impl Snapshot {
             elastic_ips: Vec::new(),
             images: Vec::new(),
             metrics: Vec::new(),
+            instance_metrics: Vec::new(),
             alarms: Vec::new(),
         }
     }

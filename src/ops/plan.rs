@@ -4,7 +4,6 @@
 use crate::cloud::validate_image_name;
 use crate::model::{
     ImageState, Instance, InstanceState, LifecycleState, Snapshot, TargetHealthState,
-    FLOATING_IP_TAG, ROLE_TAG,
 };
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -99,76 +98,9 @@ impl Plan {
     }
 }
 
-fn label(i: &Instance) -> String {
-    match &i.name {
-        Some(n) => format!("{n} ({})", i.id),
-        None => i.id.clone(),
-    }
-}
-
-fn label_of(s: &Snapshot, id: &str) -> String {
-    s.instances
-        .iter()
-        .find(|i| i.id == id)
-        .map(label)
-        .unwrap_or_else(|| id.to_string())
-}
-
-/// The target health states of an instance across every group it is registered in.
-fn target_states(s: &Snapshot, id: &str) -> Vec<(String, TargetHealthState)> {
-    s.target_groups
-        .iter()
-        .flat_map(|g| {
-            g.targets
-                .iter()
-                .filter(move |t| t.target_id == id)
-                .map(move |t| (g.name.clone(), t.state))
-        })
-        .collect()
-}
-
-fn healthy_everywhere(s: &Snapshot, id: &str) -> bool {
-    target_states(s, id)
-        .iter()
-        .all(|(_, st)| *st == TargetHealthState::Healthy)
-}
-
-/// Where an address could go, best first: the instances tagged as the standby, then the
-/// other running instances of the same VPC that are healthy wherever they are targets.
+/// Where an address could go, best first (see `Snapshot::standby_candidates`).
 pub fn swap_candidates(s: &Snapshot, allocation_id: &str) -> Vec<String> {
-    let Some(address) = s
-        .elastic_ips
-        .iter()
-        .find(|a| a.allocation_id == allocation_id)
-    else {
-        return Vec::new();
-    };
-    let holder = address
-        .instance_id
-        .as_deref()
-        .and_then(|id| s.instances.iter().find(|i| i.id == id));
-    let usable = |i: &&Instance| {
-        Some(i.id.as_str()) != address.instance_id.as_deref()
-            && i.state == InstanceState::Running
-            && holder.is_none_or(|h| h.vpc_id == i.vpc_id)
-    };
-    let tagged = s
-        .instances
-        .iter()
-        .filter(usable)
-        .filter(|i| i.tags.get(FLOATING_IP_TAG).map(String::as_str) == Some("standby"));
-    let peers = s
-        .instances
-        .iter()
-        .filter(usable)
-        .filter(|i| i.tags.get(FLOATING_IP_TAG).map(String::as_str) != Some("standby"))
-        .filter(|i| {
-            // Peers of the holder's role, or any instance when the holder has no role.
-            let role = |x: &Instance| x.tags.get(ROLE_TAG).cloned();
-            holder.is_none_or(|h| role(h).is_none() || role(h) == role(i))
-        })
-        .filter(|i| !target_states(s, &i.id).is_empty() && healthy_everywhere(s, &i.id));
-    tagged.chain(peers).map(|i| i.id.clone()).collect()
+    s.standby_candidates(allocation_id)
 }
 
 /// Plans moving an Elastic IP to `to` (or to the best candidate).
@@ -224,7 +156,7 @@ pub fn plan_swap(s: &Snapshot, allocation_id: &str, to: Option<&str>) -> Option<
             checks.push(check(
                 "the standby is running",
                 sb.state == InstanceState::Running,
-                format!("{} is {}", label(sb), sb.state.as_str()),
+                format!("{} is {}", sb.label(), sb.state.as_str()),
             ));
             checks.push(check(
                 "the standby is in the same VPC",
@@ -239,7 +171,7 @@ pub fn plan_swap(s: &Snapshot, allocation_id: &str, to: Option<&str>) -> Option<
                     _ => sb.vpc_id.clone(),
                 },
             ));
-            let states = target_states(s, &sb.id);
+            let states = s.target_states(&sb.id);
             let unhealthy: Vec<String> = states
                 .iter()
                 .filter(|(_, st)| *st != TargetHealthState::Healthy)
@@ -255,7 +187,7 @@ pub fn plan_swap(s: &Snapshot, allocation_id: &str, to: Option<&str>) -> Option<
                         "healthy on {}",
                         states
                             .iter()
-                            .map(|(g, _)| g.as_str())
+                            .map(|(g, _)| *g)
                             .collect::<Vec<_>>()
                             .join(", ")
                     )
@@ -267,9 +199,9 @@ pub fn plan_swap(s: &Snapshot, allocation_id: &str, to: Option<&str>) -> Option<
     }
     let from_words = from
         .as_deref()
-        .map(|id| label_of(s, id))
+        .map(|id| s.instance_label(id))
         .unwrap_or_else(|| "nothing".into());
-    let to_words = label_of(s, &to);
+    let to_words = s.instance_label(&to);
     Some(Plan {
         title: format!("Swap floating IP {ip}"),
         change: vec![format!("move {ip} from {from_words} to {to_words}")],
@@ -308,7 +240,7 @@ pub fn plan_clone(s: &Snapshot, instance_id: &str, name: &str, no_reboot: bool) 
         Some(i) => check(
             "the instance is running or stopped",
             matches!(i.state, InstanceState::Running | InstanceState::Stopped),
-            format!("{} is {}", label(i), i.state.as_str()),
+            format!("{} is {}", i.label(), i.state.as_str()),
         ),
         None => check(
             "the instance exists",
@@ -332,7 +264,7 @@ pub fn plan_clone(s: &Snapshot, instance_id: &str, name: &str, no_reboot: bool) 
             None => "no image of this account has it".to_string(),
         },
     ));
-    let who = label_of(s, instance_id);
+    let who = s.instance_label(instance_id);
     let reboot = if no_reboot {
         "NoReboot: taken live; files being written may be inconsistent in the image"
     } else {

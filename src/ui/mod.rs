@@ -5,11 +5,13 @@ mod dialog;
 mod eips;
 mod images;
 mod overview;
+mod patterns;
 mod targets;
 mod zones;
 
 use crate::app::{AppState, Freshness, View};
 use crate::model::WorldInfo;
+use crate::patterns::Verdict;
 use crate::theme::Theme;
 use chrono::Duration;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
@@ -29,7 +31,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
         draw_too_small(frame, area, theme);
         return;
     }
-    let narration = state.narration.is_some() as u16;
+    let narration = (state.narration.is_some() || state.playback.is_some()) as u16;
     let operation = (state.operation.is_some() || state.message.is_some()) as u16;
     let [tabs, body, op_line, story, status] = Layout::vertical([
         Constraint::Length(1),
@@ -47,21 +49,56 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
         View::ElasticIps => eips::draw(frame, body, state, theme),
         View::Zones => zones::draw(frame, body, state, theme),
         View::Images => images::draw(frame, body, state, theme),
+        View::Patterns => patterns::draw(frame, body, state, theme),
     }
     dialog::draw_operation(frame, op_line, state, theme);
-    if let Some(text) = &state.narration {
-        let line = Line::from(vec![
-            Span::styled(" ▶ ", theme.info),
-            Span::styled(text.as_str(), theme.text),
-        ]);
-        frame.render_widget(Paragraph::new(line), story);
-    }
+    frame.render_widget(Paragraph::new(story_line(state, theme)), story);
     draw_status(frame, status, state, theme);
     if let Some(d) = &state.dialog {
         dialog::draw(frame, area, d, theme);
     }
     if state.help {
         draw_help(frame, area, state.read_only, theme);
+    }
+}
+
+/// The scenario's line: where it is, how it plays, and what to look at.
+fn story_line<'a>(state: &'a AppState, theme: &Theme) -> Line<'a> {
+    let mut spans = Vec::new();
+    if let Some(p) = state.playback {
+        let (mark, style) = if p.awaiting_operator {
+            (" ⏳ WAITING FOR YOU ".to_string(), theme.warn.reversed())
+        } else if p.paused {
+            (" ⏸ PAUSED ".to_string(), theme.info.reversed())
+        } else {
+            (format!(" ▶ ×{} ", p.speed), theme.info)
+        };
+        spans.push(Span::styled(mark, style));
+        let mut when = format!(" t+{}", clock_text(p.elapsed));
+        match p.next_event_in {
+            Some(d) if !p.awaiting_operator => {
+                when.push_str(&format!(" · next in {}", clock_text(d)))
+            }
+            None => when.push_str(" · timeline done"),
+            _ => {}
+        }
+        spans.push(Span::styled(format!("{when} │ "), theme.muted));
+    } else {
+        spans.push(Span::styled(" ▶ ", theme.info));
+    }
+    if let Some(text) = &state.narration {
+        spans.push(Span::styled(text.as_str(), theme.text));
+    }
+    Line::from(spans)
+}
+
+/// Scenario time as `4m05s` or `45s`.
+fn clock_text(d: Duration) -> String {
+    let s = d.num_seconds().max(0);
+    if s < 60 {
+        format!("{s}s")
+    } else {
+        format!("{}m{:02}s", s / 60, s % 60)
     }
 }
 
@@ -88,18 +125,38 @@ fn draw_too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
 }
 
 fn draw_tabs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let mut spans = vec![Span::styled(" patrol ", theme.title)];
-    for (i, v) in View::ALL.iter().enumerate() {
-        let style = if *v == state.view {
-            theme.tab_active
-        } else {
-            theme.muted
-        };
-        spans.push(Span::styled(format!(" {} {} ", i + 1, v.title()), style));
+    const HINT: &str = "? help  q quit ";
+    let tabs = |pad: &str, short: bool| -> Vec<Span<'static>> {
+        let mut spans = vec![Span::styled(" patrol ", theme.title)];
+        for (i, v) in View::ALL.iter().enumerate() {
+            let style = if *v == state.view {
+                theme.tab_active
+            } else {
+                theme.muted
+            };
+            let title = if short { v.short_title() } else { v.title() };
+            spans.push(Span::styled(format!("{pad}{} {title}{pad}", i + 1), style));
+        }
+        spans
+    };
+    let width = |spans: &[Span]| spans.iter().map(|s| s.width()).sum::<usize>();
+    // Roomy tabs when they fit beside the hint, tight ones otherwise.
+    let mut spans = tabs(" ", false);
+    if width(&spans) + HINT.len() > area.width as usize {
+        spans = tabs("", true);
+        let mut tight = vec![spans.remove(0)];
+        for s in spans {
+            tight.push(s);
+            tight.push(Span::raw(" "));
+        }
+        spans = tight;
     }
+    let room_for_hint = width(&spans) + HINT.len() <= area.width as usize;
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
-    let hint = Line::styled("? help  q quit ", theme.muted).alignment(Alignment::Right);
-    frame.render_widget(Paragraph::new(hint), area);
+    if room_for_hint {
+        let hint = Line::styled(HINT, theme.muted).alignment(Alignment::Right);
+        frame.render_widget(Paragraph::new(hint), area);
+    }
 }
 
 /// The world badge: loud on the simulator, account/region/profile on AWS.
@@ -245,16 +302,7 @@ pub fn freshness_spans<'a>(
     spans
 }
 
-/// A short age: `45s`, `12m`, `3h`, `2d`.
-pub fn age_text(d: Duration) -> String {
-    let s = d.num_seconds().max(0);
-    match s {
-        0..=89 => format!("{s}s"),
-        90..=5399 => format!("{}m", (s + 30) / 60),
-        5400..=172_799 => format!("{}h", (s + 1800) / 3600),
-        _ => format!("{}d", s / 86_400),
-    }
-}
+pub use crate::model::age_text;
 
 /// Renders a table with the selection highlighted and scrolled into view.
 pub fn render_table(
@@ -289,12 +337,22 @@ pub fn empty_hint<'a>(state: &AppState, what: &str, theme: &Theme) -> Paragraph<
     Paragraph::new(Line::styled(text, theme.muted))
 }
 
-/// The style for a state word: `theme.ok`, `warn`, `crit`.
-pub fn status_style(status: crate::app::Status, theme: &Theme) -> Style {
-    match status {
-        crate::app::Status::Ok => theme.ok,
-        crate::app::Status::Warn => theme.warn,
-        crate::app::Status::Crit => theme.crit,
-        crate::app::Status::Unknown => theme.muted,
+/// The style for a verdict: `theme.ok`, `warn`, `crit`, or muted for n/a.
+pub fn verdict_style(verdict: Verdict, theme: &Theme) -> Style {
+    match verdict {
+        Verdict::Pass => theme.ok,
+        Verdict::Warn => theme.warn,
+        Verdict::Fail => theme.crit,
+        Verdict::NotApplicable => theme.muted,
+    }
+}
+
+/// A verdict as a badge: symbol and word, readable without colour.
+pub fn verdict_badge(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Pass => "● PASS",
+        Verdict::Warn => "▲ WARN",
+        Verdict::Fail => "✖ FAIL",
+        Verdict::NotApplicable => "○ n/a",
     }
 }

@@ -55,6 +55,7 @@ fn update_is_a_pure_function_of_state_and_action() {
             wall,
             clock: wall,
             narration: Some("n".into()),
+            playback: None,
         },
     );
     assert_eq!((state.wall, state.narration.as_deref()), (wall, Some("n")));
@@ -75,7 +76,11 @@ fn keys_produce_effects() {
     assert_eq!(state.view, View::Targets);
     update(&mut state, code(KeyCode::BackTab));
     update(&mut state, code(KeyCode::BackTab));
-    assert_eq!(state.view, View::Images);
+    assert_eq!(
+        state.view,
+        View::Patterns,
+        "Shift-Tab wraps to the last view"
+    );
 }
 
 #[test]
@@ -215,6 +220,7 @@ fn data_goes_stale_after_three_intervals_without_news() {
             wall: later,
             clock: later,
             narration: None,
+            playback: None,
         },
     );
     let f = state.source(Source::TargetGroups).freshness(state.wall);
@@ -244,4 +250,51 @@ fn navigation_clamps_and_jumps() {
     press(&mut state, "1j");
     update(&mut state, code(KeyCode::Enter));
     assert_eq!(state.view, View::Zones, "card 2 is Multi-DataCenter");
+}
+
+#[test]
+fn scenario_keys_go_to_the_simulator_and_are_explained_elsewhere() {
+    use patrol::app::PlaybackCommand;
+    let sim = default_sim();
+    let mut state = state_of(&snapshot(&sim));
+    // No playback yet (as on AWS): the key says why it does nothing.
+    assert_eq!(press(&mut state, " "), vec![]);
+    assert_eq!(
+        state.message.as_deref(),
+        Some("scenario keys work on the simulator only")
+    );
+    let (wall, clock) = (state.wall, state.clock);
+    update(
+        &mut state,
+        Action::Tick {
+            wall,
+            clock,
+            narration: None,
+            playback: patrol::cloud::Cloud::playback_state(&sim),
+        },
+    );
+    for (key, command) in [
+        (" ", PlaybackCommand::TogglePause),
+        (".", PlaybackCommand::Step),
+        ("<", PlaybackCommand::Slower),
+        (">", PlaybackCommand::Faster),
+    ] {
+        assert_eq!(
+            press(&mut state, key),
+            vec![Effect::Playback(command)],
+            "{key:?}"
+        );
+    }
+    let ctrl_r = Action::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL));
+    assert_eq!(
+        update(&mut state, ctrl_r),
+        vec![Effect::Playback(PlaybackCommand::Restart)]
+    );
+    // A restart drops everything of the old world.
+    let epoch = state.epoch;
+    let world = state.world.clone();
+    update(&mut state, Action::WorldReset(world));
+    assert_eq!(state.epoch, epoch + 1);
+    assert!(state.fleet.instances.is_empty() && state.patterns.is_empty());
+    assert!(state.sources.iter().all(|s| s.fetched_at.is_none()));
 }

@@ -636,6 +636,39 @@ async fn the_cloudwatch_pin_still_talks_to_moto() {
     cloud.alarms().await.expect("DescribeAlarms through patrol");
 }
 
+/// NFS latency is read only for instances that publish it (ListMetrics, then GetMetricData),
+/// and NFS Sharing reads it from the snapshot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nfs_latency_is_read_for_the_instances_that_publish_it() {
+    let region = "eu-north-1";
+    let sdk = sdk_config(region).await;
+    let cw = aws_sdk_cloudwatch::Client::new(&sdk);
+    let now = chrono::Utc::now().timestamp() / 60 * 60;
+    let mut data = cw.put_metric_data().namespace(patrol::model::NFS_NAMESPACE);
+    for (ago, ms) in [(240, 3.0), (180, 5.5), (120, 12.0)] {
+        data = data.metric_data(
+            MetricDatum::builder()
+                .metric_name(patrol::model::NFS_LATENCY_METRIC)
+                .dimensions(
+                    Dimension::builder()
+                        .name("InstanceId")
+                        .value("i-0nfs000000000001")
+                        .build(),
+                )
+                .timestamp(aws_smithy_types::DateTime::from_secs(now - ago))
+                .value(ms)
+                .build(),
+        );
+    }
+    data.send().await.unwrap();
+    let cloud = cloud(region).await;
+    let metrics = cloud.instance_metrics().await.unwrap();
+    assert_eq!(metrics.len(), 1, "{metrics:#?}");
+    assert_eq!(metrics[0].instance_id, "i-0nfs000000000001");
+    let values: Vec<f64> = metrics[0].points.iter().map(|p| p.value).collect();
+    assert_eq!(values, vec![3.0, 5.5, 12.0], "oldest first");
+}
+
 #[test]
 fn snapshot_json_on_moto_prints_the_seeded_fleet() {
     let region = "ca-central-1";

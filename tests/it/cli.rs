@@ -129,3 +129,66 @@ fn help_says_where_the_log_goes() {
         "{text}"
     );
 }
+
+/// `patrol check --json`: the verdict, the exit code, and every pattern's findings.
+fn check(args: &[&str]) -> (i32, serde_json::Value) {
+    let mut all = vec!["check", "--json"];
+    all.extend_from_slice(args);
+    let out = patrol(&all);
+    let doc = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code().unwrap(), doc)
+}
+
+#[test]
+fn check_exit_codes_follow_the_worst_verdict() {
+    let (code, doc) = check(&["--scenario", "instance-crash"]);
+    assert_eq!(
+        (code, doc["verdict"].as_str()),
+        (0, Some("pass")),
+        "{doc:#}"
+    );
+    assert_eq!(doc["exit_code"], 0);
+    let patterns = doc["patterns"].as_array().unwrap();
+    assert_eq!(patterns.len(), 8);
+    assert_eq!(patterns[0]["pattern"], "multi-server");
+    assert!(patterns[0]["findings"][0]["resources"].is_array());
+
+    // The default world warns: an idle Elastic IP and a shallow health check.
+    let (code, doc) = check(&[]);
+    assert_eq!(
+        (code, doc["verdict"].as_str()),
+        (1, Some("warn")),
+        "{doc:#}"
+    );
+
+    // Two minutes into db-down every deep check fails.
+    let (code, doc) = check(&["--scenario", "db-down", "--after", "2m"]);
+    assert_eq!(
+        (code, doc["verdict"].as_str()),
+        (2, Some("fail")),
+        "{doc:#}"
+    );
+    let deep = &doc["patterns"][3];
+    assert_eq!(deep["verdict"], "fail");
+    assert!(deep["findings"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("shared dependency"));
+}
+
+#[test]
+fn check_that_cannot_read_the_fleet_exits_3() {
+    let out = patrol(&["check", "--scenario", "no-such-scenario"]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no scenario named \"no-such-scenario\""),
+        "{err}"
+    );
+    // Text output: one line per pattern and the verdict with its exit code.
+    let out = patrol(&["check", "--scenario", "db-down", "--after", "2m"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Deep Health Check  fail"), "{text}");
+    assert!(text.contains("FAIL (exit 2)"), "{text}");
+}

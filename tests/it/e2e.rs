@@ -107,6 +107,7 @@ fn views_switch_and_q_restores_the_terminal() {
         ("4", "Elastic IPs ·"),
         ("5", "Zones ·"),
         ("6", "Images ·"),
+        ("7", "Patterns ·"),
         ("Tab", "Overview ·"),
     ] {
         s.keys(key);

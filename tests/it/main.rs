@@ -8,6 +8,8 @@ mod e2e;
 mod inputs;
 mod moto;
 mod ops;
+mod patterns;
+mod scenarios;
 mod sim;
 mod views;
 
@@ -69,7 +71,10 @@ pub fn payloads(s: &Snapshot) -> Vec<(Source, Payload)> {
             Payload::ElasticIps(s.elastic_ips.clone()),
         ),
         (Source::Images, Payload::Images(s.images.clone())),
-        (Source::Metrics, Payload::Metrics(s.metrics.clone())),
+        (
+            Source::Metrics,
+            Payload::Metrics(s.metrics.clone(), s.instance_metrics.clone()),
+        ),
         (Source::Alarms, Payload::Alarms(s.alarms.clone())),
     ]
 }
@@ -100,6 +105,7 @@ pub fn state_of(s: &Snapshot) -> AppState {
             wall: s.taken_at + chrono::Duration::seconds(2),
             clock: s.taken_at,
             narration: None,
+            playback: None,
         },
     );
     state

@@ -490,3 +490,38 @@ fn injected_api_errors_fail_reads_for_a_while() {
     sim.advance(secs(31));
     assert!(futures::executor::block_on(sim.target_groups()).is_ok());
 }
+
+#[test]
+fn playback_pauses_changes_speed_and_restarts_the_same_world() {
+    use patrol::cloud::Cloud;
+    let sim = default_sim();
+    let first = snapshot(&sim);
+    assert!(sim.toggle_pause());
+    assert!(sim.playback_state().unwrap().paused);
+    assert!(!sim.toggle_pause());
+    assert_eq!(sim.scale_speed(2.0), 2.0);
+    assert_eq!(sim.scale_speed(1e6), 1000.0, "clamped to the fastest");
+    assert!(
+        matches!(sim.world(), patrol::model::WorldInfo::Simulated { speed, .. } if speed == 1000.0)
+    );
+    sim.advance(secs(300));
+    assert_eq!(sim.playback_state().unwrap().elapsed.num_seconds(), 300);
+    assert_eq!(
+        sim.playback_state().unwrap().next_event_in,
+        None,
+        "the crash at 4m fired"
+    );
+    sim.restart(start());
+    let again = snapshot(&sim);
+    assert_eq!(
+        again.instances, first.instances,
+        "same scenario, same seed, same world"
+    );
+    assert_eq!(
+        sim.playback_state()
+            .unwrap()
+            .next_event_in
+            .map(|d| d.num_seconds()),
+        Some(240)
+    );
+}

@@ -37,6 +37,7 @@ fn five_minutes_in() -> AppState {
             wall,
             clock,
             narration: patrol::cloud::Cloud::narration(&sim),
+            playback: patrol::cloud::Cloud::playback_state(&sim),
         },
     );
     state
@@ -52,6 +53,7 @@ fn every_view_at_120x40() {
         ('4', "elastic_ips"),
         ('5', "zones"),
         ('6', "images"),
+        ('7', "patterns"),
     ] {
         press(&mut state, key);
         insta::assert_snapshot!(name, render(&state, 120, 40).backend());

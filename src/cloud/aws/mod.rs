@@ -16,8 +16,8 @@ pub use error::{classify, CREDENTIALS_ADVICE, NO_CREDENTIALS};
 use crate::cloud::SOURCE_INSTANCE_TAG;
 use crate::cloud::{Cloud, CloudError, CloudErrorKind, CreateImageRequest, Receipt};
 use crate::model::{
-    Alarm, AutoScalingGroup, ElasticIp, Image, Instance, InstanceState, LoadBalancer, MetricPoint,
-    MetricSeries, TargetGroup, WorldInfo,
+    Alarm, AutoScalingGroup, ElasticIp, Image, Instance, InstanceMetric, InstanceState,
+    LoadBalancer, MetricPoint, MetricSeries, TargetGroup, WorldInfo,
 };
 use async_trait::async_trait;
 use aws_config::retry::RetryConfig;
@@ -337,12 +337,15 @@ impl AwsCloud {
             })
     }
 
+    /// Points of one metric for each dimension value (one GetMetricData, paginated), in the
+    /// order of `values`, each oldest first.
     async fn metric_chunk(
         &self,
-        groups: &[String],
+        metric: &MetricQuery,
+        values: &[String],
         start: DateTime<Utc>,
         end: DateTime<Utc>,
-    ) -> Result<Vec<MetricSeries>, CloudError> {
+    ) -> Result<Vec<Vec<MetricPoint>>, CloudError> {
         use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, ScanBy};
         let to_sdk = |t: DateTime<Utc>| aws_smithy_types::DateTime::from_secs(t.timestamp());
         let mut request = self
@@ -352,32 +355,32 @@ impl AwsCloud {
             .start_time(to_sdk(start))
             .end_time(to_sdk(end))
             .scan_by(ScanBy::TimestampAscending);
-        for (n, group) in groups.iter().enumerate() {
-            let metric = Metric::builder()
-                .namespace("AWS/EC2")
-                .metric_name("CPUUtilization")
+        for (n, value) in values.iter().enumerate() {
+            let m = Metric::builder()
+                .namespace(metric.namespace)
+                .metric_name(metric.name)
                 .dimensions(
                     Dimension::builder()
-                        .name("AutoScalingGroupName")
-                        .value(group)
+                        .name(metric.dimension)
+                        .value(value)
                         .build(),
                 )
                 .build();
             let stat = MetricStat::builder()
-                .metric(metric)
+                .metric(m)
                 .period(METRIC_PERIOD_SECONDS)
                 .stat("Average")
                 .build();
             request = request.metric_data_queries(
                 MetricDataQuery::builder()
-                    .id(format!("g{n}"))
+                    .id(format!("q{n}"))
                     .metric_stat(stat)
                     .return_data(true)
                     .build(),
             );
         }
         let pages = request.into_paginator().send();
-        // A group's points may come split over pages: gather them by query id.
+        // A series' points may come split over pages: gather them by query id.
         let results = all_pages("GetMetricData", pages, |p| {
             p.metric_data_results()
                 .iter()
@@ -400,22 +403,49 @@ impl AwsCloud {
         for (id, p) in results {
             points.entry(id).or_default().extend(p);
         }
-        Ok(groups
-            .iter()
-            .enumerate()
-            .map(|(n, group)| {
-                let mut series = points.remove(&format!("g{n}")).unwrap_or_default();
+        Ok((0..values.len())
+            .map(|n| {
+                let mut series = points.remove(&format!("q{n}")).unwrap_or_default();
                 series.sort_by_key(|p| p.at);
-                MetricSeries {
-                    auto_scaling_group: group.clone(),
-                    metric: "CPUUtilization".into(),
-                    period_seconds: METRIC_PERIOD_SECONDS as u32,
-                    points: series,
-                }
+                series
             })
             .collect())
     }
+
+    /// Points of one metric for each dimension value over the last hour, in order.
+    async fn metric_points(
+        &self,
+        metric: &MetricQuery,
+        values: &[String],
+    ) -> Result<Vec<Vec<MetricPoint>>, CloudError> {
+        let end = Utc::now();
+        let start = end - METRIC_WINDOW;
+        let mut out = Vec::with_capacity(values.len());
+        for chunk in values.chunks(METRIC_QUERIES_PER_CALL) {
+            out.extend(self.metric_chunk(metric, chunk, start, end).await?);
+        }
+        Ok(out)
+    }
 }
+
+/// One metric read per dimension value.
+struct MetricQuery {
+    namespace: &'static str,
+    name: &'static str,
+    dimension: &'static str,
+}
+
+const CPU: MetricQuery = MetricQuery {
+    namespace: "AWS/EC2",
+    name: "CPUUtilization",
+    dimension: "AutoScalingGroupName",
+};
+
+const NFS_LATENCY: MetricQuery = MetricQuery {
+    namespace: crate::model::NFS_NAMESPACE,
+    name: crate::model::NFS_LATENCY_METRIC,
+    dimension: "InstanceId",
+};
 
 /// Every page of a paginated call, each turned into items by `items`.
 async fn all_pages<P, E, T>(
@@ -588,13 +618,51 @@ impl Cloud for AwsCloud {
     }
 
     async fn cpu_utilization(&self, groups: &[String]) -> Result<Vec<MetricSeries>, CloudError> {
-        let end = Utc::now();
-        let start = end - METRIC_WINDOW;
-        let mut out = Vec::with_capacity(groups.len());
-        for chunk in groups.chunks(METRIC_QUERIES_PER_CALL) {
-            out.extend(self.metric_chunk(chunk, start, end).await?);
-        }
-        Ok(out)
+        let points = self.metric_points(&CPU, groups).await?;
+        Ok(groups
+            .iter()
+            .zip(points)
+            .map(|(group, points)| MetricSeries {
+                auto_scaling_group: group.clone(),
+                metric: CPU.name.into(),
+                period_seconds: METRIC_PERIOD_SECONDS as u32,
+                points,
+            })
+            .collect())
+    }
+
+    async fn instance_metrics(&self) -> Result<Vec<InstanceMetric>, CloudError> {
+        // Only instances that publish the metric have it: ListMetrics finds them.
+        let pages = self
+            .inner
+            .cloudwatch
+            .list_metrics()
+            .namespace(NFS_LATENCY.namespace)
+            .metric_name(NFS_LATENCY.name)
+            .into_paginator()
+            .send();
+        let mut ids = all_pages("ListMetrics", pages, |p| {
+            p.metrics()
+                .iter()
+                .flat_map(|m| m.dimensions())
+                .filter(|d| d.name() == Some(NFS_LATENCY.dimension))
+                .filter_map(|d| d.value().map(str::to_string))
+                .collect()
+        })
+        .await?;
+        ids.sort();
+        ids.dedup();
+        let points = self.metric_points(&NFS_LATENCY, &ids).await?;
+        Ok(ids
+            .into_iter()
+            .zip(points)
+            .map(|(instance_id, points)| InstanceMetric {
+                instance_id,
+                metric: NFS_LATENCY.name.into(),
+                period_seconds: METRIC_PERIOD_SECONDS as u32,
+                points,
+            })
+            .collect())
     }
 
     async fn alarms(&self) -> Result<Vec<Alarm>, CloudError> {

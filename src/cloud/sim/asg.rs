@@ -243,6 +243,23 @@ impl World {
             .map(|c| format!("{c}  "))
             .unwrap_or_default();
         if active < desired {
+            if let Some(why) = self.launch_image_missing(gi) {
+                // As the service does: the launch fails, and is retried on a later pass.
+                let already = self.groups[gi]
+                    .activities
+                    .first()
+                    .is_some_and(|a| a.status == ActivityStatus::Failed && a.cause.ends_with(&why));
+                if !already {
+                    let cause = format!("At {} a launch failed: {why}", stamp(now));
+                    let id = self.record_activity(
+                        gi,
+                        "Launching a new EC2 instance.  Status Reason: Launch failed".into(),
+                        cause,
+                    );
+                    self.finish_activity(gi, &id, ActivityStatus::Failed);
+                }
+                return;
+            }
             let cause = format!(
                 "{prefix}At {} an instance was started in response to a difference between \
                  desired and actual capacity, increasing the capacity from {active} to {desired}.",
@@ -278,6 +295,21 @@ impl World {
                 );
                 self.begin_termination(gi, &id, activity, true);
             }
+        }
+    }
+
+    /// Why the group cannot launch now: its image does not exist or is not available yet.
+    fn launch_image_missing(&self, gi: usize) -> Option<String> {
+        let name = self.groups[gi].image.as_deref()?;
+        let image = self.images.iter().find(|i| i.image.name == name);
+        match image {
+            None => Some(format!("The image {name:?} does not exist.")),
+            Some(i) if i.image.state != crate::model::ImageState::Available => Some(format!(
+                "The image {} ({name}) is {}, not available.",
+                i.image.id,
+                i.image.state.as_str()
+            )),
+            Some(_) => None,
         }
     }
 

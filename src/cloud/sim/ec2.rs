@@ -48,6 +48,7 @@ impl World {
             ready_at: launched_at + boot + warmup,
             crashed: false,
             terminated_at: None,
+            next_sync: None,
         });
         id
     }

@@ -112,34 +112,105 @@ impl World {
         }
     }
 
-    /// Fires the timeline events whose time has come.
+    /// Fires the timeline events whose time has come. An `await_swap` holds the timeline
+    /// until the operator has moved the address; later events keep their spacing from it.
     pub(super) fn fire_due_events(&mut self) {
         while let Some(event) = self.events.get(self.next_event) {
-            if self.elapsed() < Duration::seconds(event.at.secs()) {
+            let at = Duration::seconds(event.at.secs());
+            if self.elapsed() < at + self.timeline_delay {
                 break;
             }
             let event = event.clone();
-            self.next_event += 1;
             if let Some(say) = &event.say {
                 self.narration = Some(say.clone());
             }
+            if event.kind == EventKind::AwaitSwap {
+                if !self.address_moved(&event) {
+                    break;
+                }
+                self.timeline_delay = self.elapsed() - at;
+            }
+            self.next_event += 1;
             if let Some(fault) = self.fault_of(&event) {
                 self.inject(fault);
             }
-            if event.kind == EventKind::Traffic {
-                self.change_traffic(&event);
+            self.act(&event);
+        }
+    }
+
+    /// Whether the timeline is holding for the operator.
+    pub fn awaiting_operator(&self) -> bool {
+        self.events.get(self.next_event).is_some_and(|e| {
+            e.kind == EventKind::AwaitSwap
+                && self.elapsed() >= Duration::seconds(e.at.secs()) + self.timeline_delay
+        })
+    }
+
+    /// The scenario time of the next event, if any is left.
+    pub fn next_event_in(&self) -> Option<Duration> {
+        let e = self.events.get(self.next_event)?;
+        Some(
+            (Duration::seconds(e.at.secs()) + self.timeline_delay - self.elapsed())
+                .max(Duration::zero()),
+        )
+    }
+
+    fn address_moved(&self, e: &EventDef) -> bool {
+        let to = e.name.as_deref().and_then(|n| self.live_instance_named(n));
+        self.addresses.iter().any(|a| {
+            Some(&a.public_ip) == e.address.as_ref()
+                && a.instance_id.is_some()
+                && a.instance_id == to
+        })
+    }
+
+    fn live_instance_named(&self, name: &str) -> Option<String> {
+        self.instances
+            .iter()
+            .find(|i| i.name.as_deref() == Some(name) && i.terminated_at.is_none())
+            .map(|i| i.id.clone())
+    }
+
+    /// Events that act as a user or the service would (not faults).
+    fn act(&mut self, e: &EventDef) {
+        let result = match e.kind {
+            EventKind::Traffic => {
+                self.change_traffic(e);
+                Ok(())
             }
+            EventKind::Clone => {
+                let Some(instance_id) = e.name.as_deref().and_then(|n| self.live_instance_named(n))
+                else {
+                    return;
+                };
+                let request = crate::cloud::CreateImageRequest {
+                    instance_id,
+                    name: e.image.clone().unwrap_or_default(),
+                    no_reboot: false,
+                };
+                self.create_image(&request).map(|_| ())
+            }
+            EventKind::SetDesired => match (&e.group, e.desired) {
+                (Some(g), Some(d)) => self.set_desired_capacity(g, d).map(|_| ()),
+                _ => Ok(()),
+            },
+            EventKind::ContentUpdate => {
+                let id = e.name.as_deref().and_then(|n| self.live_instance_named(n));
+                if let (Some(i), Some(v)) = (id.and_then(|id| self.instance_mut(&id)), &e.version) {
+                    i.tags
+                        .insert(crate::model::CONTENT_VERSION_TAG.into(), v.clone());
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        };
+        if let Err(err) = result {
+            tracing::warn!(event = ?e.kind, error = %err, "scenario event refused by the simulated cloud");
         }
     }
 
     fn fault_of(&self, e: &EventDef) -> Option<Fault> {
-        let by_name = |n: &Option<String>| {
-            let n = n.as_deref()?;
-            self.instances
-                .iter()
-                .find(|i| i.name.as_deref() == Some(n) && i.terminated_at.is_none())
-                .map(|i| i.id.clone())
-        };
+        let by_name = |n: &Option<String>| self.live_instance_named(n.as_deref()?);
         Some(match e.kind {
             EventKind::Crash => {
                 let instance_id =
@@ -166,7 +237,12 @@ impl World {
                 error: error_of(e.error.as_deref()?)?,
                 duration: Duration::seconds(e.duration?.secs()),
             },
-            EventKind::Traffic | EventKind::Narrate => return None,
+            EventKind::Traffic
+            | EventKind::Narrate
+            | EventKind::Clone
+            | EventKind::SetDesired
+            | EventKind::ContentUpdate
+            | EventKind::AwaitSwap => return None,
         })
     }
 

@@ -59,6 +59,10 @@ impl World {
                 self.metrics.insert(name, points);
             }
         }
+        // The clients of the start have been there all along.
+        for k in (1..METRIC_HISTORY as i64).rev() {
+            self.record_nfs_latency(self.now - Duration::minutes(k));
+        }
     }
 
     /// Records this minute's CPU point per group, evaluates alarms and runs policies.
@@ -77,6 +81,7 @@ impl World {
                 series.remove(0);
             }
         }
+        self.record_nfs_latency(now);
         self.record_alarm_states();
         self.run_policies();
     }

@@ -5,6 +5,7 @@ mod ec2;
 mod elb;
 pub mod faults;
 mod load;
+mod nfs;
 mod rng;
 pub mod scenario;
 mod world;
@@ -13,10 +14,10 @@ pub use faults::Fault;
 pub use scenario::{Scenario, ScenarioError};
 pub use world::World;
 
-use super::{Cloud, CloudError, CreateImageRequest, Receipt, Source};
+use super::{Cloud, CloudError, CreateImageRequest, PlaybackState, Receipt, Source};
 use crate::model::{
-    Alarm, AutoScalingGroup, ElasticIp, Image, Instance, LoadBalancer, MetricSeries, TargetGroup,
-    WorldInfo,
+    Alarm, AutoScalingGroup, ElasticIp, Image, Instance, InstanceMetric, LoadBalancer,
+    MetricSeries, TargetGroup, WorldInfo,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -26,15 +27,30 @@ use std::sync::{Arc, Mutex, MutexGuard};
 #[derive(Clone)]
 pub struct SimCloud {
     world: Arc<Mutex<World>>,
-    speed: f64,
+    playback: Arc<Mutex<Playback>>,
+    scenario: Arc<Scenario>,
 }
+
+/// How the scenario plays: its speed against real time, and whether it is paused.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Playback {
+    speed: f64,
+    paused: bool,
+}
+
+/// The slowest and fastest a scenario can play.
+pub const SPEED_RANGE: (f64, f64) = (0.1, 1000.0);
 
 impl SimCloud {
     /// A world built from `scenario` with `seed`, its clock starting at `start`.
     pub fn new(scenario: &Scenario, seed: u64, start: DateTime<Utc>, speed: f64) -> Self {
         SimCloud {
             world: Arc::new(Mutex::new(World::new(scenario, seed, start))),
-            speed,
+            playback: Arc::new(Mutex::new(Playback {
+                speed,
+                paused: false,
+            })),
+            scenario: Arc::new(scenario.clone()),
         }
     }
 
@@ -44,12 +60,36 @@ impl SimCloud {
         self.world.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    fn playback(&self) -> MutexGuard<'_, Playback> {
+        self.playback.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Advances virtual time by `dt`.
     pub fn advance(&self, dt: std::time::Duration) {
         self.world_mut().advance(dt);
     }
 
-    /// Makes the virtual clock follow real time × speed until the task is dropped.
+    /// Pauses or resumes the clock; returns whether it is now paused.
+    pub fn toggle_pause(&self) -> bool {
+        let mut p = self.playback();
+        p.paused = !p.paused;
+        p.paused
+    }
+
+    /// Multiplies the speed by `factor`, within `SPEED_RANGE`; returns the new speed.
+    pub fn scale_speed(&self, factor: f64) -> f64 {
+        let mut p = self.playback();
+        p.speed = (p.speed * factor).clamp(SPEED_RANGE.0, SPEED_RANGE.1);
+        p.speed
+    }
+
+    /// Starts the scenario again from its beginning, with the same seed, at `start`.
+    pub fn restart(&self, start: DateTime<Utc>) {
+        let seed = self.world_mut().seed;
+        *self.world_mut() = World::new(&self.scenario, seed, start);
+    }
+
+    /// Makes the virtual clock follow real time × speed (unless paused) until dropped.
     pub async fn follow_real_time(self) {
         let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -59,7 +99,10 @@ impl SimCloud {
             let now = tokio::time::Instant::now();
             let real = now - last;
             last = now;
-            self.advance(real.mul_f64(self.speed));
+            let p = *self.playback();
+            if !p.paused {
+                self.advance(real.mul_f64(p.speed));
+            }
         }
     }
 
@@ -75,13 +118,26 @@ impl SimCloud {
 #[async_trait]
 impl Cloud for SimCloud {
     fn world(&self) -> WorldInfo {
+        let speed = self.playback().speed;
         let w = self.world_mut();
         WorldInfo::Simulated {
             scenario: w.scenario_name.clone(),
             seed: w.seed,
-            speed: self.speed,
+            speed,
             region: w.region.clone(),
         }
+    }
+
+    fn playback_state(&self) -> Option<PlaybackState> {
+        let p = *self.playback();
+        let w = self.world_mut();
+        Some(PlaybackState {
+            elapsed: w.elapsed(),
+            speed: p.speed,
+            paused: p.paused,
+            awaiting_operator: w.awaiting_operator(),
+            next_event_in: w.next_event_in(),
+        })
     }
 
     fn clock(&self) -> DateTime<Utc> {
@@ -118,6 +174,10 @@ impl Cloud for SimCloud {
 
     async fn cpu_utilization(&self, groups: &[String]) -> Result<Vec<MetricSeries>, CloudError> {
         self.read(Source::Metrics, |w| w.describe_cpu(groups))
+    }
+
+    async fn instance_metrics(&self) -> Result<Vec<InstanceMetric>, CloudError> {
+        self.read(Source::Metrics, World::describe_instance_metrics)
     }
 
     async fn alarms(&self) -> Result<Vec<Alarm>, CloudError> {

@@ -7,10 +7,44 @@ use std::path::Path;
 use std::time::Duration;
 
 /// Scenarios shipped inside the binary, by name.
-const EMBEDDED: &[(&str, &str)] = &[(
-    "default",
-    include_str!("../../../assets/scenarios/default.toml"),
-)];
+const EMBEDDED: &[(&str, &str)] = &[
+    (
+        "default",
+        include_str!("../../../assets/scenarios/default.toml"),
+    ),
+    (
+        "instance-crash",
+        include_str!("../../../assets/scenarios/instance-crash.toml"),
+    ),
+    (
+        "az-outage",
+        include_str!("../../../assets/scenarios/az-outage.toml"),
+    ),
+    (
+        "primary-failure",
+        include_str!("../../../assets/scenarios/primary-failure.toml"),
+    ),
+    (
+        "db-down",
+        include_str!("../../../assets/scenarios/db-down.toml"),
+    ),
+    (
+        "traffic-spike",
+        include_str!("../../../assets/scenarios/traffic-spike.toml"),
+    ),
+    (
+        "clone-and-scale",
+        include_str!("../../../assets/scenarios/clone-and-scale.toml"),
+    ),
+    (
+        "nfs-overload",
+        include_str!("../../../assets/scenarios/nfs-overload.toml"),
+    ),
+    (
+        "nfs-replica",
+        include_str!("../../../assets/scenarios/nfs-replica.toml"),
+    ),
+];
 
 /// Names of the embedded scenarios, in listing order.
 pub fn embedded_names() -> impl Iterator<Item = &'static str> {
@@ -31,7 +65,7 @@ pub struct ScenarioError {
 pub struct Span(pub Duration);
 
 impl Span {
-    /// Parses `90s`, `5m`, `1h30m`, `2m30s` (units h, m, s; whole numbers).
+    /// Parses `90s`, `5m`, `1h30m`, `2d` (units d, h, m, s; whole numbers).
     pub fn parse(text: &str) -> Option<Span> {
         let mut total = 0u64;
         let mut digits = String::new();
@@ -44,6 +78,7 @@ impl Span {
             let n: u64 = digits.parse().ok()?;
             digits.clear();
             total += n * match c {
+                'd' => 86_400,
                 'h' => 3600,
                 'm' => 60,
                 's' => 1,
@@ -65,7 +100,7 @@ impl<'de> Deserialize<'de> for Span {
         let text = String::deserialize(d)?;
         Span::parse(&text).ok_or_else(|| {
             de::Error::custom(format!(
-                "invalid duration {text:?}: write it like 30s, 5m or 1h30m"
+                "invalid duration {text:?}: write it like 30s, 5m, 1h30m or 2d"
             ))
         })
     }
@@ -218,6 +253,58 @@ pub struct GroupDef {
     pub health_check_grace: Span,
     pub traffic: Option<TrafficDef>,
     pub scale_out: Option<ScaleOutDef>,
+    /// The image (by name) it launches from; launches fail while it is not available.
+    pub image: Option<String>,
+    /// Its instances copy the shared content from an NFS server (NFS Replica).
+    pub content: Option<ContentDef>,
+}
+
+/// How a group's instances copy the shared content (NFS Replica).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContentDef {
+    /// The instance (Name tag) that holds the content and its `patrol:content-version`.
+    pub source: String,
+    /// How long the copy at boot takes once the instance is running.
+    #[serde(default = "default_copy")]
+    pub copy: Span,
+    /// Each instance copies again this often (at its own moment).
+    #[serde(default = "default_resync")]
+    pub resync: Span,
+}
+
+fn default_copy() -> Span {
+    span(30)
+}
+fn default_resync() -> Span {
+    span(300)
+}
+
+/// How an NFS server's latency grows with its clients: `latency_ms / (1 - clients/saturation)`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NfsDef {
+    #[serde(default = "default_nfs_latency")]
+    pub latency_ms: f64,
+    /// The number of clients at which it would stop answering.
+    #[serde(default = "default_nfs_saturation")]
+    pub saturation: f64,
+}
+
+impl Default for NfsDef {
+    fn default() -> Self {
+        NfsDef {
+            latency_ms: default_nfs_latency(),
+            saturation: default_nfs_saturation(),
+        }
+    }
+}
+
+fn default_nfs_latency() -> f64 {
+    2.0
+}
+fn default_nfs_saturation() -> f64 {
+    16.0
 }
 
 fn default_instance_type() -> String {
@@ -242,6 +329,8 @@ pub struct InstanceDef {
     pub tags: Tags,
     #[serde(default)]
     pub target_groups: Vec<String>,
+    /// Its NFS service, when it is tagged `patrol:role = "nfs-server"` (defaults apply).
+    pub nfs: Option<NfsDef>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -261,6 +350,8 @@ pub struct ImageDef {
     /// The Name tag of the instance it was made from.
     pub instance: Option<String>,
     pub age: Span,
+    #[serde(default)]
+    pub tags: Tags,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -299,6 +390,15 @@ pub enum EventKind {
     ApiErrors,
     /// Only the narration (`say`).
     Narrate,
+    /// CreateImage of an instance (`name`) as image `image`, with a reboot.
+    Clone,
+    /// SetDesiredCapacity of a group (`group`) to `desired`.
+    SetDesired,
+    /// The content source (`name`) gets a new `patrol:content-version` (`version`).
+    ContentUpdate,
+    /// The timeline waits until the operator moves the Elastic IP `address` to the
+    /// instance `name`; later events keep their spacing from this one.
+    AwaitSwap,
 }
 
 /// One entry of a scenario's timeline.
@@ -317,6 +417,10 @@ pub struct EventDef {
     pub source: Option<String>,
     pub error: Option<String>,
     pub duration: Option<Span>,
+    pub image: Option<String>,
+    pub desired: Option<u32>,
+    pub version: Option<String>,
+    pub address: Option<String>,
     pub say: Option<String>,
 }
 
@@ -468,6 +572,14 @@ impl Scenario {
             if let Some(p) = &g.scale_out {
                 known(&alarms, format!("{key}.scale_out.alarm"), &p.alarm, "alarm")?;
             }
+            if let Some(c) = &g.content {
+                known(
+                    &names,
+                    format!("{key}.content.source"),
+                    &c.source,
+                    "instance",
+                )?;
+            }
             if let Some(t) = &g.traffic {
                 if t.rps_per_instance <= 0.0 {
                     return Err(format!("{key}.traffic.rps_per_instance: must be above 0"));
@@ -500,6 +612,26 @@ impl Scenario {
         for (i, a) in self.alarms.iter().enumerate() {
             let key = format!("alarms[{i}].auto_scaling_group");
             known(&groups, key, &a.auto_scaling_group, "Auto Scaling group")?;
+        }
+        let images: BTreeSet<&str> = self
+            .images
+            .iter()
+            .map(|i| i.name.as_str())
+            .chain(self.events.iter().filter_map(|e| match e.kind {
+                EventKind::Clone => e.image.as_deref(),
+                _ => None,
+            }))
+            .collect();
+        for (i, g) in self.auto_scaling_groups.iter().enumerate() {
+            if let Some(image) = &g.image {
+                let key = format!("auto_scaling_groups[{i}].image");
+                known(
+                    &images,
+                    key,
+                    image,
+                    "image (in images or made by a clone event)",
+                )?;
+            }
         }
         for (i, e) in self.events.iter().enumerate() {
             self.validate_event(i, e, &zones, &deps, &groups, &names)?;
@@ -571,6 +703,42 @@ impl Scenario {
                 e.duration
                     .map(|_| ())
                     .ok_or_else(|| format!("{key}: do = \"api_errors\" needs `duration`"))
+            }
+            EventKind::Clone => {
+                check(names, &key, "name", &need("name", &e.name)?, "instance")?;
+                let image = need("image", &e.image)?;
+                crate::cloud::validate_image_name(&image)
+                    .map_err(|err| format!("{key}.image: {}", err.message))
+            }
+            EventKind::SetDesired => {
+                let group = need("group", &e.group)?;
+                check(groups, &key, "group", &group, "Auto Scaling group")?;
+                let desired = e
+                    .desired
+                    .ok_or_else(|| format!("{key}: do = \"set_desired\" needs `desired`"))?;
+                let g = self.auto_scaling_groups.iter().find(|g| g.name == group);
+                match g {
+                    Some(g) if desired < g.min || desired > g.max => Err(format!(
+                        "{key}.desired: {desired} is outside {group}'s min {}..max {}",
+                        g.min, g.max
+                    )),
+                    _ => Ok(()),
+                }
+            }
+            EventKind::ContentUpdate => {
+                check(names, &key, "name", &need("name", &e.name)?, "instance")?;
+                need("version", &e.version).map(|_| ())
+            }
+            EventKind::AwaitSwap => {
+                check(names, &key, "name", &need("name", &e.name)?, "instance")?;
+                let address = need("address", &e.address)?;
+                if self.elastic_ips.iter().any(|a| a.public_ip == address) {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "{key}.address: no Elastic IP {address:?} in elastic_ips"
+                    ))
+                }
             }
             EventKind::Narrate => e
                 .say

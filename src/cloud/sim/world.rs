@@ -1,11 +1,12 @@
 //! The simulated world's state, how a scenario builds it, and the fixed one-second step.
 
 use super::rng::Rng;
-use super::scenario::{EventDef, ScaleOutDef, Scenario, Timing, TrafficDef};
+use super::scenario::{ContentDef, EventDef, NfsDef, ScaleOutDef, Scenario, Timing, TrafficDef};
 use crate::cloud::{CloudError, Source};
 use crate::model::{
     Alarm, AlarmState, ElasticIp, HealthCheck, Image, ImageState, InstanceState, LifecycleState,
     LoadBalancer, MetricPoint, ScalingActivity, Tags, TargetGroup, TargetHealthState,
+    CONTENT_VERSION_TAG,
 };
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeMap, BTreeSet};
@@ -31,6 +32,8 @@ pub(super) struct SimInstance {
     /// The application has crashed and answers nothing.
     pub crashed: bool,
     pub terminated_at: Option<DateTime<Utc>>,
+    /// When it next copies the shared content (NFS Replica groups only).
+    pub next_sync: Option<DateTime<Utc>>,
 }
 
 /// One registered target and its health-check bookkeeping.
@@ -91,6 +94,9 @@ pub(super) struct SimGroup {
     pub traffic: Option<Traffic>,
     pub scale_out: Option<ScaleOutDef>,
     pub last_scaled_at: Option<DateTime<Utc>>,
+    /// The image (by name) it launches from.
+    pub image: Option<String>,
+    pub content: Option<ContentDef>,
 }
 
 /// A group's load: the scenario's traffic plus the factor events have moved it to.
@@ -140,8 +146,13 @@ pub struct World {
     pub(super) images: Vec<SimImage>,
     pub(super) alarms: Vec<SimAlarm>,
     pub(super) metrics: BTreeMap<String, Vec<MetricPoint>>,
+    /// NFS servers by instance id, and their latency history.
+    pub(super) nfs: BTreeMap<String, NfsDef>,
+    pub(super) nfs_latency: BTreeMap<String, Vec<MetricPoint>>,
     pub(super) events: Vec<EventDef>,
     pub(super) next_event: usize,
+    /// How far the timeline has been pushed back by waiting for the operator.
+    pub(super) timeline_delay: Duration,
     pub(super) narration: Option<String>,
     pub(super) api_errors: Vec<(Source, CloudError, DateTime<Utc>)>,
     pub(super) next_reconcile: DateTime<Utc>,
@@ -195,8 +206,11 @@ impl World {
             images: Vec::new(),
             alarms: Vec::new(),
             metrics: BTreeMap::new(),
+            nfs: BTreeMap::new(),
+            nfs_latency: BTreeMap::new(),
             events: scenario.events.clone(),
             next_event: 0,
+            timeline_delay: Duration::zero(),
             narration: None,
             api_errors: Vec::new(),
             next_reconcile: start + Duration::seconds(RECONCILE_EVERY),
@@ -211,6 +225,7 @@ impl World {
         world.build_instances(scenario);
         world.build_addresses_and_images(scenario);
         world.build_alarms(scenario);
+        world.settle_content(scenario);
         world.prefill_metrics();
         world.record_alarm_states();
         world
@@ -307,6 +322,8 @@ impl World {
                 traffic,
                 scale_out: g.scale_out.clone(),
                 last_scaled_at: None,
+                image: g.image.clone(),
+                content: g.content.clone(),
             });
             let gi = self.groups.len() - 1;
             for n in 0..g.desired {
@@ -327,6 +344,39 @@ impl World {
                 }
             }
             self.groups[gi].activities.clear();
+        }
+    }
+
+    /// Instances of content groups hold the source's version from before the start and
+    /// resync at spread-out moments.
+    fn settle_content(&mut self, scenario: &Scenario) {
+        for (content, members) in self.content_groups() {
+            let version = self.content_version_of(&content.source);
+            let resync = content.resync.secs().max(1) as u64;
+            for id in members {
+                let at = self.now + Duration::seconds(1 + self.rng.below(resync) as i64);
+                if let Some(i) = self.instance_mut(&id) {
+                    i.next_sync = Some(at);
+                    if let Some(v) = &version {
+                        i.tags.insert(CONTENT_VERSION_TAG.into(), v.clone());
+                    }
+                }
+            }
+        }
+        for def in &scenario.instances {
+            let nfs_server = def.tags.get(crate::model::ROLE_TAG).map(String::as_str)
+                == Some(crate::model::NFS_SERVER);
+            if !nfs_server && def.nfs.is_none() {
+                continue;
+            }
+            let id = self
+                .instances
+                .iter()
+                .find(|i| i.name.as_deref() == Some(def.name.as_str()))
+                .map(|i| i.id.clone());
+            if let Some(id) = id {
+                self.nfs.insert(id, def.nfs.clone().unwrap_or_default());
+            }
         }
     }
 
@@ -384,7 +434,7 @@ impl World {
                     .find(|i| i.name.as_deref() == Some(n))
                     .map(|i| i.id.clone())
             });
-            let mut tags = Tags::new();
+            let mut tags = def.tags.clone();
             if let Some(s) = &source {
                 tags.insert(crate::cloud::SOURCE_INSTANCE_TAG.into(), s.clone());
             }
@@ -436,6 +486,7 @@ impl World {
         self.now += Duration::seconds(1);
         self.fire_due_events();
         self.ec2_transitions();
+        self.sync_content();
         self.run_health_checks();
         if self.now >= self.next_reconcile {
             self.next_reconcile += Duration::seconds(RECONCILE_EVERY);

@@ -1,0 +1,201 @@
+//! Pattern checks: pure functions of a snapshot that say, per pattern, what holds and what not.
+
+mod clone_server;
+mod deep_health_check;
+mod floating_ip;
+mod multi_datacenter;
+mod multi_server;
+mod nfs_replica;
+mod nfs_sharing;
+mod scale_out;
+
+use crate::model::Snapshot;
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+/// How one finding (and so one pattern) stands. Ordered: the worst is the largest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// The fleet has nothing this pattern applies to.
+    #[serde(rename = "n/a")]
+    NotApplicable,
+    Pass,
+    Warn,
+    Fail,
+}
+
+impl Verdict {
+    /// The word the screen and `patrol check` print.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::NotApplicable => "n/a",
+            Verdict::Pass => "pass",
+            Verdict::Warn => "warn",
+            Verdict::Fail => "fail",
+        }
+    }
+}
+
+/// One thing a check found: its verdict, the resources involved, and why, in one line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub verdict: Verdict,
+    pub resources: Vec<String>,
+    pub reason: String,
+}
+
+/// The eight patterns, in the order of the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Pattern {
+    MultiServer,
+    MultiDataCenter,
+    FloatingIp,
+    DeepHealthCheck,
+    ScaleOut,
+    CloneServer,
+    NfsSharing,
+    NfsReplica,
+}
+
+impl Pattern {
+    pub const ALL: [Pattern; 8] = [
+        Pattern::MultiServer,
+        Pattern::MultiDataCenter,
+        Pattern::FloatingIp,
+        Pattern::DeepHealthCheck,
+        Pattern::ScaleOut,
+        Pattern::CloneServer,
+        Pattern::NfsSharing,
+        Pattern::NfsReplica,
+    ];
+
+    /// The pattern's name in the catalogue.
+    pub fn name(self) -> &'static str {
+        match self {
+            Pattern::MultiServer => "Multi-Server",
+            Pattern::MultiDataCenter => "Multi-DataCenter",
+            Pattern::FloatingIp => "Floating IP",
+            Pattern::DeepHealthCheck => "Deep Health Check",
+            Pattern::ScaleOut => "Scale Out",
+            Pattern::CloneServer => "Clone Server",
+            Pattern::NfsSharing => "NFS Sharing",
+            Pattern::NfsReplica => "NFS Replica",
+        }
+    }
+}
+
+/// One pattern's state on this fleet.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub pattern: Pattern,
+    /// The worst verdict of its findings (n/a when it has none).
+    pub verdict: Verdict,
+    /// One line for the Overview card.
+    pub headline: String,
+    /// Worst first.
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    /// A report from its findings: the verdict is the worst of them, worst listed first.
+    fn new(pattern: Pattern, headline: impl Into<String>, mut findings: Vec<Finding>) -> Report {
+        findings.sort_by_key(|f| std::cmp::Reverse(f.verdict));
+        Report {
+            pattern,
+            verdict: findings
+                .iter()
+                .map(|f| f.verdict)
+                .max()
+                .unwrap_or(Verdict::NotApplicable),
+            headline: headline.into(),
+            findings,
+        }
+    }
+
+    /// The findings that need a look (warn or fail).
+    pub fn problems(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.verdict >= Verdict::Warn)
+    }
+}
+
+/// What the checks compare against. Every field has a documented default.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// The health-check path a deep check uses.
+    pub deep_path: String,
+    /// A serving role's newest image must be younger than this.
+    pub max_image_age: Duration,
+    /// Clients one NFS server may carry before NFS Sharing warns (fails at twice as many).
+    pub max_nfs_clients: usize,
+    /// NFS latency above this (milliseconds) warns.
+    pub max_nfs_latency_ms: f64,
+    /// CPU above an alarm's threshold with no scaling activity for this long warns.
+    pub scaling_quiet: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            deep_path: "/health/deep".into(),
+            max_image_age: Duration::days(7),
+            max_nfs_clients: 8,
+            max_nfs_latency_ms: 20.0,
+            scaling_quiet: Duration::minutes(10),
+        }
+    }
+}
+
+/// Runs every check over `snapshot` as of `now` (the world's clock).
+pub fn check(snapshot: &Snapshot, settings: &Settings, now: DateTime<Utc>) -> Vec<Report> {
+    vec![
+        multi_server::check(snapshot),
+        multi_datacenter::check(snapshot),
+        floating_ip::check(snapshot),
+        deep_health_check::check(snapshot, settings),
+        scale_out::check(snapshot, settings, now),
+        clone_server::check(snapshot, settings, now),
+        nfs_sharing::check(snapshot, settings),
+        nfs_replica::check(snapshot),
+    ]
+}
+
+/// The worst verdict over all reports.
+pub fn worst(reports: &[Report]) -> Verdict {
+    reports
+        .iter()
+        .map(|r| r.verdict)
+        .max()
+        .unwrap_or(Verdict::NotApplicable)
+}
+
+/// The reports as text: one line per pattern, then its warnings and failures indented.
+pub fn text_report(reports: &[Report]) -> String {
+    let mut out = String::new();
+    for r in reports {
+        out.push_str(&format!(
+            "{:<18} {:<4}  {}\n",
+            r.pattern.name(),
+            r.verdict.as_str(),
+            r.headline
+        ));
+        for f in r.problems() {
+            out.push_str(&format!("    {:<4}  {}\n", f.verdict.as_str(), f.reason));
+        }
+    }
+    out
+}
+
+fn finding(verdict: Verdict, resources: &[&str], reason: impl Into<String>) -> Finding {
+    Finding {
+        verdict,
+        resources: resources.iter().map(|r| r.to_string()).collect(),
+        reason: reason.into(),
+    }
+}
+
+/// `us-east-1a` → `1a`, for compact lists.
+pub fn short_zone(zone: &str) -> &str {
+    zone.rfind('-').map_or(zone, |p| &zone[p + 1..])
+}

@@ -1,0 +1,74 @@
+//! Multi-Server: every target group has at least two healthy targets; unhealthy ones say why.
+
+use super::{finding, Finding, Pattern, Report, Verdict};
+use crate::model::{Snapshot, TargetHealthState};
+
+pub fn check(s: &Snapshot) -> Report {
+    if s.target_groups.is_empty() {
+        return Report::new(Pattern::MultiServer, "no target groups", vec![]);
+    }
+    let mut findings = Vec::new();
+    let mut headline = Vec::new();
+    for g in &s.target_groups {
+        let healthy = g.count(TargetHealthState::Healthy);
+        let total = g.targets.len();
+        headline.push(format!("{} {healthy}/{total} healthy", g.name));
+        findings.push(match healthy {
+            0 if total == 0 => finding(
+                Verdict::Fail,
+                &[&g.name],
+                format!("{}: no targets registered: nothing serves it", g.name),
+            ),
+            0 => finding(
+                Verdict::Fail,
+                &[&g.name],
+                format!(
+                    "{}: none of {total} targets healthy: the service is down",
+                    g.name
+                ),
+            ),
+            1 => finding(
+                Verdict::Warn,
+                &[&g.name],
+                format!(
+                    "{}: 1 healthy target of {total}: one more failure takes it down",
+                    g.name
+                ),
+            ),
+            n => finding(
+                Verdict::Pass,
+                &[&g.name],
+                format!("{}: {n} of {total} targets healthy", g.name),
+            ),
+        });
+        findings.extend(unhealthy_targets(s, g));
+    }
+    Report::new(Pattern::MultiServer, headline.join(" · "), findings)
+}
+
+/// One warning per unhealthy target, with the load balancer's reason.
+fn unhealthy_targets<'a>(
+    s: &'a Snapshot,
+    g: &'a crate::model::TargetGroup,
+) -> impl Iterator<Item = Finding> + 'a {
+    g.targets
+        .iter()
+        .filter(|t| t.state == TargetHealthState::Unhealthy)
+        .map(move |t| {
+            let why = match (&t.reason, &t.description) {
+                (Some(r), Some(d)) => format!("{r}: {d}"),
+                (Some(r), None) => r.clone(),
+                (None, Some(d)) => d.clone(),
+                (None, None) => "no reason given".into(),
+            };
+            finding(
+                Verdict::Warn,
+                &[&g.name, &t.target_id],
+                format!(
+                    "{} unhealthy in {}: {why}",
+                    s.instance_label(&t.target_id),
+                    g.name
+                ),
+            )
+        })
+}

@@ -1,0 +1,104 @@
+//! NFS Replica (by tag convention): every replica serves the source's content version.
+
+use super::{finding, Finding, Pattern, Report, Verdict};
+use crate::model::{
+    Instance, InstanceState, Snapshot, CONTENT_VERSION_TAG, NFS_REPLICA, NFS_SERVER,
+};
+
+fn version(i: &Instance) -> Option<&str> {
+    i.tags.get(CONTENT_VERSION_TAG).map(String::as_str)
+}
+
+pub fn check(s: &Snapshot) -> Report {
+    let replicas: Vec<&Instance> = s
+        .instances
+        .iter()
+        .filter(|i| i.role() == Some(NFS_REPLICA) && i.state == InstanceState::Running)
+        .collect();
+    if replicas.is_empty() {
+        return Report::new(
+            Pattern::NfsReplica,
+            format!("no running instance tagged patrol:role={NFS_REPLICA}"),
+            vec![],
+        );
+    }
+    let source = s
+        .instances
+        .iter()
+        .filter(|i| i.role() == Some(NFS_SERVER) && i.state == InstanceState::Running)
+        .find(|i| !i.is_tagged_standby());
+    let Some(source) = source else {
+        let f = finding(
+            Verdict::Fail,
+            &[],
+            format!(
+                "{} replicas and no running {NFS_SERVER} to copy content from: new instances \
+                 boot with nothing to serve",
+                replicas.len()
+            ),
+        );
+        return Report::new(Pattern::NfsReplica, "no content source", vec![f]);
+    };
+    let Some(current) = version(source) else {
+        let f = finding(
+            Verdict::Warn,
+            &[&source.id],
+            format!(
+                "{} has no {CONTENT_VERSION_TAG} tag: stale replicas cannot be told apart",
+                source.label()
+            ),
+        );
+        return Report::new(Pattern::NfsReplica, "source version unknown", vec![f]);
+    };
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut stale = 0;
+    for r in &replicas {
+        match version(r) {
+            Some(v) if v == current => {}
+            Some(v) => {
+                stale += 1;
+                findings.push(finding(
+                    Verdict::Warn,
+                    &[&r.id],
+                    format!(
+                        "{} serves content {v}, behind the source's {current}: stale until it resyncs",
+                        r.label()
+                    ),
+                ));
+            }
+            None => {
+                stale += 1;
+                findings.push(finding(
+                    Verdict::Warn,
+                    &[&r.id],
+                    format!("{} has not copied the content yet", r.label()),
+                ));
+            }
+        }
+    }
+    let total = replicas.len();
+    if stale == total {
+        findings.push(finding(
+            Verdict::Fail,
+            &[&source.id],
+            format!(
+                "every replica ({total}) is behind {current}: visitors see old content everywhere"
+            ),
+        ));
+    } else {
+        findings.push(finding(
+            Verdict::Pass,
+            &[&source.id],
+            format!(
+                "{} of {total} replicas on the source's {current}",
+                total - stale
+            ),
+        ));
+    }
+    let headline = if stale == 0 {
+        format!("{total} replicas · all on {current}")
+    } else {
+        format!("{total} replicas · {stale} behind {current}")
+    };
+    Report::new(Pattern::NfsReplica, headline, findings)
+}

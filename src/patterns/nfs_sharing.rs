@@ -1,0 +1,124 @@
+//! NFS Sharing (by tag convention): one NFS server, a standby for it, not too many clients,
+//! and its latency.
+
+use super::{finding, Finding, Pattern, Report, Settings, Verdict};
+use crate::model::{Instance, InstanceState, Snapshot, NFS_CLIENT, NFS_SERVER};
+
+fn live(i: &&Instance) -> bool {
+    matches!(i.state, InstanceState::Running | InstanceState::Pending)
+}
+
+pub fn check(s: &Snapshot, settings: &Settings) -> Report {
+    let servers: Vec<&Instance> = s
+        .instances
+        .iter()
+        .filter(|i| i.role() == Some(NFS_SERVER) && i.state != InstanceState::Terminated)
+        .collect();
+    let clients = s
+        .instances
+        .iter()
+        .filter(live)
+        .filter(|i| i.role() == Some(NFS_CLIENT))
+        .count();
+    if servers.is_empty() && clients == 0 {
+        return Report::new(
+            Pattern::NfsSharing,
+            format!("no instance tagged patrol:role={NFS_SERVER}"),
+            vec![],
+        );
+    }
+    let running: Vec<&Instance> = servers
+        .iter()
+        .copied()
+        .filter(|i| i.state == InstanceState::Running)
+        .collect();
+    let mut findings = Vec::new();
+    // The server the clients mount: the one not tagged standby.
+    let active = running
+        .iter()
+        .find(|i| !i.is_tagged_standby())
+        .or(running.first());
+    let Some(active) = active else {
+        let why = match servers.first() {
+            Some(i) => format!("{} is {}", i.label(), i.state.as_str()),
+            None => format!("there is no {NFS_SERVER}"),
+        };
+        findings.push(finding(
+            Verdict::Fail,
+            &[],
+            format!(
+                "{clients} NFS clients and no running NFS server ({why}): they lose their files"
+            ),
+        ));
+        return Report::new(Pattern::NfsSharing, "no NFS server running", findings);
+    };
+    let server = active.label();
+    findings.push(if running.len() > 1 {
+        let standby = running
+            .iter()
+            .find(|i| i.id != active.id)
+            .map(|i| i.label());
+        finding(
+            Verdict::Pass,
+            &[&active.id],
+            format!("{server} has a standby: {}", standby.unwrap_or_default()),
+        )
+    } else {
+        finding(
+            Verdict::Warn,
+            &[&active.id],
+            format!(
+                "{server} has no standby: if it fails every client loses its files (tag a \
+                 second instance patrol:role={NFS_SERVER})"
+            ),
+        )
+    });
+    let limit = settings.max_nfs_clients;
+    findings.push(match clients {
+        n if n > 2 * limit => finding(
+            Verdict::Fail,
+            &[&active.id],
+            format!("{n} clients on one NFS server, more than twice the {limit} it should carry: NFS Replica takes the reads off it"),
+        ),
+        n if n > limit => finding(
+            Verdict::Warn,
+            &[&active.id],
+            format!("{n} clients on one NFS server, more than {limit}: it is becoming the bottleneck"),
+        ),
+        n => finding(
+            Verdict::Pass,
+            &[&active.id],
+            format!("{n} clients on {server} (up to {limit} is fine)"),
+        ),
+    });
+    let latency = s
+        .instance_metrics
+        .iter()
+        .find(|m| m.instance_id == active.id && m.metric == crate::model::NFS_LATENCY_METRIC)
+        .and_then(|m| m.points.last())
+        .map(|p| p.value);
+    if let Some(ms) = latency {
+        findings.push(latency_finding(&active.id, &server, ms, settings));
+    }
+    let ms = latency.map_or(String::new(), |v| format!(" · {v:.1} ms"));
+    let name = active.name.as_deref().unwrap_or(&active.id);
+    let headline = format!("{name} · {clients} clients{ms}");
+    Report::new(Pattern::NfsSharing, headline, findings)
+}
+
+fn latency_finding(id: &str, server: &str, ms: f64, settings: &Settings) -> Finding {
+    let limit = settings.max_nfs_latency_ms;
+    if ms > limit {
+        finding(
+            Verdict::Warn,
+            &[id],
+            format!("{server} answers in {ms:.1} ms, above {limit:.0} ms: clients wait on it"),
+        )
+    } else {
+        finding(
+            Verdict::Pass,
+            &[id],
+            format!("{server} answers in {ms:.1} ms"),
+        )
+    }
+}
