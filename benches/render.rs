@@ -1,4 +1,5 @@
-//! Frame time of the Targets view at 10,000 targets (120×40), unfiltered and filtered.
+//! Frame time of the Targets view at 10,000 targets (120×40), unfiltered and filtered, and
+//! the cost of the pattern checks, which run again on every refresh.
 
 use chrono::{TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -139,9 +140,39 @@ fn targets_view(c: &mut Criterion) {
     }
 }
 
+/// All eight checks over 10,000 instances and targets with 100 bound Elastic IPs (the
+/// Floating IP check looks for a standby for each).
+fn pattern_checks(c: &mut Criterion) {
+    let mut fleet = big_fleet();
+    for n in 0..100 {
+        let instance = fleet.instances[n * 97].id.clone();
+        fleet.elastic_ips.push(ElasticIp {
+            allocation_id: format!("eipalloc-{n:017x}"),
+            public_ip: format!("198.51.100.{n}"),
+            association_id: Some(format!("eipassoc-{n:017x}")),
+            instance_id: Some(instance),
+            private_ip: None,
+            tags: Tags::new(),
+        });
+    }
+    let settings = patrol::patterns::Settings::default();
+    c.bench_function("pattern_checks_10k_targets_100_eips", |b| {
+        b.iter(|| patrol::patterns::check(black_box(&fleet), &settings, fleet.taken_at))
+    });
+    if std::env::var_os("PATROL_BENCH_EACH_PATTERN").is_some() {
+        for p in patrol::patterns::Pattern::ALL {
+            c.bench_function(&format!("pattern_check_{}", p.name()), |b| {
+                b.iter(|| {
+                    patrol::patterns::check_pattern(p, black_box(&fleet), &settings, fleet.taken_at)
+                })
+            });
+        }
+    }
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(30);
-    targets = targets_view
+    targets = targets_view, pattern_checks
 }
 criterion_main!(benches);

@@ -1,6 +1,7 @@
 //! Questions asked of a whole snapshot: labels, target health per instance, standbys.
 
 use super::{Instance, InstanceState, Snapshot, TargetHealthState, FLOATING_IP_TAG, ROLE_TAG};
+use std::collections::HashMap;
 
 impl Instance {
     /// `name (id)`, or the id when it has no Name tag.
@@ -48,44 +49,89 @@ impl Snapshot {
             .collect()
     }
 
-    /// Where an Elastic IP could go, best first: the instances tagged as the standby, then
-    /// the other running instances of the same VPC (and role, when the holder has one) that
-    /// are healthy wherever they are targets.
+    /// Where an Elastic IP could go, best first (see `Standbys::for_address`).
     pub fn standby_candidates(&self, allocation_id: &str) -> Vec<String> {
-        let Some(address) = self
+        self.standbys()
+            .for_address(allocation_id)
+            .map(|i| i.id.clone())
+            .collect()
+    }
+
+    /// A standby finder for this snapshot: instances and target health are indexed once,
+    /// then each address is asked about cheaply.
+    pub fn standbys(&self) -> Standbys<'_> {
+        let mut states: HashMap<&str, Vec<(&str, TargetHealthState)>> = HashMap::new();
+        for g in &self.target_groups {
+            for t in &g.targets {
+                states
+                    .entry(t.target_id.as_str())
+                    .or_default()
+                    .push((g.name.as_str(), t.state));
+            }
+        }
+        Standbys {
+            snapshot: self,
+            index: self.instance_index(),
+            tagged: self
+                .instances
+                .iter()
+                .filter(|i| i.is_tagged_standby())
+                .collect(),
+            states,
+        }
+    }
+}
+
+/// Finds standbys for Elastic IPs in one snapshot.
+pub struct Standbys<'a> {
+    snapshot: &'a Snapshot,
+    index: HashMap<&'a str, &'a Instance>,
+    tagged: Vec<&'a Instance>,
+    states: HashMap<&'a str, Vec<(&'a str, TargetHealthState)>>,
+}
+
+impl<'a> Standbys<'a> {
+    /// The instance with this id.
+    pub fn instance(&self, id: &str) -> Option<&'a Instance> {
+        self.index.get(id).copied()
+    }
+
+    /// The target health of an instance in every group it is registered in.
+    pub fn target_states(&self, id: &str) -> &[(&'a str, TargetHealthState)] {
+        self.states.get(id).map_or(&[], Vec::as_slice)
+    }
+
+    /// A target of at least one group, and healthy in every group it is in.
+    fn healthy_target(&self, id: &str) -> bool {
+        let states = self.target_states(id);
+        !states.is_empty() && states.iter().all(|(_, s)| *s == TargetHealthState::Healthy)
+    }
+
+    /// Where the address could go, best first: the instances tagged as the standby, then
+    /// the other running instances of the same VPC (and role, when the holder has one)
+    /// that are healthy wherever they are targets.
+    pub fn for_address(&self, allocation_id: &str) -> impl Iterator<Item = &'a Instance> + '_ {
+        let s = self.snapshot;
+        let address = s
             .elastic_ips
             .iter()
-            .find(|a| a.allocation_id == allocation_id)
-        else {
-            return Vec::new();
-        };
-        let holder = address
-            .instance_id
-            .as_deref()
-            .and_then(|id| self.instance(id));
-        // Per instance: is it a target anywhere, and healthy in every group? One pass.
-        let mut health: std::collections::HashMap<&str, bool> = std::collections::HashMap::new();
-        for t in self.target_groups.iter().flat_map(|g| g.targets.iter()) {
-            let healthy = health.entry(t.target_id.as_str()).or_insert(true);
-            *healthy &= t.state == TargetHealthState::Healthy;
-        }
-        let usable = |i: &&Instance| {
-            Some(i.id.as_str()) != address.instance_id.as_deref()
+            .find(|a| a.allocation_id == allocation_id);
+        let bound = address.and_then(|a| a.instance_id.as_deref());
+        let holder = bound.and_then(|id| self.instance(id));
+        let usable = move |i: &&'a Instance| {
+            address.is_some()
+                && Some(i.id.as_str()) != bound
                 && i.state == InstanceState::Running
                 && holder.is_none_or(|h| h.vpc_id == i.vpc_id)
         };
-        let tagged = self
-            .instances
-            .iter()
-            .filter(usable)
-            .filter(|i| i.is_tagged_standby());
-        let peers = self
+        let tagged = self.tagged.iter().copied().filter(usable);
+        let peers = s
             .instances
             .iter()
             .filter(usable)
             .filter(|i| !i.is_tagged_standby())
-            .filter(|i| holder.is_none_or(|h| h.role().is_none() || h.role() == i.role()))
-            .filter(|i| health.get(i.id.as_str()).copied().unwrap_or(false));
-        tagged.chain(peers).map(|i| i.id.clone()).collect()
+            .filter(move |i| holder.is_none_or(|h| h.role().is_none() || h.role() == i.role()))
+            .filter(|i| self.healthy_target(&i.id));
+        tagged.chain(peers)
     }
 }

@@ -3,6 +3,7 @@
 mod fleet;
 mod zones;
 
+pub use fleet::Standbys;
 pub use zones::{imbalanced_groups, zone_distribution, ZoneSummary};
 
 use chrono::{DateTime, Utc};

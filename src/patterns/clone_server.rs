@@ -3,7 +3,7 @@
 use super::{finding, Finding, Pattern, Report, Settings, Verdict};
 use crate::model::{age_text, Image, ImageState, Instance, InstanceState, Snapshot, ROLE_TAG};
 use chrono::{DateTime, Utc};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 /// What an instance serves as: its `patrol:role`, else its Auto Scaling group, else its Name.
 fn role_of(i: &Instance) -> String {
@@ -25,10 +25,15 @@ fn image_role(s: &Snapshot, image: &Image) -> Option<String> {
 
 pub fn check(s: &Snapshot, settings: &Settings, now: DateTime<Utc>) -> Report {
     // Roles with a running instance registered behind a load balancer.
+    let targets: HashSet<&str> = s
+        .target_groups
+        .iter()
+        .flat_map(|g| g.targets.iter().map(|t| t.target_id.as_str()))
+        .collect();
     let serving: BTreeSet<String> = s
         .instances
         .iter()
-        .filter(|i| i.state == InstanceState::Running && !s.target_states(&i.id).is_empty())
+        .filter(|i| i.state == InstanceState::Running && targets.contains(i.id.as_str()))
         .map(role_of)
         .collect();
     let newest = s

@@ -1,19 +1,27 @@
 //! Floating IP: every Elastic IP is bound to a running, healthy instance and has a standby.
 
 use super::{finding, Finding, Pattern, Report, Verdict};
-use crate::model::{ElasticIp, InstanceState, Snapshot, TargetHealthState};
+use crate::model::{ElasticIp, InstanceState, Snapshot, Standbys, TargetHealthState};
 
 pub fn check(s: &Snapshot) -> Report {
     if s.elastic_ips.is_empty() {
         return Report::new(Pattern::FloatingIp, "no Elastic IPs", vec![]);
     }
-    let findings: Vec<Finding> = s.elastic_ips.iter().map(|a| address(s, a)).collect();
+    let standbys = s.standbys();
+    let findings: Vec<Finding> = s
+        .elastic_ips
+        .iter()
+        .map(|a| address(&standbys, a))
+        .collect();
     let headline: Vec<String> = s
         .elastic_ips
         .iter()
         .filter_map(|a| {
             let id = a.instance_id.as_deref()?;
-            let name = s.instance(id).and_then(|i| i.name.as_deref()).unwrap_or(id);
+            let name = standbys
+                .instance(id)
+                .and_then(|i| i.name.as_deref())
+                .unwrap_or(id);
             Some(format!("{} → {name}", a.public_ip))
         })
         .collect();
@@ -25,7 +33,7 @@ pub fn check(s: &Snapshot) -> Report {
     Report::new(Pattern::FloatingIp, headline, findings)
 }
 
-fn address(s: &Snapshot, a: &ElasticIp) -> Finding {
+fn address(standbys: &Standbys, a: &ElasticIp) -> Finding {
     let ip = a.public_ip.as_str();
     let Some(id) = a.instance_id.as_deref() else {
         return finding(
@@ -34,7 +42,7 @@ fn address(s: &Snapshot, a: &ElasticIp) -> Finding {
             format!("{ip} is bound to nothing: it answers nowhere (and is billed idle)"),
         );
     };
-    let Some(instance) = s.instance(id) else {
+    let Some(instance) = standbys.instance(id) else {
         return finding(
             Verdict::Fail,
             &[ip, id],
@@ -52,7 +60,7 @@ fn address(s: &Snapshot, a: &ElasticIp) -> Finding {
             ),
         );
     }
-    let bad: Vec<String> = s
+    let bad: Vec<String> = standbys
         .target_states(id)
         .iter()
         .filter(|(_, st)| *st != TargetHealthState::Healthy)
@@ -68,7 +76,7 @@ fn address(s: &Snapshot, a: &ElasticIp) -> Finding {
             ),
         );
     }
-    match s.standby_candidates(&a.allocation_id).first() {
+    match standbys.for_address(&a.allocation_id).next() {
         None => finding(
             Verdict::Warn,
             &[ip, id],
@@ -79,11 +87,8 @@ fn address(s: &Snapshot, a: &ElasticIp) -> Finding {
         ),
         Some(standby) => finding(
             Verdict::Pass,
-            &[ip, id, standby],
-            format!(
-                "{ip} → {who}, healthy; standby {}",
-                s.instance_label(standby)
-            ),
+            &[ip, id, &standby.id],
+            format!("{ip} → {who}, healthy; standby {}", standby.label()),
         ),
     }
 }

@@ -149,16 +149,29 @@ impl Default for Settings {
 
 /// Runs every check over `snapshot` as of `now` (the world's clock).
 pub fn check(snapshot: &Snapshot, settings: &Settings, now: DateTime<Utc>) -> Vec<Report> {
-    vec![
-        multi_server::check(snapshot),
-        multi_datacenter::check(snapshot),
-        floating_ip::check(snapshot),
-        deep_health_check::check(snapshot, settings),
-        scale_out::check(snapshot, settings, now),
-        clone_server::check(snapshot, settings, now),
-        nfs_sharing::check(snapshot, settings),
-        nfs_replica::check(snapshot),
-    ]
+    Pattern::ALL
+        .iter()
+        .map(|p| check_pattern(*p, snapshot, settings, now))
+        .collect()
+}
+
+/// Runs one pattern's check.
+pub fn check_pattern(
+    pattern: Pattern,
+    snapshot: &Snapshot,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> Report {
+    match pattern {
+        Pattern::MultiServer => multi_server::check(snapshot),
+        Pattern::MultiDataCenter => multi_datacenter::check(snapshot),
+        Pattern::FloatingIp => floating_ip::check(snapshot),
+        Pattern::DeepHealthCheck => deep_health_check::check(snapshot, settings),
+        Pattern::ScaleOut => scale_out::check(snapshot, settings, now),
+        Pattern::CloneServer => clone_server::check(snapshot, settings, now),
+        Pattern::NfsSharing => nfs_sharing::check(snapshot, settings),
+        Pattern::NfsReplica => nfs_replica::check(snapshot),
+    }
 }
 
 /// The worst verdict over all reports.

@@ -2,8 +2,8 @@
 //! balancer's zones, and enough left when the largest zone is lost.
 
 use super::{finding, short_zone, Finding, Pattern, Report, Verdict};
-use crate::model::{zone_distribution, AutoScalingGroup, Snapshot, TargetHealthState};
-use std::collections::{BTreeMap, BTreeSet};
+use crate::model::{zone_distribution, AutoScalingGroup, Instance, Snapshot, TargetHealthState};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub fn check(s: &Snapshot) -> Report {
     if s.target_groups.is_empty() && s.auto_scaling_groups.is_empty() {
@@ -14,8 +14,9 @@ pub fn check(s: &Snapshot) -> Report {
         );
     }
     let mut findings = Vec::new();
+    let index = s.instance_index();
     for g in &s.target_groups {
-        findings.extend(target_group_zones(s, g));
+        findings.extend(target_group_zones(&index, g));
     }
     for g in &s.auto_scaling_groups {
         findings.extend(group_zones(s, g));
@@ -36,13 +37,16 @@ pub fn check(s: &Snapshot) -> Report {
 }
 
 /// A target group whose healthy targets all sit in one zone.
-fn target_group_zones(s: &Snapshot, g: &crate::model::TargetGroup) -> Option<Finding> {
+fn target_group_zones(
+    index: &HashMap<&str, &Instance>,
+    g: &crate::model::TargetGroup,
+) -> Option<Finding> {
     let mut per_zone: BTreeMap<&str, usize> = BTreeMap::new();
     for t in &g.targets {
         if t.state != TargetHealthState::Healthy {
             continue;
         }
-        if let Some(i) = s.instance(&t.target_id) {
+        if let Some(i) = index.get(t.target_id.as_str()) {
             *per_zone.entry(i.zone.as_str()).or_default() += 1;
         }
     }

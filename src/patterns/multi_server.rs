@@ -1,7 +1,8 @@
 //! Multi-Server: every target group has at least two healthy targets; unhealthy ones say why.
 
 use super::{finding, Finding, Pattern, Report, Verdict};
-use crate::model::{Snapshot, TargetHealthState};
+use crate::model::{Instance, Snapshot, TargetHealthState};
+use std::collections::HashMap;
 
 pub fn check(s: &Snapshot) -> Report {
     if s.target_groups.is_empty() {
@@ -9,6 +10,7 @@ pub fn check(s: &Snapshot) -> Report {
     }
     let mut findings = Vec::new();
     let mut headline = Vec::new();
+    let index = s.instance_index();
     for g in &s.target_groups {
         let healthy = g.count(TargetHealthState::Healthy);
         let total = g.targets.len();
@@ -41,14 +43,14 @@ pub fn check(s: &Snapshot) -> Report {
                 format!("{}: {n} of {total} targets healthy", g.name),
             ),
         });
-        findings.extend(unhealthy_targets(s, g));
+        findings.extend(unhealthy_targets(&index, g));
     }
     Report::new(Pattern::MultiServer, headline.join(" · "), findings)
 }
 
 /// One warning per unhealthy target, with the load balancer's reason.
 fn unhealthy_targets<'a>(
-    s: &'a Snapshot,
+    index: &'a HashMap<&str, &Instance>,
     g: &'a crate::model::TargetGroup,
 ) -> impl Iterator<Item = Finding> + 'a {
     g.targets
@@ -66,7 +68,9 @@ fn unhealthy_targets<'a>(
                 &[&g.name, &t.target_id],
                 format!(
                     "{} unhealthy in {}: {why}",
-                    s.instance_label(&t.target_id),
+                    index
+                        .get(t.target_id.as_str())
+                        .map_or_else(|| t.target_id.clone(), |i| i.label()),
                     g.name
                 ),
             )

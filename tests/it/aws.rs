@@ -669,14 +669,11 @@ async fn nfs_latency_is_read_for_the_instances_that_publish_it() {
     assert_eq!(values, vec![3.0, 5.5, 12.0], "oldest first");
 }
 
-#[test]
-fn snapshot_json_on_moto_prints_the_seeded_fleet() {
-    let region = "ca-central-1";
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let seeded = runtime.block_on(seed(region));
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_patrol"))
+/// `patrol COMMAND --json` against moto in `region`.
+fn patrol_on_moto(command: &str, region: &str) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_patrol"))
         .args([
-            "snapshot",
+            command,
             "--json",
             "--endpoint-url",
             &moto().url,
@@ -685,7 +682,15 @@ fn snapshot_json_on_moto_prints_the_seeded_fleet() {
         ])
         .envs(child_env())
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn snapshot_json_on_moto_prints_the_seeded_fleet() {
+    let region = "ca-central-1";
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let seeded = runtime.block_on(seed(region));
+    let out = patrol_on_moto("snapshot", region);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -710,6 +715,61 @@ fn snapshot_json_on_moto_prints_the_seeded_fleet() {
     for zone in &seeded.zones {
         assert!(zones.contains(&zone.as_str()), "{zone} in {zones:?}");
     }
+}
+
+/// `patrol check` on a real AWS API: moto puts every ASG instance in the first AZ, and
+/// the seed leaves a spare address unbound and a shallow `/` check on app-tg. The check
+/// says exactly that, and exits 2.
+#[test]
+fn check_on_moto_tells_the_truth_about_the_seeded_fleet() {
+    let region = "ap-south-1";
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(seed(region));
+    let out = patrol_on_moto("check", region);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["world"]["kind"], "aws");
+    let pattern = |name: &str| {
+        doc["patterns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["pattern"] == name)
+            .unwrap()
+            .clone()
+    };
+    let reasons = |p: &serde_json::Value| -> Vec<String> {
+        p["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["reason"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let mdc = pattern("multi-data-center");
+    assert_eq!(mdc["verdict"], "fail");
+    assert!(
+        reasons(&mdc)
+            .iter()
+            .any(|r| r.contains("leaves 0 of 3 in service, nothing left")),
+        "{mdc:#}"
+    );
+    let fip = pattern("floating-ip");
+    assert_eq!(fip["verdict"], "warn");
+    assert!(
+        reasons(&fip)
+            .iter()
+            .any(|r| r.contains("is bound to nothing")),
+        "{fip:#}"
+    );
+    let deep = pattern("deep-health-check");
+    assert!(
+        reasons(&deep)
+            .iter()
+            .any(|r| r.starts_with("app-tg checks /: shallow")),
+        "{deep:#}"
+    );
 }
 
 #[test]
