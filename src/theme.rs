@@ -7,6 +7,37 @@ use std::path::{Path, PathBuf};
 
 const DEFAULT: &str = include_str!("../themes/default.toml");
 
+/// The shipped themes (besides the default), built into the binary, by name.
+pub const SHIPPED: &[(&str, &str)] = &[
+    ("light", include_str!("../themes/light.toml")),
+    (
+        "high-contrast",
+        include_str!("../themes/high-contrast.toml"),
+    ),
+    ("nord", include_str!("../themes/nord.toml")),
+];
+
+/// Every theme name `--theme`, the config file and `:theme` accept without a path.
+pub fn theme_names() -> Vec<String> {
+    let mut names: Vec<String> = std::iter::once("default")
+        .chain(SHIPPED.iter().map(|(n, _)| *n))
+        .map(String::from)
+        .collect();
+    if let Ok(dir) = std::fs::read_dir(user_theme_dir()) {
+        let mut user: Vec<String> = dir
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.strip_suffix(".toml").map(str::to_string)
+            })
+            .filter(|n| !names.contains(n))
+            .collect();
+        user.sort();
+        names.extend(user);
+    }
+    names
+}
+
 /// Every role a theme styles, in file order.
 pub const ROLES: [&str; 15] = [
     "text",
@@ -85,17 +116,27 @@ impl Theme {
         })
     }
 
-    /// Loads `spec` (a name in the user's theme directory, `default`, or a path) over the
-    /// default. `no_color` keeps only the modifiers, for NO_COLOR.
+    /// Loads `spec` over the default: `default`, a name in the user's theme directory, a
+    /// shipped theme (light, high-contrast, nord), or a path. `no_color` keeps only the
+    /// modifiers, for NO_COLOR.
     pub fn load(spec: Option<&str>, no_color: bool) -> Result<Theme, ThemeError> {
         let Some(spec) = spec.filter(|s| *s != "default") else {
             return Theme::resolve("default", &[], no_color);
         };
         let path = theme_path(spec);
+        let shipped = SHIPPED.iter().find(|(n, _)| *n == spec);
+        if let (Some((name, text)), false) = (shipped, path.exists()) {
+            let origin = format!("<embedded {name}>");
+            let mut theme =
+                Theme::resolve(&origin, &[(origin.clone(), text.to_string())], no_color)?;
+            theme.name = name.to_string();
+            return Ok(theme);
+        }
         let text = std::fs::read_to_string(&path).map_err(|e| ThemeError {
             origin: path.display().to_string(),
             message: format!(
-                "cannot read the file: {e} (a theme is `default`, a name in {}, or a path)",
+                "cannot read the file: {e} (a theme is one of {}, a name in {}, or a path)",
+                theme_names().join(", "),
                 user_theme_dir().display()
             ),
         })?;

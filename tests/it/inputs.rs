@@ -29,10 +29,26 @@ fn fixture(kind: &str, name: &str) -> String {
 fn every_shipped_theme_loads() {
     let themes = files("themes");
     assert!(!themes.is_empty());
-    for path in themes {
+    for path in &themes {
         let theme = Theme::load(Some(path.to_str().unwrap()), false)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert!(theme.crit.fg.is_some(), "{}", path.display());
+    }
+    // At least four, each also loadable by name from the binary, and each different.
+    let names: Vec<String> = themes
+        .iter()
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.len() >= 4, "{names:?}");
+    let mut seen = Vec::new();
+    for name in &names {
+        let theme = Theme::load(Some(name), false).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(&theme.name, name);
+        assert!(
+            !seen.contains(&theme.crit),
+            "{name} looks like another theme"
+        );
+        seen.push(theme.crit);
     }
 }
 
