@@ -31,35 +31,40 @@ pub struct Cli {
     pub audit_log: Option<PathBuf>,
     #[command(flatten)]
     pub checks: CheckArgs,
+    /// The config file (default: $XDG_CONFIG_HOME/patrol/config.toml; a missing default is fine).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
 }
 
 /// What the pattern checks compare against (the Patterns view and `patrol check`).
 #[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
-    /// The health-check path of a deep check; `/`-like and static paths warn.
-    #[arg(
-        long,
-        global = true,
-        value_name = "PATH",
-        default_value = "/health/deep"
-    )]
-    pub deep_path: String,
-    /// A serving role's newest image must be younger than this (e.g. 7d, 36h).
-    #[arg(long, global = true, value_name = "DURATION", default_value = "7d", value_parser = parse_span)]
-    pub max_image_age: Span,
-    /// Clients one NFS server may carry before NFS Sharing warns (fails above twice this).
-    #[arg(long, global = true, value_name = "N", default_value_t = 8)]
-    pub max_nfs_clients: usize,
+    /// The health-check path of a deep check; `/`-like and static paths warn
+    /// [default: /health/deep].
+    #[arg(long, global = true, value_name = "PATH")]
+    pub deep_path: Option<String>,
+    /// A serving role's newest image must be younger than this, e.g. 7d, 36h [default: 7d].
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_span)]
+    pub max_image_age: Option<Span>,
+    /// Clients one NFS server may carry before NFS Sharing warns (fails above twice this)
+    /// [default: 8].
+    #[arg(long, global = true, value_name = "N")]
+    pub max_nfs_clients: Option<usize>,
 }
 
-impl CheckArgs {
-    /// The checks' settings.
-    pub fn settings(&self) -> crate::patterns::Settings {
-        crate::patterns::Settings {
-            deep_path: self.deep_path.clone(),
-            max_image_age: chrono::Duration::seconds(self.max_image_age.secs()),
-            max_nfs_clients: self.max_nfs_clients,
-            ..Default::default()
+impl Cli {
+    /// What the flags say, for layering over the config file and the environment.
+    pub fn flags(&self) -> crate::config::Flags {
+        crate::config::Flags {
+            aws: self.aws.options(),
+            scenario: self.world.scenario.clone(),
+            seed: self.world.seed,
+            speed: self.world.speed,
+            theme: self.theme.clone(),
+            read_only: self.read_only,
+            deep_path: self.checks.deep_path.clone(),
+            max_image_age: self.checks.max_image_age,
+            max_nfs_clients: self.checks.max_nfs_clients,
         }
     }
 }
@@ -67,20 +72,16 @@ impl CheckArgs {
 /// Which simulated world to show (the default world).
 #[derive(Debug, Clone, Args)]
 pub struct WorldArgs {
-    /// Scenario to play: an embedded name (see `patrol scenarios`) or a path to a .toml file.
-    #[arg(
-        long,
-        global = true,
-        default_value = "default",
-        value_name = "NAME|PATH"
-    )]
-    pub scenario: String,
-    /// Seed of the simulator's random numbers: the same seed gives the same world.
-    #[arg(long, global = true, default_value_t = 42)]
-    pub seed: u64,
-    /// How fast simulated time runs against real time (0.1 to 1000).
-    #[arg(long, global = true, default_value_t = 1.0, value_parser = parse_speed)]
-    pub speed: f64,
+    /// Scenario to play: an embedded name (see `patrol scenarios`) or a path to a .toml
+    /// file [default: default].
+    #[arg(long, global = true, value_name = "NAME|PATH")]
+    pub scenario: Option<String>,
+    /// Seed of the simulator's random numbers: the same seed gives the same world [default: 42].
+    #[arg(long, global = true)]
+    pub seed: Option<u64>,
+    /// How fast simulated time runs against real time, 0.1 to 1000 [default: 1].
+    #[arg(long, global = true, value_parser = parse_speed)]
+    pub speed: Option<f64>,
 }
 
 /// The real AWS world. Any of these flags selects it; without them patrol shows the simulator.

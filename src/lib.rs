@@ -3,6 +3,7 @@
 pub mod app;
 pub mod cli;
 pub mod cloud;
+pub mod config;
 pub mod model;
 pub mod ops;
 pub mod patterns;
@@ -10,6 +11,7 @@ pub mod poll;
 pub mod theme;
 pub mod tui;
 pub mod ui;
+pub mod world;
 
 /// One line for a TOML error: where (line and column) and what, without toml's source excerpt.
 pub fn toml_error(text: &str, e: &toml::de::Error) -> String {

@@ -2,19 +2,19 @@
 
 use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches};
-use patrol::cli::{default_log_file, Cli, Command, WorldArgs};
-use patrol::cloud::aws::AwsCloud;
-use patrol::cloud::sim::scenario::Span;
-use patrol::cloud::sim::{scenario, Scenario, SimCloud};
-use patrol::cloud::{take_snapshot, Cloud};
+use patrol::app::command::{Choices, WorldSpec};
+use patrol::cli::{default_log_file, Cli, Command};
+use patrol::cloud::sim::scenario::{self, Span};
+use patrol::cloud::sim::Scenario;
+use patrol::cloud::take_snapshot;
+use patrol::config::{Config, Resolved};
 use patrol::model::{Snapshot, SnapshotDocument, WorldInfo};
-use patrol::ops::{audit, default_audit_file, AuditLog, Ops};
+use patrol::ops::{audit, default_audit_file, AuditLog};
 use patrol::patterns::{self, Verdict};
-use patrol::poll::Intervals;
 use patrol::theme::Theme;
 use patrol::tui;
+use patrol::world::Opener;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Instant;
 
 fn main() -> ExitCode {
@@ -48,7 +48,8 @@ fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::R
     match cli.command {
         Some(Command::Check { json, after }) => {
             let snapshot = headless_snapshot(&cli, after)?;
-            let reports = patterns::check(&snapshot, &cli.checks.settings(), snapshot.taken_at);
+            let (_, resolved) = settings(&cli)?;
+            let reports = patterns::check(&snapshot, &resolved.checks, snapshot.taken_at);
             let verdict = patterns::worst(&reports);
             let code = match verdict {
                 Verdict::Fail => 2,
@@ -109,62 +110,101 @@ fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::R
         None => {
             // Everything that can be wrong with the input is found before raw mode.
             let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-            let theme = Theme::load(cli.theme.as_deref(), no_color)?;
-            let runtime = tokio::runtime::Runtime::new()?;
-            let (cloud, clock, intervals, playback): (Arc<dyn Cloud>, _, _, _) =
-                match cli.aws.options() {
-                    Some(options) => {
-                        let aws = runtime.block_on(AwsCloud::connect(&options))?;
-                        tracing::info!(world = ?aws.world(), "AWS world");
-                        (Arc::new(aws), None, Intervals::default(), None)
-                    }
-                    None => {
-                        let sim = simulator(&cli.world)?;
-                        let clock = Some(sim.clone().follow_real_time());
-                        let intervals = Intervals::default().scaled_for_speed(cli.world.speed);
-                        (Arc::new(sim.clone()), clock, intervals, Some(sim))
-                    }
-                };
+            let (config, resolved) = settings(&cli)?;
+            let theme = Theme::load(resolved.theme.as_deref(), no_color)?;
             let audit = audit_log(&cli);
             audit.check_writable().with_context(|| {
                 format!("cannot write the audit log {}", audit.path().display())
             })?;
-            let ops = Arc::new(Ops::new(cloud.clone(), audit, cli.read_only));
+            let runtime = tokio::runtime::Runtime::new()?;
+            let opener = opener(&config, &resolved);
+            let world = runtime.block_on(opener.open(&resolved.world))?;
             let options = tui::Options {
-                intervals,
-                ops,
+                keymap: config.keys.clone(),
+                mouse: config.mouse,
+                choices: Choices {
+                    profiles: aws_profiles(),
+                    themes: patrol::theme::theme_names(),
+                    scenarios: scenario::embedded_names().map(String::from).collect(),
+                },
+                opener,
+                audit_log: audit.path().to_path_buf(),
                 started,
-                checks: cli.checks.settings(),
-                playback,
+                checks: resolved.checks,
+                no_color,
             };
-            runtime.block_on(tui::run(cloud, clock, theme, options))?;
+            runtime.block_on(tui::run(world, theme, options))?;
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
+/// The config file and the settings in force (defaults < file < environment < flags).
+fn settings(cli: &Cli) -> anyhow::Result<(Config, Resolved)> {
+    let config = Config::load(cli.config.as_deref())?;
+    if let Some(path) = &config.path {
+        tracing::info!(config = %path.display(), "config file read");
+    }
+    let resolved = config.resolve(&cli.flags(), |k| std::env::var(k).ok());
+    Ok((config, resolved))
+}
+
+fn opener(config: &Config, resolved: &Resolved) -> Opener {
+    Opener {
+        config: config.clone(),
+        seed: resolved.seed,
+        speed: resolved.speed,
+        read_only: resolved.read_only,
+    }
+}
+
+/// Profile names from ~/.aws/config and ~/.aws/credentials (or AWS_CONFIG_FILE and
+/// AWS_SHARED_CREDENTIALS_FILE), for completion and the profile picker.
+fn aws_profiles() -> Vec<String> {
+    let home = dirs::home_dir().unwrap_or_default().join(".aws");
+    let file = |var: &str, name: &str| {
+        std::env::var_os(var).map_or_else(|| home.join(name), std::path::PathBuf::from)
+    };
+    let mut names = Vec::new();
+    for path in [
+        file("AWS_CONFIG_FILE", "config"),
+        file("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
+    ] {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        for line in text.lines() {
+            let line = line.trim();
+            if let Some(section) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                let name = section
+                    .trim()
+                    .strip_prefix("profile ")
+                    .unwrap_or(section)
+                    .trim();
+                if !name.starts_with("sso-session") && !names.iter().any(|n| n == name) {
+                    names.push(name.to_string());
+                }
+            }
+        }
+    }
+    names
+}
+
 /// One snapshot of the chosen world, for the headless commands; `after` lets simulated
 /// time pass first.
 fn headless_snapshot(cli: &Cli, after: Option<Span>) -> anyhow::Result<Snapshot> {
+    let (config, resolved) = settings(cli)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let cloud: Box<dyn Cloud> = match cli.aws.options() {
-        Some(options) => {
-            if after.is_some() {
-                anyhow::bail!("--after lets simulated time pass: it does not apply to AWS");
-            }
-            Box::new(runtime.block_on(AwsCloud::connect(&options))?)
-        }
-        None => {
-            let sim = simulator(&cli.world)?;
-            if let Some(span) = after {
-                sim.advance(span.0);
-            }
-            Box::new(sim)
-        }
-    };
-    Ok(runtime.block_on(take_snapshot(cloud.as_ref()))?)
+    if after.is_some() && !matches!(resolved.world, WorldSpec::Simulator { .. }) {
+        anyhow::bail!("--after lets simulated time pass: it does not apply to AWS");
+    }
+    let world = runtime.block_on(opener(&config, &resolved).open(&resolved.world))?;
+    if let (Some(sim), Some(span)) = (&world.playback, after) {
+        sim.advance(span.0);
+    }
+    Ok(runtime.block_on(take_snapshot(world.cloud.as_ref()))?)
 }
 
 /// Which world, in one line, for headless output.
@@ -190,17 +230,6 @@ fn world_line(world: &WorldInfo) -> String {
 fn audit_log(cli: &Cli) -> AuditLog {
     AuditLog::new(cli.audit_log.clone().unwrap_or_else(default_audit_file))
 }
-
-fn simulator(world: &WorldArgs) -> anyhow::Result<SimCloud> {
-    let scenario = Scenario::load(&world.scenario)?;
-    let start = chrono::Utc::now()
-        .with_nanosecond(0)
-        .context("trimming the clock to whole seconds")?;
-    tracing::info!(scenario = %scenario.name, seed = world.seed, speed = world.speed, "simulated world");
-    Ok(SimCloud::new(&scenario, world.seed, start, world.speed))
-}
-
-use chrono::Timelike;
 
 fn print_summary(doc: &SnapshotDocument) {
     let s = doc.snapshot;

@@ -1,24 +1,26 @@
 //! The terminal: set-up and restore (also on panic and on signals) and the one event loop.
 
+use crate::app::command::WorldSpec;
 use crate::app::{update, Action, AppState, Effect, PlaybackCommand};
-use crate::cloud::sim::SimCloud;
 use crate::cloud::Cloud;
-use crate::ops::Ops;
+use crate::ops::{AuditLog, Ops};
 use crate::patterns::Settings;
-use crate::poll::{Intervals, Poller};
+use crate::poll::Poller;
 use crate::theme::Theme;
 use crate::ui;
+use crate::world::{OpenWorld, Opener};
 use anyhow::Context;
-use chrono::Timelike;
-use chrono::Utc;
-use crossterm::event::{Event, EventStream};
+use chrono::{Timelike, Utc};
+use crossterm::event::{Event, EventStream, KeyCode, KeyEvent, KeyModifiers, MouseEventKind};
 use futures::StreamExt;
 use ratatui::DefaultTerminal;
-use std::future::Future;
+use std::io::Write;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 /// At most this many frames a second.
 const FRAME: Duration = Duration::from_millis(33);
@@ -27,53 +29,102 @@ const STEP: Duration = Duration::from_secs(10);
 /// How often the clocks and ages on screen are brought up to date.
 const TICK: Duration = Duration::from_millis(250);
 
-/// What the loop needs besides the cloud and the theme.
+/// What the loop needs besides the first world and the theme.
 pub struct Options {
-    pub intervals: Intervals,
-    /// The boundary every change crosses (read-only mode, audit log).
-    pub ops: Arc<Ops>,
+    /// Opens the worlds the operator switches to.
+    pub opener: Opener,
+    /// Where actions are recorded.
+    pub audit_log: PathBuf,
     /// When the process started, to log the time to the first frame.
     pub started: Instant,
     /// What the pattern checks compare against.
     pub checks: Settings,
-    /// The simulator, whose scenario the playback keys control (none on AWS).
-    pub playback: Option<SimCloud>,
+    /// Names for completion and pickers, and the key map.
+    pub keymap: crate::app::keymap::KeyMap,
+    pub choices: crate::app::command::Choices,
+    /// Mouse wheel scrolls (off by default, so terminal text selection keeps working).
+    pub mouse: bool,
+    /// NO_COLOR, for themes loaded at runtime.
+    pub no_color: bool,
+}
+
+/// The world on screen and what runs for it.
+struct Shown {
+    cloud: Arc<dyn Cloud>,
+    ops: Arc<Ops>,
+    poller: Poller,
+    /// The simulator's clock, when the world is simulated.
+    clock: Option<JoinHandle<()>>,
+    playback: Option<crate::cloud::sim::SimCloud>,
+}
+
+impl Shown {
+    fn start(
+        world: OpenWorld,
+        audit_log: &std::path::Path,
+        epoch: u64,
+        tx: &mpsc::Sender<Action>,
+    ) -> Shown {
+        let ops = Arc::new(Ops::new(
+            world.cloud.clone(),
+            AuditLog::new(audit_log.to_path_buf()),
+            world.read_only,
+        ));
+        let poller = Poller::spawn(world.cloud.clone(), &world.intervals, epoch, tx.clone());
+        let clock = world
+            .playback
+            .clone()
+            .map(|sim| tokio::spawn(sim.follow_real_time()));
+        Shown {
+            cloud: world.cloud,
+            ops,
+            poller,
+            clock,
+            playback: world.playback,
+        }
+    }
+}
+
+impl Drop for Shown {
+    fn drop(&mut self) {
+        if let Some(c) = &self.clock {
+            c.abort();
+        }
+    }
 }
 
 /// Runs the console until the operator quits or a signal arrives. The terminal is restored on
 /// every way out: return, error, panic (ratatui's hook), SIGTERM, SIGINT, SIGHUP.
-/// `background` runs beside the loop (the simulator's clock) and stops with it.
-pub async fn run(
-    cloud: Arc<dyn Cloud>,
-    background: Option<impl Future<Output = ()> + Send + 'static>,
-    theme: Theme,
-    options: Options,
-) -> anyhow::Result<()> {
+pub async fn run(world: OpenWorld, theme: Theme, options: Options) -> anyhow::Result<()> {
     let mut terminal = ratatui::try_init().context("cannot set up the terminal")?;
-    let background = background.map(tokio::spawn);
-    let result = event_loop(&mut terminal, cloud, &theme, options).await;
-    if let Some(task) = background {
-        task.abort();
+    if options.mouse {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
     }
+    let result = event_loop(&mut terminal, world, theme, options).await;
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     ratatui::restore();
     result
 }
 
 async fn event_loop(
     terminal: &mut DefaultTerminal,
-    cloud: Arc<dyn Cloud>,
-    theme: &Theme,
+    world: OpenWorld,
+    mut theme: Theme,
     options: Options,
 ) -> anyhow::Result<()> {
-    let mut state = AppState::new(cloud.world(), &options.intervals, Utc::now());
-    state.clock = cloud.clock();
-    state.read_only = options.ops.read_only();
+    let mut state = AppState::new(world.cloud.world(), &world.intervals, Utc::now());
+    state.clock = world.cloud.clock();
+    state.read_only = world.read_only;
+    state.production = world.production.clone();
     state.checks = options.checks.clone();
+    state.keymap = options.keymap.clone();
+    state.choices = options.choices.clone();
     let size = terminal.size()?;
     state.size = (size.width, size.height);
 
     let (tx, mut rx) = mpsc::channel(1024);
-    let mut poller = Poller::spawn(cloud.clone(), &options.intervals, state.epoch, tx.clone());
+    let (switched_tx, mut switched) = mpsc::channel::<(WorldSpec, anyhow::Result<OpenWorld>)>(4);
+    let mut shown = Shown::start(world, &options.audit_log, state.epoch, &tx);
     let mut events = EventStream::new();
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -86,7 +137,7 @@ async fn event_loop(
     loop {
         let since_draw = last_draw.map_or(FRAME, |t| t.elapsed());
         if state.dirty && since_draw >= FRAME {
-            terminal.draw(|f| ui::draw(f, &state, theme))?;
+            terminal.draw(|f| ui::draw(f, &state, &theme))?;
             state.dirty = false;
             if last_draw.is_none() {
                 tracing::info!(first_frame_ms = since(options.started), "first frame drawn");
@@ -106,16 +157,33 @@ async fn event_loop(
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) => Action::Key(key),
                 Some(Ok(Event::Resize(w, h))) => Action::Resize(w, h),
+                Some(Ok(Event::Mouse(m))) => match m.kind {
+                    MouseEventKind::ScrollDown => Action::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE)),
+                    MouseEventKind::ScrollUp => Action::Key(KeyEvent::new(KeyCode::Up, KeyModifiers::NONE)),
+                    _ => continue,
+                },
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(e).context("reading terminal events"),
                 None => return Ok(()),
             },
             Some(action) = rx.recv() => action,
+            Some((spec, result)) = switched.recv() => match result {
+                Ok(world) => {
+                    state.read_only = world.read_only;
+                    state.production = world.production.clone();
+                    update(&mut state, Action::WorldReset(world.cloud.world()));
+                    state.clock = world.cloud.clock();
+                    // The old world's poller and clock stop here; nothing of it is drawn again.
+                    shown = Shown::start(world, &options.audit_log, state.epoch, &tx);
+                    Action::Notice(format!("now showing {}", describe(&spec)))
+                }
+                Err(e) => Action::Notice(format!("cannot switch to {}: {e:#}; still showing the world above", describe(&spec))),
+            },
             _ = ticker.tick() => Action::Tick {
                 wall: Utc::now(),
-                clock: cloud.clock(),
-                narration: cloud.narration(),
-                playback: cloud.playback_state(),
+                clock: shown.cloud.clock(),
+                narration: shown.cloud.narration(),
+                playback: shown.cloud.playback_state(),
             },
             _ = tokio::time::sleep(redraw_in), if state.dirty => continue,
             _ = sigterm.recv() => return Ok(()),
@@ -125,9 +193,9 @@ async fn event_loop(
         for effect in update(&mut state, action) {
             match effect {
                 Effect::Quit => return Ok(()),
-                Effect::RefreshNow => poller.refresh_now(),
+                Effect::RefreshNow => shown.poller.refresh_now(),
                 Effect::Playback(command) => {
-                    let Some(sim) = &options.playback else {
+                    let Some(sim) = shown.playback.clone() else {
                         continue;
                     };
                     match command {
@@ -143,24 +211,75 @@ async fn event_loop(
                         }
                         PlaybackCommand::Restart => {
                             sim.restart(Utc::now().with_nanosecond(0).unwrap_or_else(Utc::now));
-                            state.clock = cloud.clock();
-                            update(&mut state, Action::WorldReset(cloud.world()));
-                            // The old world's poller goes; the new one carries the new epoch.
-                            poller = Poller::spawn(
-                                cloud.clone(),
-                                &options.intervals,
+                            state.clock = sim.clock();
+                            update(&mut state, Action::WorldReset(sim.world()));
+                            // The old run's poller goes; the new one carries the new epoch.
+                            shown.poller = Poller::spawn(
+                                shown.cloud.clone(),
+                                &options
+                                    .opener
+                                    .config
+                                    .intervals
+                                    .scaled_for_speed(options.opener.speed),
                                 state.epoch,
                                 tx.clone(),
                             );
                         }
                     }
-                    poller.refresh_now();
-                    state.world = cloud.world();
-                    state.playback = cloud.playback_state();
+                    shown.poller.refresh_now();
+                    state.world = sim.world();
+                    state.playback = sim.playback_state();
                     state.dirty = true;
                 }
+                Effect::Switch(spec) => {
+                    update(
+                        &mut state,
+                        Action::Notice(format!("switching to {}…", describe(&spec))),
+                    );
+                    let opener = options.opener.clone();
+                    let done = switched_tx.clone();
+                    tokio::spawn(async move {
+                        let result = opener.open(&spec).await;
+                        let _ = done.send((spec, result)).await;
+                    });
+                }
+                Effect::LoadTheme(name) => {
+                    let notice = match Theme::load(Some(&name), options.no_color) {
+                        Ok(t) => {
+                            theme = t;
+                            format!("theme {name}")
+                        }
+                        Err(e) => format!("{e}"),
+                    };
+                    update(&mut state, Action::Notice(notice));
+                }
+                Effect::Export {
+                    file_name,
+                    contents,
+                    rows,
+                } => {
+                    let path = std::env::current_dir().unwrap_or_default().join(&file_name);
+                    let notice = match std::fs::write(&path, contents) {
+                        Ok(()) => format!("exported {rows} rows to {}", path.display()),
+                        Err(e) => format!("cannot write {}: {e}", path.display()),
+                    };
+                    update(&mut state, Action::Notice(notice));
+                }
+                Effect::Copy(text) => {
+                    let mut out = std::io::stdout();
+                    let sent = out
+                        .write_all(osc52(&text).as_bytes())
+                        .and_then(|_| out.flush());
+                    let notice = match sent {
+                        Ok(()) => format!(
+                            "copied {text} (OSC 52: the terminal must allow clipboard writes)"
+                        ),
+                        Err(e) => format!("cannot copy: {e}"),
+                    };
+                    update(&mut state, Action::Notice(notice));
+                }
                 Effect::Execute { id, plan } => {
-                    let ops = options.ops.clone();
+                    let ops = shown.ops.clone();
                     let tx = tx.clone();
                     tokio::spawn(async move {
                         let stages = tx.clone();
@@ -187,7 +306,56 @@ async fn event_loop(
     }
 }
 
+/// A world switch in words.
+fn describe(spec: &WorldSpec) -> String {
+    match spec {
+        WorldSpec::Simulator { scenario } => format!("the simulator (scenario {scenario})"),
+        WorldSpec::Aws {
+            profile, region, ..
+        } => format!(
+            "AWS profile {} region {}",
+            profile.as_deref().unwrap_or("(current)"),
+            region.as_deref().unwrap_or("(the profile's)")
+        ),
+    }
+}
+
+/// The OSC 52 sequence that puts `text` on the terminal's clipboard.
+pub fn osc52(text: &str) -> String {
+    format!("\x1b]52;c;{}\x07", base64(text.as_bytes()))
+}
+
+/// Standard base64 with padding.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = (chunk[0] as u32) << 16
+            | (*chunk.get(1).unwrap_or(&0) as u32) << 8
+            | *chunk.get(2).unwrap_or(&0) as u32;
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 /// Milliseconds since `start`, for the start-up figures `scripts/first-frame` reads.
 fn since(start: Instant) -> f64 {
     start.elapsed().as_secs_f64() * 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn osc52_is_base64_with_padding() {
+        assert_eq!(super::base64(b"i-0abc"), "aS0wYWJj");
+        assert_eq!(super::base64(b"ab"), "YWI=");
+        assert_eq!(super::base64(b"a"), "YQ==");
+        assert_eq!(super::osc52("hi"), "\x1b]52;c;aGk=\x07");
+    }
 }

@@ -5,6 +5,7 @@
 //! see. The dialog opens unfocused: Enter does nothing until a button has the focus; Esc
 //! (or No) cancels and changes nothing.
 
+use super::keymap::KeyAction;
 use super::rows::{row_keys, selected_index, target_rows};
 use super::{AppState, Effect, View};
 use crate::ops::{default_image_name, plan_clone, plan_scale_out, plan_swap, OpError, Outcome};
@@ -46,6 +47,8 @@ pub struct Dialog {
     pub focus: Focus,
     /// Why the dialog was reopened, e.g. the world changed under the plan.
     pub note: Option<String>,
+    /// On a production target: the name typed so far to confirm (after Yes).
+    pub typed: Option<String>,
 }
 
 /// The action running or last run, shown on every view until the next one.
@@ -88,6 +91,7 @@ fn open(state: &mut AppState, choice: Choice, note: Option<String>) {
             plan,
             focus: Focus::Unfocused,
             note,
+            typed: None,
         });
     }
 }
@@ -121,7 +125,7 @@ fn selected_row(state: &AppState) -> Option<String> {
 fn selected_instance(state: &AppState) -> Option<String> {
     let key = selected_row(state)?;
     match state.view {
-        View::Targets => target_rows(&state.fleet, &state.list().filter)
+        View::Targets => target_rows(&state.fleet, state.list())
             .iter()
             .find(|r| r.key() == key)
             .map(|r| r.target.target_id.clone()),
@@ -137,12 +141,12 @@ fn selected_instance(state: &AppState) -> Option<String> {
 
 /// The action keys: `s` swap, `b` swap back, `c` clone, `+`/`o` scale out. They do nothing
 /// in read-only mode or while an action runs.
-pub fn action_key(state: &mut AppState, code: KeyCode) -> bool {
+pub fn action_key(state: &mut AppState, action: KeyAction) -> bool {
     if state.read_only || state.operation.as_ref().is_some_and(Operation::running) {
         return false;
     }
-    match code {
-        KeyCode::Char('s') if state.view == View::ElasticIps => {
+    match action {
+        KeyAction::Swap if state.view == View::ElasticIps => {
             let Some(allocation_id) = selected_row(state) else {
                 return false;
             };
@@ -155,7 +159,7 @@ pub fn action_key(state: &mut AppState, code: KeyCode) -> bool {
                 None,
             );
         }
-        KeyCode::Char('b') => {
+        KeyAction::SwapBack => {
             let Some((allocation_id, to)) = state.swap_back.clone() else {
                 return false;
             };
@@ -168,7 +172,7 @@ pub fn action_key(state: &mut AppState, code: KeyCode) -> bool {
                 Some("swap back".into()),
             );
         }
-        KeyCode::Char('c') if matches!(state.view, View::Targets | View::ElasticIps) => {
+        KeyAction::Clone if matches!(state.view, View::Targets | View::ElasticIps) => {
             let Some(id) = selected_instance(state) else {
                 return false;
             };
@@ -187,7 +191,7 @@ pub fn action_key(state: &mut AppState, code: KeyCode) -> bool {
                 None,
             );
         }
-        KeyCode::Char('+') | KeyCode::Char('o') if state.view == View::Capacity => {
+        KeyAction::ScaleOut if state.view == View::Capacity => {
             let Some(group) = selected_row(state) else {
                 return false;
             };
@@ -238,6 +242,22 @@ pub fn on_dialog_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         replan(state);
         return vec![];
     }
+    // A production target: after Yes, its name must be typed.
+    if let (Some(typed), Some(name)) = (dialog.typed.as_mut(), state.production.clone()) {
+        match key.code {
+            KeyCode::Esc => dialog.typed = None,
+            KeyCode::Backspace => {
+                typed.pop();
+            }
+            KeyCode::Char(c) => typed.push(c),
+            KeyCode::Enter if *typed == name => return confirmed(state),
+            KeyCode::Enter => {
+                state.message = Some(format!("type {name} exactly to go ahead, or Esc"));
+            }
+            _ => {}
+        }
+        return vec![];
+    }
     match key.code {
         KeyCode::Esc => {
             state.dialog = None;
@@ -258,24 +278,10 @@ pub fn on_dialog_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 state.dialog = None;
                 state.message = Some("cancelled: nothing was changed".into());
             }
-            Focus::Yes if dialog.plan.ready() => {
-                let plan = dialog.plan.clone();
-                let choice = dialog.choice.clone();
-                state.dialog = None;
-                let id = state.operation.as_ref().map_or(0, |o| o.id) + 1;
-                state.operation = Some(Operation {
-                    id,
-                    title: plan.title.clone(),
-                    request: plan.request.clone(),
-                    choice,
-                    stage: "starting".into(),
-                    result: None,
-                });
-                return vec![Effect::Execute {
-                    id,
-                    plan: Box::new(plan),
-                }];
+            Focus::Yes if dialog.plan.ready() && state.production.is_some() => {
+                dialog.typed = Some(String::new());
             }
+            Focus::Yes if dialog.plan.ready() => return confirmed(state),
             Focus::Yes => {}
         },
         code => {
@@ -284,6 +290,26 @@ pub fn on_dialog_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         }
     }
     vec![]
+}
+
+/// The operator confirmed: the dialog closes and the plan goes to the ops layer.
+fn confirmed(state: &mut AppState) -> Vec<Effect> {
+    let Some(dialog) = state.dialog.take() else {
+        return vec![];
+    };
+    let id = state.operation.as_ref().map_or(0, |o| o.id) + 1;
+    state.operation = Some(Operation {
+        id,
+        title: dialog.plan.title.clone(),
+        request: dialog.plan.request.clone(),
+        choice: dialog.choice,
+        stage: "starting".into(),
+        result: None,
+    });
+    vec![Effect::Execute {
+        id,
+        plan: Box::new(dialog.plan),
+    }]
 }
 
 fn choice_key(dialog: &mut Dialog, code: KeyCode) {

@@ -1,48 +1,76 @@
-//! What each key does: navigation, views, filter, help, quit.
+//! What each key does: the key map's actions, Shift-letter sorting, filter and prompts.
 
+use super::keymap::{KeyAction, KeyMap, ACTIONS};
 use super::rows::{row_keys, selected_index};
+use super::table::{column_of_letter, SortBy};
 use super::{overview_cards, AppState, Effect, PlaybackCommand, View};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-/// Every key the console answers to, for the help overlay and the README.
-pub const KEY_HELP: &[(&str, &str)] = &[
-    (
-        "1-7",
-        "switch view: Overview, Targets, Capacity, Elastic IPs, Zones, Images, Patterns",
-    ),
-    ("Tab / Shift-Tab", "next / previous view"),
-    ("j k / ↓ ↑", "move the selection"),
-    ("PgDn PgUp", "move a page"),
-    ("g G / Home End", "first / last row"),
-    (
-        "Enter",
-        "on an Overview card or a Patterns row: open its view",
-    ),
-    ("/", "filter the view (Enter keeps it, Esc clears it)"),
-    ("Esc", "clear the filter, close help"),
-    ("r", "refresh every source now"),
-    (
-        "Space . < > Ctrl-R",
-        "scenario: pause/resume · step 10s · slower · faster · restart",
-    ),
-    ("?", "this help"),
-    ("q / Ctrl-C", "quit"),
-];
+/// One line of the help overlay: the keys of some actions, and what they do.
+pub struct HelpLine {
+    pub keys: String,
+    pub what: &'static str,
+    /// Only offered when actions are allowed (not in read-only mode).
+    pub changes_the_cloud: bool,
+}
 
-/// The action keys, listed only when actions are allowed (not in --read-only).
-pub const ACTION_KEY_HELP: &[(&str, &str)] = &[
-    ("s", "on Elastic IPs: swap the address to its standby"),
-    ("b", "after a swap: swap it back"),
-    (
-        "c",
-        "on Targets or Elastic IPs: clone the instance to an AMI",
-    ),
-    ("+ / o", "on Capacity: scale the group out"),
-    (
-        "in a dialog",
-        "Tab focus No/Yes · y/n · Enter does the focused · Esc cancels",
-    ),
-];
+/// The help overlay's lines for this key map: related actions share a line.
+pub fn help_lines(keys: &KeyMap) -> Vec<HelpLine> {
+    use KeyAction::*;
+    let groups: &[(&[KeyAction], &str)] = &[
+        (
+            &[
+                Overview, Targets, Capacity, ElasticIps, Zones, Images, Patterns,
+            ],
+            "switch view: Overview, Targets, Capacity, Elastic IPs, Zones, Images, Patterns",
+        ),
+        (&[NextView, PrevView], "next / previous view"),
+        (&[Down, Up], "move the selection"),
+        (&[PageDown, PageUp], "a page down / up"),
+        (&[First, Last], "first / last row"),
+        (
+            &[Pause, Step, Slower, Faster, Restart],
+            "scenario: pause/resume · step 10s · slower · faster · restart",
+        ),
+    ];
+    let first = |a: KeyAction| {
+        keys.keys_of(a)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| "-".into())
+    };
+    let mut lines: Vec<HelpLine> = groups
+        .iter()
+        .map(|(actions, what)| HelpLine {
+            keys: actions
+                .iter()
+                .map(|a| first(*a))
+                .collect::<Vec<_>>()
+                .join(" "),
+            what,
+            changes_the_cloud: false,
+        })
+        .collect();
+    lines.push(HelpLine {
+        keys: "Shift+letter".into(),
+        what: "sort by the column whose letter is underlined in the header",
+        changes_the_cloud: false,
+    });
+    let grouped: Vec<KeyAction> = groups.iter().flat_map(|(a, _)| a.iter().copied()).collect();
+    for (action, _, _, what) in ACTIONS.iter().filter(|a| !grouped.contains(&a.0)) {
+        lines.push(HelpLine {
+            keys: keys.keys_of(*action).join(" / "),
+            what,
+            changes_the_cloud: action.changes_the_cloud(),
+        });
+    }
+    lines.push(HelpLine {
+        keys: "in a dialog".into(),
+        what: "Tab focus No/Yes · y/n · Enter does the focused · Esc cancels",
+        changes_the_cloud: true,
+    });
+    lines
+}
 
 /// Applies one key press.
 pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
@@ -51,14 +79,15 @@ pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     }
     state.dirty = true;
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    // Ctrl-C always quits, whatever the bindings.
     if ctrl && matches!(key.code, KeyCode::Char('c')) {
         return vec![Effect::Quit];
     }
+    let action = state.keymap.action(&key);
     if state.help {
-        if matches!(
-            key.code,
-            KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q')
-        ) {
+        if matches!(key.code, KeyCode::Esc)
+            || matches!(action, Some(KeyAction::Help | KeyAction::Quit))
+        {
             state.help = false;
         }
         return vec![];
@@ -66,41 +95,104 @@ pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     if state.dialog.is_some() {
         return super::dialog::on_dialog_key(state, key);
     }
+    if state.picker.is_some() {
+        return super::command::on_picker_key(state, key);
+    }
+    if state.prompt.is_some() {
+        return super::command::on_prompt_key(state, key);
+    }
     if state.filter_editing {
         edit_filter(state, key);
         return vec![];
     }
     state.message = None;
-    if super::dialog::action_key(state, key.code) {
+    // Shift + a column's letter sorts by it; again reverses.
+    if let (KeyCode::Char(c), false) = (key.code, ctrl) {
+        if c.is_ascii_uppercase() && state.keymap.sort_letter_free(c) {
+            sort_by_letter(state, c);
+            return vec![];
+        }
+    }
+    let Some(action) = action else {
+        state.dirty = false;
+        return vec![];
+    };
+    if action.changes_the_cloud() {
+        if !super::dialog::action_key(state, action) {
+            state.dirty = false;
+        }
         return vec![];
     }
-    match key.code {
-        KeyCode::Char('q') => return vec![Effect::Quit],
-        KeyCode::Char('?') => state.help = true,
-        KeyCode::Char('r') if ctrl => return playback(state, PlaybackCommand::Restart),
-        KeyCode::Char('r') => return vec![Effect::RefreshNow],
-        KeyCode::Char(' ') => return playback(state, PlaybackCommand::TogglePause),
-        KeyCode::Char('.') => return playback(state, PlaybackCommand::Step),
-        KeyCode::Char('<') => return playback(state, PlaybackCommand::Slower),
-        KeyCode::Char('>') => return playback(state, PlaybackCommand::Faster),
-        KeyCode::Char('/') => state.filter_editing = true,
-        KeyCode::Esc => state.list_mut().filter.clear(),
-        KeyCode::Char(c @ '1'..='7') => state.view = View::ALL[c as usize - '1' as usize],
-        KeyCode::Tab => state.view = View::ALL[(state.view.index() + 1) % View::ALL.len()],
-        KeyCode::BackTab => {
-            state.view = View::ALL[(state.view.index() + View::ALL.len() - 1) % View::ALL.len()]
+    run(state, action)
+}
+
+/// Carries out a console action (not one that changes the cloud).
+fn run(state: &mut AppState, action: KeyAction) -> Vec<Effect> {
+    use KeyAction::*;
+    let views = [
+        Overview, Targets, Capacity, ElasticIps, Zones, Images, Patterns,
+    ];
+    if let Some(i) = views.iter().position(|v| *v == action) {
+        state.view = View::ALL[i];
+        return vec![];
+    }
+    let n = View::ALL.len();
+    match action {
+        NextView => state.view = View::ALL[(state.view.index() + 1) % n],
+        PrevView => state.view = View::ALL[(state.view.index() + n - 1) % n],
+        Down => move_selection(state, 1),
+        Up => move_selection(state, -1),
+        PageDown => move_selection(state, page(state)),
+        PageUp => move_selection(state, -page(state)),
+        First => move_selection(state, isize::MIN / 2),
+        Last => move_selection(state, isize::MAX / 2),
+        Open if state.view == View::Overview => open_card(state),
+        Open if state.view == View::Patterns => open_finding(state),
+        Filter => state.filter_editing = true,
+        ClearFilter => {
+            let list = state.list_mut();
+            list.filter.clear();
+            list.sort = None;
         }
-        KeyCode::Char('j') | KeyCode::Down => move_selection(state, 1),
-        KeyCode::Char('k') | KeyCode::Up => move_selection(state, -1),
-        KeyCode::PageDown => move_selection(state, page(state)),
-        KeyCode::PageUp => move_selection(state, -page(state)),
-        KeyCode::Char('g') | KeyCode::Home => move_selection(state, isize::MIN / 2),
-        KeyCode::Char('G') | KeyCode::End => move_selection(state, isize::MAX / 2),
-        KeyCode::Enter if state.view == View::Overview => open_card(state),
-        KeyCode::Enter if state.view == View::Patterns => open_finding(state),
+        ReverseSort => match state.list_mut().sort.as_mut() {
+            Some(s) => s.descending = !s.descending,
+            None => {
+                state.message = Some("no sort to reverse: Shift + a column's letter sorts".into())
+            }
+        },
+        Command => state.prompt = Some(String::new()),
+        Refresh => return vec![Effect::RefreshNow],
+        Export => return super::command::export(state, super::command::ExportFormat::Csv),
+        Copy => return super::command::copy(state),
+        Help => state.help = true,
+        Quit => return vec![Effect::Quit],
+        Pause => return playback(state, PlaybackCommand::TogglePause),
+        Step => return playback(state, PlaybackCommand::Step),
+        Slower => return playback(state, PlaybackCommand::Slower),
+        Faster => return playback(state, PlaybackCommand::Faster),
+        Restart => return playback(state, PlaybackCommand::Restart),
         _ => state.dirty = false,
     }
     vec![]
+}
+
+/// Sorts the view by the column with this letter; the same letter again reverses.
+fn sort_by_letter(state: &mut AppState, letter: char) {
+    let Some(column) = column_of_letter(state.view, letter) else {
+        state.message = Some(format!("no column here sorts with Shift-{letter}"));
+        return;
+    };
+    let list = state.list_mut();
+    list.sort = Some(match list.sort {
+        Some(s) if s.column == column => SortBy {
+            column,
+            descending: !s.descending,
+        },
+        _ => SortBy {
+            column,
+            descending: false,
+        },
+    });
 }
 
 /// A scenario key: passed to the simulator, or explained on AWS.
@@ -165,7 +257,7 @@ fn open_card(state: &mut AppState) {
 }
 
 fn open_finding(state: &mut AppState) {
-    let rows = super::rows::finding_rows(&state.patterns, &state.list().filter);
+    let rows = super::rows::finding_rows(&state.patterns, state.list());
     let at = selected_index(state.list(), rows.len(), |k| {
         rows.iter().position(|r| r.key() == k)
     });

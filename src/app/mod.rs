@@ -1,14 +1,17 @@
 //! The console's state and `update`: actions in, effects out; no I/O and no clock reads.
 
 mod cards;
+pub mod command;
 pub mod dialog;
+pub mod keymap;
 mod keys;
 pub mod rows;
+pub mod table;
 
 pub use crate::patterns::short_zone;
 pub use cards::{overview_cards, view_of, Card};
 pub use dialog::{Choice, Dialog, Focus, Operation};
-pub use keys::{ACTION_KEY_HELP, KEY_HELP};
+pub use keys::{help_lines, HelpLine};
 
 use crate::cloud::{CloudError, PlaybackState, Source};
 use crate::model::{Snapshot, WorldInfo};
@@ -95,6 +98,8 @@ pub enum Action {
     },
     /// The world was replaced (a scenario restart): everything shown so far is dropped.
     WorldReset(WorldInfo),
+    /// A one-line message for the operator from the runtime (an export, a switch).
+    Notice(String),
     /// A source's refresh finished.
     Refreshed {
         source: Source,
@@ -127,6 +132,18 @@ pub enum Effect {
     },
     /// Control the playing scenario (simulator only).
     Playback(PlaybackCommand),
+    /// Show another world (AWS profile or region, or a scenario).
+    Switch(command::WorldSpec),
+    /// Load a theme by name or path and use it.
+    LoadTheme(String),
+    /// Write an export file in the working directory.
+    Export {
+        file_name: String,
+        contents: String,
+        rows: usize,
+    },
+    /// Put text on the terminal's clipboard (OSC 52).
+    Copy(String),
 }
 
 /// What the scenario keys ask of the simulator.
@@ -192,6 +209,8 @@ pub struct ListState {
     /// Where the selection was, used when its row disappears.
     pub selected_index: usize,
     pub filter: String,
+    /// The column the operator sorted by (Shift + its letter), if any.
+    pub sort: Option<table::SortBy>,
 }
 
 /// The whole console state.
@@ -228,6 +247,16 @@ pub struct AppState {
     pub message: Option<String>,
     /// What the pattern checks compare against.
     pub checks: Settings,
+    /// Which key does what.
+    pub keymap: keymap::KeyMap,
+    /// The `:` command line being typed.
+    pub prompt: Option<String>,
+    /// A list to pick a profile, region, theme or scenario from.
+    pub picker: Option<command::Picker>,
+    /// Names the prompt completes.
+    pub choices: command::Choices,
+    /// The name of the production target on screen: shown loudly, and typed to confirm.
+    pub production: Option<String>,
     /// The pattern checks of the current fleet, run again on every refresh.
     pub patterns: Vec<Report>,
 }
@@ -266,6 +295,11 @@ impl AppState {
             message: None,
             checks: Settings::default(),
             patterns: Vec::new(),
+            keymap: keymap::KeyMap::default(),
+            prompt: None,
+            picker: None,
+            choices: command::Choices::default(),
+            production: None,
         }
     }
 
@@ -285,6 +319,8 @@ impl AppState {
         self.dialog = None;
         self.swap_back = None;
         self.narration = None;
+        self.playback = None;
+        self.picker = None;
         self.dirty = true;
     }
 
@@ -303,7 +339,7 @@ impl AppState {
         &self.lists[self.view.index()]
     }
 
-    fn list_mut(&mut self) -> &mut ListState {
+    pub fn list_mut(&mut self) -> &mut ListState {
         &mut self.lists[self.view.index()]
     }
 }
@@ -342,6 +378,11 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::WorldReset(world) => {
             state.reset_world(world);
+            vec![]
+        }
+        Action::Notice(text) => {
+            state.message = Some(text);
+            state.dirty = true;
             vec![]
         }
         Action::Refreshed {

@@ -1,5 +1,6 @@
 //! The rows of each view, filtered and ordered; navigation and drawing both use these.
 
+use super::table::{arrange, columns, TableText};
 use super::{AppState, ListState, View};
 use crate::model::{
     zone_distribution, AutoScalingGroup, ElasticIp, Image, Instance, Snapshot, TargetGroup,
@@ -7,11 +8,6 @@ use crate::model::{
 };
 use crate::patterns::{Finding, Report, Verdict};
 use std::collections::HashMap;
-
-/// Whether any field contains the filter text, ignoring case. `filter` is already lowercase.
-fn matches(filter: &str, fields: &[&str]) -> bool {
-    filter.is_empty() || fields.iter().any(|f| f.to_lowercase().contains(filter))
-}
 
 /// One target of one target group, joined with its instance.
 #[derive(Debug, Clone, Copy)]
@@ -34,9 +30,27 @@ impl TargetRow<'_> {
     }
 }
 
-/// Every target, unhealthy first, then by group, zone and id.
-pub fn target_rows<'a>(fleet: &'a Snapshot, filter: &str) -> Vec<TargetRow<'a>> {
-    let filter = filter.to_lowercase();
+impl TargetRow<'_> {
+    /// The cells, in the order of `table::columns(View::Targets)`.
+    pub fn cells(&self) -> Vec<String> {
+        vec![
+            self.group.name.clone(),
+            format!("{}:{}", self.target.target_id, self.target.port),
+            self.instance
+                .and_then(|i| i.name.clone())
+                .unwrap_or_default(),
+            self.zone().to_string(),
+            self.target.state.as_str().to_string(),
+            self.target.reason.clone().unwrap_or_default(),
+            self.instance
+                .map_or("unknown", |i| i.state.as_str())
+                .to_string(),
+        ]
+    }
+}
+
+/// Every target, unhealthy first, then by group, zone and id; then as filtered and sorted.
+pub fn target_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<TargetRow<'a>> {
     let index = fleet.instance_index();
     let mut rows: Vec<TargetRow> = fleet
         .target_groups
@@ -48,19 +62,6 @@ pub fn target_rows<'a>(fleet: &'a Snapshot, filter: &str) -> Vec<TargetRow<'a>> 
                 target: t,
                 instance: index.get(t.target_id.as_str()).copied(),
             })
-        })
-        .filter(|r| {
-            matches(
-                &filter,
-                &[
-                    &r.group.name,
-                    &r.target.target_id,
-                    r.instance.and_then(|i| i.name.as_deref()).unwrap_or(""),
-                    r.zone(),
-                    r.target.state.as_str(),
-                    r.target.reason.as_deref().unwrap_or(""),
-                ],
-            )
         })
         .collect();
     rows.sort_by(|a, b| {
@@ -77,37 +78,61 @@ pub fn target_rows<'a>(fleet: &'a Snapshot, filter: &str) -> Vec<TargetRow<'a>> 
                 &b.target.target_id,
             ))
     });
-    rows
+    arrange(rows, View::Targets, list, TargetRow::cells)
 }
 
-/// Auto Scaling groups by name.
-pub fn group_rows<'a>(fleet: &'a Snapshot, filter: &str) -> Vec<&'a AutoScalingGroup> {
-    let filter = filter.to_lowercase();
-    let mut rows: Vec<&AutoScalingGroup> = fleet
-        .auto_scaling_groups
+/// A group's cells, in the order of `table::columns(View::Capacity)`.
+pub fn group_cells(fleet: &Snapshot, g: &AutoScalingGroup) -> Vec<String> {
+    use crate::model::LifecycleState;
+    let cpu = fleet
+        .metrics
         .iter()
-        .filter(|g| {
-            let zones = g.zones.join(" ");
-            matches(&filter, &[&g.name, &zones])
-        })
-        .collect();
+        .find(|m| m.auto_scaling_group == g.name)
+        .and_then(|m| m.latest())
+        .map_or(String::new(), |v| format!("{v:.0}%"));
+    let unhealthy = g.instances.iter().filter(|i| !i.healthy).count();
+    vec![
+        g.name.clone(),
+        g.min.to_string(),
+        g.desired.to_string(),
+        g.max.to_string(),
+        g.count(&LifecycleState::InService).to_string(),
+        g.count(&LifecycleState::Pending).to_string(),
+        g.count(&LifecycleState::Terminating).to_string(),
+        unhealthy.to_string(),
+        g.zones.len().to_string(),
+        cpu,
+    ]
+}
+
+/// Auto Scaling groups by name; then as filtered and sorted.
+pub fn group_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<&'a AutoScalingGroup> {
+    let mut rows: Vec<&AutoScalingGroup> = fleet.auto_scaling_groups.iter().collect();
     rows.sort_by(|a, b| a.name.cmp(&b.name));
-    rows
+    arrange(rows, View::Capacity, list, |g| group_cells(fleet, g))
 }
 
-/// Images, newest first.
-pub fn image_rows<'a>(fleet: &'a Snapshot, filter: &str) -> Vec<&'a Image> {
-    let filter = filter.to_lowercase();
-    let mut rows: Vec<&Image> = fleet
-        .images
-        .iter()
-        .filter(|i| {
-            let source = i.source_instance_id.as_deref().unwrap_or_default();
-            matches(&filter, &[&i.name, &i.id, i.state.as_str(), source])
-        })
-        .collect();
+/// An image's cells, in the order of `table::columns(View::Images)`.
+pub fn image_cells(fleet: &Snapshot, i: &Image) -> Vec<String> {
+    let source = match i.source_instance_id.as_deref() {
+        Some(id) => fleet.instance_label(id),
+        None => String::new(),
+    };
+    vec![
+        i.name.clone(),
+        i.id.clone(),
+        i.state.as_str().to_string(),
+        source,
+        i.created_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    ]
+}
+
+/// Images, newest first; then as filtered and sorted.
+pub fn image_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<&'a Image> {
+    let mut rows: Vec<&Image> = fleet.images.iter().collect();
     rows.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.id.cmp(&b.id)));
-    rows
+    arrange(rows, View::Images, list, |i| image_cells(fleet, i))
 }
 
 /// One Elastic IP joined with its instance and that instance's target health.
@@ -123,11 +148,40 @@ impl AddressRow<'_> {
     pub fn key(&self) -> String {
         self.address.allocation_id.clone()
     }
+
+    /// The cells, in the order of `table::columns(View::ElasticIps)`.
+    pub fn cells(&self) -> Vec<String> {
+        let a = self.address;
+        let (state, health) = match (&a.instance_id, self.instance) {
+            (None, _) => ("unassociated".to_string(), String::new()),
+            (Some(_), None) => ("not found".to_string(), String::new()),
+            (Some(_), Some(i)) => (
+                i.state.as_str().to_string(),
+                match &self.health {
+                    Some((s, groups)) => format!("{} ({})", s.as_str(), groups.join(", ")),
+                    None => "not a target".to_string(),
+                },
+            ),
+        };
+        vec![
+            a.public_ip.clone(),
+            a.tags.get("Name").cloned().unwrap_or_default(),
+            a.instance_id.clone().unwrap_or_default(),
+            self.instance
+                .and_then(|i| i.name.clone())
+                .unwrap_or_default(),
+            self.instance
+                .and_then(|i| i.tags.get(crate::model::FLOATING_IP_TAG).cloned())
+                .unwrap_or_default(),
+            state,
+            health,
+        ]
+    }
 }
 
-/// Elastic IPs: unassociated ones first (they need attention), then by address.
-pub fn address_rows<'a>(fleet: &'a Snapshot, filter: &str) -> Vec<AddressRow<'a>> {
-    let filter = filter.to_lowercase();
+/// Elastic IPs: unassociated ones first (they need attention), then by address; then as
+/// filtered and sorted.
+pub fn address_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<AddressRow<'a>> {
     let index = fleet.instance_index();
     let mut health: HashMap<&str, (TargetHealthState, Vec<&str>)> = HashMap::new();
     for g in &fleet.target_groups {
@@ -152,26 +206,12 @@ pub fn address_rows<'a>(fleet: &'a Snapshot, filter: &str) -> Vec<AddressRow<'a>
                 health: id.and_then(|id| health.get(id).cloned()),
             }
         })
-        .filter(|r| {
-            let name = r.instance.and_then(|i| i.name.as_deref()).unwrap_or("");
-            let tag = r.address.tags.get("Name").map_or("", String::as_str);
-            matches(
-                &filter,
-                &[
-                    &r.address.public_ip,
-                    &r.address.allocation_id,
-                    r.address.instance_id.as_deref().unwrap_or(""),
-                    name,
-                    tag,
-                ],
-            )
-        })
         .collect();
     rows.sort_by(|a, b| {
         (a.address.instance_id.is_some(), &a.address.public_ip)
             .cmp(&(b.address.instance_id.is_some(), &b.address.public_ip))
     });
-    rows
+    arrange(rows, View::ElasticIps, list, AddressRow::cells)
 }
 
 /// One finding of one pattern (or the pattern itself when it has none).
@@ -199,12 +239,23 @@ impl FindingRow<'_> {
         self.finding
             .map_or(self.report.headline.as_str(), |f| f.reason.as_str())
     }
+
+    /// The cells, in the order of `table::columns(View::Patterns)`.
+    pub fn cells(&self) -> Vec<String> {
+        vec![
+            self.report.pattern.name().to_string(),
+            self.verdict().as_str().to_string(),
+            self.reason().to_string(),
+            self.finding
+                .map_or(String::new(), |f| f.resources.join(" ")),
+        ]
+    }
 }
 
-/// Every finding in pattern order, worst first within a pattern.
-pub fn finding_rows<'a>(reports: &'a [Report], filter: &str) -> Vec<FindingRow<'a>> {
-    let filter = filter.to_lowercase();
-    reports
+/// Every finding in pattern order, worst first within a pattern; then as filtered and
+/// sorted.
+pub fn finding_rows<'a>(reports: &'a [Report], list: &ListState) -> Vec<FindingRow<'a>> {
+    let rows: Vec<FindingRow> = reports
         .iter()
         .flat_map(|report| {
             let rows: Vec<FindingRow> = if report.findings.is_empty() {
@@ -224,34 +275,88 @@ pub fn finding_rows<'a>(reports: &'a [Report], filter: &str) -> Vec<FindingRow<'
             };
             rows
         })
-        .filter(|r| {
-            let resources = r.finding.map_or(String::new(), |f| f.resources.join(" "));
-            matches(
-                &filter,
-                &[
-                    r.report.pattern.name(),
-                    r.verdict().as_str(),
-                    &resources,
-                    r.reason(),
-                ],
-            )
-        })
-        .collect()
+        .collect();
+    arrange(rows, View::Patterns, list, FindingRow::cells)
 }
 
-/// Zones in name order.
-pub fn zone_rows(fleet: &Snapshot, filter: &str) -> Vec<ZoneSummary> {
-    let filter = filter.to_lowercase();
-    zone_distribution(fleet)
-        .into_iter()
-        .filter(|z| matches(&filter, &[&z.zone]))
-        .collect()
+/// A zone's cells, in the order of `table::columns(View::Zones)`.
+pub fn zone_cells(z: &ZoneSummary) -> Vec<String> {
+    vec![
+        z.zone.clone(),
+        z.instances_running.to_string(),
+        z.instances_pending.to_string(),
+        z.targets_healthy.to_string(),
+        z.targets_unhealthy.to_string(),
+        z.healthy_if_lost.to_string(),
+    ]
+}
+
+/// Zones in name order; then as filtered and sorted.
+pub fn zone_rows(fleet: &Snapshot, list: &ListState) -> Vec<ZoneSummary> {
+    arrange(zone_distribution(fleet), View::Zones, list, zone_cells)
+}
+
+/// The current view's table as text, as filtered and sorted (none for the Overview).
+pub fn table_text(state: &AppState) -> Option<TableText> {
+    let fleet = &state.fleet;
+    let list = state.list();
+    let rows: Vec<Vec<String>> = match state.view {
+        View::Overview => return None,
+        View::Targets => target_rows(fleet, list).iter().map(|r| r.cells()).collect(),
+        View::Capacity => group_rows(fleet, list)
+            .iter()
+            .map(|g| group_cells(fleet, g))
+            .collect(),
+        View::ElasticIps => address_rows(fleet, list)
+            .iter()
+            .map(|r| r.cells())
+            .collect(),
+        View::Zones => zone_rows(fleet, list).iter().map(zone_cells).collect(),
+        View::Images => image_rows(fleet, list)
+            .iter()
+            .map(|i| image_cells(fleet, i))
+            .collect(),
+        View::Patterns => finding_rows(&state.patterns, list)
+            .iter()
+            .map(|r| r.cells())
+            .collect(),
+    };
+    Some(TableText {
+        titles: columns(state.view).iter().map(|c| c.title).collect(),
+        rows,
+    })
+}
+
+/// The id (or ARN) of the selected resource, for the clipboard.
+pub fn selected_id(state: &AppState) -> Option<String> {
+    let keys = row_keys(state);
+    let at = selected_index(state.list(), keys.len(), |k| {
+        keys.iter().position(|x| x == k)
+    })?;
+    let key = keys.get(at)?;
+    let fleet = &state.fleet;
+    Some(match state.view {
+        View::Overview => return None,
+        View::Targets => target_rows(fleet, state.list())
+            .into_iter()
+            .find(|r| &r.key() == key)?
+            .target
+            .target_id
+            .clone(),
+        View::Capacity | View::Zones | View::Images | View::ElasticIps => key.clone(),
+        View::Patterns => finding_rows(&state.patterns, state.list())
+            .into_iter()
+            .find(|r| &r.key() == key)?
+            .finding?
+            .resources
+            .join(" "),
+    })
 }
 
 /// The keys of the current view's rows, in order.
 pub fn row_keys(state: &AppState) -> Vec<String> {
     let fleet = &state.fleet;
-    let filter = state.list().filter.as_str();
+    let filter = state.list();
     match state.view {
         View::Overview => super::overview_cards(state)
             .iter()

@@ -11,7 +11,7 @@ use ratatui::widgets::{Paragraph, RenderDirection, Row, Sparkline, Table};
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let groups = group_rows(&state.fleet, &state.list().filter);
+    let groups = group_rows(&state.fleet, state.list());
     let summary = format!("· {} groups", state.fleet.auto_scaling_groups.len());
     let block = panel(panel_title("Capacity", summary, state, theme), theme);
     let inner = block.inner(area);
@@ -115,6 +115,7 @@ fn draw_groups(
             "AZS",
             "CPU",
         ],
+        state,
         theme,
     ));
     render_table(frame, area, table, selected, theme);

@@ -20,9 +20,24 @@ fn section<'a>(name: &'a str, lines: &'a [String], theme: &Theme) -> Vec<Line<'a
     out
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    dialog: &Dialog,
+    production: Option<&str>,
+    theme: &Theme,
+) {
     let plan = &dialog.plan;
     let mut lines: Vec<Line> = Vec::new();
+    if let Some(name) = production {
+        let text = match &dialog.typed {
+            Some(typed) => {
+                format!("PRODUCTION: type {name} and Enter to go ahead (Esc backs out): {typed}▏")
+            }
+            None => format!("PRODUCTION target {name}: Yes asks you to type its name"),
+        };
+        lines.push(Line::styled(text, theme.danger));
+    }
     if let Some(note) = &dialog.note {
         lines.push(Line::styled(note.as_str(), theme.warn));
     }

@@ -12,7 +12,7 @@ use ratatui::widgets::{Paragraph, Row, Table};
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let rows = address_rows(&state.fleet, &state.list().filter);
+    let rows = address_rows(&state.fleet, state.list());
     let unbound = state
         .fleet
         .elastic_ips
@@ -96,6 +96,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             "STATE",
             "TARGET HEALTH",
         ],
+        state,
         theme,
     ));
     render_table(frame, table_area, table, selected, theme);

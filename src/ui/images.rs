@@ -11,7 +11,7 @@ use ratatui::widgets::{Row, Table};
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let rows = image_rows(&state.fleet, &state.list().filter);
+    let rows = image_rows(&state.fleet, state.list());
     let pending = state
         .fleet
         .images
@@ -63,7 +63,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         ],
     )
     .header(header(
-        &["NAME", "IMAGE", "STATE", "MADE FROM", "AGE"],
+        &["NAME", "IMAGE", "STATE", "MADE FROM", "CREATED"],
+        state,
         theme,
     ));
     render_table(frame, inner, table, selected, theme);

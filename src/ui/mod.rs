@@ -55,10 +55,13 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
     frame.render_widget(Paragraph::new(story_line(state, theme)), story);
     draw_status(frame, status, state, theme);
     if let Some(d) = &state.dialog {
-        dialog::draw(frame, area, d, theme);
+        dialog::draw(frame, area, d, state.production.as_deref(), theme);
+    }
+    if let Some(p) = &state.picker {
+        draw_picker(frame, area, p, theme);
     }
     if state.help {
-        draw_help(frame, area, state.read_only, theme);
+        draw_help(frame, area, state, theme);
     }
 }
 
@@ -199,7 +202,31 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         format!(" {} ", state.clock.format("%Y-%m-%d %H:%M:%S UTC")),
         theme.text,
     ));
+    if let Some(name) = &state.production {
+        spans.push(Span::styled(format!(" PRODUCTION {name} "), theme.danger));
+    }
+    if let Some(line) = &state.prompt {
+        spans.push(Span::styled(format!(" :{line}▏ "), theme.info));
+        let found = crate::app::command::completions(state, line);
+        if !found.is_empty() && found.len() <= 12 {
+            spans.push(Span::styled(
+                format!("Tab: {} ", found.join(" ")),
+                theme.muted,
+            ));
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+        return;
+    }
     let list = state.list();
+    if let Some(sort) = list.sort {
+        if let Some(c) = crate::app::table::columns(state.view).get(sort.column) {
+            let arrow = if sort.descending { "▼" } else { "▲" };
+            spans.push(Span::styled(
+                format!(" sorted by {} {arrow} ", c.title),
+                theme.info,
+            ));
+        }
+    }
     if state.filter_editing || !list.filter.is_empty() {
         let cursor = if state.filter_editing { "▏" } else { "" };
         spans.push(Span::styled(
@@ -216,20 +243,24 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn draw_help(frame: &mut Frame, area: Rect, read_only: bool, theme: &Theme) {
-    let actions: &[(&str, &str)] = if read_only {
-        &[]
-    } else {
-        crate::app::ACTION_KEY_HELP
-    };
-    let keys: Vec<&(&str, &str)> = crate::app::KEY_HELP.iter().chain(actions).collect();
+fn draw_help(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let keys: Vec<(String, &str)> = crate::app::help_lines(&state.keymap)
+        .into_iter()
+        .filter(|l| !(state.read_only && l.changes_the_cloud))
+        .map(|l| (l.keys, l.what))
+        .collect();
     let longest = keys
         .iter()
         .map(|(_, what)| what.chars().count())
         .max()
         .unwrap_or(0) as u16;
+    let key_width = keys
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0) as u16;
     // Key column, a gap, the longest line, and the borders.
-    let width = (18 + 1 + longest + 2).min(area.width);
+    let width = (key_width + 1 + longest + 2).min(area.width);
     let height = (keys.len() as u16 + 2).min(area.height);
     let popup = Rect {
         x: area.x + (area.width - width) / 2,
@@ -239,14 +270,39 @@ fn draw_help(frame: &mut Frame, area: Rect, read_only: bool, theme: &Theme) {
     };
     let rows = keys.iter().map(|(k, what)| {
         Row::new(vec![
-            Span::styled(*k, theme.header),
+            Span::styled(k.clone(), theme.header),
             Span::styled(*what, theme.text),
         ])
     });
-    let table = Table::new(rows, [Constraint::Length(18), Constraint::Min(10)])
+    let table = Table::new(rows, [Constraint::Length(key_width), Constraint::Min(10)])
         .block(panel(" Keys · Esc closes ", theme).title_alignment(Alignment::Center));
     frame.render_widget(Clear, popup);
     frame.render_widget(table, popup);
+}
+
+/// A list to pick from, centred.
+fn draw_picker(frame: &mut Frame, area: Rect, p: &crate::app::command::Picker, theme: &Theme) {
+    let longest = p
+        .items
+        .iter()
+        .map(|i| i.chars().count())
+        .max()
+        .unwrap_or(10) as u16;
+    let width = (longest + 6).max(30).min(area.width);
+    let height = (p.items.len() as u16 + 2)
+        .min(area.height.saturating_sub(2))
+        .max(3);
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    let rows = p.items.iter().map(|i| Row::new(vec![Span::raw(i.clone())]));
+    let title = format!(" {} · Enter picks · Esc ", p.kind.title());
+    let table = Table::new(rows, [Constraint::Min(10)]).block(panel(title, theme));
+    frame.render_widget(Clear, popup);
+    render_table(frame, popup, table, Some(p.selected), theme);
 }
 
 /// A bordered panel in the theme's border style with a title.
@@ -319,14 +375,44 @@ pub fn render_table(
     frame.render_stateful_widget(table, area, &mut ts);
 }
 
-/// Header row in the theme's header style.
-pub fn header<'a>(cells: &[&'a str], theme: &Theme) -> Row<'a> {
-    Row::new(cells.iter().map(|c| Span::raw(*c))).style(theme.header)
+/// Header row in the theme's header style. A title that is one of the view's columns has
+/// its sort letter underlined (Shift + it sorts), and the sorted column an arrow.
+pub fn header<'a>(cells: &[&'a str], state: &AppState, theme: &Theme) -> Row<'a> {
+    use crate::app::table::{columns, sort_letters};
+    use ratatui::style::Modifier;
+    let cols = columns(state.view);
+    let letters = sort_letters(state.view);
+    let sort = state.list().sort;
+    Row::new(cells.iter().map(|title| {
+        let Some(i) = cols.iter().position(|c| c.title == *title) else {
+            return Line::from(Span::raw(*title));
+        };
+        let mut spans = Vec::new();
+        let mut marked = false;
+        for ch in title.chars() {
+            let mark = !marked && Some(ch.to_ascii_uppercase()) == letters[i];
+            marked |= mark;
+            let style = if mark {
+                Style::default().add_modifier(Modifier::UNDERLINED)
+            } else {
+                Style::default()
+            };
+            spans.push(Span::styled(ch.to_string(), style));
+        }
+        if let Some(s) = sort.filter(|s| s.column == i) {
+            spans.push(Span::raw(if s.descending { "▼" } else { "▲" }));
+        }
+        Line::from(spans)
+    }))
+    .style(theme.header)
 }
 
 /// A line that tells the operator why a table is empty.
 pub fn empty_hint<'a>(state: &AppState, what: &str, theme: &Theme) -> Paragraph<'a> {
-    let text = if state.list().filter.is_empty() {
+    let problem = crate::app::table::filter_problem(state.view, &state.list().filter);
+    let text = if let Some(p) = problem {
+        p
+    } else if state.list().filter.is_empty() {
         format!("no {what} in this world (yet)")
     } else {
         format!(

@@ -11,7 +11,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let rows = finding_rows(&state.patterns, &state.list().filter);
+    let rows = finding_rows(&state.patterns, state.list());
     let count = |v: Verdict| state.patterns.iter().filter(|r| r.verdict == v).count();
     let summary = format!(
         "· {} fail · {} warn · {} pass · {} n/a",
@@ -67,7 +67,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             Constraint::Min(30),
         ],
     )
-    .header(header(&["PATTERN", "STATE", "", "FINDING"], theme));
+    .header(header(&["PATTERN", "STATE", "", "FINDING"], state, theme));
     // The selected finding in full under the table: long reasons are cut in the row.
     let [list, detail] = Layout::vertical([Constraint::Min(1), Constraint::Length(3)]).areas(inner);
     render_table(frame, list, table, selected, theme);

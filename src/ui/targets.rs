@@ -33,7 +33,7 @@ pub fn window(len: usize, selected: Option<usize>, height: usize) -> (usize, usi
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let rows = target_rows(&state.fleet, &state.list().filter);
+    let rows = target_rows(&state.fleet, state.list());
     let groups = &state.fleet.target_groups;
     let total: usize = groups.iter().map(|g| g.targets.len()).sum();
     let unhealthy: usize = groups
@@ -106,6 +106,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         &[
             "GROUP", "TARGET", "NAME", "AZ", "STATE", "REASON", "INSTANCE",
         ],
+        state,
         theme,
     ));
     render_table(frame, table_area, table, selected.map(|s| s - start), theme);

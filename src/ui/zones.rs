@@ -19,7 +19,7 @@ fn bar(n: usize, max: usize) -> String {
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let zones = zone_rows(&state.fleet, &state.list().filter);
+    let zones = zone_rows(&state.fleet, state.list());
     let summary = format!("· {} zones", zones.len());
     let block = panel(panel_title("Zones", summary, state, theme), theme);
     let inner = block.inner(area);
@@ -100,9 +100,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             "",
             "HEALTHY TARGETS",
             "",
-            "",
+            "UNHEALTHY",
             "IF THIS AZ IS LOST",
         ],
+        state,
         theme,
     ));
     render_table(frame, table_area, table, selected, theme);

@@ -137,7 +137,7 @@ fn selection_and_filter_survive_a_refresh() {
     assert_eq!(chosen, keys[2]);
 
     // Crash a different instance so the rows reorder (unhealthy first).
-    let other = target_rows(&state.fleet, "web")
+    let other = target_rows(&state.fleet, state.list())
         .iter()
         .map(|r| r.target.target_id.clone())
         .find(|id| !chosen.contains(id.as_str()))

@@ -194,3 +194,28 @@ fn a_floating_ip_swap_from_the_keyboard_is_shown_and_audited() {
     );
     assert!(table.contains("swap-floating-ip"), "{table}");
 }
+
+#[test]
+fn command_mode_switches_the_world_and_drops_the_old_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Session::start("switch", &dir.path().join("log"));
+    s.wait_for("SIMULATED · default");
+    s.keys("2");
+    s.wait_for("app-tg");
+    for k in [":", "scenario az-out", "Tab", "Enter"] {
+        s.keys(k);
+    }
+    s.wait_for("SIMULATED · az-outage");
+    s.wait_for("now showing the simulator (scenario az-outage)");
+    let screen = s.wait_for("6/6 healthy");
+    assert!(
+        !screen.contains("app-tg"),
+        "the old world's target group is gone:\n{screen}"
+    );
+    s.keys(":");
+    s.keys("bogus");
+    s.keys("Enter");
+    s.wait_for("unknown command :bogus");
+    s.keys("q");
+    s.wait_for("PATROL-EXITED-0");
+}

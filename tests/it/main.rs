@@ -3,6 +3,7 @@
 mod app;
 mod aws;
 mod cli;
+mod config;
 mod conformance;
 mod e2e;
 mod inputs;
@@ -11,6 +12,7 @@ mod ops;
 mod patterns;
 mod scenarios;
 mod sim;
+mod tables;
 mod views;
 
 use chrono::{DateTime, TimeZone, Utc};

@@ -435,6 +435,45 @@ fn the_dialog_defaults_to_no_and_enter_alone_does_nothing() {
 }
 
 #[test]
+fn a_production_target_asks_for_its_name_before_acting() {
+    let sim = default_sim();
+    sim.advance(secs(60));
+    let s = snapshot(&sim);
+    let mut state = state_of(&s);
+    state.production = Some("prod".into());
+    for c in ['4', 'j', 's', 'y'] {
+        key(&mut state, KeyCode::Char(c));
+    }
+    assert!(
+        key(&mut state, KeyCode::Enter).is_empty(),
+        "Yes asks for the name"
+    );
+    assert_eq!(state.dialog.as_ref().unwrap().typed.as_deref(), Some(""));
+    for c in "prd".chars() {
+        key(&mut state, KeyCode::Char(c));
+    }
+    assert!(
+        key(&mut state, KeyCode::Enter).is_empty(),
+        "a wrong name does nothing"
+    );
+    assert!(state
+        .message
+        .as_deref()
+        .unwrap()
+        .contains("type prod exactly"));
+    key(&mut state, KeyCode::Backspace);
+    for c in "od".chars() {
+        key(&mut state, KeyCode::Char(c));
+    }
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Execute { .. }]),
+        "{effects:?}"
+    );
+    assert!(state.dialog.is_none());
+}
+
+#[test]
 fn a_plan_that_changes_under_the_dialog_loses_the_focus() {
     let sim = default_sim();
     sim.advance(secs(180));

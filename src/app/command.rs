@@ -1,0 +1,352 @@
+//! Command mode (`:`), its completion, the pickers, export and copy.
+
+use super::keymap::KeyAction;
+use super::rows::{selected_id, table_text};
+use super::{AppState, Effect, View};
+use crate::model::WorldInfo;
+use crossterm::event::{KeyCode, KeyEvent};
+
+/// AWS commercial regions, for completion and the region picker.
+pub const REGIONS: &[&str] = &[
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "af-south-1",
+    "ap-east-1",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ca-central-1",
+    "ca-west-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-north-1",
+    "il-central-1",
+    "me-south-1",
+    "me-central-1",
+    "sa-east-1",
+];
+
+/// What the world switch asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WorldSpec {
+    Simulator {
+        scenario: String,
+    },
+    Aws {
+        profile: Option<String>,
+        region: Option<String>,
+        endpoint_url: Option<String>,
+    },
+}
+
+/// Names the prompt completes and the pickers offer; gathered once at start.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Choices {
+    pub profiles: Vec<String>,
+    pub themes: Vec<String>,
+    pub scenarios: Vec<String>,
+}
+
+/// What a picker picks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PickKind {
+    Profile,
+    Region,
+    Theme,
+    Scenario,
+}
+
+/// A list to choose from (j/k, Enter, Esc).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Picker {
+    pub kind: PickKind,
+    pub items: Vec<String>,
+    pub selected: usize,
+}
+
+impl PickKind {
+    pub fn title(self) -> &'static str {
+        match self {
+            PickKind::Profile => "AWS profile",
+            PickKind::Region => "AWS region",
+            PickKind::Theme => "theme",
+            PickKind::Scenario => "scenario",
+        }
+    }
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}
+
+const VIEWS: &[(&str, View)] = &[
+    ("overview", View::Overview),
+    ("targets", View::Targets),
+    ("capacity", View::Capacity),
+    ("asg", View::Capacity),
+    ("eips", View::ElasticIps),
+    ("elasticips", View::ElasticIps),
+    ("zones", View::Zones),
+    ("azs", View::Zones),
+    ("images", View::Images),
+    ("amis", View::Images),
+    ("patterns", View::Patterns),
+    ("checks", View::Patterns),
+];
+
+/// Every command word, for completion.
+pub fn command_words() -> Vec<&'static str> {
+    let mut words: Vec<&str> = VIEWS.iter().map(|(w, _)| *w).collect();
+    words.extend([
+        "region", "profile", "theme", "scenario", "export", "copy", "help", "q", "quit",
+    ]);
+    words
+}
+
+/// Candidates for the word being typed: command words, or the command's arguments.
+pub fn completions(state: &AppState, line: &str) -> Vec<String> {
+    let mut words = line.split_whitespace();
+    let first = words.next().unwrap_or("");
+    let typing_first = !line.contains(' ');
+    let typed = if typing_first {
+        first
+    } else {
+        line.rsplit(' ').next().unwrap_or("")
+    };
+    let starts = |c: &str| c.starts_with(typed);
+    if typing_first {
+        return command_words()
+            .into_iter()
+            .filter(|w| starts(w))
+            .map(str::to_string)
+            .collect();
+    }
+    let args: Vec<String> = match first {
+        "region" => REGIONS.iter().map(|r| r.to_string()).collect(),
+        "profile" => state.choices.profiles.clone(),
+        "theme" => state.choices.themes.clone(),
+        "scenario" => state.choices.scenarios.clone(),
+        "export" => vec!["csv".into(), "json".into()],
+        _ => vec![],
+    };
+    args.into_iter().filter(|a| starts(a)).collect()
+}
+
+/// A key while the `:` prompt is open.
+pub fn on_prompt_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    let Some(line) = state.prompt.as_mut() else {
+        return vec![];
+    };
+    match key.code {
+        KeyCode::Esc => state.prompt = None,
+        KeyCode::Backspace if line.pop().is_none() => state.prompt = None,
+        KeyCode::Tab => {
+            let line = line.clone();
+            let found = completions(state, &line);
+            if let Some(common) = common_prefix(&found) {
+                let head = match line.rfind(' ') {
+                    Some(p) => &line[..=p],
+                    None => "",
+                };
+                let mut next = format!("{head}{common}");
+                if found.len() == 1 && !next.contains(' ') {
+                    next.push(' ');
+                }
+                state.prompt = Some(next);
+            }
+        }
+        KeyCode::Enter => {
+            let line = line.trim().to_string();
+            state.prompt = None;
+            return execute(state, &line);
+        }
+        KeyCode::Char(c) => line.push(c),
+        _ => {}
+    }
+    vec![]
+}
+
+fn common_prefix(words: &[String]) -> Option<String> {
+    let first = words.first()?;
+    let mut n = first.len();
+    for w in &words[1..] {
+        n = n.min(
+            first
+                .chars()
+                .zip(w.chars())
+                .take_while(|(a, b)| a == b)
+                .count(),
+        );
+    }
+    Some(first.chars().take(n).collect())
+}
+
+/// Carries out one command line.
+pub fn execute(state: &mut AppState, line: &str) -> Vec<Effect> {
+    let mut words = line.split_whitespace();
+    let Some(command) = words.next() else {
+        return vec![];
+    };
+    let arg = words.next();
+    if let Some((_, view)) = VIEWS.iter().find(|(w, _)| *w == command) {
+        state.view = *view;
+        return vec![];
+    }
+    match (command, arg) {
+        ("q" | "quit", _) => vec![Effect::Quit],
+        ("help", _) => {
+            state.help = true;
+            vec![]
+        }
+        ("export", None | Some("csv")) => export(state, ExportFormat::Csv),
+        ("export", Some("json")) => export(state, ExportFormat::Json),
+        ("export", Some(other)) => say(state, format!("export writes csv or json, not {other:?}")),
+        ("copy", _) => copy(state),
+        ("theme", Some(name)) => vec![Effect::LoadTheme(name.to_string())],
+        ("scenario", Some(name)) => {
+            if !state.choices.scenarios.iter().any(|s| s == name) && !name.ends_with(".toml") {
+                return say(
+                    state,
+                    format!("no scenario named {name:?}; :scenario and Tab lists them"),
+                );
+            }
+            vec![Effect::Switch(WorldSpec::Simulator {
+                scenario: name.to_string(),
+            })]
+        }
+        ("region", Some(region)) => {
+            let (profile, endpoint_url) = aws_now(state);
+            vec![Effect::Switch(WorldSpec::Aws {
+                profile,
+                region: Some(region.to_string()),
+                endpoint_url,
+            })]
+        }
+        ("profile", Some(profile)) => {
+            let (_, endpoint_url) = aws_now(state);
+            vec![Effect::Switch(WorldSpec::Aws {
+                profile: Some(profile.to_string()),
+                region: None,
+                endpoint_url,
+            })]
+        }
+        ("profile", None) => pick(state, PickKind::Profile),
+        ("region", None) => pick(state, PickKind::Region),
+        ("theme", None) => pick(state, PickKind::Theme),
+        ("scenario", None) => pick(state, PickKind::Scenario),
+        _ => say(
+            state,
+            format!("unknown command :{line} (Tab completes; :help lists the keys)"),
+        ),
+    }
+}
+
+/// The profile and endpoint of the AWS world on screen (none on the simulator).
+fn aws_now(state: &AppState) -> (Option<String>, Option<String>) {
+    match &state.world {
+        WorldInfo::Aws {
+            profile,
+            endpoint_url,
+            ..
+        } => (profile.clone(), endpoint_url.clone()),
+        WorldInfo::Simulated { .. } => (None, None),
+    }
+}
+
+fn say(state: &mut AppState, message: String) -> Vec<Effect> {
+    state.message = Some(message);
+    vec![]
+}
+
+fn pick(state: &mut AppState, kind: PickKind) -> Vec<Effect> {
+    let items: Vec<String> = match kind {
+        PickKind::Profile => state.choices.profiles.clone(),
+        PickKind::Region => REGIONS.iter().map(|r| r.to_string()).collect(),
+        PickKind::Theme => state.choices.themes.clone(),
+        PickKind::Scenario => state.choices.scenarios.clone(),
+    };
+    if items.is_empty() {
+        return say(state, format!("no {} to choose from", kind.title()));
+    }
+    state.picker = Some(Picker {
+        kind,
+        items,
+        selected: 0,
+    });
+    vec![]
+}
+
+/// A key while a picker is open.
+pub fn on_picker_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    let Some(p) = state.picker.as_mut() else {
+        return vec![];
+    };
+    let action = state.keymap.action(&key);
+    match (key.code, action) {
+        (KeyCode::Esc, _) | (_, Some(KeyAction::Quit)) => state.picker = None,
+        (_, Some(KeyAction::Down)) => p.selected = (p.selected + 1).min(p.items.len() - 1),
+        (_, Some(KeyAction::Up)) => p.selected = p.selected.saturating_sub(1),
+        (KeyCode::Enter, _) => {
+            let choice = p.items[p.selected].clone();
+            let kind = p.kind;
+            state.picker = None;
+            let word = match kind {
+                PickKind::Profile => "profile",
+                PickKind::Region => "region",
+                PickKind::Theme => "theme",
+                PickKind::Scenario => "scenario",
+            };
+            return execute(state, &format!("{word} {choice}"));
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+/// Writes the current view, as filtered and sorted, to a file in the working directory.
+pub fn export(state: &mut AppState, format: ExportFormat) -> Vec<Effect> {
+    let Some(table) = table_text(state) else {
+        return say(
+            state,
+            "the Overview has no table to export; 7 Patterns has its findings".into(),
+        );
+    };
+    let (ext, contents) = match format {
+        ExportFormat::Csv => ("csv", table.csv()),
+        ExportFormat::Json => ("json", table.json(state.view)),
+    };
+    let name = state.view.title().to_lowercase().replace(' ', "-");
+    let file_name = format!(
+        "patrol-{name}-{}.{ext}",
+        state.clock.format("%Y%m%dT%H%M%SZ")
+    );
+    vec![Effect::Export {
+        file_name,
+        contents,
+        rows: table.rows.len(),
+    }]
+}
+
+/// Copies the selected resource's id or ARN to the clipboard.
+pub fn copy(state: &mut AppState) -> Vec<Effect> {
+    match selected_id(state) {
+        Some(id) if !id.is_empty() => vec![Effect::Copy(id)],
+        _ => say(state, "nothing selected to copy".into()),
+    }
+}

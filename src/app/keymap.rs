@@ -1,0 +1,328 @@
+//! Key bindings: every console action by name, its default keys, and the operator's own.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::BTreeMap;
+
+/// Something a key can do in the console (outside dialogs and prompts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KeyAction {
+    Overview,
+    Targets,
+    Capacity,
+    ElasticIps,
+    Zones,
+    Images,
+    Patterns,
+    NextView,
+    PrevView,
+    Down,
+    Up,
+    PageDown,
+    PageUp,
+    First,
+    Last,
+    Open,
+    Filter,
+    ClearFilter,
+    ReverseSort,
+    Command,
+    Refresh,
+    Export,
+    Copy,
+    Help,
+    Quit,
+    Swap,
+    SwapBack,
+    Clone,
+    ScaleOut,
+    Pause,
+    Step,
+    Slower,
+    Faster,
+    Restart,
+}
+
+use KeyAction::*;
+
+/// Every action: its name in the config file, its default keys, and what it does.
+pub const ACTIONS: &[(KeyAction, &str, &[&str], &str)] = &[
+    (Overview, "overview", &["1"], "view 1: Overview"),
+    (Targets, "targets", &["2"], "view 2: Targets"),
+    (Capacity, "capacity", &["3"], "view 3: Capacity"),
+    (ElasticIps, "eips", &["4"], "view 4: Elastic IPs"),
+    (Zones, "zones", &["5"], "view 5: Zones"),
+    (Images, "images", &["6"], "view 6: Images"),
+    (Patterns, "patterns", &["7"], "view 7: Patterns"),
+    (NextView, "next_view", &["tab"], "next view"),
+    (PrevView, "prev_view", &["backtab"], "previous view"),
+    (Down, "down", &["j", "down"], "move the selection down"),
+    (Up, "up", &["k", "up"], "move the selection up"),
+    (PageDown, "page_down", &["pgdown", "ctrl-f"], "a page down"),
+    (PageUp, "page_up", &["pgup", "ctrl-b"], "a page up"),
+    (First, "first", &["g", "home"], "first row"),
+    (Last, "last", &["G", "end"], "last row"),
+    (
+        Open,
+        "open",
+        &["enter"],
+        "on an Overview card or a Patterns row: open its view",
+    ),
+    (
+        Filter,
+        "filter",
+        &["/"],
+        "filter: text, or key=value (az=us-east-1b state=unhealthy)",
+    ),
+    (
+        ClearFilter,
+        "clear_filter",
+        &["esc"],
+        "clear the filter and the sort",
+    ),
+    (
+        ReverseSort,
+        "reverse_sort",
+        &["ctrl-s"],
+        "reverse the sort (Shift + a header's letter sorts)",
+    ),
+    (
+        Command,
+        "command",
+        &[":"],
+        "command mode: :targets :region NAME :profile NAME :theme NAME :q …",
+    ),
+    (Refresh, "refresh", &["r"], "refresh every source now"),
+    (
+        Export,
+        "export",
+        &["e"],
+        "export the view as shown to CSV (or :export json)",
+    ),
+    (
+        Copy,
+        "copy",
+        &["y"],
+        "copy the selected id/ARN to the clipboard (OSC 52)",
+    ),
+    (Help, "help", &["?"], "this help"),
+    (Quit, "quit", &["q", "ctrl-c"], "quit"),
+    (
+        Swap,
+        "swap",
+        &["s"],
+        "on Elastic IPs: swap the address to its standby",
+    ),
+    (SwapBack, "swap_back", &["b"], "after a swap: swap it back"),
+    (
+        Clone,
+        "clone",
+        &["c"],
+        "on Targets or Elastic IPs: clone the instance to an AMI",
+    ),
+    (
+        ScaleOut,
+        "scale_out",
+        &["o", "+"],
+        "on Capacity: scale the group out",
+    ),
+    (Pause, "pause", &["space"], "scenario: pause / resume"),
+    (Step, "step", &["."], "scenario: let 10 seconds pass"),
+    (Slower, "slower", &["<"], "scenario: half speed"),
+    (Faster, "faster", &[">"], "scenario: double speed"),
+    (
+        Restart,
+        "restart",
+        &["ctrl-r"],
+        "scenario: restart from the beginning",
+    ),
+];
+
+impl KeyAction {
+    /// Its name in the config file's `[keys]` table.
+    pub fn name(self) -> &'static str {
+        ACTIONS.iter().find(|a| a.0 == self).map_or("?", |a| a.1)
+    }
+
+    /// Whether it changes the cloud (hidden and refused in read-only mode).
+    pub fn changes_the_cloud(self) -> bool {
+        matches!(self, Swap | SwapBack | Clone | ScaleOut)
+    }
+}
+
+/// One key with its modifiers, as the config file writes it (`q`, `ctrl-r`, `pgdown`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KeySpec {
+    pub code: KeyCodeKey,
+    pub ctrl: bool,
+}
+
+/// The part of a key code a binding names (ordered, so maps print stably).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KeyCodeKey {
+    Char(char),
+    Named(&'static str),
+}
+
+const NAMED: &[(&str, KeyCode)] = &[
+    ("space", KeyCode::Char(' ')),
+    ("enter", KeyCode::Enter),
+    ("esc", KeyCode::Esc),
+    ("tab", KeyCode::Tab),
+    ("backtab", KeyCode::BackTab),
+    ("up", KeyCode::Up),
+    ("down", KeyCode::Down),
+    ("left", KeyCode::Left),
+    ("right", KeyCode::Right),
+    ("pgup", KeyCode::PageUp),
+    ("pgdown", KeyCode::PageDown),
+    ("home", KeyCode::Home),
+    ("end", KeyCode::End),
+    ("backspace", KeyCode::Backspace),
+    ("delete", KeyCode::Delete),
+];
+
+impl KeySpec {
+    /// Parses `q`, `?`, `G`, `ctrl-r`, `space`, `pgdown`, `f5`.
+    pub fn parse(text: &str) -> Result<KeySpec, String> {
+        let (ctrl, rest) = match text.strip_prefix("ctrl-") {
+            Some(r) if !r.is_empty() => (true, r),
+            _ => (false, text),
+        };
+        let mut chars = rest.chars();
+        let code = match (chars.next(), chars.next()) {
+            (Some(' '), None) => KeyCodeKey::Named("space"),
+            (Some(c), None) => KeyCodeKey::Char(c),
+            _ => match NAMED.iter().find(|(n, _)| *n == rest) {
+                Some((n, _)) => KeyCodeKey::Named(n),
+                None => {
+                    return Err(format!(
+                        "{text:?} is not a key: write one character, ctrl-<char>, or one of {}",
+                        NAMED.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                    ))
+                }
+            },
+        };
+        Ok(KeySpec { code, ctrl })
+    }
+
+    /// The binding a key press matches, if it can match one.
+    pub fn of(key: &KeyEvent) -> Option<KeySpec> {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let code = match key.code {
+            KeyCode::Char(' ') => KeyCodeKey::Named("space"),
+            KeyCode::Char(c) => KeyCodeKey::Char(c),
+            other => NAMED
+                .iter()
+                .find(|(_, k)| *k == other)
+                .map(|(n, _)| KeyCodeKey::Named(n))?,
+        };
+        Some(KeySpec { code, ctrl })
+    }
+
+    /// As the help overlay shows it.
+    pub fn label(&self) -> String {
+        let base = match self.code {
+            KeyCodeKey::Char(c) => c.to_string(),
+            KeyCodeKey::Named(n) => match n {
+                "space" => "Space".into(),
+                "enter" => "Enter".into(),
+                "esc" => "Esc".into(),
+                "tab" => "Tab".into(),
+                "backtab" => "Shift-Tab".into(),
+                "up" => "↑".into(),
+                "down" => "↓".into(),
+                "pgup" => "PgUp".into(),
+                "pgdown" => "PgDn".into(),
+                "home" => "Home".into(),
+                "end" => "End".into(),
+                other => other.into(),
+            },
+        };
+        if self.ctrl {
+            format!("Ctrl-{}", base.to_uppercase())
+        } else {
+            base
+        }
+    }
+}
+
+/// Which action each key does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyMap {
+    keys: BTreeMap<KeySpec, KeyAction>,
+    /// Each action's keys in the order they were written.
+    order: BTreeMap<KeyAction, Vec<KeySpec>>,
+}
+
+impl Default for KeyMap {
+    fn default() -> Self {
+        KeyMap::with(&BTreeMap::new()).unwrap_or_else(|e| panic!("default keys conflict: {e}"))
+    }
+}
+
+impl KeyMap {
+    /// The defaults with the operator's bindings in place of an action's defaults.
+    /// `custom` maps an action name to its keys. Errors name the key (`keys.NAME`).
+    pub fn with(custom: &BTreeMap<String, Vec<String>>) -> Result<KeyMap, String> {
+        for name in custom.keys() {
+            if !ACTIONS.iter().any(|a| a.1 == name) {
+                return Err(format!(
+                    "keys.{name}: unknown action; known: {}",
+                    ACTIONS.iter().map(|a| a.1).collect::<Vec<_>>().join(", ")
+                ));
+            }
+        }
+        let mut keys: BTreeMap<KeySpec, KeyAction> = BTreeMap::new();
+        let mut order: BTreeMap<KeyAction, Vec<KeySpec>> = BTreeMap::new();
+        for (action, name, defaults, _) in ACTIONS {
+            let specs: Vec<String> = match custom.get(*name) {
+                Some(mine) => mine.clone(),
+                None => defaults.iter().map(|s| s.to_string()).collect(),
+            };
+            for text in specs {
+                let spec = KeySpec::parse(&text).map_err(|e| format!("keys.{name}: {e}"))?;
+                if let KeyCodeKey::Char(c) = spec.code {
+                    if c.is_ascii_uppercase() && !spec.ctrl && *action != Last {
+                        return Err(format!(
+                            "keys.{name}: {text:?} is Shift + a letter, which sorts tables by \
+                             the column with that letter"
+                        ));
+                    }
+                }
+                order.entry(*action).or_default().push(spec);
+                if let Some(other) = keys.insert(spec, *action) {
+                    if other != *action {
+                        return Err(format!(
+                            "keys.{name} and keys.{} are both bound to {text:?}",
+                            other.name()
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(KeyMap { keys, order })
+    }
+
+    /// The action of a key press, if any.
+    pub fn action(&self, key: &KeyEvent) -> Option<KeyAction> {
+        let spec = KeySpec::of(key)?;
+        self.keys.get(&spec).copied()
+    }
+
+    /// The keys of an action, as the help overlay shows them.
+    pub fn keys_of(&self, action: KeyAction) -> Vec<String> {
+        self.order
+            .get(&action)
+            .map(|specs| specs.iter().map(KeySpec::label).collect())
+            .unwrap_or_default()
+    }
+
+    /// Whether Shift + this letter is free to sort by.
+    pub fn sort_letter_free(&self, letter: char) -> bool {
+        let spec = KeySpec {
+            code: KeyCodeKey::Char(letter.to_ascii_uppercase()),
+            ctrl: false,
+        };
+        !self.keys.contains_key(&spec)
+    }
+}

@@ -1,0 +1,278 @@
+//! Tables as data: each view's columns, the text of every cell, and the filter (text and
+//! `key=value`) and sort the operator set. Views, export and navigation all use this.
+
+use super::{ListState, View};
+use std::cmp::Ordering;
+
+/// One column: its header and the names a `key=value` filter may use for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    pub title: &'static str,
+    pub keys: &'static [&'static str],
+}
+
+const fn col(title: &'static str, keys: &'static [&'static str]) -> Column {
+    Column { title, keys }
+}
+
+const TARGETS: &[Column] = &[
+    col("GROUP", &["group", "tg"]),
+    col("TARGET", &["target", "id"]),
+    col("NAME", &["name"]),
+    col("AZ", &["az", "zone"]),
+    col("STATE", &["state", "health"]),
+    col("REASON", &["reason"]),
+    col("INSTANCE", &["instance"]),
+];
+
+const CAPACITY: &[Column] = &[
+    col("GROUP", &["group", "name"]),
+    col("MIN", &["min"]),
+    col("DESIRED", &["desired"]),
+    col("MAX", &["max"]),
+    col("IN SERVICE", &["in_service", "inservice"]),
+    col("PENDING", &["pending"]),
+    col("TERMINATING", &["terminating"]),
+    col("UNHEALTHY", &["unhealthy"]),
+    col("AZS", &["azs"]),
+    col("CPU", &["cpu"]),
+];
+
+const ELASTICIPS: &[Column] = &[
+    col("ADDRESS", &["address", "ip"]),
+    col("NAME", &["name"]),
+    col("INSTANCE", &["instance", "id"]),
+    col("INST. NAME", &["instance_name"]),
+    col("ROLE", &["role"]),
+    col("STATE", &["state"]),
+    col("TARGET HEALTH", &["health"]),
+];
+
+const ZONES: &[Column] = &[
+    col("ZONE", &["zone", "az"]),
+    col("INSTANCES", &["instances", "running"]),
+    col("PENDING", &["pending"]),
+    col("HEALTHY TARGETS", &["healthy"]),
+    col("UNHEALTHY", &["unhealthy"]),
+    col("IF THIS AZ IS LOST", &["if_lost"]),
+];
+
+const IMAGES: &[Column] = &[
+    col("NAME", &["name"]),
+    col("IMAGE", &["image", "id"]),
+    col("STATE", &["state"]),
+    col("MADE FROM", &["source", "from"]),
+    col("CREATED", &["created", "age"]),
+];
+
+const PATTERNS: &[Column] = &[
+    col("PATTERN", &["pattern"]),
+    col("STATE", &["state", "verdict"]),
+    col("FINDING", &["finding", "reason"]),
+    col("RESOURCES", &["resources", "resource"]),
+];
+
+/// The columns of a view's table (none for the Overview).
+pub fn columns(view: View) -> &'static [Column] {
+    match view {
+        View::Overview => &[],
+        View::Targets => TARGETS,
+        View::Capacity => CAPACITY,
+        View::ElasticIps => ELASTICIPS,
+        View::Zones => ZONES,
+        View::Images => IMAGES,
+        View::Patterns => PATTERNS,
+    }
+}
+
+/// The Shift-letter that sorts by each column: the first letter of its title not taken by
+/// an earlier column (and never `G`, which jumps to the last row).
+pub fn sort_letters(view: View) -> Vec<Option<char>> {
+    let mut taken = vec!['G'];
+    columns(view)
+        .iter()
+        .map(|c| {
+            let letter = c
+                .title
+                .chars()
+                .filter(|ch| ch.is_ascii_alphabetic())
+                .map(|ch| ch.to_ascii_uppercase())
+                .find(|ch| !taken.contains(ch));
+            if let Some(l) = letter {
+                taken.push(l);
+            }
+            letter
+        })
+        .collect()
+}
+
+/// The column a Shift-letter sorts by in this view.
+pub fn column_of_letter(view: View, letter: char) -> Option<usize> {
+    sort_letters(view)
+        .iter()
+        .position(|l| *l == Some(letter.to_ascii_uppercase()))
+}
+
+/// The sort the operator chose for a view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SortBy {
+    pub column: usize,
+    pub descending: bool,
+}
+
+/// A parsed filter: words that must appear in some cell, and `key=value` pairs whose value
+/// must be the whole of the named column's cell (`*` matches any run of characters, so
+/// `name=web*`). All must hold; case is ignored.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Filter {
+    words: Vec<String>,
+    pairs: Vec<(usize, String)>,
+    /// Keys that name no column: nothing matches, and the view says why.
+    pub unknown: Vec<String>,
+}
+
+impl Filter {
+    pub fn parse(text: &str, view: View) -> Filter {
+        let cols = columns(view);
+        let mut f = Filter::default();
+        for token in text.split_whitespace() {
+            let token = token.to_lowercase();
+            match token.split_once('=') {
+                Some((key, value)) if !key.is_empty() => {
+                    match cols.iter().position(|c| c.keys.contains(&key)) {
+                        Some(i) => f.pairs.push((i, value.to_string())),
+                        None => f.unknown.push(key.to_string()),
+                    }
+                }
+                _ => f.words.push(token),
+            }
+        }
+        f
+    }
+
+    pub fn matches(&self, cells: &[String]) -> bool {
+        if !self.unknown.is_empty() {
+            return false;
+        }
+        let has = |cell: &str, needle: &str| cell.to_lowercase().contains(needle);
+        self.words.iter().all(|w| cells.iter().any(|c| has(c, w)))
+            && self
+                .pairs
+                .iter()
+                .all(|(i, v)| cells.get(*i).is_some_and(|c| glob(v, &c.to_lowercase())))
+    }
+}
+
+/// Whether `text` matches `pattern`, where `*` stands for any run of characters.
+fn glob(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !text.starts_with(first) || text.len() < first.len() + last.len() {
+        return false;
+    }
+    let mut rest = &text[first.len()..];
+    for middle in &parts[1..parts.len() - 1] {
+        match rest.find(middle) {
+            Some(at) => rest = &rest[at + middle.len()..],
+            None => return false,
+        }
+    }
+    rest.ends_with(last)
+}
+
+/// Why a view's filter matches nothing by construction, for the empty-table hint.
+pub fn filter_problem(view: View, filter: &str) -> Option<String> {
+    let f = Filter::parse(filter, view);
+    let key = f.unknown.first()?;
+    let known: Vec<&str> = columns(view).iter().map(|c| c.keys[0]).collect();
+    Some(format!(
+        "no column is called {key:?} here; filter by {}",
+        known.join(", ")
+    ))
+}
+
+/// Numbers compare as numbers (`9` before `10`, `41%` before `7.5%`... by value), the rest
+/// as text ignoring case.
+pub fn compare_cells(a: &str, b: &str) -> Ordering {
+    let num = |s: &str| s.trim().trim_end_matches('%').parse::<f64>().ok();
+    match (num(a), num(b)) {
+        (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
+        _ => a.to_lowercase().cmp(&b.to_lowercase()),
+    }
+}
+
+/// Filters rows (already in the view's default order) and sorts them as the operator
+/// asked; ties keep the default order.
+pub fn arrange<R>(
+    rows: Vec<R>,
+    view: View,
+    list: &ListState,
+    cells: impl Fn(&R) -> Vec<String>,
+) -> Vec<R> {
+    let filter = Filter::parse(&list.filter, view);
+    let mut kept: Vec<(Vec<String>, R)> = rows
+        .into_iter()
+        .map(|r| (cells(&r), r))
+        .filter(|(c, _)| filter.matches(c))
+        .collect();
+    if let Some(sort) = list.sort {
+        kept.sort_by(|(a, _), (b, _)| {
+            let o = compare_cells(
+                a.get(sort.column).map_or("", String::as_str),
+                b.get(sort.column).map_or("", String::as_str),
+            );
+            if sort.descending {
+                o.reverse()
+            } else {
+                o
+            }
+        });
+    }
+    kept.into_iter().map(|(_, r)| r).collect()
+}
+
+/// A whole table as text: the header and every row, as the view shows them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableText {
+    pub titles: Vec<&'static str>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl TableText {
+    /// RFC 4180 CSV.
+    pub fn csv(&self) -> String {
+        let field = |s: &str| {
+            if s.contains([',', '"', '\n', '\r']) {
+                format!("\"{}\"", s.replace('"', "\"\""))
+            } else {
+                s.to_string()
+            }
+        };
+        let mut out = String::new();
+        let line = |cells: Vec<String>| cells.join(",") + "\r\n";
+        out.push_str(&line(self.titles.iter().map(|t| field(t)).collect()));
+        for r in &self.rows {
+            out.push_str(&line(r.iter().map(|c| field(c)).collect()));
+        }
+        out
+    }
+
+    /// A JSON array of objects keyed by each column's filter key.
+    pub fn json(&self, view: View) -> String {
+        let cols = columns(view);
+        let rows: Vec<serde_json::Map<String, serde_json::Value>> = self
+            .rows
+            .iter()
+            .map(|r| {
+                cols.iter()
+                    .zip(r)
+                    .map(|(c, v)| (c.keys[0].to_string(), serde_json::Value::from(v.clone())))
+                    .collect()
+            })
+            .collect();
+        serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".into())
+    }
+}

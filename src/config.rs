@@ -1,0 +1,474 @@
+//! The config file (`$XDG_CONFIG_HOME/patrol/config.toml` or `--config`): every setting
+//! optional, checked before the terminal is touched, and layered as
+//! defaults < file < environment (AWS_PROFILE, AWS_REGION) < flags.
+
+use crate::app::keymap::KeyMap;
+use crate::cloud::sim::scenario::Span;
+use crate::cloud::Source;
+use crate::poll::Intervals;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The config file could not be used. The message names the file, the line and the key.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("config {origin}: {message}")]
+pub struct ConfigError {
+    pub origin: String,
+    pub message: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    world: Option<String>,
+    theme: Option<String>,
+    mouse: Option<bool>,
+    read_only: Option<bool>,
+    simulator: Option<SimulatorFile>,
+    refresh: Option<BTreeMap<String, String>>,
+    checks: Option<ChecksFile>,
+    keys: Option<BTreeMap<String, OneOrMany>>,
+    targets: Option<BTreeMap<String, TargetFile>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SimulatorFile {
+    scenario: Option<String>,
+    seed: Option<u64>,
+    speed: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChecksFile {
+    deep_path: Option<String>,
+    max_image_age: Option<String>,
+    max_nfs_clients: Option<usize>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TargetFile {
+    profile: Option<String>,
+    region: Option<String>,
+    endpoint_url: Option<String>,
+    #[serde(default)]
+    production: bool,
+    #[serde(default)]
+    read_only: bool,
+}
+
+/// A named AWS account/region the operator switches between.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Target {
+    pub name: String,
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+    /// Actions need the target's name typed to confirm.
+    pub production: bool,
+    /// Actions are refused on this target.
+    pub read_only: bool,
+}
+
+/// Which world the console opens on when no flag says.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum DefaultWorld {
+    #[default]
+    Simulator,
+    /// AWS with the standard chain.
+    Aws,
+    /// AWS with a named target.
+    Target(String),
+}
+
+/// The settings of the config file, resolved; every field has its default.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Where it was read from, if a file was read.
+    pub path: Option<PathBuf>,
+    pub world: DefaultWorld,
+    pub theme: Option<String>,
+    pub mouse: bool,
+    pub read_only: bool,
+    pub scenario: Option<String>,
+    pub seed: Option<u64>,
+    pub speed: Option<f64>,
+    pub intervals: Intervals,
+    pub deep_path: Option<String>,
+    pub max_image_age: Option<Span>,
+    pub max_nfs_clients: Option<usize>,
+    pub keys: KeyMap,
+    pub targets: BTreeMap<String, Target>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            path: None,
+            world: DefaultWorld::Simulator,
+            theme: None,
+            mouse: false,
+            read_only: false,
+            scenario: None,
+            seed: None,
+            speed: None,
+            intervals: Intervals::default(),
+            deep_path: None,
+            max_image_age: None,
+            max_nfs_clients: None,
+            keys: KeyMap::default(),
+            targets: BTreeMap::new(),
+        }
+    }
+}
+
+/// The default config file: `$XDG_CONFIG_HOME/patrol/config.toml`.
+pub fn default_path() -> PathBuf {
+    dirs::config_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("patrol")
+        .join("config.toml")
+}
+
+impl Config {
+    /// Reads `explicit` (which must exist) or the default file (which may be missing).
+    pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+        let path = explicit.map_or_else(default_path, Path::to_path_buf);
+        let origin = path.display().to_string();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                let mut config = Config::parse(&origin, &text)?;
+                config.path = Some(path);
+                Ok(config)
+            }
+            Err(e) if explicit.is_none() && e.kind() == std::io::ErrorKind::NotFound => {
+                Ok(Config::default())
+            }
+            Err(e) => Err(ConfigError {
+                origin,
+                message: format!("cannot read the file: {e}"),
+            }),
+        }
+    }
+
+    /// Parses and checks config text; `origin` names it in errors.
+    pub fn parse(origin: &str, text: &str) -> Result<Config, ConfigError> {
+        let err = |message: String| ConfigError {
+            origin: origin.to_string(),
+            message,
+        };
+        let file: File = toml::from_str(text).map_err(|e| {
+            let key = e
+                .span()
+                .and_then(|s| key_at(text, s.start))
+                .map_or(String::new(), |k| format!("{k}: "));
+            err(format!("{key}{}", crate::toml_error(text, &e)))
+        })?;
+        // A bad value: name the line of its key.
+        let at = |key: &str, message: String| {
+            let line = line_of(text, key).map_or(String::new(), |l| format!("line {l}, "));
+            err(format!("{line}{key}: {message}"))
+        };
+        let mut config = Config {
+            mouse: file.mouse.unwrap_or(false),
+            read_only: file.read_only.unwrap_or(false),
+            theme: file.theme,
+            ..Config::default()
+        };
+        if let Some(theme) = &config.theme {
+            if theme.is_empty() {
+                return Err(at("theme", "must name a theme".into()));
+            }
+        }
+        for (name, t) in file.targets.unwrap_or_default() {
+            if t.profile.is_none() && t.region.is_none() && t.endpoint_url.is_none() {
+                return Err(at(
+                    &format!("targets.{name}"),
+                    "a target needs a profile, a region or an endpoint_url".into(),
+                ));
+            }
+            if let Some(url) = &t.endpoint_url {
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    return Err(at(
+                        &format!("targets.{name}.endpoint_url"),
+                        format!("{url:?} is not an http(s) URL"),
+                    ));
+                }
+            }
+            config.targets.insert(
+                name.clone(),
+                Target {
+                    name,
+                    profile: t.profile,
+                    region: t.region,
+                    endpoint_url: t.endpoint_url,
+                    production: t.production,
+                    read_only: t.read_only,
+                },
+            );
+        }
+        config.world =
+            match file.world.as_deref() {
+                None | Some("simulator") => DefaultWorld::Simulator,
+                Some("aws") => DefaultWorld::Aws,
+                Some(name) if config.targets.contains_key(name) => {
+                    DefaultWorld::Target(name.into())
+                }
+                Some(other) => {
+                    return Err(at(
+                        "world",
+                        format!(
+                        "{other:?} is not \"simulator\", \"aws\" or a name under [targets] ({})",
+                        config.targets.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                    ))
+                }
+            };
+        if let Some(sim) = file.simulator {
+            if let Some(speed) = sim.speed {
+                if !(0.1..=1000.0).contains(&speed) {
+                    return Err(at(
+                        "simulator.speed",
+                        format!("{speed} is outside 0.1..1000"),
+                    ));
+                }
+            }
+            config.scenario = sim.scenario;
+            config.seed = sim.seed;
+            config.speed = sim.speed;
+        }
+        for (name, value) in file.refresh.unwrap_or_default() {
+            let key = format!("refresh.{name}");
+            let Some(source) = Source::from_name(&name) else {
+                return Err(at(
+                    &key,
+                    format!(
+                        "unknown source; known: {}",
+                        Source::ALL.map(|s| s.name()).join(", ")
+                    ),
+                ));
+            };
+            let span = Span::parse(&value)
+                .ok_or_else(|| at(&key, format!("{value:?} is not a duration like 5s or 1m")))?;
+            if span.secs() < 1 || span.secs() > 3600 {
+                return Err(at(&key, format!("{value} is outside 1s..1h")));
+            }
+            config.intervals.0[source as usize] = span.0;
+        }
+        if let Some(c) = file.checks {
+            config.deep_path = c.deep_path;
+            config.max_nfs_clients = c.max_nfs_clients;
+            if let Some(age) = c.max_image_age {
+                config.max_image_age = Some(Span::parse(&age).ok_or_else(|| {
+                    at(
+                        "checks.max_image_age",
+                        format!("{age:?} is not a duration like 7d or 36h"),
+                    )
+                })?);
+            }
+        }
+        let keys: BTreeMap<String, Vec<String>> = file
+            .keys
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| match v {
+                OneOrMany::One(s) => (k, vec![s]),
+                OneOrMany::Many(v) => (k, v),
+            })
+            .collect();
+        config.keys = KeyMap::with(&keys).map_err(|m| {
+            let key = m
+                .split(':')
+                .next()
+                .unwrap_or("keys")
+                .split(' ')
+                .next()
+                .unwrap_or("keys");
+            let line = line_of(text, key).map_or(String::new(), |l| format!("line {l}, "));
+            err(format!("{line}{m}"))
+        })?;
+        Ok(config)
+    }
+
+    /// The target whose name, or else whose profile, is `name`.
+    pub fn target(&self, name: &str) -> Option<&Target> {
+        self.targets.get(name).or_else(|| {
+            self.targets
+                .values()
+                .find(|t| t.profile.as_deref() == Some(name))
+        })
+    }
+}
+
+/// What the command line said, for layering over the file and the environment.
+#[derive(Debug, Clone, Default)]
+pub struct Flags {
+    /// Any AWS flag was given: its options.
+    pub aws: Option<crate::cloud::aws::AwsOptions>,
+    pub scenario: Option<String>,
+    pub seed: Option<u64>,
+    pub speed: Option<f64>,
+    pub theme: Option<String>,
+    pub read_only: bool,
+    pub deep_path: Option<String>,
+    pub max_image_age: Option<Span>,
+    pub max_nfs_clients: Option<usize>,
+}
+
+/// The settings in force: defaults < file < environment < flags.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    pub world: crate::app::command::WorldSpec,
+    /// The config target the AWS world uses, if any.
+    pub target: Option<String>,
+    pub theme: Option<String>,
+    pub seed: u64,
+    pub speed: f64,
+    pub read_only: bool,
+    pub checks: crate::patterns::Settings,
+}
+
+impl Config {
+    /// Layers the environment (`env("AWS_PROFILE")`, `env("AWS_REGION")`) and the flags over
+    /// this file's settings.
+    pub fn resolve(&self, flags: &Flags, env: impl Fn(&str) -> Option<String>) -> Resolved {
+        use crate::app::command::WorldSpec;
+        let env_profile = env("AWS_PROFILE").filter(|v| !v.is_empty());
+        let env_region = env("AWS_REGION")
+            .or_else(|| env("AWS_DEFAULT_REGION"))
+            .filter(|v| !v.is_empty());
+        let from_file = match &self.world {
+            DefaultWorld::Simulator => None,
+            DefaultWorld::Aws => Some(None),
+            DefaultWorld::Target(name) => Some(self.targets.get(name)),
+        };
+        let (world, target) = match (&flags.aws, from_file) {
+            (Some(o), _) => {
+                // A flag's profile may name a target; otherwise the env's profile may.
+                let profile = o.profile.clone().or(env_profile);
+                let target = profile.as_deref().and_then(|p| self.target(p));
+                (
+                    WorldSpec::Aws {
+                        profile: target.and_then(|t| t.profile.clone()).or(profile),
+                        region: o
+                            .region
+                            .clone()
+                            .or(env_region)
+                            .or_else(|| target.and_then(|t| t.region.clone())),
+                        endpoint_url: o
+                            .endpoint_url
+                            .clone()
+                            .or_else(|| target.and_then(|t| t.endpoint_url.clone())),
+                    },
+                    target.map(|t| t.name.clone()),
+                )
+            }
+            (None, Some(target)) => (
+                WorldSpec::Aws {
+                    profile: env_profile.or_else(|| target.and_then(|t| t.profile.clone())),
+                    region: env_region.or_else(|| target.and_then(|t| t.region.clone())),
+                    endpoint_url: target.and_then(|t| t.endpoint_url.clone()),
+                },
+                target.map(|t| t.name.clone()),
+            ),
+            (None, None) => (
+                WorldSpec::Simulator {
+                    scenario: flags
+                        .scenario
+                        .clone()
+                        .or_else(|| self.scenario.clone())
+                        .unwrap_or_else(|| "default".into()),
+                },
+                None,
+            ),
+        };
+        let target_read_only = target
+            .as_deref()
+            .and_then(|t| self.targets.get(t))
+            .is_some_and(|t| t.read_only);
+        let defaults = crate::patterns::Settings::default();
+        let age = flags.max_image_age.or(self.max_image_age);
+        Resolved {
+            world,
+            target,
+            theme: flags.theme.clone().or_else(|| self.theme.clone()),
+            seed: flags.seed.or(self.seed).unwrap_or(42),
+            speed: flags.speed.or(self.speed).unwrap_or(1.0),
+            read_only: flags.read_only || self.read_only || target_read_only,
+            checks: crate::patterns::Settings {
+                deep_path: flags
+                    .deep_path
+                    .clone()
+                    .or_else(|| self.deep_path.clone())
+                    .unwrap_or(defaults.deep_path.clone()),
+                max_image_age: age.map_or(defaults.max_image_age, |a| {
+                    chrono::Duration::seconds(a.secs())
+                }),
+                max_nfs_clients: flags
+                    .max_nfs_clients
+                    .or(self.max_nfs_clients)
+                    .unwrap_or(defaults.max_nfs_clients),
+                ..defaults
+            },
+        }
+    }
+}
+
+/// The dotted key of the `key = value` line holding byte `offset`, with its table.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let before = &text[..offset.min(text.len())];
+    let line_start = before.rfind('\n').map_or(0, |p| p + 1);
+    let line = text[line_start..].lines().next()?;
+    let key = line.split('=').next()?.trim();
+    if key.is_empty() || key.starts_with('[') || !line.contains('=') {
+        return None;
+    }
+    let table = before[..line_start].lines().rev().find_map(|l| {
+        let l = l.trim();
+        l.strip_prefix('[')
+            .and_then(|r| r.strip_suffix(']'))
+            .map(str::to_string)
+    });
+    Some(match table {
+        Some(t) => format!("{t}.{key}"),
+        None => key.to_string(),
+    })
+}
+
+/// The line (1-based) where a dotted key is set, or its table begins.
+fn line_of(text: &str, dotted: &str) -> Option<usize> {
+    let mut table = String::new();
+    for (n, line) in text.lines().enumerate() {
+        let l = line.trim();
+        if let Some(t) = l.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+            table = t.trim().to_string();
+            if table == dotted {
+                return Some(n + 1);
+            }
+            continue;
+        }
+        let Some((key, _)) = l.split_once('=') else {
+            continue;
+        };
+        let key = key.trim();
+        let full = if table.is_empty() {
+            key.to_string()
+        } else {
+            format!("{table}.{key}")
+        };
+        if full == dotted {
+            return Some(n + 1);
+        }
+    }
+    None
+}

@@ -1,0 +1,85 @@
+//! Opening a world, at start and when the operator switches: the simulator with a scenario,
+//! or AWS with a profile, region and endpoint, with the config's targets applied.
+
+use crate::app::command::WorldSpec;
+use crate::cloud::aws::{AwsCloud, AwsOptions};
+use crate::cloud::sim::{Scenario, SimCloud};
+use crate::cloud::Cloud;
+use crate::config::Config;
+use crate::poll::Intervals;
+use anyhow::Context;
+use chrono::Timelike;
+use std::sync::Arc;
+
+/// A world ready to show.
+pub struct OpenWorld {
+    pub cloud: Arc<dyn Cloud>,
+    /// The simulator, whose clock the console drives and whose scenario it controls.
+    pub playback: Option<SimCloud>,
+    pub intervals: Intervals,
+    /// Actions are refused (the flag, the config, or the target says so).
+    pub read_only: bool,
+    /// The production target's name, when the target is marked production.
+    pub production: Option<String>,
+}
+
+/// Everything needed to open a world besides what the operator picks.
+#[derive(Debug, Clone)]
+pub struct Opener {
+    pub config: Config,
+    pub seed: u64,
+    pub speed: f64,
+    /// `--read-only` (or `read_only = true` in the config).
+    pub read_only: bool,
+}
+
+impl Opener {
+    /// Opens a world. AWS errors (no region, no credentials, a refused endpoint) come back
+    /// as one line; nothing is half-open.
+    pub async fn open(&self, spec: &WorldSpec) -> anyhow::Result<OpenWorld> {
+        match spec {
+            WorldSpec::Simulator { scenario } => {
+                let scenario = Scenario::load(scenario)?;
+                let start = chrono::Utc::now()
+                    .with_nanosecond(0)
+                    .context("trimming the clock to whole seconds")?;
+                tracing::info!(scenario = %scenario.name, seed = self.seed, speed = self.speed, "simulated world");
+                let sim = SimCloud::new(&scenario, self.seed, start, self.speed);
+                Ok(OpenWorld {
+                    cloud: Arc::new(sim.clone()),
+                    playback: Some(sim),
+                    intervals: self.config.intervals.scaled_for_speed(self.speed),
+                    read_only: self.read_only,
+                    production: None,
+                })
+            }
+            WorldSpec::Aws {
+                profile,
+                region,
+                endpoint_url,
+            } => {
+                let target = profile.as_deref().and_then(|p| self.config.target(p));
+                let options = AwsOptions {
+                    profile: target
+                        .and_then(|t| t.profile.clone())
+                        .or_else(|| profile.clone()),
+                    region: region
+                        .clone()
+                        .or_else(|| target.and_then(|t| t.region.clone())),
+                    endpoint_url: endpoint_url
+                        .clone()
+                        .or_else(|| target.and_then(|t| t.endpoint_url.clone())),
+                };
+                let aws = AwsCloud::connect(&options).await?;
+                tracing::info!(world = ?aws.world(), "AWS world");
+                Ok(OpenWorld {
+                    cloud: Arc::new(aws),
+                    playback: None,
+                    intervals: self.config.intervals.clone(),
+                    read_only: self.read_only || target.is_some_and(|t| t.read_only),
+                    production: target.filter(|t| t.production).map(|t| t.name.clone()),
+                })
+            }
+        }
+    }
+}

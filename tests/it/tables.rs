@@ -1,0 +1,318 @@
+//! Tables: Shift-letter sorting, text and key=value filters, both surviving refreshes;
+//! command mode; export and copy; and no stale data after a world switch.
+
+use super::{default_sim, instance_named, refresh_all, secs, snapshot, state_of};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use patrol::app::command::{ExportFormat, WorldSpec};
+use patrol::app::rows::{row_keys, table_text, target_rows};
+use patrol::app::table::{column_of_letter, columns, compare_cells, sort_letters, Filter};
+use patrol::app::{update, Action, AppState, Effect, View};
+use patrol::cloud::sim::{Fault, Scenario, SimCloud};
+use patrol::model::TargetHealthState;
+use patrol::theme::Theme;
+use patrol::ui;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use std::cmp::Ordering;
+
+fn type_keys(state: &mut AppState, keys: &str) -> Vec<Effect> {
+    keys.chars()
+        .flat_map(|c| {
+            let code = match c {
+                '\n' => KeyCode::Enter,
+                '\t' => KeyCode::Tab,
+                c => KeyCode::Char(c),
+            };
+            update(state, Action::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+        })
+        .collect()
+}
+
+fn screen(state: &AppState) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(120, 30)).unwrap();
+    terminal
+        .draw(|f| ui::draw(f, state, &Theme::default_theme()))
+        .unwrap();
+    terminal.backend().to_string()
+}
+
+#[test]
+fn the_table_model_sorts_numbers_as_numbers_and_parses_filters() {
+    assert_eq!(compare_cells("9", "10"), Ordering::Less);
+    assert_eq!(compare_cells("41%", "7%"), Ordering::Greater);
+    assert_eq!(compare_cells("Web", "app"), Ordering::Greater);
+    for view in View::ALL {
+        let letters: Vec<char> = sort_letters(view).into_iter().flatten().collect();
+        assert_eq!(
+            letters.len(),
+            columns(view).len(),
+            "{view:?}: every column sorts"
+        );
+        assert!(!letters.contains(&'G'), "G is the last-row key");
+        let mut unique = letters.clone();
+        unique.dedup();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), letters.len(), "{view:?}: {letters:?}");
+    }
+    assert_eq!(column_of_letter(View::Targets, 'A'), Some(3), "AZ");
+    let f = Filter::parse("az=us-east-1b STATE=Unhealthy web", View::Targets);
+    let row = |az: &str, state: &str| -> Vec<String> {
+        [
+            "web-tg",
+            "i-1:80",
+            "web",
+            az,
+            state,
+            "Target.Timeout",
+            "running",
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    assert!(f.matches(&row("us-east-1b", "unhealthy")));
+    assert!(!f.matches(&row("us-east-1a", "unhealthy")));
+    assert!(!f.matches(&row("us-east-1b", "healthy")));
+    // key=value is the whole cell: state=healthy is not unhealthy; * is a wildcard.
+    let healthy = Filter::parse("state=healthy", View::Targets);
+    assert!(!healthy.matches(&row("us-east-1b", "unhealthy")));
+    assert!(healthy.matches(&row("us-east-1b", "healthy")));
+    assert!(Filter::parse("az=*1b name=w*", View::Targets).matches(&row("us-east-1b", "x")));
+    assert!(!Filter::parse("az=*1a", View::Targets).matches(&row("us-east-1b", "x")));
+    let bad = Filter::parse("colour=red", View::Targets);
+    assert_eq!(bad.unknown, vec!["colour".to_string()]);
+    assert!(!bad.matches(&row("us-east-1b", "unhealthy")));
+}
+
+#[test]
+fn sort_and_key_value_filter_survive_a_refresh() {
+    let sim = default_sim();
+    sim.advance(secs(4 * 60 + 25));
+    let mut state = state_of(&snapshot(&sim));
+    // Targets, filtered to web-tg, sorted by AZ descending (Shift-A twice).
+    type_keys(&mut state, "2/group=web-tg\nAA");
+    let zones = |state: &AppState| -> Vec<String> {
+        target_rows(&state.fleet, state.list())
+            .iter()
+            .map(|r| r.zone().to_string())
+            .collect()
+    };
+    let before = zones(&state);
+    assert_eq!(before.len(), 4);
+    let mut sorted = before.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(before, sorted, "AZ descending");
+    let shown = screen(&state);
+    assert!(shown.contains("sorted by AZ ▼"), "{shown}");
+    assert!(shown.contains("AZ▼"), "the header marks the sorted column");
+    insta::assert_snapshot!("targets_sorted_filtered", shown);
+    // A refresh brings a new state; filter and sort stay.
+    sim.advance(secs(60));
+    let s = snapshot(&sim);
+    refresh_all(&mut state, &s, 2, s.taken_at);
+    assert_eq!(state.list().filter, "group=web-tg");
+    let after = zones(&state);
+    let mut sorted = after.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(after, sorted);
+    assert!(target_rows(&state.fleet, state.list())
+        .iter()
+        .all(|r| r.group.name == "web-tg"));
+    // Esc clears both.
+    update(
+        &mut state,
+        Action::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+    );
+    assert_eq!(
+        (state.list().filter.as_str(), state.list().sort),
+        ("", None)
+    );
+    // A filter key that names no column says so.
+    type_keys(&mut state, "/colour=red\n");
+    assert!(screen(&state).contains("no column is called \"colour\" here"));
+}
+
+#[test]
+fn state_filter_finds_the_unhealthy_target_among_many() {
+    let sim = default_sim();
+    let web = snapshot(&sim).target_groups[0].targets[2].target_id.clone();
+    sim.world_mut().inject(Fault::Crash {
+        instance_id: web.clone(),
+    });
+    // Until its checks fail (before the group's sweep drains it).
+    while !snapshot(&sim).target_groups[0]
+        .targets
+        .iter()
+        .any(|t| t.state == TargetHealthState::Unhealthy)
+    {
+        sim.advance(secs(2));
+    }
+    let mut state = state_of(&snapshot(&sim));
+    type_keys(&mut state, "2/state=unhealthy\n");
+    let keys = row_keys(&state);
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert!(keys[0].contains(&web));
+    let rows = target_rows(&state.fleet, state.list());
+    assert_eq!(rows[0].target.state, TargetHealthState::Unhealthy);
+}
+
+#[test]
+fn command_mode_runs_each_command_and_reports_unknown_ones() {
+    let mut state = state_of(&snapshot(&default_sim()));
+    state.choices.themes = vec!["default".into(), "nord".into()];
+    state.choices.scenarios = vec!["default".into(), "az-outage".into()];
+    state.choices.profiles = vec!["prod".into(), "staging".into()];
+    type_keys(&mut state, ":zones\n");
+    assert_eq!(state.view, View::Zones);
+    type_keys(&mut state, ":ta\t\n");
+    assert_eq!(state.view, View::Targets, "Tab completed :ta to :targets");
+    assert_eq!(
+        type_keys(&mut state, ":theme no\t\n"),
+        vec![Effect::LoadTheme("nord".into())]
+    );
+    assert_eq!(
+        type_keys(&mut state, ":region eu-west-1\n"),
+        vec![Effect::Switch(WorldSpec::Aws {
+            profile: None,
+            region: Some("eu-west-1".into()),
+            endpoint_url: None
+        })]
+    );
+    assert_eq!(
+        type_keys(&mut state, ":profile staging\n"),
+        vec![Effect::Switch(WorldSpec::Aws {
+            profile: Some("staging".into()),
+            region: None,
+            endpoint_url: None
+        })]
+    );
+    assert_eq!(
+        type_keys(&mut state, ":scenario az-outage\n"),
+        vec![Effect::Switch(WorldSpec::Simulator {
+            scenario: "az-outage".into()
+        })]
+    );
+    type_keys(&mut state, ":scenario nope\n");
+    assert!(state
+        .message
+        .as_deref()
+        .unwrap()
+        .contains("no scenario named \"nope\""));
+    type_keys(&mut state, ":fly\n");
+    assert_eq!(
+        state.message.as_deref(),
+        Some("unknown command :fly (Tab completes; :help lists the keys)")
+    );
+    // The picker: :profile with no name lists them; j and Enter pick.
+    type_keys(&mut state, ":profile\n");
+    assert!(state.picker.is_some());
+    assert!(screen(&state).contains("AWS profile · Enter picks"));
+    let effects = type_keys(&mut state, "j\n");
+    assert_eq!(
+        effects,
+        vec![Effect::Switch(WorldSpec::Aws {
+            profile: Some("staging".into()),
+            region: None,
+            endpoint_url: None
+        })]
+    );
+    assert_eq!(type_keys(&mut state, ":q\n"), vec![Effect::Quit]);
+}
+
+#[test]
+fn export_writes_the_view_as_shown_and_copy_takes_the_selected_id() {
+    let s = snapshot(&default_sim());
+    let mut state = state_of(&s);
+    type_keys(&mut state, "2/app-tg\n");
+    let effects = type_keys(&mut state, "e");
+    let [Effect::Export {
+        file_name,
+        contents,
+        rows,
+    }] = &effects[..]
+    else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(*rows, 2);
+    assert!(file_name.starts_with("patrol-targets-") && file_name.ends_with(".csv"));
+    let lines: Vec<&str> = contents.lines().collect();
+    assert_eq!(lines[0], "GROUP,TARGET,NAME,AZ,STATE,REASON,INSTANCE");
+    assert_eq!(lines.len(), 3);
+    assert!(lines[1].starts_with("app-tg,"));
+    let json = patrol::app::command::export(&mut state, ExportFormat::Json);
+    let [Effect::Export { contents, .. }] = &json[..] else {
+        panic!()
+    };
+    let doc: serde_json::Value = serde_json::from_str(contents).unwrap();
+    assert_eq!(doc[0]["group"], "app-tg");
+    assert_eq!(doc.as_array().unwrap().len(), 2);
+    // y copies the selected target's instance id.
+    let copied = type_keys(&mut state, "y");
+    let primary = instance_named(&s, "app-primary");
+    let standby = instance_named(&s, "app-standby");
+    assert!(
+        copied == vec![Effect::Copy(primary.clone())] || copied == vec![Effect::Copy(standby)],
+        "{copied:?}"
+    );
+    assert_eq!(table_text(&state).unwrap().rows.len(), 2);
+    // CSV quoting.
+    let t = patrol::app::table::TableText {
+        titles: vec!["A", "B"],
+        rows: vec![vec!["x,y".into(), "say \"hi\"".into()]],
+    };
+    assert_eq!(t.csv(), "A,B\r\n\"x,y\",\"say \"\"hi\"\"\"\r\n");
+}
+
+#[test]
+fn after_a_switch_nothing_of_the_old_world_is_drawn() {
+    let old = snapshot(&default_sim());
+    let mut state = state_of(&old);
+    update(
+        &mut state,
+        Action::Key(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::NONE)),
+    );
+    let old_id = old.target_groups[0].targets[0].target_id.clone();
+    assert!(screen(&state).contains(&old_id));
+    // The new world: another scenario (other ids).
+    let new_sim = SimCloud::new(
+        &Scenario::load("az-outage").unwrap(),
+        7,
+        super::start(),
+        1.0,
+    );
+    let new = snapshot(&new_sim);
+    update(&mut state, Action::WorldReset(new.world.clone()));
+    let shown = screen(&state);
+    assert!(!shown.contains(&old_id), "{shown}");
+    assert!(shown.contains("SIMULATED · az-outage"), "{shown}");
+    // A late answer from the old world's poller is dropped: it carries the old epoch.
+    let old_epoch = state.epoch - 1;
+    for (source, payload) in super::payloads(&old) {
+        update(
+            &mut state,
+            Action::Refreshed {
+                source,
+                epoch: old_epoch,
+                generation: 99,
+                at: old.taken_at,
+                result: Ok(payload),
+            },
+        );
+    }
+    assert!(!screen(&state).contains(&old_id));
+    // The new world's answers show.
+    let epoch = state.epoch;
+    for (source, payload) in super::payloads(&new) {
+        update(
+            &mut state,
+            Action::Refreshed {
+                source,
+                epoch,
+                generation: 1,
+                at: new.taken_at,
+                result: Ok(payload),
+            },
+        );
+    }
+    assert!(screen(&state).contains(&new.target_groups[0].targets[0].target_id));
+}
