@@ -12,7 +12,7 @@
 #[allow(dead_code)]
 mod moto;
 
-use aws_sdk_ec2::types::{DomainType, InstanceType};
+use aws_sdk_ec2::types::InstanceType;
 use aws_sdk_elasticloadbalancingv2::types::{ProtocolEnum, TargetDescription};
 use patrol::cloud::aws::{AwsCloud, DEFAULT_CONCURRENCY};
 use patrol::cloud::take_snapshot;
@@ -91,15 +91,7 @@ async fn seed() {
 
     for n in 0..ADDRESSES {
         let bind_to = standalone.get(n).filter(|_| n < BOUND_ADDRESSES);
-        let id = ec2
-            .allocate_address()
-            .domain(DomainType::Vpc)
-            .send()
-            .await
-            .unwrap()
-            .allocation_id()
-            .unwrap()
-            .to_string();
+        let id = moto::allocate_address(&ec2).await;
         if let Some(instance) = bind_to {
             ec2.associate_address()
                 .allocation_id(&id)

@@ -47,8 +47,8 @@ fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::R
     let _log = init_logging(cli.log_file.clone().unwrap_or(default_log))?;
     match cli.command {
         Some(Command::Check { json, after }) => {
-            let snapshot = headless_snapshot(&cli, after)?;
-            let (_, resolved) = settings(&cli)?;
+            let (config, resolved) = settings(&cli)?;
+            let snapshot = headless_snapshot(&config, &resolved, after)?;
             let reports = patterns::check(&snapshot, &resolved.checks, snapshot.taken_at);
             let verdict = patterns::worst(&reports);
             let code = match verdict {
@@ -98,7 +98,8 @@ fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::R
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Snapshot { json, after }) => {
-            let snapshot = headless_snapshot(&cli, after)?;
+            let (config, resolved) = settings(&cli)?;
+            let snapshot = headless_snapshot(&config, &resolved, after)?;
             let document = SnapshotDocument::new(&snapshot);
             if json {
                 println!("{}", serde_json::to_string_pretty(&document)?);
@@ -123,7 +124,7 @@ fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::R
                 keymap: config.keys.clone(),
                 mouse: config.mouse,
                 choices: Choices {
-                    profiles: aws_profiles(),
+                    profiles: patrol::cloud::aws::profile_names(),
                     themes: patrol::theme::theme_names(),
                     scenarios: scenario::embedded_names().map(String::from).collect(),
                 },
@@ -158,49 +159,20 @@ fn opener(config: &Config, resolved: &Resolved) -> Opener {
     }
 }
 
-/// Profile names from ~/.aws/config and ~/.aws/credentials (or AWS_CONFIG_FILE and
-/// AWS_SHARED_CREDENTIALS_FILE), for completion and the profile picker.
-fn aws_profiles() -> Vec<String> {
-    let home = dirs::home_dir().unwrap_or_default().join(".aws");
-    let file = |var: &str, name: &str| {
-        std::env::var_os(var).map_or_else(|| home.join(name), std::path::PathBuf::from)
-    };
-    let mut names = Vec::new();
-    for path in [
-        file("AWS_CONFIG_FILE", "config"),
-        file("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
-    ] {
-        let Ok(text) = std::fs::read_to_string(path) else {
-            continue;
-        };
-        for line in text.lines() {
-            let line = line.trim();
-            if let Some(section) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-                let name = section
-                    .trim()
-                    .strip_prefix("profile ")
-                    .unwrap_or(section)
-                    .trim();
-                if !name.starts_with("sso-session") && !names.iter().any(|n| n == name) {
-                    names.push(name.to_string());
-                }
-            }
-        }
-    }
-    names
-}
-
 /// One snapshot of the chosen world, for the headless commands; `after` lets simulated
 /// time pass first.
-fn headless_snapshot(cli: &Cli, after: Option<Span>) -> anyhow::Result<Snapshot> {
-    let (config, resolved) = settings(cli)?;
+fn headless_snapshot(
+    config: &Config,
+    resolved: &Resolved,
+    after: Option<Span>,
+) -> anyhow::Result<Snapshot> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     if after.is_some() && !matches!(resolved.world, WorldSpec::Simulator { .. }) {
         anyhow::bail!("--after lets simulated time pass: it does not apply to AWS");
     }
-    let world = runtime.block_on(opener(&config, &resolved).open(&resolved.world))?;
+    let world = runtime.block_on(opener(config, resolved).open(&resolved.world))?;
     if let (Some(sim), Some(span)) = (&world.playback, after) {
         sim.advance(span.0);
     }

@@ -56,6 +56,7 @@ struct Shown {
     /// The simulator's clock, when the world is simulated.
     clock: Option<JoinHandle<()>>,
     playback: Option<crate::cloud::sim::SimCloud>,
+    intervals: crate::poll::Intervals,
 }
 
 impl Shown {
@@ -81,6 +82,7 @@ impl Shown {
             poller,
             clock,
             playback: world.playback,
+            intervals: world.intervals,
         }
     }
 }
@@ -113,9 +115,6 @@ async fn event_loop(
     options: Options,
 ) -> anyhow::Result<()> {
     let mut state = AppState::new(world.cloud.world(), &world.intervals, Utc::now());
-    state.clock = world.cloud.clock();
-    state.read_only = world.read_only;
-    state.production = world.production.clone();
     state.checks = options.checks.clone();
     state.keymap = options.keymap.clone();
     state.choices = options.choices.clone();
@@ -124,7 +123,7 @@ async fn event_loop(
 
     let (tx, mut rx) = mpsc::channel(1024);
     let (switched_tx, mut switched) = mpsc::channel::<(WorldSpec, anyhow::Result<OpenWorld>)>(4);
-    let mut shown = Shown::start(world, &options.audit_log, state.epoch, &tx);
+    let mut shown = show(&mut state, world, &options.audit_log, &tx);
     let mut events = EventStream::new();
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -169,12 +168,8 @@ async fn event_loop(
             Some(action) = rx.recv() => action,
             Some((spec, result)) = switched.recv() => match result {
                 Ok(world) => {
-                    state.read_only = world.read_only;
-                    state.production = world.production.clone();
-                    update(&mut state, Action::WorldReset(world.cloud.world()));
-                    state.clock = world.cloud.clock();
                     // The old world's poller and clock stop here; nothing of it is drawn again.
-                    shown = Shown::start(world, &options.audit_log, state.epoch, &tx);
+                    shown = show(&mut state, world, &options.audit_log, &tx);
                     Action::Notice(format!("now showing {}", describe(&spec)))
                 }
                 Err(e) => Action::Notice(format!("cannot switch to {}: {e:#}; still showing the world above", describe(&spec))),
@@ -211,19 +206,15 @@ async fn event_loop(
                         }
                         PlaybackCommand::Restart => {
                             sim.restart(Utc::now().with_nanosecond(0).unwrap_or_else(Utc::now));
-                            state.clock = sim.clock();
-                            update(&mut state, Action::WorldReset(sim.world()));
-                            // The old run's poller goes; the new one carries the new epoch.
-                            shown.poller = Poller::spawn(
-                                shown.cloud.clone(),
-                                &options
-                                    .opener
-                                    .config
-                                    .intervals
-                                    .scaled_for_speed(options.opener.speed),
-                                state.epoch,
-                                tx.clone(),
-                            );
+                            // The same simulator, shown afresh: a new epoch, poller and clock.
+                            let world = OpenWorld {
+                                cloud: shown.cloud.clone(),
+                                playback: Some(sim.clone()),
+                                intervals: shown.intervals.clone(),
+                                read_only: state.read_only,
+                                production: state.production.clone(),
+                            };
+                            shown = show(&mut state, world, &options.audit_log, &tx);
                         }
                     }
                     shown.poller.refresh_now();
@@ -304,6 +295,28 @@ async fn event_loop(
             }
         }
     }
+}
+
+/// Puts a world on screen: the console forgets the one before (a new epoch, so its late
+/// answers are dropped) and the new world's poller and clock start. The old world's stop
+/// when its `Shown` is dropped.
+fn show(
+    state: &mut AppState,
+    world: OpenWorld,
+    audit_log: &std::path::Path,
+    tx: &mpsc::Sender<Action>,
+) -> Shown {
+    state.read_only = world.read_only;
+    state.production = world.production.clone();
+    state.clock = world.cloud.clock();
+    update(
+        state,
+        Action::WorldReset {
+            world: world.cloud.world(),
+            intervals: world.intervals.clone(),
+        },
+    );
+    Shown::start(world, audit_log, state.epoch, tx)
 }
 
 /// A world switch in words.

@@ -78,6 +78,16 @@ pub struct Picker {
 }
 
 impl PickKind {
+    /// The command that the pick runs, with the chosen name.
+    fn command(self) -> &'static str {
+        match self {
+            PickKind::Profile => "profile",
+            PickKind::Region => "region",
+            PickKind::Theme => "theme",
+            PickKind::Scenario => "scenario",
+        }
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             PickKind::Profile => "AWS profile",
@@ -304,15 +314,9 @@ pub fn on_picker_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         (_, Some(KeyAction::Up)) => p.selected = p.selected.saturating_sub(1),
         (KeyCode::Enter, _) => {
             let choice = p.items[p.selected].clone();
-            let kind = p.kind;
+            let command = p.kind.command();
             state.picker = None;
-            let word = match kind {
-                PickKind::Profile => "profile",
-                PickKind::Region => "region",
-                PickKind::Theme => "theme",
-                PickKind::Scenario => "scenario",
-            };
-            return execute(state, &format!("{word} {choice}"));
+            return execute(state, &format!("{command} {choice}"));
         }
         _ => {}
     }

@@ -1,18 +1,14 @@
 //! Key bindings: every console action by name, its default keys, and the operator's own.
 
+use super::View;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::BTreeMap;
 
 /// Something a key can do in the console (outside dialogs and prompts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum KeyAction {
-    Overview,
-    Targets,
-    Capacity,
-    ElasticIps,
-    Zones,
-    Images,
-    Patterns,
+    /// Switch to a view.
+    Show(View),
     NextView,
     PrevView,
     Down,
@@ -46,13 +42,18 @@ use KeyAction::*;
 
 /// Every action: its name in the config file, its default keys, and what it does.
 pub const ACTIONS: &[(KeyAction, &str, &[&str], &str)] = &[
-    (Overview, "overview", &["1"], "view 1: Overview"),
-    (Targets, "targets", &["2"], "view 2: Targets"),
-    (Capacity, "capacity", &["3"], "view 3: Capacity"),
-    (ElasticIps, "eips", &["4"], "view 4: Elastic IPs"),
-    (Zones, "zones", &["5"], "view 5: Zones"),
-    (Images, "images", &["6"], "view 6: Images"),
-    (Patterns, "patterns", &["7"], "view 7: Patterns"),
+    (Show(View::Overview), "overview", &["1"], "view 1: Overview"),
+    (Show(View::Targets), "targets", &["2"], "view 2: Targets"),
+    (Show(View::Capacity), "capacity", &["3"], "view 3: Capacity"),
+    (
+        Show(View::ElasticIps),
+        "eips",
+        &["4"],
+        "view 4: Elastic IPs",
+    ),
+    (Show(View::Zones), "zones", &["5"], "view 5: Zones"),
+    (Show(View::Images), "images", &["6"], "view 6: Images"),
+    (Show(View::Patterns), "patterns", &["7"], "view 7: Patterns"),
     (NextView, "next_view", &["tab"], "next view"),
     (PrevView, "prev_view", &["backtab"], "previous view"),
     (Down, "down", &["j", "down"], "move the selection down"),

@@ -3,7 +3,7 @@
 use super::keymap::{KeyAction, KeyMap, ACTIONS};
 use super::rows::{row_keys, selected_index};
 use super::table::{column_of_letter, SortBy};
-use super::{overview_cards, AppState, Effect, PlaybackCommand, View};
+use super::{AppState, Effect, PlaybackCommand, View};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 /// One line of the help overlay: the keys of some actions, and what they do.
@@ -17,11 +17,10 @@ pub struct HelpLine {
 /// The help overlay's lines for this key map: related actions share a line.
 pub fn help_lines(keys: &KeyMap) -> Vec<HelpLine> {
     use KeyAction::*;
+    let views = View::ALL.map(Show);
     let groups: &[(&[KeyAction], &str)] = &[
         (
-            &[
-                Overview, Targets, Capacity, ElasticIps, Zones, Images, Patterns,
-            ],
+            &views,
             "switch view: Overview, Targets, Capacity, Elastic IPs, Zones, Images, Patterns",
         ),
         (&[NextView, PrevView], "next / previous view"),
@@ -129,15 +128,9 @@ pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
 /// Carries out a console action (not one that changes the cloud).
 fn run(state: &mut AppState, action: KeyAction) -> Vec<Effect> {
     use KeyAction::*;
-    let views = [
-        Overview, Targets, Capacity, ElasticIps, Zones, Images, Patterns,
-    ];
-    if let Some(i) = views.iter().position(|v| *v == action) {
-        state.view = View::ALL[i];
-        return vec![];
-    }
     let n = View::ALL.len();
     match action {
+        Show(view) => state.view = view,
         NextView => state.view = View::ALL[(state.view.index() + 1) % n],
         PrevView => state.view = View::ALL[(state.view.index() + n - 1) % n],
         Down => move_selection(state, 1),
@@ -247,12 +240,12 @@ fn move_selection(state: &mut AppState, delta: isize) {
 }
 
 fn open_card(state: &mut AppState) {
-    let cards = overview_cards(state);
+    let cards = &state.patterns;
     let at = selected_index(state.list(), cards.len(), |k| {
         cards.iter().position(|c| c.pattern.name() == k)
     });
     if let Some(i) = at {
-        state.view = cards[i].view;
+        state.view = super::view_of(cards[i].pattern);
     }
 }
 

@@ -9,7 +9,7 @@ pub mod rows;
 pub mod table;
 
 pub use crate::patterns::short_zone;
-pub use cards::{overview_cards, view_of, Card};
+pub use cards::view_of;
 pub use dialog::{Choice, Dialog, Focus, Operation};
 pub use keys::{help_lines, HelpLine};
 
@@ -22,7 +22,7 @@ use chrono::{DateTime, Duration, Utc};
 use crossterm::event::KeyEvent;
 
 /// The views, in tab order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum View {
     Overview,
     Targets,
@@ -97,7 +97,11 @@ pub enum Action {
         playback: Option<PlaybackState>,
     },
     /// The world was replaced (a scenario restart): everything shown so far is dropped.
-    WorldReset(WorldInfo),
+    WorldReset {
+        world: WorldInfo,
+        /// The new world's refresh intervals, which say when its data is stale.
+        intervals: Intervals,
+    },
     /// A one-line message for the operator from the runtime (an export, a switch).
     Notice(String),
     /// A source's refresh finished.
@@ -305,14 +309,15 @@ impl AppState {
 
     /// Shows a new world: a new epoch, so results still on their way from the old one are
     /// dropped, and nothing of the old world stays on screen.
-    pub fn reset_world(&mut self, world: WorldInfo) {
+    pub fn reset_world(&mut self, world: WorldInfo, intervals: &Intervals) {
         self.epoch += 1;
         self.fleet = Snapshot::empty(world.clone(), self.clock);
         self.world = world;
-        for s in self.sources.iter_mut() {
+        for (s, source) in self.sources.iter_mut().zip(Source::ALL) {
             s.generation = 0;
             s.fetched_at = None;
             s.error = None;
+            s.interval = intervals.of(source);
         }
         self.last_error = None;
         self.patterns.clear();
@@ -376,8 +381,8 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.playback = playback;
             vec![]
         }
-        Action::WorldReset(world) => {
-            state.reset_world(world);
+        Action::WorldReset { world, intervals } => {
+            state.reset_world(world, &intervals);
             vec![]
         }
         Action::Notice(text) => {

@@ -358,9 +358,10 @@ pub fn row_keys(state: &AppState) -> Vec<String> {
     let fleet = &state.fleet;
     let filter = state.list();
     match state.view {
-        View::Overview => super::overview_cards(state)
+        View::Overview => state
+            .patterns
             .iter()
-            .map(|c| c.pattern.name().to_string())
+            .map(|r| r.pattern.name().to_string())
             .collect(),
         View::Patterns => finding_rows(&state.patterns, filter)
             .iter()

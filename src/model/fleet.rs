@@ -36,27 +36,6 @@ impl Snapshot {
             .unwrap_or_else(|| id.to_string())
     }
 
-    /// The target health of an instance in every group it is registered in: (group, state).
-    pub fn target_states(&self, id: &str) -> Vec<(&str, TargetHealthState)> {
-        self.target_groups
-            .iter()
-            .flat_map(|g| {
-                g.targets
-                    .iter()
-                    .filter(move |t| t.target_id == id)
-                    .map(move |t| (g.name.as_str(), t.state))
-            })
-            .collect()
-    }
-
-    /// Where an Elastic IP could go, best first (see `Standbys::for_address`).
-    pub fn standby_candidates(&self, allocation_id: &str) -> Vec<String> {
-        self.standbys()
-            .for_address(allocation_id)
-            .map(|i| i.id.clone())
-            .collect()
-    }
-
     /// A standby finder for this snapshot: instances and target health are indexed once,
     /// then each address is asked about cheaply.
     pub fn standbys(&self) -> Standbys<'_> {

@@ -4,7 +4,7 @@ mod fleet;
 mod zones;
 
 pub use fleet::Standbys;
-pub use zones::{imbalanced_groups, zone_distribution, ZoneSummary};
+pub use zones::{imbalanced_groups, is_imbalanced, zone_distribution, ZoneSummary};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

@@ -110,11 +110,16 @@ pub fn imbalanced_groups(snapshot: &Snapshot) -> Vec<(String, Vec<(String, usize
     let mut out = Vec::new();
     for g in &snapshot.auto_scaling_groups {
         let counts = g.in_service_by_zone();
-        let max = counts.iter().map(|c| c.1).max().unwrap_or(0);
-        let min = counts.iter().map(|c| c.1).min().unwrap_or(0);
-        if max - min > 1 {
+        if is_imbalanced(&counts) {
             out.push((g.name.clone(), counts));
         }
     }
     out
+}
+
+/// Whether per-zone counts differ by more than one (Auto Scaling's own balance rule).
+pub fn is_imbalanced(counts: &[(String, usize)]) -> bool {
+    let max = counts.iter().map(|c| c.1).max().unwrap_or(0);
+    let min = counts.iter().map(|c| c.1).min().unwrap_or(0);
+    max - min > 1
 }

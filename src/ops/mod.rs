@@ -10,10 +10,7 @@ pub mod audit;
 pub mod plan;
 
 pub use audit::{default_audit_file, AuditLog, AuditRecord};
-pub use plan::{
-    default_image_name, plan_clone, plan_scale_out, plan_swap, swap_candidates, Check, Plan,
-    Request,
-};
+pub use plan::{default_image_name, plan_clone, plan_scale_out, plan_swap, Check, Plan, Request};
 
 use crate::cloud::{Cloud, CloudError, CreateImageRequest, Receipt};
 use crate::model::WorldInfo;

@@ -98,18 +98,17 @@ impl Plan {
     }
 }
 
-/// Where an address could go, best first (see `Snapshot::standby_candidates`).
-pub fn swap_candidates(s: &Snapshot, allocation_id: &str) -> Vec<String> {
-    s.standby_candidates(allocation_id)
-}
-
 /// Plans moving an Elastic IP to `to` (or to the best candidate).
 pub fn plan_swap(s: &Snapshot, allocation_id: &str, to: Option<&str>) -> Option<Plan> {
     let address = s
         .elastic_ips
         .iter()
         .find(|a| a.allocation_id == allocation_id)?;
-    let candidates = swap_candidates(s, allocation_id);
+    let standbys = s.standbys();
+    let candidates: Vec<String> = standbys
+        .for_address(allocation_id)
+        .map(|i| i.id.clone())
+        .collect();
     let to = to
         .map(str::to_string)
         .or_else(|| candidates.first().cloned());
@@ -171,7 +170,7 @@ pub fn plan_swap(s: &Snapshot, allocation_id: &str, to: Option<&str>) -> Option<
                     _ => sb.vpc_id.clone(),
                 },
             ));
-            let states = s.target_states(&sb.id);
+            let states = standbys.target_states(&sb.id);
             let unhealthy: Vec<String> = states
                 .iter()
                 .filter(|(_, st)| *st != TargetHealthState::Healthy)

@@ -2,7 +2,10 @@
 //! balancer's zones, and enough left when the largest zone is lost.
 
 use super::{finding, short_zone, Finding, Pattern, Report, Verdict};
-use crate::model::{zone_distribution, AutoScalingGroup, Instance, Snapshot, TargetHealthState};
+use crate::model::{
+    is_imbalanced, zone_distribution, AutoScalingGroup, Instance, Snapshot, TargetHealthState,
+    ZoneSummary,
+};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub fn check(s: &Snapshot) -> Report {
@@ -21,8 +24,8 @@ pub fn check(s: &Snapshot) -> Report {
     for g in &s.auto_scaling_groups {
         findings.extend(group_zones(s, g));
     }
-    findings.extend(dark_zones(s));
     let zones = zone_distribution(s);
+    findings.extend(dark_zones(&zones));
     let with_healthy = zones.iter().filter(|z| z.targets_healthy > 0).count();
     let spread: Vec<String> = zones
         .iter()
@@ -96,9 +99,7 @@ fn group_zones(s: &Snapshot, g: &AutoScalingGroup) -> Vec<Finding> {
             ),
         ));
     }
-    let max = counts.iter().map(|c| c.1).max().unwrap_or(0);
-    let min = counts.iter().map(|c| c.1).min().unwrap_or(0);
-    if max - min > 1 {
+    if is_imbalanced(&counts) {
         out.push(finding(
             Verdict::Warn,
             &[&g.name],
@@ -189,8 +190,7 @@ fn zone_mismatch(s: &Snapshot, g: &AutoScalingGroup) -> Vec<Finding> {
 /// Zones whose targets (two or more) are all unhealthy while another zone still has
 /// healthy ones: the look of an AZ problem, carried by the other zones. One lone target
 /// failing says nothing about its zone.
-fn dark_zones(s: &Snapshot) -> Vec<Finding> {
-    let zones = zone_distribution(s);
+fn dark_zones(zones: &[ZoneSummary]) -> Vec<Finding> {
     if !zones.iter().any(|z| z.targets_healthy > 0) {
         return vec![];
     }

@@ -1,6 +1,6 @@
 //! View 3, Capacity: each Auto Scaling group's numbers, its CPU, and its latest activities.
 
-use super::{age_text, empty_hint, header, panel, panel_title, render_table};
+use super::{age_text, columns_header, empty_hint, panel, panel_title, render_table};
 use crate::app::rows::{group_rows, selected_index};
 use crate::app::AppState;
 use crate::model::{ActivityStatus, AlarmState, AutoScalingGroup, LifecycleState};
@@ -102,22 +102,7 @@ fn draw_groups(
             Constraint::Length(6),
         ],
     )
-    .header(header(
-        &[
-            "GROUP",
-            "MIN",
-            "DESIRED",
-            "MAX",
-            "IN SERVICE",
-            "PENDING",
-            "TERMINATING",
-            "UNHEALTHY",
-            "AZS",
-            "CPU",
-        ],
-        state,
-        theme,
-    ));
+    .header(columns_header(state, theme));
     render_table(frame, area, table, selected, theme);
 }
 

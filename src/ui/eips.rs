@@ -1,7 +1,7 @@
 //! View 4, Elastic IPs: address → instance → instance state → target health.
 
 use super::targets::state_style;
-use super::{empty_hint, header, panel, panel_title, render_table};
+use super::{columns_header, empty_hint, panel, panel_title, render_table};
 use crate::app::rows::{address_rows, selected_index};
 use crate::app::AppState;
 use crate::model::{InstanceState, FLOATING_IP_TAG};
@@ -86,19 +86,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             Constraint::Min(16),
         ],
     )
-    .header(header(
-        &[
-            "ADDRESS",
-            "NAME",
-            "INSTANCE",
-            "INST. NAME",
-            "ROLE",
-            "STATE",
-            "TARGET HEALTH",
-        ],
-        state,
-        theme,
-    ));
+    .header(columns_header(state, theme));
     render_table(frame, table_area, table, selected, theme);
     if let Some(a) = selected.map(|i| rows[i].address) {
         let detail = format!(

@@ -1,6 +1,6 @@
 //! View 6, Images: the account's AMIs, newest first, with the instance each was made from.
 
-use super::{age_text, empty_hint, header, panel, panel_title, render_table};
+use super::{age_text, columns_header, empty_hint, panel, panel_title, render_table};
 use crate::app::rows::{image_rows, selected_index};
 use crate::app::AppState;
 use crate::model::ImageState;
@@ -62,10 +62,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             Constraint::Length(6),
         ],
     )
-    .header(header(
-        &["NAME", "IMAGE", "STATE", "MADE FROM", "CREATED"],
-        state,
-        theme,
-    ));
+    .header(columns_header(state, theme));
     render_table(frame, inner, table, selected, theme);
 }

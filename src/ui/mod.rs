@@ -375,6 +375,15 @@ pub fn render_table(
     frame.render_stateful_widget(table, area, &mut ts);
 }
 
+/// The header of a view whose table shows exactly its model's columns.
+pub fn columns_header(state: &AppState, theme: &Theme) -> Row<'static> {
+    let titles: Vec<&'static str> = crate::app::table::columns(state.view)
+        .iter()
+        .map(|c| c.title)
+        .collect();
+    header(&titles, state, theme)
+}
+
 /// Header row in the theme's header style. A title that is one of the view's columns has
 /// its sort letter underlined (Shift + it sorts), and the sorted column an arrow.
 pub fn header<'a>(cells: &[&'a str], state: &AppState, theme: &Theme) -> Row<'a> {

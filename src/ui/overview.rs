@@ -2,7 +2,7 @@
 
 use super::{panel, panel_title, verdict_badge, verdict_style};
 use crate::app::rows::selected_index;
-use crate::app::{overview_cards, AppState, View};
+use crate::app::{view_of, AppState, View};
 use crate::patterns::Verdict;
 use crate::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -11,7 +11,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let cards = overview_cards(state);
+    let cards = &state.patterns;
     let failing = cards.iter().filter(|c| c.verdict == Verdict::Fail).count();
     let warning = cards.iter().filter(|c| c.verdict == Verdict::Warn).count();
     let summary = format!(
@@ -37,21 +37,21 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         if selected == Some(i) {
             block = block.border_style(theme.header);
         }
-        let mut lines = vec![Line::styled(card.headline.clone(), style)];
+        let mut lines = vec![Line::styled(card.headline.as_str(), style)];
         if selected == Some(i) {
-            let hint = match card.view {
+            let hint = match view_of(card.pattern) {
                 View::Patterns => "Enter opens 7 Patterns",
                 _ => "Enter opens its view · 7 Patterns lists every finding",
             };
             lines.push(Line::styled(hint, theme.muted));
         }
         // Problems first (the findings are worst first); passes fill what room is left.
-        lines.extend(card.details.iter().map(|(verdict, reason)| {
-            let style = match verdict {
-                Verdict::Warn | Verdict::Fail => verdict_style(*verdict, theme),
+        lines.extend(card.findings.iter().map(|f| {
+            let style = match f.verdict {
+                Verdict::Warn | Verdict::Fail => verdict_style(f.verdict, theme),
                 _ => theme.text,
             };
-            Line::styled(reason.clone(), style)
+            Line::styled(f.reason.as_str(), style)
         }));
         frame.render_widget(
             Paragraph::new(lines).wrap(Wrap { trim: true }).block(block),

@@ -1,6 +1,6 @@
 //! View 2, Targets: every target of every target group, unhealthy first.
 
-use super::{empty_hint, header, panel, panel_title, render_table};
+use super::{columns_header, empty_hint, panel, panel_title, render_table};
 use crate::app::rows::{selected_index, target_rows};
 use crate::app::AppState;
 use crate::model::{TargetGroup, TargetHealthState};
@@ -102,13 +102,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             Constraint::Length(13),
         ],
     )
-    .header(header(
-        &[
-            "GROUP", "TARGET", "NAME", "AZ", "STATE", "REASON", "INSTANCE",
-        ],
-        state,
-        theme,
-    ));
+    .header(columns_header(state, theme));
     render_table(frame, table_area, table, selected.map(|s| s - start), theme);
     if let Some(r) = selected.map(|s| &rows[s]) {
         let detail = match &r.target.description {

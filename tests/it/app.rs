@@ -7,7 +7,7 @@ use patrol::app::{update, Action, AppState, Effect, Freshness, View};
 use patrol::cloud::sim::faults::error_of;
 use patrol::cloud::sim::Fault;
 use patrol::cloud::Source;
-use patrol::poll::Payload;
+use patrol::poll::{Intervals, Payload};
 
 fn key(c: char) -> Action {
     Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
@@ -263,16 +263,7 @@ fn scenario_keys_go_to_the_simulator_and_are_explained_elsewhere() {
         state.message.as_deref(),
         Some("scenario keys work on the simulator only")
     );
-    let (wall, clock) = (state.wall, state.clock);
-    update(
-        &mut state,
-        Action::Tick {
-            wall,
-            clock,
-            narration: None,
-            playback: patrol::cloud::Cloud::playback_state(&sim),
-        },
-    );
+    super::tick_from(&mut state, &sim);
     for (key, command) in [
         (" ", PlaybackCommand::TogglePause),
         (".", PlaybackCommand::Step),
@@ -293,7 +284,13 @@ fn scenario_keys_go_to_the_simulator_and_are_explained_elsewhere() {
     // A restart drops everything of the old world.
     let epoch = state.epoch;
     let world = state.world.clone();
-    update(&mut state, Action::WorldReset(world));
+    update(
+        &mut state,
+        Action::WorldReset {
+            world,
+            intervals: Intervals::default(),
+        },
+    );
     assert_eq!(state.epoch, epoch + 1);
     assert!(state.fleet.instances.is_empty() && state.patterns.is_empty());
     assert!(state.sources.iter().all(|s| s.fetched_at.is_none()));

@@ -97,6 +97,20 @@ pub fn refresh_all(state: &mut AppState, s: &Snapshot, generation: u64, at: Date
     }
 }
 
+/// Brings the console's narration and playback up to date with `sim`, its clocks as they are.
+pub fn tick_from(state: &mut AppState, sim: &SimCloud) {
+    let (wall, clock) = (state.wall, state.clock);
+    update(
+        state,
+        Action::Tick {
+            wall,
+            clock,
+            narration: patrol::cloud::Cloud::narration(sim),
+            playback: patrol::cloud::Cloud::playback_state(sim),
+        },
+    );
+}
+
 /// A console that has seen `s` once, two seconds ago by its wall clock.
 pub fn state_of(s: &Snapshot) -> AppState {
     let mut state = AppState::new(s.world.clone(), &Intervals::default(), s.taken_at);

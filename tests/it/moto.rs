@@ -261,6 +261,18 @@ pub async fn alb(
     arn
 }
 
+/// A VPC Elastic IP, unbound; its allocation id.
+pub async fn allocate_address(ec2: &aws_sdk_ec2::Client) -> String {
+    ec2.allocate_address()
+        .domain(aws_sdk_ec2::types::DomainType::Vpc)
+        .send()
+        .await
+        .unwrap()
+        .allocation_id()
+        .unwrap()
+        .to_string()
+}
+
 /// CPU of an Auto Scaling group: `(seconds ago, percent)` points, then an alarm
 /// `<alarm>` at 70% over two one-minute periods.
 pub async fn cpu_and_alarm(

@@ -281,7 +281,18 @@ fn after_a_switch_nothing_of_the_old_world_is_drawn() {
         1.0,
     );
     let new = snapshot(&new_sim);
-    update(&mut state, Action::WorldReset(new.world.clone()));
+    update(
+        &mut state,
+        Action::WorldReset {
+            world: new.world.clone(),
+            intervals: patrol::poll::Intervals::default().scaled_for_speed(10.0),
+        },
+    );
+    // Staleness is judged by the new world's intervals.
+    assert_eq!(
+        state.source(patrol::cloud::Source::Instances).interval,
+        std::time::Duration::from_secs(1)
+    );
     let shown = screen(&state);
     assert!(!shown.contains(&old_id), "{shown}");
     assert!(shown.contains("SIMULATED · az-outage"), "{shown}");

@@ -30,16 +30,7 @@ fn five_minutes_in() -> AppState {
     let sim = default_sim();
     sim.advance(secs(4 * 60 + 25));
     let mut state = state_of(&snapshot(&sim));
-    let (wall, clock) = (state.wall, state.clock);
-    update(
-        &mut state,
-        Action::Tick {
-            wall,
-            clock,
-            narration: patrol::cloud::Cloud::narration(&sim),
-            playback: patrol::cloud::Cloud::playback_state(&sim),
-        },
-    );
+    super::tick_from(&mut state, &sim);
     state
 }
 

@@ -447,6 +447,38 @@ const NFS_LATENCY: MetricQuery = MetricQuery {
     dimension: "InstanceId",
 };
 
+/// Profile names from ~/.aws/config and ~/.aws/credentials (or AWS_CONFIG_FILE and
+/// AWS_SHARED_CREDENTIALS_FILE), for completion and the profile picker.
+pub fn profile_names() -> Vec<String> {
+    let home = dirs::home_dir().unwrap_or_default().join(".aws");
+    let file = |var: &str, name: &str| {
+        std::env::var_os(var).map_or_else(|| home.join(name), std::path::PathBuf::from)
+    };
+    let mut names = Vec::new();
+    for path in [
+        file("AWS_CONFIG_FILE", "config"),
+        file("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
+    ] {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        for line in text.lines() {
+            let line = line.trim();
+            if let Some(section) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                let name = section
+                    .trim()
+                    .strip_prefix("profile ")
+                    .unwrap_or(section)
+                    .trim();
+                if !name.starts_with("sso-session") && !names.iter().any(|n| n == name) {
+                    names.push(name.to_string());
+                }
+            }
+        }
+    }
+    names
+}
+
 /// Every page of a paginated call, each turned into items by `items`.
 async fn all_pages<P, E, T>(
     operation: &str,

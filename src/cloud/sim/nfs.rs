@@ -21,6 +21,24 @@ impl World {
             .and_then(|i| i.tags.get(CONTENT_VERSION_TAG).cloned())
     }
 
+    /// Instances of content groups hold the source's version from before the start and
+    /// resync at spread-out moments.
+    pub(super) fn settle_content(&mut self) {
+        for (content, members) in self.content_groups() {
+            let version = self.content_version_of(&content.source);
+            let resync = content.resync.secs().max(1) as u64;
+            for id in members {
+                let at = self.now + Duration::seconds(1 + self.rng.below(resync) as i64);
+                if let Some(i) = self.instance_mut(&id) {
+                    i.next_sync = Some(at);
+                    if let Some(v) = &version {
+                        i.tags.insert(CONTENT_VERSION_TAG.into(), v.clone());
+                    }
+                }
+            }
+        }
+    }
+
     /// Replicas copy the content once running (after the copy time), then every resync
     /// period; a source that is down or unversioned leaves them as they are.
     pub(super) fn sync_content(&mut self) {

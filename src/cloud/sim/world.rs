@@ -6,7 +6,6 @@ use crate::cloud::{CloudError, Source};
 use crate::model::{
     Alarm, AlarmState, ElasticIp, HealthCheck, Image, ImageState, InstanceState, LifecycleState,
     LoadBalancer, MetricPoint, ScalingActivity, Tags, TargetGroup, TargetHealthState,
-    CONTENT_VERSION_TAG,
 };
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeMap, BTreeSet};
@@ -225,7 +224,7 @@ impl World {
         world.build_instances(scenario);
         world.build_addresses_and_images(scenario);
         world.build_alarms(scenario);
-        world.settle_content(scenario);
+        world.settle_content();
         world.prefill_metrics();
         world.record_alarm_states();
         world
@@ -347,39 +346,6 @@ impl World {
         }
     }
 
-    /// Instances of content groups hold the source's version from before the start and
-    /// resync at spread-out moments.
-    fn settle_content(&mut self, scenario: &Scenario) {
-        for (content, members) in self.content_groups() {
-            let version = self.content_version_of(&content.source);
-            let resync = content.resync.secs().max(1) as u64;
-            for id in members {
-                let at = self.now + Duration::seconds(1 + self.rng.below(resync) as i64);
-                if let Some(i) = self.instance_mut(&id) {
-                    i.next_sync = Some(at);
-                    if let Some(v) = &version {
-                        i.tags.insert(CONTENT_VERSION_TAG.into(), v.clone());
-                    }
-                }
-            }
-        }
-        for def in &scenario.instances {
-            let nfs_server = def.tags.get(crate::model::ROLE_TAG).map(String::as_str)
-                == Some(crate::model::NFS_SERVER);
-            if !nfs_server && def.nfs.is_none() {
-                continue;
-            }
-            let id = self
-                .instances
-                .iter()
-                .find(|i| i.name.as_deref() == Some(def.name.as_str()))
-                .map(|i| i.id.clone());
-            if let Some(id) = id {
-                self.nfs.insert(id, def.nfs.clone().unwrap_or_default());
-            }
-        }
-    }
-
     fn build_instances(&mut self, scenario: &Scenario) {
         for def in &scenario.instances {
             let mut tags = def.tags.clone();
@@ -396,6 +362,11 @@ impl World {
             self.settle_running(&id);
             for tg in &def.target_groups {
                 self.register_target(tg, &id, true);
+            }
+            let nfs_server = def.tags.get(crate::model::ROLE_TAG).map(String::as_str)
+                == Some(crate::model::NFS_SERVER);
+            if nfs_server || def.nfs.is_some() {
+                self.nfs.insert(id, def.nfs.clone().unwrap_or_default());
             }
         }
     }
