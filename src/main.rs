@@ -52,6 +52,9 @@ fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::R
             let reports = patterns::check(&snapshot, &resolved.checks, snapshot.taken_at);
             let verdict = patterns::worst(&reports);
             let code = match verdict {
+                // Cannot happen here (an unread source fails the whole read, exit 3),
+                // but an unchecked pattern must never pass a gate.
+                Verdict::Unknown => 3,
                 Verdict::Fail => 2,
                 Verdict::Warn => 1,
                 Verdict::Pass | Verdict::NotApplicable => 0,

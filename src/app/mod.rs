@@ -16,7 +16,7 @@ pub use keys::{help_lines, HelpLine};
 use crate::cloud::{CloudError, PlaybackState, Source};
 use crate::model::{Snapshot, WorldInfo};
 use crate::ops::{OpError, Outcome, Plan};
-use crate::patterns::{self, Report, Settings};
+use crate::patterns::{self, Pattern, Report, Settings};
 use crate::poll::{Intervals, Payload};
 use chrono::{DateTime, Duration, Utc};
 use crossterm::event::KeyEvent;
@@ -268,7 +268,7 @@ pub struct AppState {
 impl AppState {
     /// A console on `world` that has not heard from any source yet.
     pub fn new(world: WorldInfo, intervals: &Intervals, now: DateTime<Utc>) -> Self {
-        AppState {
+        let mut state = AppState {
             fleet: Snapshot::empty(world.clone(), now),
             world,
             epoch: 0,
@@ -304,7 +304,9 @@ impl AppState {
             picker: None,
             choices: command::Choices::default(),
             production: None,
-        }
+        };
+        state.recheck();
+        state
     }
 
     /// Shows a new world: a new epoch, so results still on their way from the old one are
@@ -320,7 +322,7 @@ impl AppState {
             s.interval = intervals.of(source);
         }
         self.last_error = None;
-        self.patterns.clear();
+        self.recheck();
         self.dialog = None;
         self.swap_back = None;
         self.narration = None;
@@ -329,9 +331,42 @@ impl AppState {
         self.dirty = true;
     }
 
-    /// Runs the pattern checks over the current fleet.
+    /// Runs the pattern checks over the current fleet. A pattern whose sources have not all
+    /// answered once is not judged: it says what it waits for, or which source failed.
     pub fn recheck(&mut self) {
-        self.patterns = patterns::check(&self.fleet, &self.checks, self.clock);
+        self.patterns = Pattern::ALL
+            .iter()
+            .map(|&p| match self.unread(cards::sources_of(p)) {
+                Some(why) => Report::unknown(p, why),
+                None => patterns::check_pattern(p, &self.fleet, &self.checks, self.clock),
+            })
+            .collect();
+    }
+
+    /// Why `sources` cannot be judged yet, or None when each has answered at least once.
+    fn unread(&self, sources: &[Source]) -> Option<String> {
+        let never = |s: &&Source| self.source(**s).fetched_at.is_none();
+        // Failed sources grouped by why: "cannot read instances, alarms (network error)".
+        let mut failed: Vec<(&str, Vec<&str>)> = Vec::new();
+        for s in sources.iter().filter(never) {
+            let Some((e, _)) = &self.source(*s).error else {
+                continue;
+            };
+            let why = e.kind.in_words();
+            match failed.iter_mut().find(|(w, _)| *w == why) {
+                Some((_, names)) => names.push(s.name()),
+                None => failed.push((why, vec![s.name()])),
+            }
+        }
+        if !failed.is_empty() {
+            let parts: Vec<String> = failed
+                .iter()
+                .map(|(why, names)| format!("{} ({why})", names.join(", ")))
+                .collect();
+            return Some(format!("cannot read {}", parts.join("; ")));
+        }
+        let waiting: Vec<&str> = sources.iter().filter(never).map(|s| s.name()).collect();
+        (!waiting.is_empty()).then(|| format!("waiting for {}", waiting.join(", ")))
     }
 
     /// The status of one source.
@@ -428,6 +463,7 @@ fn apply_refresh(
         Err(e) => {
             status.error = Some((e.clone(), at));
             state.last_error = Some((source, e));
+            state.recheck();
             return;
         }
     };

@@ -21,6 +21,8 @@ pub enum Verdict {
     #[serde(rename = "n/a")]
     NotApplicable,
     Pass,
+    /// Not checked yet: the data it needs has not arrived, or could not be read.
+    Unknown,
     Warn,
     Fail,
 }
@@ -31,6 +33,7 @@ impl Verdict {
         match self {
             Verdict::NotApplicable => "n/a",
             Verdict::Pass => "pass",
+            Verdict::Unknown => "unknown",
             Verdict::Warn => "warn",
             Verdict::Fail => "fail",
         }
@@ -99,6 +102,16 @@ pub struct Report {
 }
 
 impl Report {
+    /// A pattern that cannot be checked yet, and why (one line).
+    pub fn unknown(pattern: Pattern, why: impl Into<String>) -> Report {
+        Report {
+            pattern,
+            verdict: Verdict::Unknown,
+            headline: why.into(),
+            findings: Vec::new(),
+        }
+    }
+
     /// A report from its findings: the verdict is the worst of them, worst listed first.
     fn new(pattern: Pattern, headline: impl Into<String>, mut findings: Vec<Finding>) -> Report {
         findings.sort_by_key(|f| std::cmp::Reverse(f.verdict));

@@ -439,6 +439,7 @@ pub fn verdict_style(verdict: Verdict, theme: &Theme) -> Style {
         Verdict::Warn => theme.warn,
         Verdict::Fail => theme.crit,
         Verdict::NotApplicable => theme.muted,
+        Verdict::Unknown => theme.stale,
     }
 }
 
@@ -449,5 +450,6 @@ pub fn verdict_badge(verdict: Verdict) -> &'static str {
         Verdict::Warn => "▲ WARN",
         Verdict::Fail => "✖ FAIL",
         Verdict::NotApplicable => "○ n/a",
+        Verdict::Unknown => "? UNKNOWN",
     }
 }

@@ -14,10 +14,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let cards = &state.patterns;
     let failing = cards.iter().filter(|c| c.verdict == Verdict::Fail).count();
     let warning = cards.iter().filter(|c| c.verdict == Verdict::Warn).count();
-    let summary = format!(
+    let unknown = cards
+        .iter()
+        .filter(|c| c.verdict == Verdict::Unknown)
+        .count();
+    let mut summary = format!(
         "· {} patterns · {failing} failing · {warning} warning",
         cards.len()
     );
+    if unknown > 0 {
+        summary.push_str(&format!(" · {unknown} not checked yet"));
+    }
     let outer = panel(panel_title("Overview", summary, state, theme), theme);
     let inner = outer.inner(area);
     frame.render_widget(outer, area);

@@ -13,13 +13,17 @@ use ratatui::Frame;
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let rows = finding_rows(&state.patterns, state.list());
     let count = |v: Verdict| state.patterns.iter().filter(|r| r.verdict == v).count();
-    let summary = format!(
+    let mut summary = format!(
         "· {} fail · {} warn · {} pass · {} n/a",
         count(Verdict::Fail),
         count(Verdict::Warn),
         count(Verdict::Pass),
         count(Verdict::NotApplicable)
     );
+    let unknown = count(Verdict::Unknown);
+    if unknown > 0 {
+        summary.push_str(&format!(" · {unknown} unknown"));
+    }
     let block = panel(panel_title("Patterns", summary, state, theme), theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -62,8 +66,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         body,
         [
             Constraint::Length(18),
+            // "? UNKNOWN" and "unknown" are the widest words of the two state columns.
+            Constraint::Length(9),
             Constraint::Length(7),
-            Constraint::Length(5),
             Constraint::Min(30),
         ],
     )

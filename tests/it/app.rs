@@ -7,6 +7,7 @@ use patrol::app::{update, Action, AppState, Effect, Freshness, View};
 use patrol::cloud::sim::faults::error_of;
 use patrol::cloud::sim::Fault;
 use patrol::cloud::Source;
+use patrol::patterns::{Pattern, Verdict};
 use patrol::poll::{Intervals, Payload};
 
 fn key(c: char) -> Action {
@@ -292,6 +293,67 @@ fn scenario_keys_go_to_the_simulator_and_are_explained_elsewhere() {
         },
     );
     assert_eq!(state.epoch, epoch + 1);
-    assert!(state.fleet.instances.is_empty() && state.patterns.is_empty());
+    assert!(state.fleet.instances.is_empty());
+    assert!(
+        state
+            .patterns
+            .iter()
+            .all(|r| r.verdict == Verdict::Unknown && r.headline.starts_with("waiting for")),
+        "no verdict of the old world stays: {:?}",
+        state.patterns
+    );
     assert!(state.sources.iter().all(|s| s.fetched_at.is_none()));
+}
+
+/// A check must not judge a fleet it has only half read: before the alarms arrive, Scale Out
+/// would otherwise warn "no alarm" on every group.
+#[test]
+fn a_pattern_is_not_judged_until_its_sources_have_answered() {
+    let s = snapshot(&default_sim());
+    let mut state = AppState::new(s.world.clone(), &Intervals::default(), s.taken_at);
+    let report = |state: &AppState, p: Pattern| {
+        state
+            .patterns
+            .iter()
+            .find(|r| r.pattern == p)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(state.patterns.len(), 8);
+    let refreshed = |source, generation, result| Action::Refreshed {
+        source,
+        epoch: 0,
+        generation,
+        at: s.taken_at,
+        result,
+    };
+    for (source, payload) in payloads(&s) {
+        if source != Source::Alarms {
+            update(&mut state, refreshed(source, 1, Ok(payload)));
+        }
+    }
+    let scale_out = report(&state, Pattern::ScaleOut);
+    assert_eq!(scale_out.verdict, Verdict::Unknown);
+    assert_eq!(scale_out.headline, "waiting for alarms");
+    // Patterns that do not read alarms are judged already.
+    assert_eq!(report(&state, Pattern::MultiServer).verdict, Verdict::Pass);
+
+    let denied = error_of("access_denied").unwrap();
+    update(&mut state, refreshed(Source::Alarms, 1, Err(denied)));
+    assert_eq!(
+        report(&state, Pattern::ScaleOut).headline,
+        "cannot read alarms (access denied)"
+    );
+
+    let (_, alarms) = payloads(&s)
+        .into_iter()
+        .find(|(src, _)| *src == Source::Alarms)
+        .unwrap();
+    update(&mut state, refreshed(Source::Alarms, 2, Ok(alarms)));
+    let judged = patrol::patterns::check(&s, &state.checks, state.clock);
+    assert_eq!(
+        state.patterns, judged,
+        "every pattern judged once all answered"
+    );
+    assert_ne!(report(&state, Pattern::ScaleOut).verdict, Verdict::Unknown);
 }

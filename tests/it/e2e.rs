@@ -56,9 +56,10 @@ impl Session {
             .unwrap();
     }
 
-    /// Waits until the screen shows `text`, or fails with the screen.
+    /// Waits until the screen shows `text`, or fails with the screen. Generous, because CI
+    /// runs these beside a hundred other tests on two cores; it only matters on failure.
     fn wait_for(&self, text: &str) -> String {
-        let until = Instant::now() + Duration::from_secs(15);
+        let until = Instant::now() + Duration::from_secs(30);
         loop {
             let screen = self.screen();
             if screen.contains(text) {
@@ -98,8 +99,9 @@ impl Drop for Session {
 fn views_switch_and_q_restores_the_terminal() {
     let dir = tempfile::tempdir().unwrap();
     let s = Session::start("keys", &dir.path().join("log"));
-    let screen = s.wait_for("SIMULATED · default");
-    assert!(screen.contains("Multi-Server"), "{screen}");
+    // The first frame may come before the first answer; the cards are drawn either way.
+    s.wait_for("SIMULATED · default");
+    s.wait_for("Multi-Server");
     s.wait_for("web-tg 4/4 healthy");
     for (key, title) in [
         ("2", "Targets ·"),

@@ -203,9 +203,17 @@ pub async fn network(ec2: &aws_sdk_ec2::Client, zones: usize) -> Network {
                 .to_string(),
         );
     }
+    // Filtered by name: moto's whole Amazon catalogue is ~1,300 images, ~2 s per answer
+    // when idle and past the SDK's 18 s timeout when every test asks at once on a busy CI.
     let ami = ec2
         .describe_images()
         .owners("amazon")
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("name")
+                .values("amzn2-ami-hvm-*")
+                .build(),
+        )
         .send()
         .await
         .unwrap()
