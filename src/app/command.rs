@@ -218,8 +218,12 @@ pub fn execute(state: &mut AppState, line: &str) -> Vec<Effect> {
         state.view = *view;
         return vec![];
     }
+    let switches = matches!(command, "scenario" | "region" | "profile") && arg.is_some();
+    if switches && super::dialog::refuse_while_running(state, "switch worlds") {
+        return vec![];
+    }
     match (command, arg) {
-        ("q" | "quit", _) => vec![Effect::Quit],
+        ("q" | "quit", _) => super::dialog::quit(state),
         ("help", _) => {
             state.help = true;
             vec![]

@@ -70,6 +70,34 @@ impl Operation {
     }
 }
 
+/// Quits, or, while an action runs, quits as soon as it has finished: stopping in the middle
+/// would leave a change made but not verified, and an intent in the audit log with no outcome.
+/// Ctrl-C still quits at once.
+pub fn quit(state: &mut AppState) -> Vec<Effect> {
+    let Some(op) = state.operation.as_ref().filter(|o| o.running()) else {
+        return vec![Effect::Quit];
+    };
+    state.quit_pending = true;
+    state.message = Some(format!(
+        "quitting when {} has finished (verified and logged) · Ctrl-C quits now",
+        op.title
+    ));
+    vec![]
+}
+
+/// True (and says so) when an action is still running: the world must not change under it,
+/// or its result would be shown on a world it was not made in.
+pub fn refuse_while_running(state: &mut AppState, what: &str) -> bool {
+    let Some(op) = state.operation.as_ref().filter(|o| o.running()) else {
+        return false;
+    };
+    state.message = Some(format!(
+        "{} is still running: {what} when it has finished",
+        op.title
+    ));
+    true
+}
+
 fn plan_for(state: &AppState, choice: &Choice) -> Option<Plan> {
     let fleet = &state.fleet;
     match choice {

@@ -106,7 +106,12 @@ pub const ACTIONS: &[(KeyAction, &str, &[&str], &str)] = &[
         "copy the selected id/ARN to the clipboard (OSC 52)",
     ),
     (Help, "help", &["?"], "this help"),
-    (Quit, "quit", &["q", "ctrl-c"], "quit"),
+    (
+        Quit,
+        "quit",
+        &["q", "ctrl-c"],
+        "quit (waits for a running action's outcome; Ctrl-C does not)",
+    ),
     (
         Swap,
         "swap",

@@ -158,7 +158,7 @@ fn run(state: &mut AppState, action: KeyAction) -> Vec<Effect> {
         Export => return super::command::export(state, super::command::ExportFormat::Csv),
         Copy => return super::command::copy(state),
         Help => state.help = true,
-        Quit => return vec![Effect::Quit],
+        Quit => return super::dialog::quit(state),
         Pause => return playback(state, PlaybackCommand::TogglePause),
         Step => return playback(state, PlaybackCommand::Step),
         Slower => return playback(state, PlaybackCommand::Slower),
@@ -195,6 +195,9 @@ fn playback(state: &mut AppState, command: PlaybackCommand) -> Vec<Effect> {
         return vec![];
     }
     if command == PlaybackCommand::Restart {
+        if super::dialog::refuse_while_running(state, "restart the scenario") {
+            return vec![];
+        }
         state.message = Some("scenario restarted from its beginning (same seed)".into());
     }
     vec![Effect::Playback(command)]

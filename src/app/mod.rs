@@ -263,6 +263,8 @@ pub struct AppState {
     pub production: Option<String>,
     /// The pattern checks of the current fleet, run again on every refresh.
     pub patterns: Vec<Report>,
+    /// q was pressed while an action ran: quit when it has finished.
+    pub quit_pending: bool,
 }
 
 impl AppState {
@@ -304,6 +306,7 @@ impl AppState {
             picker: None,
             choices: command::Choices::default(),
             production: None,
+            quit_pending: false,
         };
         state.recheck();
         state
@@ -324,6 +327,9 @@ impl AppState {
         self.last_error = None;
         self.recheck();
         self.dialog = None;
+        // A finished action's result line belongs to the old world. (A running one cannot
+        // be here: switching and restarting are refused while it runs.)
+        self.operation = self.operation.take().filter(|o| o.running());
         self.swap_back = None;
         self.narration = None;
         self.playback = None;
@@ -440,7 +446,14 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             dialog::on_stage(state, id, stage);
             vec![]
         }
-        Action::OpDone { id, result } => dialog::on_done(state, id, result),
+        Action::OpDone { id, result } => {
+            let effects = dialog::on_done(state, id, result);
+            let finished = state.operation.as_ref().is_some_and(|o| !o.running());
+            if state.quit_pending && finished {
+                return vec![Effect::Quit];
+            }
+            effects
+        }
     }
 }
 

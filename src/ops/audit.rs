@@ -123,7 +123,7 @@ pub fn table(records: &[AuditRecord]) -> String {
         "{:<20} {:<7} {:<10} {:<16} {:<24} {}\n",
         "TIME", "PHASE", "OUTCOME", "ACTION", "WORLD", "CHANGE"
     );
-    for r in records {
+    for (n, r) in records.iter().enumerate() {
         let world = match (&r.account, &r.profile) {
             (Some(a), _) => format!("{} {a} {}", r.world, r.region),
             (None, Some(p)) => format!("{} {p} {}", r.world, r.region),
@@ -137,10 +137,39 @@ pub fn table(records: &[AuditRecord]) -> String {
             change.push_str(&format!(" error: {e}"));
         }
         let time = r.time.get(..19).unwrap_or(&r.time).replace('T', " ");
+        let outcome = if unanswered(records, n) {
+            "NO OUTCOME"
+        } else {
+            r.outcome.as_str()
+        };
+        if outcome == "NO OUTCOME" {
+            change.push_str(" (patrol stopped before the outcome: check the resource)");
+        }
         out.push_str(&format!(
-            "{time:<20} {:<7} {:<10} {:<16} {world:<24} {change}\n",
-            r.phase, r.outcome, r.action
+            "{time:<20} {:<7} {outcome:<10} {:<16} {world:<24} {change}\n",
+            r.phase, r.action
         ));
     }
     out
+}
+
+/// True when record `n` is an intent that no outcome followed: the next record about the
+/// same action on the same resources in the same world is not its outcome (or there is none).
+/// That happens when patrol was stopped (Ctrl-C, a signal, a crash) between the two lines.
+pub fn unanswered(records: &[AuditRecord], n: usize) -> bool {
+    let intent = &records[n];
+    if intent.phase != "intent" {
+        return false;
+    }
+    let same = |r: &&AuditRecord| {
+        r.action == intent.action
+            && r.resources == intent.resources
+            && r.world == intent.world
+            && r.region == intent.region
+            && r.account == intent.account
+    };
+    records[n + 1..]
+        .iter()
+        .find(same)
+        .is_none_or(|r| r.phase != "outcome")
 }

@@ -512,3 +512,149 @@ fn read_only_hides_the_action_keys() {
     assert!(state.dialog.is_none());
     assert_eq!(state.view, View::Capacity);
 }
+
+/// The world must not change under a running action: its result would land on a world it
+/// was not made in. Switching and restarting wait; a finished result goes with its world.
+#[test]
+fn worlds_do_not_switch_under_a_running_action() {
+    use patrol::app::PlaybackCommand;
+    use patrol::poll::Intervals;
+    let sim = default_sim();
+    sim.advance(secs(60));
+    let s = snapshot(&sim);
+    let mut state = state_of(&s);
+    crate::tick_from(&mut state, &sim);
+    for c in ['4', 'j', 's', 'y'] {
+        key(&mut state, KeyCode::Char(c));
+    }
+    let effects = key(&mut state, KeyCode::Enter);
+    assert!(matches!(effects.as_slice(), [Effect::Execute { .. }]));
+    let title = state.operation.as_ref().unwrap().title.clone();
+
+    key(&mut state, KeyCode::Char(':'));
+    for c in "scenario az-outage".chars() {
+        key(&mut state, KeyCode::Char(c));
+    }
+    assert!(
+        key(&mut state, KeyCode::Enter).is_empty(),
+        ":scenario waits"
+    );
+    assert_eq!(
+        state.message.as_deref(),
+        Some(format!("{title} is still running: switch worlds when it has finished").as_str())
+    );
+    let ctrl_r = Action::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL));
+    assert!(
+        update(&mut state, ctrl_r.clone()).is_empty(),
+        "Ctrl-R waits"
+    );
+    assert!(state
+        .message
+        .as_deref()
+        .unwrap()
+        .contains("restart the scenario"));
+
+    // Finished: the same keys work, and the result line does not follow into the new world.
+    let id = state.operation.as_ref().unwrap().id;
+    update(
+        &mut state,
+        Action::OpDone {
+            id,
+            result: Err(OpError::Busy),
+        },
+    );
+    assert_eq!(
+        update(&mut state, ctrl_r),
+        vec![Effect::Playback(PlaybackCommand::Restart)]
+    );
+    let world = state.world.clone();
+    update(
+        &mut state,
+        Action::WorldReset {
+            world,
+            intervals: Intervals::default(),
+        },
+    );
+    assert!(state.operation.is_none(), "the old world's result is gone");
+}
+
+/// q while an action runs waits for its outcome (verified and logged); Ctrl-C does not.
+#[test]
+fn q_waits_for_a_running_action_and_ctrl_c_does_not() {
+    let sim = default_sim();
+    sim.advance(secs(60));
+    let s = snapshot(&sim);
+    let mut state = state_of(&s);
+    assert_eq!(
+        key(&mut state, KeyCode::Char('q')),
+        vec![Effect::Quit],
+        "nothing running: q quits"
+    );
+    for c in ['4', 'j', 's', 'y'] {
+        key(&mut state, KeyCode::Char(c));
+    }
+    assert!(matches!(
+        key(&mut state, KeyCode::Enter).as_slice(),
+        [Effect::Execute { .. }]
+    ));
+    assert!(key(&mut state, KeyCode::Char('q')).is_empty(), "q waits");
+    assert!(
+        state
+            .message
+            .as_deref()
+            .unwrap()
+            .starts_with("quitting when Swap floating IP"),
+        "{:?}",
+        state.message
+    );
+    let ctrl_c = Action::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert_eq!(update(&mut state.clone(), ctrl_c), vec![Effect::Quit]);
+
+    let id = state.operation.as_ref().unwrap().id;
+    let done = update(
+        &mut state,
+        Action::OpDone {
+            id,
+            result: Err(OpError::Busy),
+        },
+    );
+    assert_eq!(done, vec![Effect::Quit], "quits once the outcome is in");
+}
+
+/// An intent with no outcome after it (patrol was stopped between the two lines) is called
+/// out by `patrol audit`, so nobody reads a half-known change as nothing.
+#[test]
+fn an_intent_with_no_outcome_is_called_out() {
+    use patrol::ops::audit::{table, unanswered, AuditRecord};
+    let record = |phase: &str, outcome: &str, address: &str| AuditRecord {
+        time: "2026-11-25T03:00:00Z".into(),
+        phase: phase.into(),
+        world: "aws".into(),
+        account: Some("123456789012".into()),
+        region: "us-east-1".into(),
+        profile: None,
+        action: "swap-floating-ip".into(),
+        resources: vec![address.into()],
+        before: serde_json::Value::Null,
+        after: serde_json::Value::Null,
+        request_ids: vec![],
+        outcome: outcome.into(),
+        error: None,
+        elapsed_ms: None,
+    };
+    let records = vec![
+        record("intent", "planned", "eipalloc-1"), // stopped here
+        record("intent", "planned", "eipalloc-2"),
+        record("outcome", "verified", "eipalloc-2"),
+        record("intent", "planned", "eipalloc-1"),
+        record("outcome", "verified", "eipalloc-1"),
+        record("intent", "planned", "eipalloc-2"), // and here, at the end
+    ];
+    let flags: Vec<bool> = (0..records.len())
+        .map(|n| unanswered(&records, n))
+        .collect();
+    assert_eq!(flags, [true, false, false, false, false, true]);
+    let text = table(&records);
+    assert_eq!(text.matches("NO OUTCOME").count(), 2, "{text}");
+    assert!(text.contains("patrol stopped before the outcome"), "{text}");
+}
