@@ -284,14 +284,7 @@ fn scenario_keys_go_to_the_simulator_and_are_explained_elsewhere() {
     );
     // A restart drops everything of the old world.
     let epoch = state.epoch;
-    let world = state.world.clone();
-    update(
-        &mut state,
-        Action::WorldReset {
-            world,
-            intervals: Intervals::default(),
-        },
-    );
+    crate::reset_world(&mut state);
     assert_eq!(state.epoch, epoch + 1);
     assert!(state.fleet.instances.is_empty());
     assert!(

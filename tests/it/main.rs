@@ -111,6 +111,18 @@ pub fn tick_from(state: &mut AppState, sim: &SimCloud) {
     );
 }
 
+/// What the console receives when its world is shown afresh (a restart or a switch).
+pub fn reset_world(state: &mut AppState) {
+    let world = state.world.clone();
+    update(
+        state,
+        Action::WorldReset {
+            world,
+            intervals: Intervals::default(),
+        },
+    );
+}
+
 /// A console that has seen `s` once, two seconds ago by its wall clock.
 pub fn state_of(s: &Snapshot) -> AppState {
     let mut state = AppState::new(s.world.clone(), &Intervals::default(), s.taken_at);

@@ -518,7 +518,6 @@ fn read_only_hides_the_action_keys() {
 #[test]
 fn worlds_do_not_switch_under_a_running_action() {
     use patrol::app::PlaybackCommand;
-    use patrol::poll::Intervals;
     let sim = default_sim();
     sim.advance(secs(60));
     let s = snapshot(&sim);
@@ -567,14 +566,7 @@ fn worlds_do_not_switch_under_a_running_action() {
         update(&mut state, ctrl_r),
         vec![Effect::Playback(PlaybackCommand::Restart)]
     );
-    let world = state.world.clone();
-    update(
-        &mut state,
-        Action::WorldReset {
-            world,
-            intervals: Intervals::default(),
-        },
-    );
+    crate::reset_world(&mut state);
     assert!(state.operation.is_none(), "the old world's result is gone");
 }
 
