@@ -153,6 +153,42 @@ fn az_outage_capacity_is_rebuilt_in_the_surviving_zones() {
     assert!(report(&s, Pattern::MultiDataCenter)
         .problems()
         .any(|f| f.reason.contains("imbalanced")));
+
+    // 1a returns at 12m and the group rebalances (AZRebalance): launch in 1a first, then
+    // terminate in the crowded zones, so fewer than 6 are never in service.
+    until(&sim, 12 * 60);
+    let per_zone = |s: &Snapshot| {
+        let mut n = std::collections::BTreeMap::new();
+        for i in &s.auto_scaling_groups[0].instances {
+            if i.lifecycle == LifecycleState::InService {
+                *n.entry(i.zone.clone()).or_insert(0) += 1;
+            }
+        }
+        n
+    };
+    let at = first_time(&sim, 30 * 60, |s| {
+        let in_service: usize = per_zone(s).values().sum();
+        assert!(in_service >= 6, "capacity dipped: {:?}", per_zone(s));
+        per_zone(s).values().all(|n| *n == 2) && per_zone(s).len() == 3
+    });
+    assert!(at <= 20 * 60, "balanced at {at}s");
+    // The last one terminated drains, then leaves: no extra is left behind.
+    first_time(&sim, at + 600, |s| {
+        let g = &s.auto_scaling_groups[0];
+        (g.desired, g.instances.len()) == (6, 6)
+    });
+    let s = snapshot(&sim);
+    let g = &s.auto_scaling_groups[0];
+    assert!(g.activities.iter().any(|a| a
+        .cause
+        .contains("to balance instances across Availability Zones")));
+    let until_healthy = first_time(&sim, at + 900, |s| healthy(s, "web-tg") == 6);
+    let s = snapshot(&sim);
+    assert_eq!(
+        report(&s, Pattern::MultiDataCenter).verdict,
+        Verdict::Pass,
+        "balanced and healthy at {until_healthy}s"
+    );
 }
 
 #[test]

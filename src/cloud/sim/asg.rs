@@ -115,6 +115,51 @@ impl World {
         }
         self.finish_terminations(gi);
         self.close_capacity_gap(gi);
+        self.rebalance(gi);
+    }
+
+    /// AZRebalance, which Auto Scaling runs unless suspended: when the reachable zones are
+    /// more than one instance apart and nothing else is moving, launch in the emptiest zone
+    /// first. `close_capacity_gap` terminates one from the fullest zone once the new one is
+    /// in service, so capacity never dips below desired.
+    fn rebalance(&mut self, gi: usize) {
+        let g = &self.groups[gi];
+        let settled = g
+            .members
+            .iter()
+            .all(|m| m.lifecycle == LifecycleState::InService);
+        if !settled || g.members.len() != g.desired as usize || g.rebalancing.is_some() {
+            return;
+        }
+        let per_zone: Vec<(&String, usize)> = g
+            .zones
+            .iter()
+            .filter(|z| !self.zones_down.contains(*z))
+            .map(|z| (z, g.members.iter().filter(|m| &m.zone == z).count()))
+            .collect();
+        let (Some(&(low, fewest)), Some(&(high, most))) = (
+            per_zone.iter().min_by_key(|(_, n)| *n),
+            per_zone.iter().max_by_key(|(_, n)| *n),
+        ) else {
+            return;
+        };
+        if most - fewest <= 1 || self.launch_image_missing(gi).is_some() {
+            return;
+        }
+        let (zone, now) = (low.clone(), self.now);
+        let cause = format!(
+            "At {} an instance was launched to balance instances across Availability Zones: \
+             {zone} had {fewest}, {high} had {most}.",
+            stamp(now)
+        );
+        let id = self.launch_group_instance(gi, &zone, now);
+        let activity =
+            self.record_activity(gi, format!("Launching a new EC2 instance: {id}"), cause);
+        let g = &mut self.groups[gi];
+        if let Some(m) = g.members.last_mut() {
+            m.activity = Some(activity);
+        }
+        g.rebalancing = Some(zone);
     }
 
     fn settle_members(&mut self, gi: usize) {
@@ -234,6 +279,21 @@ impl World {
             .filter(|m| is_active(m))
             .count() as u32;
         let desired = self.groups[gi].desired;
+        let pending = self.groups[gi]
+            .members
+            .iter()
+            .any(|m| m.lifecycle == LifecycleState::Pending);
+        let rebalanced = match &self.groups[gi].rebalancing {
+            // Launch before terminate: wait until the rebalancing launch is in service.
+            Some(_) if active > desired && pending => return,
+            Some(zone) if active > desired => Some(format!(
+                "At {} instances were launched to balance instances in zones {zone} with other \
+                 zones resulting in more than desired number of instances in the group.  ",
+                stamp(now)
+            )),
+            _ => None,
+        };
+        self.groups[gi].rebalancing = None;
         if active == desired {
             return;
         }
@@ -241,6 +301,7 @@ impl World {
             .change_cause
             .take()
             .map(|c| format!("{c}  "))
+            .or(rebalanced)
             .unwrap_or_default();
         if active < desired {
             if let Some(why) = self.launch_image_missing(gi) {

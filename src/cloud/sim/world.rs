@@ -90,6 +90,9 @@ pub(super) struct SimGroup {
     pub activities: Vec<ScalingActivity>,
     /// Why desired capacity last changed, prefixed to the next launch or terminate cause.
     pub change_cause: Option<String>,
+    /// An AZ rebalance has launched in the emptiest zone; once that instance is in service,
+    /// one from the fullest zone is terminated (launch before terminate, as AWS does).
+    pub rebalancing: Option<String>,
     pub traffic: Option<Traffic>,
     pub scale_out: Option<ScaleOutDef>,
     pub last_scaled_at: Option<DateTime<Utc>>,
@@ -318,6 +321,7 @@ impl World {
                 members: Vec::new(),
                 activities: Vec::new(),
                 change_cause: None,
+                rebalancing: None,
                 traffic,
                 scale_out: g.scale_out.clone(),
                 last_scaled_at: None,
