@@ -383,6 +383,20 @@ pub struct Alarm {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Alarm {
+    /// The comparison as a symbol (`>`, `>=`, `<`, `<=`), or CloudWatch's own name for the
+    /// ones a symbol cannot say (the anomaly-detection bands).
+    pub fn operator(&self) -> &str {
+        match self.comparison.as_str() {
+            "GreaterThanThreshold" => ">",
+            "GreaterThanOrEqualToThreshold" => ">=",
+            "LessThanThreshold" => "<",
+            "LessThanOrEqualToThreshold" => "<=",
+            other => other,
+        }
+    }
+}
+
 /// A short age: `45s`, `12m`, `3h`, `2d`.
 pub fn age_text(d: chrono::Duration) -> String {
     let s = d.num_seconds().max(0);

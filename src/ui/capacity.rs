@@ -141,7 +141,13 @@ fn draw_cpu(frame: &mut Frame, area: Rect, state: &AppState, g: &AutoScalingGrou
             AlarmState::InsufficientData => theme.muted,
         };
         title.push(Span::styled(
-            format!("· {} {} (> {:.0}%) ", a.name, a.state.as_str(), a.threshold),
+            format!(
+                "· {} {} ({} {:.0}%) ",
+                a.name,
+                a.state.as_str(),
+                a.operator(),
+                a.threshold
+            ),
             style,
         ));
     }

@@ -150,3 +150,19 @@ fn stale_data_is_marked_in_the_panel_title() {
         "status bar"
     );
 }
+
+/// An alarm's condition is drawn as CloudWatch has it: a scale-in alarm is "< 30%", not "> 30%".
+#[test]
+fn alarms_show_their_own_comparison() {
+    let mut s = snapshot(&default_sim());
+    let mut low = s.alarms[0].clone();
+    low.name = "web-cpu-low".into();
+    low.threshold = 30.0;
+    low.comparison = "LessThanThreshold".into();
+    s.alarms.push(low);
+    let mut state = state_of(&s);
+    press(&mut state, '3');
+    let screen = render(&state, 160, 40).backend().to_string();
+    assert!(screen.contains("web-cpu-high OK (> 70%)"), "{screen}");
+    assert!(screen.contains("web-cpu-low OK (< 30%)"), "{screen}");
+}
