@@ -164,6 +164,10 @@ fn scenario_errors_name_the_file_and_the_key() {
             "auto_scaling_groups[0].image: no image (in images or made by a clone event) named \"shop-master\"",
         ),
         (
+            "bad-comparison",
+            "unknown variant `Below`, expected one of `GreaterThanThreshold`",
+        ),
+        (
             "bad-ip",
             "elastic_ips[0].public_ip: \"203.0.113.300\" is not an IPv4 address",
         ),

@@ -283,6 +283,43 @@ fn traffic_spike_scales_out_and_cpu_settles() {
     assert!(cpu(&s) < 70.0, "CPU settled: {}", cpu(&s));
     assert_eq!(s.alarms[0].state, AlarmState::Ok);
     assert_eq!(report(&s, Pattern::ScaleOut).verdict, Verdict::Pass);
+
+    // From 12m the load falls back to 1×: CPU drops under web-cpu-low's 30%, the scale-in
+    // policy takes one instance per cooldown, and stops once CPU is back over 30%.
+    let low = |s: &Snapshot| s.alarms.iter().find(|a| a.name == "web-cpu-low").cloned();
+    assert_eq!(low(&s).unwrap().operator(), "<");
+    let fired = first_time(&sim, 20 * 60, |s| {
+        low(s).is_some_and(|a| a.state == AlarmState::Alarm)
+    });
+    assert!(
+        low(&snapshot(&sim))
+            .unwrap()
+            .state_reason
+            .contains("less than the threshold (30.0)"),
+        "{:?}",
+        low(&snapshot(&sim))
+    );
+    let mut desired = vec![6];
+    let mut t = fired;
+    while t < 45 * 60 {
+        t += 30;
+        let s = until(&sim, t);
+        let d = s.auto_scaling_groups[0].desired;
+        if Some(&d) != desired.last() {
+            desired.push(d);
+        }
+    }
+    assert_eq!(desired, [6, 5, 4], "one at a time, then it holds");
+    let s = snapshot(&sim);
+    let g = &s.auto_scaling_groups[0];
+    assert_eq!(g.instances.len(), 4, "the others terminated");
+    assert!(g
+        .activities
+        .iter()
+        .any(|a| a.cause.contains("web-cpu-low") && a.cause.contains("from 5 to 4")));
+    assert!((30.0..70.0).contains(&cpu(&s)), "CPU {}", cpu(&s));
+    assert_eq!(low(&s).unwrap().state, AlarmState::Ok);
+    assert_eq!(report(&s, Pattern::ScaleOut).verdict, Verdict::Pass);
 }
 
 #[test]

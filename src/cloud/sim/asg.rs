@@ -439,15 +439,22 @@ impl World {
     }
 
     /// Lets a scaling policy move desired capacity (clamped to max), with the alarm as cause.
-    pub(super) fn policy_scale_out(&mut self, gi: usize, alarm: &str, adjustment: u32) {
+    /// A simple scaling policy fired: desired capacity moves by `adjustment`, out or in,
+    /// and stays within min..max.
+    pub(super) fn policy_scale(&mut self, gi: usize, alarm: &str, adjustment: u32, out: bool) {
         let now = self.now;
         let g = &mut self.groups[gi];
-        let target = (g.desired + adjustment).min(g.max);
+        let target = if out {
+            (g.desired + adjustment).min(g.max)
+        } else {
+            g.desired.saturating_sub(adjustment).max(g.min)
+        };
         if target == g.desired {
             return;
         }
+        let policy = if out { "scale-out" } else { "scale-in" };
         g.change_cause = Some(format!(
-            "At {} a monitor alarm {alarm} in state ALARM triggered policy {}-scale-out changing \
+            "At {} a monitor alarm {alarm} in state ALARM triggered policy {}-{policy} changing \
              the desired capacity from {} to {target}.",
             stamp(now),
             g.name,

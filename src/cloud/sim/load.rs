@@ -103,9 +103,11 @@ impl World {
             } else {
                 let values: Vec<String> =
                     recent.iter().map(|p| format!("{:.1}", p.value)).collect();
-                let above = recent.iter().all(|p| p.value > a.alarm.threshold);
-                let verb = if above { "were" } else { "were not all" };
-                let state = if above {
+                let breach = recent
+                    .iter()
+                    .all(|p| a.comparison.breaches(p.value, a.alarm.threshold));
+                let verb = if breach { "were" } else { "were not all" };
+                let state = if breach {
                     AlarmState::Alarm
                 } else {
                     AlarmState::Ok
@@ -113,9 +115,10 @@ impl World {
                 (
                     state,
                     format!(
-                        "Threshold Crossed: {} datapoints [{}] {verb} greater than the threshold ({:.1}).",
+                        "Threshold Crossed: {} datapoints [{}] {verb} {} the threshold ({:.1}).",
                         recent.len(),
                         values.join(", "),
+                        a.comparison.words(),
                         a.alarm.threshold
                     ),
                 )
@@ -128,20 +131,26 @@ impl World {
         }
     }
 
+    /// Simple scaling: a policy whose alarm is in ALARM moves desired capacity, once per
+    /// cooldown (shared by the group's policies, as simple scaling's cooldown is).
     fn run_policies(&mut self) {
         for gi in 0..self.groups.len() {
-            let Some(policy) = self.groups[gi].scale_out.clone() else {
-                continue;
-            };
-            let firing = self
-                .alarms
-                .iter()
-                .any(|a| a.alarm.name == policy.alarm && a.alarm.state == AlarmState::Alarm);
-            let cooled = self
-                .since_scaled(gi)
-                .is_none_or(|d| d >= Duration::seconds(policy.cooldown.secs()));
-            if firing && cooled {
-                self.policy_scale_out(gi, &policy.alarm, policy.adjustment);
+            let g = &self.groups[gi];
+            let policies = [(g.scale_out.clone(), true), (g.scale_in.clone(), false)];
+            for (policy, out) in policies {
+                let Some(policy) = policy else {
+                    continue;
+                };
+                let firing = self
+                    .alarms
+                    .iter()
+                    .any(|a| a.alarm.name == policy.alarm && a.alarm.state == AlarmState::Alarm);
+                let cooled = self
+                    .since_scaled(gi)
+                    .is_none_or(|d| d >= Duration::seconds(policy.cooldown.secs()));
+                if firing && cooled {
+                    self.policy_scale(gi, &policy.alarm, policy.adjustment, out);
+                }
             }
         }
     }

@@ -216,10 +216,10 @@ fn default_idle_cpu() -> f64 {
     4.0
 }
 
-/// A simple scaling policy fired by an alarm.
+/// A simple scaling policy fired by an alarm: `adjustment` instances out (or in).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ScaleOutDef {
+pub struct PolicyDef {
     pub alarm: String,
     pub adjustment: u32,
     #[serde(default = "default_cooldown")]
@@ -252,7 +252,9 @@ pub struct GroupDef {
     #[serde(default = "default_grace")]
     pub health_check_grace: Span,
     pub traffic: Option<TrafficDef>,
-    pub scale_out: Option<ScaleOutDef>,
+    pub scale_out: Option<PolicyDef>,
+    /// Fired by a low-CPU alarm (`comparison = "LessThanThreshold"`); never below min.
+    pub scale_in: Option<PolicyDef>,
     /// The image (by name) it launches from; launches fail while it is not available.
     pub image: Option<String>,
     /// Its instances copy the shared content from an NFS server (NFS Replica).
@@ -360,8 +362,52 @@ pub struct AlarmDef {
     pub name: String,
     pub auto_scaling_group: String,
     pub threshold: f64,
+    /// CloudWatch's ComparisonOperator; GreaterThanThreshold unless set.
+    #[serde(default)]
+    pub comparison: Comparison,
     #[serde(default = "default_periods")]
     pub periods: usize,
+}
+
+/// The comparisons a simulated alarm can make, named as CloudWatch names them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum Comparison {
+    #[default]
+    GreaterThanThreshold,
+    GreaterThanOrEqualToThreshold,
+    LessThanThreshold,
+    LessThanOrEqualToThreshold,
+}
+
+impl Comparison {
+    pub fn name(self) -> &'static str {
+        match self {
+            Comparison::GreaterThanThreshold => "GreaterThanThreshold",
+            Comparison::GreaterThanOrEqualToThreshold => "GreaterThanOrEqualToThreshold",
+            Comparison::LessThanThreshold => "LessThanThreshold",
+            Comparison::LessThanOrEqualToThreshold => "LessThanOrEqualToThreshold",
+        }
+    }
+
+    /// Whether `value` breaches `threshold`.
+    pub fn breaches(self, value: f64, threshold: f64) -> bool {
+        match self {
+            Comparison::GreaterThanThreshold => value > threshold,
+            Comparison::GreaterThanOrEqualToThreshold => value >= threshold,
+            Comparison::LessThanThreshold => value < threshold,
+            Comparison::LessThanOrEqualToThreshold => value <= threshold,
+        }
+    }
+
+    /// As CloudWatch's state reason says it.
+    pub fn words(self) -> &'static str {
+        match self {
+            Comparison::GreaterThanThreshold => "greater than",
+            Comparison::GreaterThanOrEqualToThreshold => "greater than or equal to",
+            Comparison::LessThanThreshold => "less than",
+            Comparison::LessThanOrEqualToThreshold => "less than or equal to",
+        }
+    }
 }
 
 fn default_periods() -> usize {
@@ -571,6 +617,9 @@ impl Scenario {
             }
             if let Some(p) = &g.scale_out {
                 known(&alarms, format!("{key}.scale_out.alarm"), &p.alarm, "alarm")?;
+            }
+            if let Some(p) = &g.scale_in {
+                known(&alarms, format!("{key}.scale_in.alarm"), &p.alarm, "alarm")?;
             }
             if let Some(c) = &g.content {
                 known(

@@ -1,7 +1,9 @@
 //! The simulated world's state, how a scenario builds it, and the fixed one-second step.
 
 use super::rng::Rng;
-use super::scenario::{ContentDef, EventDef, NfsDef, ScaleOutDef, Scenario, Timing, TrafficDef};
+use super::scenario::{
+    Comparison, ContentDef, EventDef, NfsDef, PolicyDef, Scenario, Timing, TrafficDef,
+};
 use crate::cloud::{CloudError, Source};
 use crate::model::{
     Alarm, AlarmState, ElasticIp, HealthCheck, Image, ImageState, InstanceState, LifecycleState,
@@ -94,7 +96,8 @@ pub(super) struct SimGroup {
     /// one from the fullest zone is terminated (launch before terminate, as AWS does).
     pub rebalancing: Option<String>,
     pub traffic: Option<Traffic>,
-    pub scale_out: Option<ScaleOutDef>,
+    pub scale_out: Option<PolicyDef>,
+    pub scale_in: Option<PolicyDef>,
     pub last_scaled_at: Option<DateTime<Utc>>,
     /// The image (by name) it launches from.
     pub image: Option<String>,
@@ -123,6 +126,7 @@ pub(super) struct SimImage {
 pub(super) struct SimAlarm {
     pub alarm: Alarm,
     pub periods: usize,
+    pub comparison: Comparison,
 }
 
 /// The whole simulated cloud. It changes only in `advance` and in the mutations.
@@ -324,6 +328,7 @@ impl World {
                 rebalancing: None,
                 traffic,
                 scale_out: g.scale_out.clone(),
+                scale_in: g.scale_in.clone(),
                 last_scaled_at: None,
                 image: g.image.clone(),
                 content: g.content.clone(),
@@ -436,12 +441,13 @@ impl World {
                     metric: "CPUUtilization".into(),
                     auto_scaling_group: Some(def.auto_scaling_group.clone()),
                     threshold: def.threshold,
-                    comparison: "GreaterThanThreshold".into(),
+                    comparison: def.comparison.name().into(),
                     state: AlarmState::InsufficientData,
                     state_reason: "Unchecked: Initial alarm creation".into(),
                     updated_at: self.now,
                 },
                 periods: def.periods.max(1),
+                comparison: def.comparison,
             });
         }
     }
