@@ -438,9 +438,8 @@ impl World {
         })
     }
 
-    /// Lets a scaling policy move desired capacity (clamped to max), with the alarm as cause.
     /// A simple scaling policy fired: desired capacity moves by `adjustment`, out or in,
-    /// and stays within min..max.
+    /// stays within min..max, and the alarm is the cause of the launches or terminations.
     pub(super) fn policy_scale(&mut self, gi: usize, alarm: &str, adjustment: u32, out: bool) {
         let now = self.now;
         let g = &mut self.groups[gi];
