@@ -6,7 +6,7 @@
 //! (or No) cancels and changes nothing.
 
 use super::keymap::KeyAction;
-use super::rows::{row_keys, selected_index, target_rows};
+use super::rows::{row_keys, selected_index, target_rows, TableRow};
 use super::{AppState, Effect, View};
 use crate::ops::{default_image_name, plan_clone, plan_scale_out, plan_swap, OpError, Outcome};
 use crate::ops::{Plan, Request};
@@ -74,21 +74,21 @@ impl Operation {
 /// would leave a change made but not verified, and an intent in the audit log with no outcome.
 /// Ctrl-C still quits at once.
 pub fn quit(state: &mut AppState) -> Vec<Effect> {
-    let Some(op) = state.operation.as_ref().filter(|o| o.running()) else {
+    let Some(op) = state.running_operation() else {
         return vec![Effect::Quit];
     };
-    state.quit_pending = true;
     state.message = Some(format!(
         "quitting when {} has finished (verified and logged) · Ctrl-C quits now",
         op.title
     ));
+    state.quit_pending = true;
     vec![]
 }
 
 /// True (and says so) when an action is still running: the world must not change under it,
 /// or its result would be shown on a world it was not made in.
 pub fn refuse_while_running(state: &mut AppState, what: &str) -> bool {
-    let Some(op) = state.operation.as_ref().filter(|o| o.running()) else {
+    let Some(op) = state.running_operation() else {
         return false;
     };
     state.message = Some(format!(
@@ -170,7 +170,7 @@ fn selected_instance(state: &AppState) -> Option<String> {
 /// The action keys: `s` swap, `b` swap back, `c` clone, `+`/`o` scale out. They do nothing
 /// in read-only mode or while an action runs.
 pub fn action_key(state: &mut AppState, action: KeyAction) -> bool {
-    if state.read_only || state.operation.as_ref().is_some_and(Operation::running) {
+    if state.read_only || state.running_operation().is_some() {
         return false;
     }
     match action {

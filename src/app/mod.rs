@@ -375,6 +375,11 @@ impl AppState {
         (!waiting.is_empty()).then(|| format!("waiting for {}", waiting.join(", ")))
     }
 
+    /// The action still running, if any.
+    pub fn running_operation(&self) -> Option<&Operation> {
+        self.operation.as_ref().filter(|o| o.running())
+    }
+
     /// The status of one source.
     pub fn source(&self, s: Source) -> &SourceStatus {
         &self.sources[s as usize]
@@ -448,8 +453,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::OpDone { id, result } => {
             let effects = dialog::on_done(state, id, result);
-            let finished = state.operation.as_ref().is_some_and(|o| !o.running());
-            if state.quit_pending && finished {
+            if state.quit_pending && state.running_operation().is_none() {
                 return vec![Effect::Quit];
             }
             effects

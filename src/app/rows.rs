@@ -9,6 +9,18 @@ use crate::model::{
 use crate::patterns::{Finding, Report, Verdict};
 use std::collections::HashMap;
 
+/// One row of a view's table: the key that keeps it selected as rows move, its cells in
+/// the order of `table::columns(view)` (drawn, filtered, sorted and exported alike), and
+/// the id `y` copies.
+pub trait TableRow {
+    fn key(&self) -> String;
+    fn cells(&self) -> Vec<String>;
+    /// The id (or ARN) to copy; the key unless the row says otherwise.
+    fn copy_id(&self) -> Option<String> {
+        Some(self.key())
+    }
+}
+
 /// One target of one target group, joined with its instance.
 #[derive(Debug, Clone, Copy)]
 pub struct TargetRow<'a> {
@@ -18,21 +30,24 @@ pub struct TargetRow<'a> {
 }
 
 impl TargetRow<'_> {
-    pub fn key(&self) -> String {
+    pub fn zone(&self) -> &str {
+        self.instance.map_or("", |i| i.zone.as_str())
+    }
+}
+
+impl TableRow for TargetRow<'_> {
+    fn key(&self) -> String {
         format!(
             "{}|{}:{}",
             self.group.arn, self.target.target_id, self.target.port
         )
     }
 
-    pub fn zone(&self) -> &str {
-        self.instance.map_or("", |i| i.zone.as_str())
+    fn copy_id(&self) -> Option<String> {
+        Some(self.target.target_id.clone())
     }
-}
 
-impl TargetRow<'_> {
-    /// The cells, in the order of `table::columns(View::Targets)`.
-    pub fn cells(&self) -> Vec<String> {
+    fn cells(&self) -> Vec<String> {
         vec![
             self.group.name.clone(),
             format!("{}:{}", self.target.target_id, self.target.port),
@@ -81,58 +96,97 @@ pub fn target_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<TargetRow<'
     arrange(rows, View::Targets, list, TargetRow::cells)
 }
 
-/// A group's cells, in the order of `table::columns(View::Capacity)`.
-pub fn group_cells(fleet: &Snapshot, g: &AutoScalingGroup) -> Vec<String> {
-    use crate::model::LifecycleState;
-    let cpu = fleet
-        .metrics
-        .iter()
-        .find(|m| m.auto_scaling_group == g.name)
-        .and_then(|m| m.latest())
-        .map_or(String::new(), |v| format!("{v:.0}%"));
-    let unhealthy = g.instances.iter().filter(|i| !i.healthy).count();
-    vec![
-        g.name.clone(),
-        g.min.to_string(),
-        g.desired.to_string(),
-        g.max.to_string(),
-        g.count(&LifecycleState::InService).to_string(),
-        g.count(&LifecycleState::Pending).to_string(),
-        g.count(&LifecycleState::Terminating).to_string(),
-        unhealthy.to_string(),
-        g.zones.len().to_string(),
-        cpu,
-    ]
+/// An Auto Scaling group with its latest CPU.
+#[derive(Debug, Clone, Copy)]
+pub struct GroupRow<'a> {
+    pub group: &'a AutoScalingGroup,
+    pub cpu: Option<f64>,
+}
+
+impl TableRow for GroupRow<'_> {
+    fn key(&self) -> String {
+        self.group.name.clone()
+    }
+
+    fn cells(&self) -> Vec<String> {
+        use crate::model::LifecycleState;
+        let g = self.group;
+        let unhealthy = g.instances.iter().filter(|i| !i.healthy).count();
+        vec![
+            g.name.clone(),
+            g.min.to_string(),
+            g.desired.to_string(),
+            g.max.to_string(),
+            g.count(&LifecycleState::InService).to_string(),
+            g.count(&LifecycleState::Pending).to_string(),
+            g.count(&LifecycleState::Terminating).to_string(),
+            unhealthy.to_string(),
+            g.zones.len().to_string(),
+            self.cpu.map_or(String::new(), |v| format!("{v:.0}%")),
+        ]
+    }
 }
 
 /// Auto Scaling groups by name; then as filtered and sorted.
-pub fn group_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<&'a AutoScalingGroup> {
-    let mut rows: Vec<&AutoScalingGroup> = fleet.auto_scaling_groups.iter().collect();
-    rows.sort_by(|a, b| a.name.cmp(&b.name));
-    arrange(rows, View::Capacity, list, |g| group_cells(fleet, g))
+pub fn group_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<GroupRow<'a>> {
+    let mut rows: Vec<GroupRow> = fleet
+        .auto_scaling_groups
+        .iter()
+        .map(|g| GroupRow {
+            group: g,
+            cpu: fleet.group_cpu(&g.name),
+        })
+        .collect();
+    rows.sort_by(|a, b| a.group.name.cmp(&b.group.name));
+    arrange(rows, View::Capacity, list, GroupRow::cells)
 }
 
-/// An image's cells, in the order of `table::columns(View::Images)`.
-pub fn image_cells(fleet: &Snapshot, i: &Image) -> Vec<String> {
-    let source = match i.source_instance_id.as_deref() {
-        Some(id) => fleet.instance_label(id),
-        None => String::new(),
-    };
-    vec![
-        i.name.clone(),
-        i.id.clone(),
-        i.state.as_str().to_string(),
-        source,
-        i.created_at
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-    ]
+/// An image with the instance it was made from, when that instance is in the snapshot.
+#[derive(Debug, Clone, Copy)]
+pub struct ImageRow<'a> {
+    pub image: &'a Image,
+    pub source: Option<&'a Instance>,
+}
+
+impl TableRow for ImageRow<'_> {
+    fn key(&self) -> String {
+        self.image.id.clone()
+    }
+
+    fn cells(&self) -> Vec<String> {
+        let i = self.image;
+        let source = match (self.source, &i.source_instance_id) {
+            (Some(instance), _) => instance.label(),
+            (None, Some(id)) => id.clone(),
+            (None, None) => String::new(),
+        };
+        vec![
+            i.name.clone(),
+            i.id.clone(),
+            i.state.as_str().to_string(),
+            source,
+            i.created_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        ]
+    }
 }
 
 /// Images, newest first; then as filtered and sorted.
-pub fn image_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<&'a Image> {
-    let mut rows: Vec<&Image> = fleet.images.iter().collect();
-    rows.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.id.cmp(&b.id)));
-    arrange(rows, View::Images, list, |i| image_cells(fleet, i))
+pub fn image_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<ImageRow<'a>> {
+    let index = fleet.instance_index();
+    let mut rows: Vec<ImageRow> = fleet
+        .images
+        .iter()
+        .map(|i| ImageRow {
+            image: i,
+            source: i
+                .source_instance_id
+                .as_deref()
+                .and_then(|id| index.get(id).copied()),
+        })
+        .collect();
+    rows.sort_by(|a, b| (b.image.created_at, &a.image.id).cmp(&(a.image.created_at, &b.image.id)));
+    arrange(rows, View::Images, list, ImageRow::cells)
 }
 
 /// One Elastic IP joined with its instance and that instance's target health.
@@ -144,13 +198,12 @@ pub struct AddressRow<'a> {
     pub health: Option<(TargetHealthState, Vec<&'a str>)>,
 }
 
-impl AddressRow<'_> {
-    pub fn key(&self) -> String {
+impl TableRow for AddressRow<'_> {
+    fn key(&self) -> String {
         self.address.allocation_id.clone()
     }
 
-    /// The cells, in the order of `table::columns(View::ElasticIps)`.
-    pub fn cells(&self) -> Vec<String> {
+    fn cells(&self) -> Vec<String> {
         let a = self.address;
         let (state, health) = match (&a.instance_id, self.instance) {
             (None, _) => ("unassociated".to_string(), String::new()),
@@ -222,15 +275,6 @@ pub struct FindingRow<'a> {
 }
 
 impl FindingRow<'_> {
-    /// The pattern and the resources: stable while the numbers in the reason change.
-    pub fn key(&self) -> String {
-        let resources = self
-            .finding
-            .map_or(String::new(), |f| f.resources.join(","));
-        let verdict = self.finding.map_or("", |f| f.verdict.as_str());
-        format!("{}|{resources}|{verdict}", self.report.pattern.name())
-    }
-
     pub fn verdict(&self) -> Verdict {
         self.finding.map_or(self.report.verdict, |f| f.verdict)
     }
@@ -239,9 +283,23 @@ impl FindingRow<'_> {
         self.finding
             .map_or(self.report.headline.as_str(), |f| f.reason.as_str())
     }
+}
 
-    /// The cells, in the order of `table::columns(View::Patterns)`.
-    pub fn cells(&self) -> Vec<String> {
+impl TableRow for FindingRow<'_> {
+    /// The pattern and the resources: stable while the numbers in the reason change.
+    fn key(&self) -> String {
+        let resources = self
+            .finding
+            .map_or(String::new(), |f| f.resources.join(","));
+        let verdict = self.finding.map_or("", |f| f.verdict.as_str());
+        format!("{}|{resources}|{verdict}", self.report.pattern.name())
+    }
+
+    fn copy_id(&self) -> Option<String> {
+        Some(self.finding?.resources.join(" "))
+    }
+
+    fn cells(&self) -> Vec<String> {
         vec![
             self.report.pattern.name().to_string(),
             self.verdict().as_str().to_string(),
@@ -279,48 +337,55 @@ pub fn finding_rows<'a>(reports: &'a [Report], list: &ListState) -> Vec<FindingR
     arrange(rows, View::Patterns, list, FindingRow::cells)
 }
 
-/// A zone's cells, in the order of `table::columns(View::Zones)`.
-pub fn zone_cells(z: &ZoneSummary) -> Vec<String> {
-    vec![
-        z.zone.clone(),
-        z.instances_running.to_string(),
-        z.instances_pending.to_string(),
-        z.targets_healthy.to_string(),
-        z.targets_unhealthy.to_string(),
-        z.healthy_if_lost.to_string(),
-    ]
+impl TableRow for ZoneSummary {
+    fn key(&self) -> String {
+        self.zone.clone()
+    }
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.zone.clone(),
+            self.instances_running.to_string(),
+            self.instances_pending.to_string(),
+            self.targets_healthy.to_string(),
+            self.targets_unhealthy.to_string(),
+            self.healthy_if_lost.to_string(),
+        ]
+    }
 }
 
 /// Zones in name order; then as filtered and sorted.
 pub fn zone_rows(fleet: &Snapshot, list: &ListState) -> Vec<ZoneSummary> {
-    arrange(zone_distribution(fleet), View::Zones, list, zone_cells)
+    arrange(
+        zone_distribution(fleet),
+        View::Zones,
+        list,
+        ZoneSummary::cells,
+    )
+}
+
+/// Calls `f` with the current view's rows, as filtered and sorted: the one place that
+/// knows which rows each view has (None for the Overview, which has no table).
+fn with_rows<T>(state: &AppState, f: impl FnOnce(&[&dyn TableRow]) -> T) -> Option<T> {
+    fn call<R: TableRow, T>(rows: &[R], f: impl FnOnce(&[&dyn TableRow]) -> T) -> T {
+        let rows: Vec<&dyn TableRow> = rows.iter().map(|r| r as &dyn TableRow).collect();
+        f(&rows)
+    }
+    let (fleet, list) = (&state.fleet, state.list());
+    Some(match state.view {
+        View::Overview => return None,
+        View::Targets => call(&target_rows(fleet, list), f),
+        View::Capacity => call(&group_rows(fleet, list), f),
+        View::ElasticIps => call(&address_rows(fleet, list), f),
+        View::Zones => call(&zone_rows(fleet, list), f),
+        View::Images => call(&image_rows(fleet, list), f),
+        View::Patterns => call(&finding_rows(&state.patterns, list), f),
+    })
 }
 
 /// The current view's table as text, as filtered and sorted (none for the Overview).
 pub fn table_text(state: &AppState) -> Option<TableText> {
-    let fleet = &state.fleet;
-    let list = state.list();
-    let rows: Vec<Vec<String>> = match state.view {
-        View::Overview => return None,
-        View::Targets => target_rows(fleet, list).iter().map(|r| r.cells()).collect(),
-        View::Capacity => group_rows(fleet, list)
-            .iter()
-            .map(|g| group_cells(fleet, g))
-            .collect(),
-        View::ElasticIps => address_rows(fleet, list)
-            .iter()
-            .map(|r| r.cells())
-            .collect(),
-        View::Zones => zone_rows(fleet, list).iter().map(zone_cells).collect(),
-        View::Images => image_rows(fleet, list)
-            .iter()
-            .map(|i| image_cells(fleet, i))
-            .collect(),
-        View::Patterns => finding_rows(&state.patterns, list)
-            .iter()
-            .map(|r| r.cells())
-            .collect(),
-    };
+    let rows = with_rows(state, |rows| rows.iter().map(|r| r.cells()).collect())?;
     Some(TableText {
         titles: columns(state.view).iter().map(|c| c.title).collect(),
         rows,
@@ -329,62 +394,23 @@ pub fn table_text(state: &AppState) -> Option<TableText> {
 
 /// The id (or ARN) of the selected resource, for the clipboard.
 pub fn selected_id(state: &AppState) -> Option<String> {
-    let keys = row_keys(state);
-    let at = selected_index(state.list(), keys.len(), |k| {
-        keys.iter().position(|x| x == k)
-    })?;
-    let key = keys.get(at)?;
-    let fleet = &state.fleet;
-    Some(match state.view {
-        View::Overview => return None,
-        View::Targets => target_rows(fleet, state.list())
-            .into_iter()
-            .find(|r| &r.key() == key)?
-            .target
-            .target_id
-            .clone(),
-        View::Capacity | View::Zones | View::Images | View::ElasticIps => key.clone(),
-        View::Patterns => finding_rows(&state.patterns, state.list())
-            .into_iter()
-            .find(|r| &r.key() == key)?
-            .finding?
-            .resources
-            .join(" "),
-    })
+    with_rows(state, |rows| {
+        let at = selected_index(state.list(), rows.len(), |k| {
+            rows.iter().position(|r| r.key() == k)
+        })?;
+        rows[at].copy_id()
+    })?
 }
 
-/// The keys of the current view's rows, in order.
+/// The keys of the current view's rows, in order (the Overview's are its pattern cards).
 pub fn row_keys(state: &AppState) -> Vec<String> {
-    let fleet = &state.fleet;
-    let filter = state.list();
-    match state.view {
-        View::Overview => state
+    with_rows(state, |rows| rows.iter().map(|r| r.key()).collect()).unwrap_or_else(|| {
+        state
             .patterns
             .iter()
             .map(|r| r.pattern.name().to_string())
-            .collect(),
-        View::Patterns => finding_rows(&state.patterns, filter)
-            .iter()
-            .map(|r| r.key())
-            .collect(),
-        View::Targets => target_rows(fleet, filter).iter().map(|r| r.key()).collect(),
-        View::Capacity => group_rows(fleet, filter)
-            .iter()
-            .map(|g| g.name.clone())
-            .collect(),
-        View::ElasticIps => address_rows(fleet, filter)
-            .iter()
-            .map(|r| r.key())
-            .collect(),
-        View::Zones => zone_rows(fleet, filter)
-            .into_iter()
-            .map(|z| z.zone)
-            .collect(),
-        View::Images => image_rows(fleet, filter)
-            .iter()
-            .map(|i| i.id.clone())
-            .collect(),
-    }
+            .collect()
+    })
 }
 
 /// Where the selection is among `len` rows: the selected key's row if it is still there,

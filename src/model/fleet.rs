@@ -1,6 +1,8 @@
 //! Questions asked of a whole snapshot: labels, target health per instance, standbys.
 
-use super::{Instance, InstanceState, Snapshot, TargetHealthState, FLOATING_IP_TAG, ROLE_TAG};
+use super::{
+    Instance, InstanceState, MetricSeries, Snapshot, TargetHealthState, FLOATING_IP_TAG, ROLE_TAG,
+};
 use std::collections::HashMap;
 
 impl Instance {
@@ -24,6 +26,16 @@ impl Instance {
 }
 
 impl Snapshot {
+    /// A group's CPUUtilization series, if it was read.
+    pub fn cpu_series(&self, group: &str) -> Option<&MetricSeries> {
+        self.metrics.iter().find(|m| m.auto_scaling_group == group)
+    }
+
+    /// A group's latest CPU, in percent.
+    pub fn group_cpu(&self, group: &str) -> Option<f64> {
+        self.cpu_series(group).and_then(MetricSeries::latest)
+    }
+
     /// The instance with this id.
     pub fn instance(&self, id: &str) -> Option<&Instance> {
         self.instances.iter().find(|i| i.id == id)

@@ -2,6 +2,7 @@
 //! file only the user can read, flushed to disk before the call is made.
 
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -123,6 +124,7 @@ pub fn table(records: &[AuditRecord]) -> String {
         "{:<20} {:<7} {:<10} {:<16} {:<24} {}\n",
         "TIME", "PHASE", "OUTCOME", "ACTION", "WORLD", "CHANGE"
     );
+    let unanswered = unanswered(records);
     for (n, r) in records.iter().enumerate() {
         let world = match (&r.account, &r.profile) {
             (Some(a), _) => format!("{} {a} {}", r.world, r.region),
@@ -137,12 +139,9 @@ pub fn table(records: &[AuditRecord]) -> String {
             change.push_str(&format!(" error: {e}"));
         }
         let time = r.time.get(..19).unwrap_or(&r.time).replace('T', " ");
-        let outcome = if unanswered(records, n) {
-            "NO OUTCOME"
-        } else {
-            r.outcome.as_str()
-        };
-        if outcome == "NO OUTCOME" {
+        let mut outcome = r.outcome.as_str();
+        if unanswered[n] {
+            outcome = "NO OUTCOME";
             change.push_str(" (patrol stopped before the outcome: check the resource)");
         }
         out.push_str(&format!(
@@ -153,23 +152,33 @@ pub fn table(records: &[AuditRecord]) -> String {
     out
 }
 
-/// True when record `n` is an intent that no outcome followed: the next record about the
-/// same action on the same resources in the same world is not its outcome (or there is none).
-/// That happens when patrol was stopped (Ctrl-C, a signal, a crash) between the two lines.
-pub fn unanswered(records: &[AuditRecord], n: usize) -> bool {
-    let intent = &records[n];
-    if intent.phase != "intent" {
-        return false;
+/// What a record is about: the action, its resources, and the world (kind, region, account).
+type Subject<'a> = (&'a str, &'a [String], &'a str, &'a str, Option<&'a str>);
+
+/// For each record, whether it is an intent that no outcome followed: the next record
+/// about the same action on the same resources in the same world is not its outcome (or
+/// there is none). That happens when patrol was stopped (Ctrl-C, a signal, a crash)
+/// between the two lines. One pass over the log.
+pub fn unanswered(records: &[AuditRecord]) -> Vec<bool> {
+    let mut flags = vec![false; records.len()];
+    // The intent still waiting for its outcome, per action, resources and world.
+    let mut waiting: HashMap<Subject, usize> = HashMap::new();
+    for (n, r) in records.iter().enumerate() {
+        let key = (
+            r.action.as_str(),
+            r.resources.as_slice(),
+            r.world.as_str(),
+            r.region.as_str(),
+            r.account.as_deref(),
+        );
+        // An intent waits (a later intent for the same key leaves it unanswered); an
+        // outcome answers the intent waiting for it.
+        if r.phase == "intent" {
+            flags[n] = true;
+            waiting.insert(key, n);
+        } else if let Some(i) = waiting.remove(&key) {
+            flags[i] = false;
+        }
     }
-    let same = |r: &&AuditRecord| {
-        r.action == intent.action
-            && r.resources == intent.resources
-            && r.world == intent.world
-            && r.region == intent.region
-            && r.account == intent.account
-    };
-    records[n + 1..]
-        .iter()
-        .find(same)
-        .is_none_or(|r| r.phase != "outcome")
+    flags
 }

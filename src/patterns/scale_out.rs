@@ -13,7 +13,7 @@ pub fn check(s: &Snapshot, settings: &Settings, now: DateTime<Utc>) -> Report {
     let mut headline = Vec::new();
     for g in &s.auto_scaling_groups {
         let in_service = g.count(&LifecycleState::InService);
-        let cpu = cpu_of(s, &g.name);
+        let cpu = s.group_cpu(&g.name);
         let cpu_text = cpu.map_or(String::new(), |v| format!(" · CPU {v:.0}%"));
         headline.push(format!(
             "{} {in_service}/{} in service ({}..{}){cpu_text}",
@@ -22,13 +22,6 @@ pub fn check(s: &Snapshot, settings: &Settings, now: DateTime<Utc>) -> Report {
         findings.extend(group(s, g, in_service, cpu, settings, now));
     }
     Report::new(Pattern::ScaleOut, headline.join(" · "), findings)
-}
-
-fn cpu_of(s: &Snapshot, group: &str) -> Option<f64> {
-    s.metrics
-        .iter()
-        .find(|m| m.auto_scaling_group == group)
-        .and_then(|m| m.latest())
 }
 
 fn group(

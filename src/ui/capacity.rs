@@ -1,14 +1,22 @@
 //! View 3, Capacity: each Auto Scaling group's numbers, its CPU, and its latest activities.
 
-use super::{age_text, columns_header, empty_hint, panel, panel_title, render_table};
-use crate::app::rows::{group_rows, selected_index};
+use super::{age_text, cells_row, columns_header, empty_hint, panel, panel_title, render_table};
+use crate::app::rows::{group_rows, selected_index, GroupRow, TableRow};
 use crate::app::AppState;
 use crate::model::{ActivityStatus, AlarmState, AutoScalingGroup, LifecycleState};
 use crate::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, RenderDirection, Row, Sparkline, Table};
 use ratatui::Frame;
+
+/// Columns of `table::columns(View::Capacity)` that are drawn in a style of their own.
+const MAX: usize = 3;
+const IN_SERVICE: usize = 4;
+const PENDING: usize = 5;
+const UNHEALTHY: usize = 7;
+const CPU: usize = 9;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let groups = group_rows(&state.fleet, state.list());
@@ -28,10 +36,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     ])
     .areas(inner);
     let selected = selected_index(state.list(), groups.len(), |k| {
-        groups.iter().position(|g| g.name == k)
+        groups.iter().position(|r| r.group.name == k)
     });
     draw_groups(frame, table_area, state, &groups, selected, theme);
-    if let Some(g) = selected.map(|i| groups[i]) {
+    if let Some(g) = selected.map(|i| groups[i].group) {
         draw_cpu(frame, cpu_area, state, g, theme);
         draw_activities(frame, activity_area, state, g, theme);
     }
@@ -41,16 +49,13 @@ fn draw_groups(
     frame: &mut Frame,
     area: Rect,
     state: &AppState,
-    groups: &[&AutoScalingGroup],
+    groups: &[GroupRow],
     selected: Option<usize>,
     theme: &Theme,
 ) {
-    let rows = groups.iter().map(|g| {
+    let rows = groups.iter().map(|r| {
+        let g = r.group;
         let in_service = g.count(&LifecycleState::InService);
-        let pending = g.count(&LifecycleState::Pending);
-        let terminating = g.count(&LifecycleState::Terminating);
-        let unhealthy = g.instances.iter().filter(|i| !i.healthy).count();
-        let cpu = cpu_of(state, &g.name).map_or("-".into(), |v| format!("{v:.0}%"));
         let capacity_style = if (in_service as u32) < g.min {
             theme.crit
         } else if in_service as u32 != g.desired {
@@ -58,33 +63,18 @@ fn draw_groups(
         } else {
             theme.ok
         };
-        let max_style = if g.desired >= g.max {
-            theme.warn
-        } else {
-            theme.text
-        };
-        Row::new(vec![
-            Span::raw(g.name.clone()),
-            Span::raw(g.min.to_string()),
-            Span::raw(g.desired.to_string()),
-            Span::styled(g.max.to_string(), max_style),
-            Span::styled(in_service.to_string(), capacity_style),
-            Span::styled(
-                pending.to_string(),
-                if pending > 0 { theme.warn } else { theme.text },
-            ),
-            Span::raw(terminating.to_string()),
-            Span::styled(
-                unhealthy.to_string(),
-                if unhealthy > 0 {
-                    theme.crit
-                } else {
-                    theme.text
-                },
-            ),
-            Span::raw(g.zones.len().to_string()),
-            Span::raw(cpu),
-        ])
+        let warn_if = |bad: bool| if bad { theme.warn } else { Style::default() };
+        let mut cells = r.cells();
+        if cells[CPU].is_empty() {
+            cells[CPU] = "-".into();
+        }
+        cells_row(cells, |c| match c {
+            MAX => warn_if(g.desired >= g.max),
+            IN_SERVICE => capacity_style,
+            PENDING => warn_if(g.count(&LifecycleState::Pending) > 0),
+            UNHEALTHY if g.instances.iter().any(|i| !i.healthy) => theme.crit,
+            _ => Style::default(),
+        })
         .style(theme.text)
     });
     let table = Table::new(
@@ -106,21 +96,8 @@ fn draw_groups(
     render_table(frame, area, table, selected, theme);
 }
 
-fn cpu_of(state: &AppState, group: &str) -> Option<f64> {
-    state
-        .fleet
-        .metrics
-        .iter()
-        .find(|m| m.auto_scaling_group == group)
-        .and_then(|m| m.latest())
-}
-
 fn draw_cpu(frame: &mut Frame, area: Rect, state: &AppState, g: &AutoScalingGroup, theme: &Theme) {
-    let series = state
-        .fleet
-        .metrics
-        .iter()
-        .find(|m| m.auto_scaling_group == g.name);
+    let series = state.fleet.cpu_series(&g.name);
     let mut title = vec![Span::styled(format!(" CPU {} ", g.name), theme.title)];
     match series.and_then(|s| s.latest()) {
         Some(v) => title.push(Span::styled(

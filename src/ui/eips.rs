@@ -1,15 +1,21 @@
 //! View 4, Elastic IPs: address → instance → instance state → target health.
 
 use super::targets::state_style;
-use super::{columns_header, empty_hint, panel, panel_title, render_table};
-use crate::app::rows::{address_rows, selected_index};
+use super::{cells_row, columns_header, empty_hint, panel, panel_title, render_table};
+use crate::app::rows::{address_rows, selected_index, TableRow};
 use crate::app::AppState;
-use crate::model::{InstanceState, FLOATING_IP_TAG};
+use crate::model::InstanceState;
 use crate::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table};
+use ratatui::style::Style;
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Table};
 use ratatui::Frame;
+
+/// Columns of `table::columns(View::ElasticIps)` drawn differently from their cell.
+const INSTANCE: usize = 2;
+const STATE: usize = 5;
+const HEALTH: usize = 6;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let rows = address_rows(&state.fleet, state.list());
@@ -36,42 +42,28 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let [table_area, detail_area] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
     let body = rows.iter().map(|r| {
-        let a = r.address;
-        let tag = a.tags.get("Name").cloned().unwrap_or_default();
-        let Some(instance_id) = &a.instance_id else {
-            return Row::new(vec![
-                Span::raw(a.public_ip.clone()),
-                Span::raw(tag),
-                Span::styled("unassociated", theme.warn),
-            ])
-            .style(theme.text);
+        let mut cells = r.cells();
+        let associated = r.address.instance_id.is_some();
+        // On screen an unassociated address says so where its instance would be.
+        if associated {
+            cells[INSTANCE] = format!("→ {}", cells[INSTANCE]);
+        } else {
+            cells[INSTANCE] = std::mem::take(&mut cells[STATE]);
+        }
+        let instance_style = match r.instance {
+            Some(i) if i.state == InstanceState::Running => theme.ok,
+            _ => theme.crit,
         };
-        let name = r.instance.and_then(|i| i.name.clone()).unwrap_or_default();
-        let (istate, istyle) = match r.instance {
-            Some(i) if i.state == InstanceState::Running => ("running", theme.ok),
-            Some(i) => (i.state.as_str(), theme.crit),
-            None => ("not found", theme.crit),
-        };
-        let health = match &r.health {
-            Some((s, groups)) => Span::styled(
-                format!("{} ({})", s.as_str(), groups.join(", ")),
-                state_style(*s, theme),
-            ),
-            None => Span::styled("not a target", theme.muted),
-        };
-        let role = r
-            .instance
-            .and_then(|i| i.tags.get(FLOATING_IP_TAG).cloned())
-            .unwrap_or_default();
-        Row::new(vec![
-            Span::raw(a.public_ip.clone()),
-            Span::raw(tag),
-            Span::raw(format!("→ {instance_id}")),
-            Span::raw(name),
-            Span::raw(role),
-            Span::styled(istate, istyle),
-            health,
-        ])
+        let health_style = r
+            .health
+            .as_ref()
+            .map_or(theme.muted, |(s, _)| state_style(*s, theme));
+        cells_row(cells, |c| match c {
+            INSTANCE if !associated => theme.warn,
+            STATE => instance_style,
+            HEALTH => health_style,
+            _ => Style::default(),
+        })
         .style(theme.text)
     });
     let table = Table::new(

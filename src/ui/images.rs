@@ -1,14 +1,18 @@
 //! View 6, Images: the account's AMIs, newest first, with the instance each was made from.
 
-use super::{age_text, columns_header, empty_hint, panel, panel_title, render_table};
-use crate::app::rows::{image_rows, selected_index};
+use super::{age_text, cells_row, columns_header, empty_hint, panel, panel_title, render_table};
+use crate::app::rows::{image_rows, selected_index, TableRow};
 use crate::app::AppState;
 use crate::model::ImageState;
 use crate::theme::Theme;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::text::Span;
-use ratatui::widgets::{Row, Table};
+use ratatui::style::Style;
+use ratatui::widgets::Table;
 use ratatui::Frame;
+
+/// Columns of `table::columns(View::Images)` drawn differently from their cell.
+const STATE: usize = 2;
+const CREATED: usize = 4;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let rows = image_rows(&state.fleet, state.list());
@@ -27,29 +31,22 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         return;
     }
     let selected = selected_index(state.list(), rows.len(), |k| {
-        rows.iter().position(|i| i.id == k)
+        rows.iter().position(|r| r.image.id == k)
     });
-    let index = state.fleet.instance_index();
-    let body = rows.iter().map(|i| {
-        let style = match i.state {
+    let body = rows.iter().map(|r| {
+        let i = r.image;
+        let state_style = match i.state {
             ImageState::Available => theme.ok,
             ImageState::Pending => theme.warn,
             ImageState::Failed | ImageState::Deregistered => theme.crit,
         };
-        let source = match i.source_instance_id.as_deref() {
-            Some(id) => match index.get(id).and_then(|x| x.name.as_deref()) {
-                Some(name) => format!("{name} ({id})"),
-                None => id.to_string(),
-            },
-            None => String::new(),
-        };
-        Row::new(vec![
-            Span::raw(i.name.clone()),
-            Span::raw(i.id.clone()),
-            Span::styled(i.state.as_str(), style),
-            Span::raw(source),
-            Span::raw(age_text(state.clock - i.created_at)),
-        ])
+        // The cell is the creation time (it sorts and exports); the screen shows the age.
+        let mut cells = r.cells();
+        cells[CREATED] = age_text(state.clock - i.created_at);
+        cells_row(cells, |c| match c {
+            STATE => state_style,
+            _ => Style::default(),
+        })
         .style(theme.text)
     });
     let table = Table::new(

@@ -375,6 +375,17 @@ pub fn render_table(
     frame.render_stateful_widget(table, area, &mut ts);
 }
 
+/// A table row from a view's cells (`TableRow::cells`, the text that is filtered, sorted
+/// and exported), each cell in the style `style_of(column)` gives it.
+pub fn cells_row(cells: Vec<String>, style_of: impl Fn(usize) -> Style) -> Row<'static> {
+    Row::new(
+        cells
+            .into_iter()
+            .enumerate()
+            .map(|(c, text)| Span::styled(text, style_of(c))),
+    )
+}
+
 /// The header of a view whose table shows exactly its model's columns.
 pub fn columns_header(state: &AppState, theme: &Theme) -> Row<'static> {
     let titles: Vec<&'static str> = crate::app::table::columns(state.view)

@@ -1,7 +1,7 @@
 //! View 7, Patterns: every pattern's findings, worst first within each pattern.
 
 use super::{empty_hint, header, panel, panel_title, render_table, verdict_badge, verdict_style};
-use crate::app::rows::{finding_rows, selected_index};
+use crate::app::rows::{finding_rows, selected_index, TableRow};
 use crate::app::AppState;
 use crate::patterns::Verdict;
 use crate::theme::Theme;

@@ -1,14 +1,14 @@
 //! View 2, Targets: every target of every target group, unhealthy first.
 
-use super::{columns_header, empty_hint, panel, panel_title, render_table};
-use crate::app::rows::{selected_index, target_rows};
+use super::{cells_row, columns_header, empty_hint, panel, panel_title, render_table};
+use crate::app::rows::{selected_index, target_rows, TableRow};
 use crate::app::AppState;
 use crate::model::{TargetGroup, TargetHealthState};
 use crate::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table};
+use ratatui::widgets::{Paragraph, Table};
 use ratatui::Frame;
 
 /// The style of a target state.
@@ -31,6 +31,9 @@ pub fn window(len: usize, selected: Option<usize>, height: usize) -> (usize, usi
     };
     (start, (start + height).min(len))
 }
+
+/// The STATE column of `table::columns(View::Targets)`.
+const STATE: usize = 4;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let rows = target_rows(&state.fleet, state.list());
@@ -77,17 +80,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         table_area.height.saturating_sub(1) as usize,
     );
     let body = rows[start..end].iter().map(|r| {
-        let name = r.instance.and_then(|i| i.name.clone()).unwrap_or_default();
-        let instance_state = r.instance.map_or("unknown", |i| i.state.as_str());
-        Row::new(vec![
-            Span::raw(r.group.name.clone()),
-            Span::raw(format!("{}:{}", r.target.target_id, r.target.port)),
-            Span::raw(name),
-            Span::raw(r.zone().to_string()),
-            Span::styled(r.target.state.as_str(), state_style(r.target.state, theme)),
-            Span::raw(r.target.reason.clone().unwrap_or_default()),
-            Span::raw(instance_state),
-        ])
+        cells_row(r.cells(), |c| match c {
+            STATE => state_style(r.target.state, theme),
+            _ => Style::default(),
+        })
         .style(theme.text)
     });
     let table = Table::new(

@@ -642,10 +642,10 @@ fn an_intent_with_no_outcome_is_called_out() {
         record("outcome", "verified", "eipalloc-1"),
         record("intent", "planned", "eipalloc-2"), // and here, at the end
     ];
-    let flags: Vec<bool> = (0..records.len())
-        .map(|n| unanswered(&records, n))
-        .collect();
-    assert_eq!(flags, [true, false, false, false, false, true]);
+    assert_eq!(
+        unanswered(&records),
+        [true, false, false, false, false, true]
+    );
     let text = table(&records);
     assert_eq!(text.matches("NO OUTCOME").count(), 2, "{text}");
     assert!(text.contains("patrol stopped before the outcome"), "{text}");
