@@ -128,15 +128,19 @@ pub enum Command {
         #[arg(long, value_name = "DURATION", value_parser = parse_span)]
         after: Option<Span>,
     },
-    /// Run the pattern checks once and exit: 0 all pass, 1 any warns, 2 any fails,
-    /// 3 the fleet could not be read.
+    /// Run the pattern checks once and exit as a monitoring plugin does: 0 OK, 1 WARNING,
+    /// 2 CRITICAL, 3 UNKNOWN (usage or config error, unreadable fleet, nothing to check).
     Check {
-        /// Print JSON: world, taken_at, verdict, exit_code, and every pattern's findings.
+        /// Print one JSON document (also on errors): world, taken_at, verdict, status,
+        /// exit_code, and every pattern's findings; or verdict, exit_code and error.
         #[arg(long)]
         json: bool,
         /// Let this much simulated time pass first, e.g. 90s, 5m (simulator only).
         #[arg(long, value_name = "DURATION", value_parser = parse_span)]
         after: Option<Span>,
+        /// A fleet where no pattern applies is OK rather than UNKNOWN.
+        #[arg(long)]
+        allow_empty: bool,
     },
     /// List the embedded scenarios.
     Scenarios,

@@ -17,6 +17,25 @@ use patrol::world::Opener;
 use std::process::ExitCode;
 use std::time::Instant;
 
+/// Exit codes of every command but `check`: 1 the cloud failed (unreachable, refused
+/// credentials, an error answer), 2 the input is wrong (flags, config, theme, scenario).
+const EXIT_CLOUD: u8 = 1;
+const EXIT_USAGE: u8 = 2;
+
+/// An error of the cloud (not of the operator's input): exit 1, not 2.
+#[derive(Debug)]
+struct CloudFailure(String);
+
+impl std::fmt::Display for CloudFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for CloudFailure {}
+/// `patrol check` follows the monitoring-plugin convention (Nagios, Icinga, Sensu).
+const CHECK_UNKNOWN: u8 = 3;
+
 fn main() -> ExitCode {
     let started = Instant::now();
     let log_file = default_log_file();
@@ -24,80 +43,161 @@ fn main() -> ExitCode {
         "Logs go to {} (or --log-file), never to the terminal. RUST_LOG sets the level.",
         log_file.display()
     ));
-    let cli = match Cli::from_arg_matches(&command.get_matches()) {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let is_check = args.iter().skip(1).any(|a| a == "check");
+    let cli = match command
+        .try_get_matches_from(&args)
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
         Ok(cli) => cli,
-        Err(e) => e.exit(),
+        Err(e) if !e.use_stderr() => e.exit(),
+        // A usage error of `check` is UNKNOWN, never a false CRITICAL page.
+        Err(e) if is_check => {
+            let json = args.iter().any(|a| a == "--json");
+            return check_error(json, &e.to_string(), "usage");
+        }
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(EXIT_USAGE);
+        }
     };
-    // `patrol check` keeps 1 and 2 for warn and fail: it could not check, it says 3.
-    let error_code = if matches!(cli.command, Some(Command::Check { .. })) {
-        3
-    } else {
-        2
-    };
+    let json = matches!(cli.command, Some(Command::Check { json: true, .. }));
+    let check = matches!(cli.command, Some(Command::Check { .. }));
     match run(cli, log_file, started) {
         Ok(code) => code,
+        Err(e) if check => check_error(json, &format!("{e:#}"), "error"),
         Err(e) => {
             eprintln!("patrol: {e:#}");
-            ExitCode::from(error_code)
+            ExitCode::from(if e.is::<CloudFailure>() {
+                EXIT_CLOUD
+            } else {
+                EXIT_USAGE
+            })
         }
+    }
+}
+
+/// `patrol check` could not check: UNKNOWN (3), as one JSON document with `--json`.
+fn check_error(json: bool, message: &str, kind: &str) -> ExitCode {
+    if json {
+        let document = serde_json::json!({
+            "verdict": Verdict::Unknown,
+            "exit_code": CHECK_UNKNOWN,
+            "error": { "kind": kind, "message": message.trim_end() },
+        });
+        let text = serde_json::to_string_pretty(&document).unwrap_or_default();
+        write_stdout(&format!("{text}\n"));
+    } else {
+        eprintln!("patrol: UNKNOWN: {}", message.trim_end());
+    }
+    ExitCode::from(CHECK_UNKNOWN)
+}
+
+/// Writes to standard output; a reader that went away (`| head -1`) is not an error.
+fn write_stdout(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("patrol: cannot write to standard output: {e}");
+        }
+    }
+}
+
+/// The exit code of `patrol check` for a verdict. A fleet where nothing applies is UNKNOWN
+/// (an empty or mistyped region) unless `--allow-empty`.
+fn check_exit_code(verdict: Verdict, allow_empty: bool) -> u8 {
+    match verdict {
+        Verdict::Fail => 2,
+        Verdict::Unknown => CHECK_UNKNOWN,
+        Verdict::Warn => 1,
+        Verdict::Pass => 0,
+        Verdict::NotApplicable if allow_empty => 0,
+        Verdict::NotApplicable => CHECK_UNKNOWN,
     }
 }
 
 fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::Result<ExitCode> {
     let _log = init_logging(cli.log_file.clone().unwrap_or(default_log))?;
     match cli.command {
-        Some(Command::Check { json, after }) => {
+        Some(Command::Check {
+            json,
+            after,
+            allow_empty,
+        }) => {
             let (config, resolved) = settings(&cli)?;
             let snapshot = headless_snapshot(&config, &resolved, after)?;
             let reports = patterns::check(&snapshot, &resolved.checks, snapshot.taken_at);
             let verdict = patterns::worst(&reports);
-            let code = match verdict {
-                // Cannot happen here (an unread source fails the whole read, exit 3),
-                // but an unchecked pattern must never pass a gate.
-                Verdict::Unknown => 3,
-                Verdict::Fail => 2,
-                Verdict::Warn => 1,
-                Verdict::Pass | Verdict::NotApplicable => 0,
-            };
-            if json {
+            let code = check_exit_code(verdict, allow_empty);
+            let status = ["OK", "WARNING", "CRITICAL", "UNKNOWN"][code as usize];
+            let out = if json {
                 let document = serde_json::json!({
                     "world": snapshot.world,
                     "taken_at": snapshot.taken_at,
                     "verdict": verdict,
+                    "status": status,
                     "exit_code": code,
                     "patterns": reports,
                 });
-                println!("{}", serde_json::to_string_pretty(&document)?);
+                format!("{}\n", serde_json::to_string_pretty(&document)?)
             } else {
-                print!("{}", patterns::text_report(&reports));
-                println!(
-                    "{} · {} · {} (exit {code})",
+                let empty = if verdict == Verdict::NotApplicable && !allow_empty {
+                    " (no pattern applies to this fleet: an empty or mistyped region? \
+                     --allow-empty accepts it)"
+                } else {
+                    ""
+                };
+                format!(
+                    "{}{} · {} · {status}{empty} (exit {code})\n",
+                    patterns::text_report(&reports),
                     world_line(&snapshot.world),
                     snapshot.taken_at.format("%Y-%m-%d %H:%M:%S UTC"),
-                    verdict.as_str().to_uppercase()
-                );
-            }
+                )
+            };
+            write_stdout(&out);
             Ok(ExitCode::from(code))
         }
         Some(Command::Audit { json }) => {
             let log = audit_log(&cli);
-            let records = log.read().map_err(anyhow::Error::msg)?;
+            let lines = log.read().map_err(anyhow::Error::msg)?;
+            let damaged = lines
+                .iter()
+                .filter(|l| matches!(l, audit::AuditLine::Damaged { .. }))
+                .count();
+            let mut out = String::new();
             if json {
-                for r in &records {
-                    println!("{}", serde_json::to_string(r)?);
+                for l in &lines {
+                    let value = match l {
+                        audit::AuditLine::Record(r) => serde_json::to_value(r)?,
+                        audit::AuditLine::Damaged { line, text, error } => serde_json::json!({
+                            "damaged_line": line, "text": text, "error": error
+                        }),
+                    };
+                    out.push_str(&format!("{}\n", serde_json::to_string(&value)?));
                 }
-            } else if records.is_empty() {
-                println!("no actions recorded in {}", log.path().display());
+            } else if lines.is_empty() {
+                out = format!("no actions recorded in {}\n", log.path().display());
             } else {
-                print!("{}", audit::table(&records));
+                out = audit::table(&lines);
+            }
+            write_stdout(&out);
+            if damaged > 0 {
+                eprintln!(
+                    "patrol: {}: {damaged} damaged line(s), shown as DAMAGED; every intact line \
+                     is listed",
+                    log.path().display()
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Scenarios) => {
+            let mut out = String::new();
             for name in scenario::embedded_names() {
                 let s = Scenario::load(name)?;
-                println!("{:<18} {}", s.name, s.description);
+                out.push_str(&format!("{:<18} {}\n", s.name, s.description));
             }
+            write_stdout(&out);
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Snapshot { json, after }) => {
@@ -105,9 +205,9 @@ fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::R
             let snapshot = headless_snapshot(&config, &resolved, after)?;
             let document = SnapshotDocument::new(&snapshot);
             if json {
-                println!("{}", serde_json::to_string_pretty(&document)?);
+                write_stdout(&format!("{}\n", serde_json::to_string_pretty(&document)?));
             } else {
-                print_summary(&document);
+                write_stdout(&summary(&document));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -175,11 +275,27 @@ fn headless_snapshot(
     if after.is_some() && !matches!(resolved.world, WorldSpec::Simulator { .. }) {
         anyhow::bail!("--after lets simulated time pass: it does not apply to AWS");
     }
-    let world = runtime.block_on(opener(config, resolved).open(&resolved.world))?;
+    let cloud = |e: String| anyhow::Error::new(CloudFailure(e));
+    let world = match runtime.block_on(opener(config, resolved).open(&resolved.world)) {
+        Ok(w) => w,
+        // Credentials the cloud refused are the cloud's failure; a missing region, an
+        // unknown profile or region, a malformed config file are the operator's input.
+        Err(e)
+            if matches!(
+                e.downcast_ref::<patrol::cloud::aws::ConnectError>(),
+                Some(patrol::cloud::aws::ConnectError::Refused { .. })
+            ) =>
+        {
+            return Err(cloud(format!("{e:#}")))
+        }
+        Err(e) => return Err(e),
+    };
     if let (Some(sim), Some(span)) = (&world.playback, after) {
         sim.advance(span.0);
     }
-    Ok(runtime.block_on(take_snapshot(world.cloud.as_ref()))?)
+    runtime
+        .block_on(take_snapshot(world.cloud.as_ref()))
+        .map_err(|e| cloud(e.to_string()))
 }
 
 /// Which world, in one line, for headless output.
@@ -206,35 +322,42 @@ fn audit_log(cli: &Cli) -> AuditLog {
     AuditLog::new(cli.audit_log.clone().unwrap_or_else(default_audit_file))
 }
 
-fn print_summary(doc: &SnapshotDocument) {
+fn summary(doc: &SnapshotDocument) -> String {
+    use std::fmt::Write;
     let s = doc.snapshot;
-    println!(
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
         "world:       {}",
         serde_json::to_string(&s.world).unwrap_or_default()
     );
-    println!("taken at:    {}", s.taken_at.to_rfc3339());
-    println!("instances:   {}", s.instances.len());
+    let _ = writeln!(out, "taken at:    {}", s.taken_at.to_rfc3339());
+    let _ = writeln!(out, "instances:   {}", s.instances.len());
     for g in &s.target_groups {
-        let healthy = g.count(patrol::model::TargetHealthState::Healthy);
-        println!(
-            "target group {}: {healthy}/{} healthy",
+        let _ = writeln!(
+            out,
+            "target group {}: {}/{} healthy",
             g.name,
+            s.healthy_targets(g),
             g.targets.len()
         );
     }
     for g in &s.auto_scaling_groups {
-        println!(
+        let _ = writeln!(
+            out,
             "group {}: {}/{}/{} (min/desired/max)",
             g.name, g.min, g.desired, g.max
         );
     }
     for z in &doc.zones {
-        println!(
+        let _ = writeln!(
+            out,
             "zone {}: {} running, {} healthy targets",
             z.zone, z.instances_running, z.targets_healthy
         );
     }
-    println!("(use --json for everything)");
+    out.push_str("(use --json for everything)\n");
+    out
 }
 
 /// Logs to a file only; the terminal belongs to the console.

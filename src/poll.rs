@@ -57,6 +57,9 @@ impl Intervals {
 const CALL_TIMEOUT: Duration = Duration::from_secs(20);
 /// Backoff never waits longer than this between attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
+/// While the endpoint is down, one cheap call this often; when it answers, every source
+/// refreshes at once (so recovery never waits for a long backoff).
+pub const PROBE_EVERY: Duration = Duration::from_secs(3);
 
 /// The wait before the next attempt after `failures` failures in a row.
 pub fn backoff(interval: Duration, failures: u32, kind: CloudErrorKind) -> Duration {
@@ -76,6 +79,37 @@ pub struct Poller {
     refresh: Arc<Notify>,
 }
 
+/// What the sources share about an outage: whether one is on, and the bell the probe rings
+/// when the endpoint answers again.
+struct Outage {
+    down: watch::Sender<bool>,
+    over: Notify,
+}
+
+/// While an outage is on, calls `cloud.probe()` every `PROBE_EVERY`; the first answer ends
+/// it and wakes every source.
+async fn probe(cloud: Arc<dyn Cloud>, outage: Arc<Outage>) {
+    let mut down = outage.down.subscribe();
+    loop {
+        if down.wait_for(|d| *d).await.is_err() {
+            return;
+        }
+        loop {
+            tokio::time::sleep(PROBE_EVERY).await;
+            let answered = matches!(
+                tokio::time::timeout(CALL_TIMEOUT, cloud.probe()).await,
+                Ok(Ok(()))
+            );
+            if answered {
+                tracing::info!("the endpoint answers again: refreshing every source");
+                outage.down.send_replace(false);
+                outage.over.notify_waiters();
+                break;
+            }
+        }
+    }
+}
+
 impl Poller {
     /// Starts one task per source. Results carry `epoch` (the world they belong to) and a
     /// per-source generation, so the app can drop anything stale.
@@ -88,7 +122,11 @@ impl Poller {
         let refresh = Arc::new(Notify::new());
         let (groups_tx, groups_rx) = watch::channel::<Option<Vec<String>>>(None);
         let groups_tx = Arc::new(groups_tx);
-        let tasks = Source::ALL
+        let outage = Arc::new(Outage {
+            down: watch::channel(false).0,
+            over: Notify::new(),
+        });
+        let mut tasks: Vec<JoinHandle<()>> = Source::ALL
             .into_iter()
             .map(|source| {
                 let task = SourceTask {
@@ -98,12 +136,14 @@ impl Poller {
                     epoch,
                     tx: tx.clone(),
                     refresh: refresh.clone(),
+                    outage: outage.clone(),
                     groups_tx: groups_tx.clone(),
                     groups_rx: groups_rx.clone(),
                 };
                 tokio::spawn(task.run())
             })
             .collect();
+        tasks.push(tokio::spawn(probe(cloud, outage)));
         Poller { tasks, refresh }
     }
 
@@ -128,6 +168,7 @@ struct SourceTask {
     epoch: u64,
     tx: mpsc::Sender<Action>,
     refresh: Arc<Notify>,
+    outage: Arc<Outage>,
     /// The auto scaling task publishes group names; the metrics task reads them.
     groups_tx: Arc<watch::Sender<Option<Vec<String>>>>,
     groups_rx: watch::Receiver<Option<Vec<String>>>,
@@ -139,6 +180,11 @@ impl SourceTask {
         let mut failures = 0u32;
         loop {
             generation += 1;
+            // CPU is read per group: wait for the first word on the group names (names, or
+            // none when they cannot be read) before the call's own timeout starts.
+            if self.source == Source::Metrics && self.groups_rx.borrow().is_none() {
+                let _ = self.groups_rx.changed().await;
+            }
             let result = match tokio::time::timeout(CALL_TIMEOUT, self.fetch()).await {
                 Ok(r) => r,
                 Err(_) => Err(CloudError::new(
@@ -161,22 +207,53 @@ impl SourceTask {
                 Err(e) => {
                     failures += 1;
                     tracing::warn!(source = self.source.name(), failures, error = %e, "refresh failed");
+                    if self.source == Source::AutoScaling && self.groups_rx.borrow().is_none() {
+                        // Metrics must not wait for names that cannot be read.
+                        self.groups_tx.send_replace(Some(Vec::new()));
+                    }
+                    if e.kind.is_outage() {
+                        self.outage.down.send_replace(true);
+                    }
                     backoff(self.interval, failures, e.kind)
                 }
             };
+            let failed = result.is_err();
+            let outage_error = matches!(&result, Err(e) if e.kind.is_outage());
             let action = Action::Refreshed {
                 source: self.source,
                 epoch: self.epoch,
                 generation,
-                at: Utc::now(),
+                at: self.cloud.clock(),
                 result,
             };
             if self.tx.send(action).await.is_err() {
                 return;
             }
+            if failed {
+                let retry = Action::Retrying {
+                    source: self.source,
+                    epoch: self.epoch,
+                    at: Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default(),
+                };
+                if self.tx.send(retry).await.is_err() {
+                    return;
+                }
+            }
+            // Register for the probe's bell before checking the outage, so a bell rung in
+            // between is not missed.
+            let over = self.outage.over.notified();
+            tokio::pin!(over);
+            over.as_mut().enable();
+            let mut delay = delay;
+            if outage_error && !*self.outage.down.borrow() {
+                // The probe heard the endpoint after this call failed: try again soon.
+                delay = delay.min(self.interval);
+                failures = 0;
+            }
             tokio::select! {
                 _ = tokio::time::sleep(delay) => {}
                 _ = self.refresh.notified() => {}
+                _ = &mut over, if outage_error => failures = 0,
             }
         }
     }
@@ -192,10 +269,6 @@ impl SourceTask {
             Source::Images => Payload::Images(cloud.images().await?),
             Source::Alarms => Payload::Alarms(cloud.alarms().await?),
             Source::Metrics => {
-                // CPU is read per group: wait until the group names are known.
-                if self.groups_rx.borrow_and_update().is_none() {
-                    let _ = self.groups_rx.changed().await;
-                }
                 let names = self.groups_rx.borrow().clone().unwrap_or_default();
                 let (cpu, per_instance) = futures::try_join!(
                     cloud.cpu_utilization(&names),

@@ -135,9 +135,10 @@ async fn event_loop(
 
     loop {
         let since_draw = last_draw.map_or(FRAME, |t| t.elapsed());
-        if state.dirty && since_draw >= FRAME {
-            terminal.draw(|f| ui::draw(f, &state, &theme))?;
+        if state.dirty && (since_draw >= FRAME || state.must_draw_now()) {
+            let drawn = terminal.draw(|f| ui::draw(f, &state, &theme))?.area;
             state.dirty = false;
+            update(&mut state, Action::Drawn(drawn.width, drawn.height));
             if last_draw.is_none() {
                 tracing::info!(first_frame_ms = since(options.started), "first frame drawn");
             }
@@ -230,7 +231,15 @@ async fn event_loop(
                     let opener = options.opener.clone();
                     let done = switched_tx.clone();
                     tokio::spawn(async move {
-                        let result = opener.open(&spec).await;
+                        // A world whose endpoint does not answer never replaces the one on
+                        // screen (a mistyped region, a dead endpoint).
+                        let result = match opener.open(&spec).await {
+                            Ok(world) => match world.cloud.probe().await {
+                                Ok(()) => Ok(world),
+                                Err(e) => Err(anyhow::anyhow!("its endpoint did not answer ({e})")),
+                            },
+                            Err(e) => Err(e),
+                        };
                         let _ = done.send((spec, result)).await;
                     });
                 }

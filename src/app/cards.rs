@@ -1,9 +1,10 @@
 //! Which view shows a pattern's resources (where Enter on an Overview card goes), and which
 //! sources its check reads (a check never runs on a fleet that is only half read).
 
-use super::View;
+use super::{AppState, View};
 use crate::cloud::Source;
 use crate::patterns::Pattern;
+use std::collections::HashSet;
 
 /// The view that shows a pattern's resources.
 pub fn view_of(pattern: Pattern) -> View {
@@ -30,4 +31,70 @@ pub fn sources_of(pattern: Pattern) -> &'static [Source] {
         Pattern::NfsSharing => &[Instances, Metrics],
         Pattern::NfsReplica => &[Instances],
     }
+}
+
+/// Sources that contradict each other: one names an instance the instance list does not
+/// have. One of the two is behind (an instance launched or gone since the older read), so
+/// a verdict on both would be wrong either way: it waits for the older one to catch up.
+pub fn contradiction(state: &AppState, sources: &[Source]) -> Option<String> {
+    if !sources.contains(&Source::Instances) {
+        return None;
+    }
+    let fleet = &state.fleet;
+    let known: HashSet<&str> = fleet.instances.iter().map(|i| i.id.as_str()).collect();
+    let missing = |ids: &mut dyn Iterator<Item = &str>| -> Option<String> {
+        let mut ids = ids.filter(|id| id.starts_with("i-") && !known.contains(id));
+        ids.next().map(str::to_string)
+    };
+    let named: [(Source, Option<String>); 3] = [
+        (
+            Source::ElasticIps,
+            missing(
+                &mut fleet
+                    .elastic_ips
+                    .iter()
+                    .filter_map(|a| a.instance_id.as_deref()),
+            ),
+        ),
+        (
+            Source::TargetGroups,
+            missing(
+                &mut fleet
+                    .target_groups
+                    .iter()
+                    .flat_map(|g| g.targets.iter().map(|t| t.target_id.as_str())),
+            ),
+        ),
+        (
+            Source::AutoScaling,
+            missing(
+                &mut fleet
+                    .auto_scaling_groups
+                    .iter()
+                    .flat_map(|g| g.instances.iter().map(|i| i.instance_id.as_str())),
+            ),
+        ),
+    ];
+    let instances_read = state.source(Source::Instances).fetched_at;
+    for (source, id) in named {
+        let Some(id) = id.filter(|_| sources.contains(&source)) else {
+            continue;
+        };
+        let read = state.source(source).fetched_at;
+        // The older read is the one behind; a failing source is behind whatever its age.
+        let failing = |s: Source| state.source(s).error.is_some();
+        let behind = if failing(Source::Instances) || (!failing(source) && instances_read < read) {
+            Source::Instances
+        } else if failing(source) || read < instances_read {
+            source
+        } else {
+            continue;
+        };
+        return Some(format!(
+            "inconsistent: {} names {id}, which instances does not list; waiting for {}",
+            source.name(),
+            behind.name()
+        ));
+    }
+    None
 }

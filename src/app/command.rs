@@ -6,38 +6,7 @@ use super::{AppState, Effect, View};
 use crate::model::WorldInfo;
 use crossterm::event::{KeyCode, KeyEvent};
 
-/// AWS commercial regions, for completion and the region picker.
-pub const REGIONS: &[&str] = &[
-    "us-east-1",
-    "us-east-2",
-    "us-west-1",
-    "us-west-2",
-    "af-south-1",
-    "ap-east-1",
-    "ap-south-1",
-    "ap-south-2",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ap-southeast-3",
-    "ap-southeast-4",
-    "ap-northeast-1",
-    "ap-northeast-2",
-    "ap-northeast-3",
-    "ca-central-1",
-    "ca-west-1",
-    "eu-central-1",
-    "eu-central-2",
-    "eu-west-1",
-    "eu-west-2",
-    "eu-west-3",
-    "eu-south-1",
-    "eu-south-2",
-    "eu-north-1",
-    "il-central-1",
-    "me-south-1",
-    "me-central-1",
-    "sa-east-1",
-];
+pub use crate::cloud::aws::REGIONS;
 
 /// What the world switch asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,8 +155,9 @@ pub fn on_prompt_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
             state.prompt = None;
             return execute(state, &line);
         }
-        KeyCode::Char(c) => line.push(c),
-        _ => {}
+        _ => {
+            super::line_edit::edit(line, &key);
+        }
     }
     vec![]
 }

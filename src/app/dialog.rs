@@ -49,6 +49,12 @@ pub struct Dialog {
     pub note: Option<String>,
     /// On a production target: the name typed so far to confirm (after Yes).
     pub typed: Option<String>,
+    /// The first row on screen when the dialog is taller than the terminal.
+    pub scroll: usize,
+    /// The text of every row as last laid out (`plan_text::sync`), and which have been
+    /// drawn: Yes needs every one.
+    pub shown: Vec<String>,
+    pub seen: Vec<bool>,
 }
 
 /// The action running or last run, shown on every view until the next one.
@@ -62,6 +68,8 @@ pub struct Operation {
     pub stage: String,
     /// `None` while running.
     pub result: Option<Result<Outcome, OpError>>,
+    /// It was the swap back of an earlier swap (after it, `b` has nothing to undo).
+    pub swap_back: bool,
 }
 
 impl Operation {
@@ -120,37 +128,51 @@ fn open(state: &mut AppState, choice: Choice, note: Option<String>) {
             focus: Focus::Unfocused,
             note,
             typed: None,
+            scroll: 0,
+            shown: Vec::new(),
+            seen: Vec::new(),
         });
+        super::plan_text::sync(state);
     }
 }
 
-/// Re-plans an open dialog from the latest data; a changed plan loses the focus.
+/// Re-plans an open dialog from the latest data; a changed plan loses the focus (and its
+/// rows must be on screen again). Acceptances stay only for consequences still planned.
 pub fn replan(state: &mut AppState) {
     let Some(dialog) = &state.dialog else { return };
-    let Some(plan) = plan_for(state, &dialog.choice) else {
+    let Some(mut plan) = plan_for(state, &dialog.choice) else {
         state.dialog = None;
         state.message = Some("the resource is gone: nothing was changed".into());
         return;
     };
     if let Some(dialog) = &mut state.dialog {
+        plan.keep_accepted(&dialog.plan);
         if dialog.plan != plan {
             dialog.plan = plan;
             dialog.focus = Focus::Unfocused;
         }
     }
+    super::plan_text::sync(state);
 }
 
-/// The key of the selected row of the current view.
-fn selected_row(state: &AppState) -> Option<String> {
+/// The key of the selected row of the current view: the row the operator sees marked.
+/// When that resource has gone, nothing is selected and the action keys say so.
+fn selected_row(state: &mut AppState) -> Option<String> {
     let keys = row_keys(state);
     let at = selected_index(state.list(), keys.len(), |k| {
         keys.iter().position(|x| x == k)
-    })?;
-    keys.into_iter().nth(at)
+    });
+    if at.is_none() {
+        state.message = Some(match &state.list().selected_key {
+            Some(k) => format!("{k} is no longer listed: select a row first (j/k)"),
+            None => "nothing selected".into(),
+        });
+    }
+    keys.into_iter().nth(at?)
 }
 
 /// The instance of the selected row, on views whose rows have one.
-fn selected_instance(state: &AppState) -> Option<String> {
+fn selected_instance(state: &mut AppState) -> Option<String> {
     let key = selected_row(state)?;
     match state.view {
         View::Targets => target_rows(&state.fleet, state.list())
@@ -197,7 +219,7 @@ pub fn action_key(state: &mut AppState, action: KeyAction) -> bool {
                     allocation_id,
                     to: Some(to),
                 },
-                Some("swap back".into()),
+                Some(SWAP_BACK.into()),
             );
         }
         KeyAction::Clone if matches!(state.view, View::Targets | View::ElasticIps) => {
@@ -247,12 +269,32 @@ pub fn action_key(state: &mut AppState, action: KeyAction) -> bool {
     true
 }
 
+/// Why Yes cannot be chosen now, if it cannot.
+fn why_not_yes(dialog: &Dialog) -> Option<String> {
+    if dialog.plan.blocked() {
+        return Some("a preflight check failed: this cannot be done (Esc closes)".into());
+    }
+    if !dialog.wholly_seen() {
+        return Some(format!(
+            "{} rows of the plan have not been on screen: PgDn/Space shows them, then Yes",
+            dialog.unseen()
+        ));
+    }
+    dialog.plan.open_choices().next().map(|c| {
+        format!(
+            "accept first (a): {}",
+            c.detail.split(';').next().unwrap_or(&c.detail)
+        )
+    })
+}
+
 /// A key while the dialog is open.
 pub fn on_dialog_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    use super::plan_text::{page, scroll};
     let Some(dialog) = state.dialog.as_mut() else {
         return vec![];
     };
-    // Typing a name or a number takes every key but Enter and Esc.
+    // Typing a name takes every key but Enter and Esc.
     if let Choice::Clone {
         name,
         editing: editing @ true,
@@ -261,56 +303,78 @@ pub fn on_dialog_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     {
         match key.code {
             KeyCode::Enter | KeyCode::Esc => *editing = false,
-            KeyCode::Backspace => {
-                name.pop();
+            _ => {
+                super::line_edit::edit(name, &key);
             }
-            KeyCode::Char(c) => name.push(c),
-            _ => {}
         }
         replan(state);
         return vec![];
     }
     // A production target: after Yes, its name must be typed.
+    let no_yes = why_not_yes(dialog);
     if let (Some(typed), Some(name)) = (dialog.typed.as_mut(), state.production.clone()) {
         match key.code {
             KeyCode::Esc => dialog.typed = None,
-            KeyCode::Backspace => {
-                typed.pop();
-            }
-            KeyCode::Char(c) => typed.push(c),
-            KeyCode::Enter if *typed == name => return confirmed(state),
+            KeyCode::Enter if *typed == name && no_yes.is_none() => return confirmed(state),
             KeyCode::Enter => {
-                state.message = Some(format!("type {name} exactly to go ahead, or Esc"));
+                state.message = Some(match no_yes {
+                    Some(why) => why,
+                    None => format!("type {name} exactly to go ahead, or Esc"),
+                });
             }
-            _ => {}
+            _ => {
+                super::line_edit::edit(typed, &key);
+            }
         }
         return vec![];
     }
+    let candidates =
+        matches!(dialog.choice, Choice::Swap { .. }) && dialog.plan.candidates.len() > 1;
     match key.code {
         KeyCode::Esc => {
             state.dialog = None;
             state.message = Some("cancelled: nothing was changed".into());
         }
+        KeyCode::PageDown | KeyCode::Char(' ') => scroll(state, page(state)),
+        KeyCode::PageUp => scroll(state, -page(state)),
+        KeyCode::Home => scroll(state, isize::MIN / 2),
+        KeyCode::End => scroll(state, isize::MAX / 2),
+        KeyCode::Down if !candidates => scroll(state, 1),
+        KeyCode::Up if !candidates => scroll(state, -1),
         KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right => {
             // From nothing to No, the safe button; then between No and Yes.
+            let no_yes = why_not_yes(dialog);
             dialog.focus = match dialog.focus {
-                Focus::No if dialog.plan.ready() => Focus::Yes,
+                Focus::No if no_yes.is_none() => Focus::Yes,
                 _ => Focus::No,
             };
+            if dialog.focus == Focus::No {
+                state.message = no_yes;
+            }
         }
-        KeyCode::Char('y') if dialog.plan.ready() => dialog.focus = Focus::Yes,
+        KeyCode::Char('y') => match why_not_yes(dialog) {
+            None => dialog.focus = Focus::Yes,
+            Some(why) => state.message = Some(why),
+        },
         KeyCode::Char('n') => dialog.focus = Focus::No,
+        KeyCode::Char('a') if !dialog.plan.blocked() => {
+            dialog.plan.toggle_accept();
+            super::plan_text::sync(state);
+        }
         KeyCode::Enter => match dialog.focus {
             Focus::Unfocused => {}
             Focus::No => {
                 state.dialog = None;
                 state.message = Some("cancelled: nothing was changed".into());
             }
-            Focus::Yes if dialog.plan.ready() && state.production.is_some() => {
-                dialog.typed = Some(String::new());
-            }
-            Focus::Yes if dialog.plan.ready() => return confirmed(state),
-            Focus::Yes => {}
+            Focus::Yes => match why_not_yes(dialog) {
+                Some(why) => {
+                    dialog.focus = Focus::Unfocused;
+                    state.message = Some(why);
+                }
+                None if state.production.is_some() => dialog.typed = Some(String::new()),
+                None => return confirmed(state),
+            },
         },
         code => {
             choice_key(dialog, code);
@@ -325,6 +389,8 @@ fn confirmed(state: &mut AppState) -> Vec<Effect> {
     let Some(dialog) = state.dialog.take() else {
         return vec![];
     };
+    // What the dialog said before (e.g. "read on first") is over: the action line speaks.
+    state.message = None;
     let id = state.operation.as_ref().map_or(0, |o| o.id) + 1;
     state.operation = Some(Operation {
         id,
@@ -333,6 +399,7 @@ fn confirmed(state: &mut AppState) -> Vec<Effect> {
         choice: dialog.choice,
         stage: "starting".into(),
         result: None,
+        swap_back: dialog.note.as_deref() == Some(SWAP_BACK),
     });
     vec![Effect::Execute {
         id,
@@ -392,6 +459,9 @@ fn choice_key(dialog: &mut Dialog, code: KeyCode) {
     }
 }
 
+/// The note of a swap-back dialog (and how a swap back is told from a swap).
+const SWAP_BACK: &str = "swap back";
+
 /// A running action reported a step.
 pub fn on_stage(state: &mut AppState, id: u64, stage: String) {
     if let Some(op) = state.operation.as_mut().filter(|o| o.id == id) {
@@ -415,8 +485,9 @@ pub fn on_done(state: &mut AppState, id: u64, result: Result<Outcome, OpError>) 
         },
     ) = (&result, &op.request)
     {
+        // After a swap, b undoes it; after the swap back there is nothing to undo.
         if outcome.verified {
-            state.swap_back = Some((allocation_id.clone(), from.clone()));
+            state.swap_back = (!op.swap_back).then(|| (allocation_id.clone(), from.clone()));
         }
     }
     if let Err(OpError::Stale(why)) = &result {

@@ -65,7 +65,7 @@ pub fn help_lines(keys: &KeyMap) -> Vec<HelpLine> {
     }
     lines.push(HelpLine {
         keys: "in a dialog".into(),
-        what: "Tab focus No/Yes · y/n · Enter does the focused · Esc cancels",
+        what: "PgDn/Space read on · a accepts a consequence · Tab or y/n focus · Enter · Esc",
         changes_the_cloud: true,
     });
     lines
@@ -83,6 +83,17 @@ pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         return vec![Effect::Quit];
     }
     let action = state.keymap.action(&key);
+    // Too small to draw the console: nothing on screen, so no key may act. q quits and Esc
+    // cancels an open dialog; everything else waits for a bigger terminal.
+    if !super::plan_text::fits(state.size) {
+        if matches!(key.code, KeyCode::Esc) && state.dialog.is_some() {
+            state.dialog = None;
+            state.message = Some("cancelled: nothing was changed".into());
+        } else if action == Some(KeyAction::Quit) && state.dialog.is_none() {
+            return super::dialog::quit(state);
+        }
+        return vec![];
+    }
     if state.help {
         if matches!(key.code, KeyCode::Esc)
             || matches!(action, Some(KeyAction::Help | KeyAction::Quit))
@@ -146,6 +157,7 @@ fn run(state: &mut AppState, action: KeyAction) -> Vec<Effect> {
             let list = state.list_mut();
             list.filter.clear();
             list.sort = None;
+            reanchor(state);
         }
         ReverseSort => match state.list_mut().sort.as_mut() {
             Some(s) => s.descending = !s.descending,
@@ -186,6 +198,7 @@ fn sort_by_letter(state: &mut AppState, letter: char) {
             descending: false,
         },
     });
+    reanchor(state);
 }
 
 /// A scenario key: passed to the simulator, or explained on AWS.
@@ -210,15 +223,41 @@ fn edit_filter(state: &mut AppState, key: KeyEvent) {
             state.filter_editing = false;
             state.list_mut().filter.clear();
         }
-        KeyCode::Backspace => {
-            state.list_mut().filter.pop();
+        _ => {
+            super::line_edit::edit(&mut state.list_mut().filter, &key);
         }
-        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-            state.list_mut().filter.clear()
-        }
-        KeyCode::Char(c) => state.list_mut().filter.push(c),
-        _ => {}
     }
+    reanchor(state);
+}
+
+/// After the operator changed what the table lists (filter, sort): when the selected
+/// resource is no longer listed, select the row where it was, so the mark stays on screen.
+/// (A refresh never does this: the selection never moves to another resource by itself.)
+fn reanchor(state: &mut AppState) {
+    let keys = row_keys(state);
+    let list = state.list_mut();
+    if keys.is_empty() || list.selected_key.as_ref().is_some_and(|k| keys.contains(k)) {
+        return;
+    }
+    let at = list.selected_index.min(keys.len() - 1);
+    list.selected_index = at;
+    list.selected_key = Some(keys[at].clone());
+}
+
+/// Gives the current view's selection a resource from the first frame its rows are drawn,
+/// so the mark the operator sees on the first row stays on that resource when rows move.
+pub fn pin_selection(state: &mut AppState) {
+    if state.list().selected_key.is_some() {
+        return;
+    }
+    let keys = row_keys(state);
+    if keys.is_empty() {
+        return;
+    }
+    let list = state.list_mut();
+    let at = list.selected_index.min(keys.len() - 1);
+    list.selected_index = at;
+    list.selected_key = Some(keys[at].clone());
 }
 
 /// Rows that fit on one page of a table at the current terminal height.
@@ -226,14 +265,17 @@ fn page(state: &AppState) -> isize {
     (state.size.1 as isize - 8).max(1)
 }
 
-/// Moves the selection by `delta` rows (clamped) and remembers the row's key.
+/// Moves the selection by `delta` rows (clamped) and remembers the row's key. When the
+/// selected resource has gone, it moves from where that row was.
 fn move_selection(state: &mut AppState, delta: isize) {
     let keys = row_keys(state);
-    let Some(current) = selected_index(state.list(), keys.len(), |k| {
-        keys.iter().position(|x| x == k)
-    }) else {
+    if keys.is_empty() {
         return;
-    };
+    }
+    let current = selected_index(state.list(), keys.len(), |k| {
+        keys.iter().position(|x| x == k)
+    })
+    .unwrap_or_else(|| state.list().selected_index.min(keys.len() - 1));
     let next = (current as isize)
         .saturating_add(delta)
         .clamp(0, keys.len() as isize - 1) as usize;

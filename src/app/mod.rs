@@ -1,10 +1,12 @@
 //! The console's state and `update`: actions in, effects out; no I/O and no clock reads.
 
-mod cards;
+pub mod cards;
 pub mod command;
 pub mod dialog;
 pub mod keymap;
 mod keys;
+pub mod line_edit;
+pub mod plan_text;
 pub mod rows;
 pub mod table;
 
@@ -72,6 +74,7 @@ impl View {
     /// The sources a view draws from, for its freshness line.
     pub fn sources(self) -> &'static [Source] {
         match self {
+            // The cards say their own ages; the title only what is stale.
             View::Overview => &Source::ALL,
             View::Targets => &[Source::TargetGroups, Source::Instances],
             View::Capacity => &[Source::AutoScaling, Source::Metrics, Source::Alarms],
@@ -88,6 +91,8 @@ impl View {
 pub enum Action {
     Key(KeyEvent),
     Resize(u16, u16),
+    /// A frame of this size was drawn: what it showed has been on screen.
+    Drawn(u16, u16),
     /// Time passed: the wall clock, the world's clock, and the scenario's narration and
     /// playback (simulator only).
     Tick {
@@ -111,6 +116,13 @@ pub enum Action {
         generation: u64,
         at: DateTime<Utc>,
         result: Result<Payload, CloudError>,
+    },
+    /// A source's last refresh failed; it tries again at `at` (wall clock) or when the
+    /// endpoint answers again, whichever is first.
+    Retrying {
+        source: Source,
+        epoch: u64,
+        at: DateTime<Utc>,
     },
     /// A running operator action reached a step.
     OpStage {
@@ -166,9 +178,15 @@ pub enum PlaybackCommand {
 pub struct SourceStatus {
     /// The generation of the last result applied; older ones are dropped.
     pub generation: u64,
+    /// When the data was read, by the world's clock (simulated time on the simulator).
     pub fetched_at: Option<DateTime<Utc>>,
+    /// When the console last heard from the source, by the wall clock: a poller that has
+    /// gone quiet for three intervals is stale, however the world's clock runs.
+    pub heard_at: Option<DateTime<Utc>>,
     /// The last refresh failed: the error and when. The last good data stays.
     pub error: Option<(CloudError, DateTime<Utc>)>,
+    /// After a failure: when the next try is (wall clock).
+    pub retry_at: Option<DateTime<Utc>>,
     pub interval: std::time::Duration,
 }
 
@@ -186,17 +204,19 @@ pub enum Freshness {
 }
 
 impl SourceStatus {
-    /// Fresh until three intervals pass without news, or while the last refresh failed.
-    pub fn freshness(&self, now: DateTime<Utc>) -> Freshness {
-        let age = self.fetched_at.map(|t| (now - t).max(Duration::zero()));
+    /// Fresh until three intervals pass without news (wall clock), or while the last refresh
+    /// failed. The age is in the world's clock: `clock` is the world's now.
+    pub fn freshness(&self, clock: DateTime<Utc>, wall: DateTime<Utc>) -> Freshness {
+        let age = self.fetched_at.map(|t| (clock - t).max(Duration::zero()));
         let limit = Duration::from_std(self.interval * 3).unwrap_or(Duration::MAX);
+        let quiet = self.heard_at.is_some_and(|h| wall - h > limit);
         match (&self.error, age) {
             (Some((e, _)), age) => Freshness::Stale {
                 age,
                 error: Some(e.clone()),
             },
             (None, None) => Freshness::Loading,
-            (None, Some(a)) if a > limit => Freshness::Stale {
+            (None, Some(a)) if quiet => Freshness::Stale {
                 age: Some(a),
                 error: None,
             },
@@ -268,6 +288,14 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// A frame must be drawn before the next key is read: a dialog has rows the operator
+    /// has not been shown, and a key typed ahead must not act on them unseen.
+    pub fn must_draw_now(&self) -> bool {
+        self.dirty && self.dialog.is_some()
+    }
+}
+
+impl AppState {
     /// A console on `world` that has not heard from any source yet.
     pub fn new(world: WorldInfo, intervals: &Intervals, now: DateTime<Utc>) -> Self {
         let mut state = AppState {
@@ -279,7 +307,9 @@ impl AppState {
                 .map(|s| SourceStatus {
                     generation: 0,
                     fetched_at: None,
+                    heard_at: None,
                     error: None,
+                    retry_at: None,
                     interval: intervals.of(*s),
                 })
                 .collect(),
@@ -321,7 +351,9 @@ impl AppState {
         for (s, source) in self.sources.iter_mut().zip(Source::ALL) {
             s.generation = 0;
             s.fetched_at = None;
+            s.heard_at = None;
             s.error = None;
+            s.retry_at = None;
             s.interval = intervals.of(source);
         }
         self.last_error = None;
@@ -338,15 +370,64 @@ impl AppState {
     }
 
     /// Runs the pattern checks over the current fleet. A pattern whose sources have not all
-    /// answered once is not judged: it says what it waits for, or which source failed.
+    /// answered once is not judged: it says what it waits for, or which source failed. One
+    /// whose sources contradict each other waits for the one that is behind.
     pub fn recheck(&mut self) {
         self.patterns = Pattern::ALL
             .iter()
-            .map(|&p| match self.unread(cards::sources_of(p)) {
-                Some(why) => Report::unknown(p, why),
-                None => patterns::check_pattern(p, &self.fleet, &self.checks, self.clock),
+            .map(|&p| {
+                let sources = cards::sources_of(p);
+                if let Some(why) = self.unread(sources) {
+                    return Report::unknown(p, why);
+                }
+                if let Some(why) = cards::contradiction(self, sources) {
+                    return Report::unknown(p, why);
+                }
+                patterns::check_pattern(p, &self.fleet, &self.checks, self.clock)
             })
             .collect();
+        self.mark_stale();
+    }
+
+    /// Marks each verdict whose sources are stale (failed, or quiet too long), so it never
+    /// looks like a confident pass or fail.
+    fn mark_stale(&mut self) {
+        let stale: Vec<Option<String>> = self
+            .patterns
+            .iter()
+            .map(|r| self.stale_reason(cards::sources_of(r.pattern)))
+            .collect();
+        for (report, stale) in self.patterns.iter_mut().zip(stale) {
+            if report.stale != stale {
+                report.stale = stale;
+                self.dirty = true;
+            }
+        }
+    }
+
+    /// Why data from `sources` is stale ("target_groups throttled, 45s old"), if it is.
+    pub fn stale_reason(&self, sources: &[Source]) -> Option<String> {
+        let parts: Vec<String> = sources
+            .iter()
+            .filter_map(|s| match self.freshness(*s) {
+                Freshness::Stale { age, error } => Some(format!(
+                    "{} {}{}",
+                    s.name(),
+                    error.map_or("quiet", |e| e.kind.in_words()),
+                    age.map_or(String::new(), |a| format!(
+                        ", {} old",
+                        crate::model::age_text(a)
+                    ))
+                )),
+                _ => None,
+            })
+            .collect();
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+
+    /// How fresh a source is now: its age in the world's clock.
+    pub fn freshness(&self, s: Source) -> Freshness {
+        self.source(s).freshness(self.clock, self.wall)
     }
 
     /// Why `sources` cannot be judged yet, or None when each has answered at least once.
@@ -397,11 +478,27 @@ impl AppState {
 
 /// Applies one action to the state and says what the runtime must do next.
 pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
+    let effects = apply(state, action);
+    keys::pin_selection(state);
+    plan_text::sync(state);
+    effects
+}
+
+fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
     match action {
         Action::Key(key) => keys::on_key(state, key),
         Action::Resize(w, h) => {
             state.size = (w, h);
             state.dirty = true;
+            vec![]
+        }
+        Action::Drawn(w, h) => {
+            let unseen = state.dialog.as_ref().map(Dialog::unseen);
+            plan_text::drawn(state, (w, h));
+            // Rows newly seen change the buttons: draw again.
+            if state.dialog.as_ref().map(Dialog::unseen) != unseen {
+                state.dirty = true;
+            }
             vec![]
         }
         Action::Tick {
@@ -421,10 +518,14 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             {
                 state.dirty = true;
             }
+            let second = wall.timestamp() != state.wall.timestamp();
             state.wall = wall;
             state.clock = clock;
             state.narration = narration;
             state.playback = playback;
+            if second {
+                state.mark_stale();
+            }
             vec![]
         }
         Action::WorldReset { world, intervals } => {
@@ -445,6 +546,13 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         } => {
             apply_refresh(state, source, epoch, generation, at, result);
             dialog::replan(state);
+            vec![]
+        }
+        Action::Retrying { source, epoch, at } => {
+            if epoch == state.epoch {
+                state.sources[source as usize].retry_at = Some(at);
+                state.dirty = true;
+            }
             vec![]
         }
         Action::OpStage { id, stage } => {
@@ -469,6 +577,7 @@ fn apply_refresh(
     at: DateTime<Utc>,
     result: Result<Payload, CloudError>,
 ) {
+    let wall = state.wall;
     let status = &mut state.sources[source as usize];
     if epoch != state.epoch || generation <= status.generation {
         return;
@@ -478,6 +587,7 @@ fn apply_refresh(
     let payload = match result {
         Ok(p) => p,
         Err(e) => {
+            status.heard_at = Some(wall);
             status.error = Some((e.clone(), at));
             state.last_error = Some((source, e));
             state.recheck();
@@ -485,7 +595,9 @@ fn apply_refresh(
         }
     };
     status.error = None;
+    status.retry_at = None;
     status.fetched_at = Some(at);
+    status.heard_at = Some(wall);
     if state.last_error.as_ref().is_some_and(|(s, _)| *s == source) {
         state.last_error = None;
     }

@@ -349,7 +349,10 @@ impl TableRow for ZoneSummary {
             self.instances_pending.to_string(),
             self.targets_healthy.to_string(),
             self.targets_unhealthy.to_string(),
-            self.healthy_if_lost.to_string(),
+            match &self.worst_group_if_lost {
+                Some(g) => format!("{} ({g})", self.healthy_if_lost),
+                None => self.healthy_if_lost.to_string(),
+            },
         ]
     }
 }
@@ -413,8 +416,9 @@ pub fn row_keys(state: &AppState) -> Vec<String> {
     })
 }
 
-/// Where the selection is among `len` rows: the selected key's row if it is still there,
-/// else the remembered position clamped to the list.
+/// Where the selection is among `len` rows: the selected resource's row. Before anything was
+/// selected, the remembered position (the first row). When the selected resource is no
+/// longer listed, nothing: the mark never lands on another resource by itself.
 pub fn selected_index(
     list: &ListState,
     len: usize,
@@ -423,8 +427,8 @@ pub fn selected_index(
     if len == 0 {
         return None;
     }
-    list.selected_key
-        .as_deref()
-        .and_then(position_of)
-        .or(Some(list.selected_index.min(len - 1)))
+    match list.selected_key.as_deref() {
+        Some(key) => position_of(key),
+        None => Some(list.selected_index.min(len - 1)),
+    }
 }

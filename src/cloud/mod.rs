@@ -102,6 +102,12 @@ pub enum CloudErrorKind {
 }
 
 impl CloudErrorKind {
+    /// The endpoint did not answer (unreachable, timed out, or a server error): an outage,
+    /// which the poller probes for. Throttling is not one: it has its own, longer curve.
+    pub fn is_outage(self) -> bool {
+        matches!(self, Self::Network | Self::Other)
+    }
+
     /// A short phrase for the status bar and panel titles.
     pub fn in_words(self) -> &'static str {
         match self {
@@ -157,6 +163,10 @@ impl std::error::Error for CloudError {}
 pub struct Receipt {
     pub resource_id: Option<String>,
     pub request_id: Option<String>,
+    /// When the changing call itself was sent (after any DryRun and pre-reads), so the time
+    /// to the verified state is measured from the call.
+    #[serde(skip)]
+    pub sent_at: Option<std::time::Instant>,
 }
 
 /// A CreateImage request.
@@ -195,6 +205,15 @@ pub trait Cloud: Send + Sync {
     /// Where a playing scenario is (simulator only).
     fn playback_state(&self) -> Option<PlaybackState> {
         None
+    }
+
+    /// One cheap call to see whether the endpoint answers (during an outage). Any answer
+    /// that is not an outage (an access error included) counts as an answer.
+    async fn probe(&self) -> Result<(), CloudError> {
+        match self.load_balancers().await {
+            Err(e) if e.kind.is_outage() => Err(e),
+            _ => Ok(()),
+        }
     }
 
     async fn instances(&self) -> Result<Vec<Instance>, CloudError>;

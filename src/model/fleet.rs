@@ -1,7 +1,8 @@
 //! Questions asked of a whole snapshot: labels, target health per instance, standbys.
 
 use super::{
-    Instance, InstanceState, MetricSeries, Snapshot, TargetHealthState, FLOATING_IP_TAG, ROLE_TAG,
+    Instance, InstanceState, MetricSeries, Snapshot, TargetGroup, TargetHealth, TargetHealthState,
+    FLOATING_IP_TAG, ROLE_TAG,
 };
 use std::collections::HashMap;
 
@@ -25,7 +26,23 @@ impl Instance {
     }
 }
 
+/// Whether a target serves traffic: its load balancer says healthy, and patrol does not know
+/// its instance to be anything but running (a terminated instance's target is never counted
+/// healthy, whatever the load balancer's last word). IP targets have no instance.
+pub fn serves(index: &HashMap<&str, &Instance>, t: &TargetHealth) -> bool {
+    t.state == TargetHealthState::Healthy
+        && index
+            .get(t.target_id.as_str())
+            .is_none_or(|i| i.state == InstanceState::Running)
+}
+
 impl Snapshot {
+    /// How many of a group's targets serve traffic (see `serves`).
+    pub fn healthy_targets(&self, g: &TargetGroup) -> usize {
+        let index = self.instance_index();
+        g.targets.iter().filter(|t| serves(&index, t)).count()
+    }
+
     /// A group's CPUUtilization series, if it was read.
     pub fn cpu_series(&self, group: &str) -> Option<&MetricSeries> {
         self.metrics.iter().find(|m| m.auto_scaling_group == group)
@@ -52,17 +69,25 @@ impl Snapshot {
     /// then each address is asked about cheaply.
     pub fn standbys(&self) -> Standbys<'_> {
         let mut states: HashMap<&str, Vec<(&str, TargetHealthState)>> = HashMap::new();
+        let index = self.instance_index();
         for g in &self.target_groups {
             for t in &g.targets {
+                // A healthy target whose instance is not running does not serve.
+                let state = match t.state {
+                    TargetHealthState::Healthy if !serves(&index, t) => {
+                        TargetHealthState::Unavailable
+                    }
+                    s => s,
+                };
                 states
                     .entry(t.target_id.as_str())
                     .or_default()
-                    .push((g.name.as_str(), t.state));
+                    .push((g.name.as_str(), state));
             }
         }
         Standbys {
             snapshot: self,
-            index: self.instance_index(),
+            index,
             tagged: self
                 .instances
                 .iter()

@@ -3,7 +3,7 @@
 mod fleet;
 mod zones;
 
-pub use fleet::Standbys;
+pub use fleet::{serves, Standbys};
 pub use zones::{imbalanced_groups, is_imbalanced, zone_distribution, ZoneSummary};
 
 use chrono::{DateTime, Utc};
@@ -369,30 +369,152 @@ impl AlarmState {
     }
 }
 
+/// A CloudWatch alarm's ComparisonOperator. Scenario files name one of the four threshold
+/// comparisons; AWS may also report the anomaly-detection bands, kept by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Comparison {
+    #[default]
+    GreaterThanThreshold,
+    GreaterThanOrEqualToThreshold,
+    LessThanThreshold,
+    LessThanOrEqualToThreshold,
+    /// Any other operator AWS reports (e.g. LessThanLowerOrGreaterThanUpperThreshold).
+    Other(String),
+}
+
+impl Comparison {
+    /// The four comparisons against a static threshold, by CloudWatch's names.
+    pub const THRESHOLD: [Comparison; 4] = [
+        Comparison::GreaterThanThreshold,
+        Comparison::GreaterThanOrEqualToThreshold,
+        Comparison::LessThanThreshold,
+        Comparison::LessThanOrEqualToThreshold,
+    ];
+
+    /// From the API's name; an unknown name is kept as `Other`.
+    pub fn from_api(name: &str) -> Comparison {
+        Comparison::THRESHOLD
+            .into_iter()
+            .find(|c| c.name() == name)
+            .unwrap_or_else(|| Comparison::Other(name.to_string()))
+    }
+
+    /// CloudWatch's name for it.
+    pub fn name(&self) -> &str {
+        match self {
+            Comparison::GreaterThanThreshold => "GreaterThanThreshold",
+            Comparison::GreaterThanOrEqualToThreshold => "GreaterThanOrEqualToThreshold",
+            Comparison::LessThanThreshold => "LessThanThreshold",
+            Comparison::LessThanOrEqualToThreshold => "LessThanOrEqualToThreshold",
+            Comparison::Other(name) => name,
+        }
+    }
+
+    /// Whether `value` breaches `threshold` (never, for an operator without a threshold).
+    pub fn breaches(&self, value: f64, threshold: f64) -> bool {
+        match self {
+            Comparison::GreaterThanThreshold => value > threshold,
+            Comparison::GreaterThanOrEqualToThreshold => value >= threshold,
+            Comparison::LessThanThreshold => value < threshold,
+            Comparison::LessThanOrEqualToThreshold => value <= threshold,
+            Comparison::Other(_) => false,
+        }
+    }
+
+    /// It fires when the value rises above the threshold (a scale-out alarm).
+    pub fn is_upper(&self) -> bool {
+        matches!(
+            self,
+            Comparison::GreaterThanThreshold | Comparison::GreaterThanOrEqualToThreshold
+        )
+    }
+
+    /// As a symbol (`>`, `>=`, `<`, `<=`), or CloudWatch's name where no symbol says it.
+    pub fn symbol(&self) -> &str {
+        match self {
+            Comparison::GreaterThanThreshold => ">",
+            Comparison::GreaterThanOrEqualToThreshold => ">=",
+            Comparison::LessThanThreshold => "<",
+            Comparison::LessThanOrEqualToThreshold => "<=",
+            Comparison::Other(name) => name,
+        }
+    }
+
+    /// As CloudWatch's state reason says it.
+    pub fn words(&self) -> &str {
+        match self {
+            Comparison::GreaterThanThreshold => "greater than",
+            Comparison::GreaterThanOrEqualToThreshold => "greater than or equal to",
+            Comparison::LessThanThreshold => "less than",
+            Comparison::LessThanOrEqualToThreshold => "less than or equal to",
+            Comparison::Other(name) => name,
+        }
+    }
+}
+
+impl TryFrom<String> for Comparison {
+    type Error = String;
+
+    /// Scenario files: one of the four threshold comparisons, by name.
+    fn try_from(name: String) -> Result<Self, String> {
+        Comparison::THRESHOLD
+            .into_iter()
+            .find(|c| c.name() == name)
+            .ok_or_else(|| {
+                format!(
+                    "unknown comparison {name:?}: expected one of {}",
+                    Comparison::THRESHOLD
+                        .map(|c| c.name().to_string())
+                        .join(", ")
+                )
+            })
+    }
+}
+
+impl From<Comparison> for String {
+    fn from(c: Comparison) -> String {
+        c.name().to_string()
+    }
+}
+
+/// The CPU metric Scale Out compares: `AWS/EC2 CPUUtilization` per Auto Scaling group.
+pub const CPU_NAMESPACE: &str = "AWS/EC2";
+pub const CPU_METRIC: &str = "CPUUtilization";
+
 /// One CloudWatch metric alarm.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alarm {
     pub name: String,
+    pub namespace: String,
     pub metric: String,
     /// The `AutoScalingGroupName` dimension, when the alarm watches a group.
     pub auto_scaling_group: Option<String>,
     pub threshold: f64,
-    pub comparison: String,
+    /// The unit of the threshold, as CloudWatch names it (`Percent`, `Count`), if set.
+    pub unit: Option<String>,
+    pub comparison: Comparison,
     pub state: AlarmState,
     pub state_reason: String,
     pub updated_at: DateTime<Utc>,
 }
 
 impl Alarm {
-    /// The comparison as a symbol (`>`, `>=`, `<`, `<=`), or CloudWatch's own name for the
-    /// ones a symbol cannot say (the anomaly-detection bands).
-    pub fn operator(&self) -> &str {
-        match self.comparison.as_str() {
-            "GreaterThanThreshold" => ">",
-            "GreaterThanOrEqualToThreshold" => ">=",
-            "LessThanThreshold" => "<",
-            "LessThanOrEqualToThreshold" => "<=",
-            other => other,
+    /// Whether it watches the CPU of this Auto Scaling group (what Scale Out compares).
+    pub fn watches_group_cpu(&self, group: &str) -> bool {
+        self.namespace == CPU_NAMESPACE
+            && self.metric == CPU_METRIC
+            && self.auto_scaling_group.as_deref() == Some(group)
+    }
+
+    /// The threshold in the alarm's own unit: `70%` for CPU, `0` for a status check count.
+    pub fn threshold_text(&self) -> String {
+        let percent = self.unit.as_deref() == Some("Percent")
+            || (self.metric == CPU_METRIC && self.unit.is_none());
+        match self.unit.as_deref() {
+            _ if percent => format!("{}%", self.threshold),
+            None | Some("None") => format!("{}", self.threshold),
+            Some(unit) => format!("{} {unit}", self.threshold),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Per-Availability-Zone distribution, derived from a snapshot (never fetched).
 
-use super::{InstanceState, LifecycleState, Snapshot, TargetHealthState};
+use super::{serves, InstanceState, LifecycleState, Snapshot, TargetHealthState};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,8 +14,12 @@ pub struct ZoneSummary {
     pub targets_unhealthy: usize,
     /// Targets in any other state (initial, draining, unused, unavailable).
     pub targets_other: usize,
-    /// Healthy targets that would remain if this zone were lost.
+    /// Healthy targets that would remain if this zone were lost, in the target group left
+    /// worst off (zone loss is judged per group: one group's spare capacity does not serve
+    /// another's traffic).
     pub healthy_if_lost: usize,
+    /// That group, when any target group has targets.
+    pub worst_group_if_lost: Option<String>,
     /// In-service instances per Auto Scaling group in this zone.
     pub in_service_by_group: BTreeMap<String, usize>,
 }
@@ -42,6 +46,7 @@ pub fn zone_distribution(snapshot: &Snapshot) -> Vec<ZoneSummary> {
                 targets_unhealthy: 0,
                 targets_other: 0,
                 healthy_if_lost: 0,
+                worst_group_if_lost: None,
                 in_service_by_group: BTreeMap::new(),
             };
             (z, summary)
@@ -76,29 +81,50 @@ pub fn zone_distribution(snapshot: &Snapshot) -> Vec<ZoneSummary> {
         }
     }
     let index = snapshot.instance_index();
-    let mut total_healthy = 0;
+    // Per target group: its healthy targets in all, and per zone.
+    let mut per_group: Vec<(&str, usize, BTreeMap<&str, usize>)> = Vec::new();
     for tg in &snapshot.target_groups {
+        let mut total = 0;
+        let mut by_zone: BTreeMap<&str, usize> = BTreeMap::new();
         for t in &tg.targets {
-            let Some(zone) = index.get(t.target_id.as_str()).map(|i| i.zone.as_str()) else {
+            let instance = index.get(t.target_id.as_str());
+            let healthy = serves(&index, t);
+            total += healthy as usize;
+            let Some(zone) = instance.map(|i| i.zone.as_str()) else {
                 continue;
             };
             let Some(z) = zones.get_mut(zone) else {
                 continue;
             };
             match t.state {
-                TargetHealthState::Healthy => {
+                _ if healthy => {
                     z.targets_healthy += 1;
-                    total_healthy += 1;
+                    *by_zone.entry(zone).or_default() += 1;
                 }
                 TargetHealthState::Unhealthy => z.targets_unhealthy += 1,
                 _ => z.targets_other += 1,
             }
         }
+        if !tg.targets.is_empty() {
+            per_group.push((tg.name.as_str(), total, by_zone));
+        }
     }
     zones
         .into_values()
         .map(|mut z| {
-            z.healthy_if_lost = total_healthy - z.targets_healthy;
+            let worst = per_group
+                .iter()
+                .map(|(name, total, by_zone)| {
+                    (
+                        total - by_zone.get(z.zone.as_str()).copied().unwrap_or(0),
+                        *name,
+                    )
+                })
+                .min();
+            if let Some((left, name)) = worst {
+                z.healthy_if_lost = left;
+                z.worst_group_if_lost = Some(name.to_string());
+            }
             z
         })
         .collect()

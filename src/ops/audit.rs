@@ -13,6 +13,13 @@ use std::path::{Path, PathBuf};
 pub struct AuditRecord {
     /// When it was written, RFC 3339, UTC.
     pub time: String,
+    /// The operation both lines of one action share (intent and outcome); empty on lines
+    /// written before patrol recorded it.
+    #[serde(default)]
+    pub op_id: String,
+    /// The consequences the operator accepted in the plan (e.g. a displaced address).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accepted: Vec<String>,
     /// `intent` (before the call) or `outcome` (after it, and after verification).
     pub phase: String,
     /// `simulated` or `aws`.
@@ -41,6 +48,33 @@ pub fn default_audit_file() -> PathBuf {
         .join("audit.jsonl")
 }
 
+/// A new operation id: unique across processes appending to the same log (process id,
+/// time and a counter).
+pub fn new_operation_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!(
+        "op-{:x}-{nanos:x}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// One line of the log as read back: a record, or a damaged line (cut off by a crash
+/// mid-write, or edited by hand) with its number and why it does not parse.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AuditLine {
+    Record(Box<AuditRecord>),
+    Damaged {
+        line: usize,
+        text: String,
+        error: String,
+    },
+}
+
 /// An append-only JSON-lines file with mode 0600.
 #[derive(Debug, Clone)]
 pub struct AuditLog {
@@ -67,6 +101,7 @@ impl AuditLog {
         }
         let file = OpenOptions::new()
             .create(true)
+            .read(true)
             .append(true)
             .mode(0o600)
             .open(&self.path)?;
@@ -75,32 +110,65 @@ impl AuditLog {
         Ok(file)
     }
 
-    /// Appends one record and waits until it is on disk.
+    /// Appends one record and waits until it is on disk. Writers hold an exclusive lock,
+    /// so two patrol processes never interleave; a line cut off by a crash is ended first,
+    /// so the new record starts on a line of its own.
     pub fn append(&self, record: &AuditRecord) -> std::io::Result<()> {
+        use std::io::{Read, Seek, SeekFrom};
         let mut line = serde_json::to_string(record).map_err(std::io::Error::other)?;
         line.push('\n');
         let mut file = self.open()?;
+        file.lock()?;
+        let len = file.metadata()?.len();
+        if len > 0 {
+            let mut last = [0u8; 1];
+            file.seek(SeekFrom::Start(len - 1))?;
+            file.read_exact(&mut last)?;
+            if last[0] != b'\n' {
+                line.insert(0, '\n');
+            }
+        }
         file.write_all(line.as_bytes())?;
         file.flush()?;
-        file.sync_data()
+        let synced = file.sync_data();
+        file.unlock()?;
+        synced
     }
 
-    /// Every record, oldest first. A line that does not parse is an error naming its number.
-    pub fn read(&self) -> Result<Vec<AuditRecord>, String> {
-        let text = match std::fs::read_to_string(&self.path) {
+    /// Every line, oldest first: the records, and each damaged line flagged with its number.
+    /// Only a file that cannot be read at all is an error.
+    pub fn read(&self) -> Result<Vec<AuditLine>, String> {
+        let bytes = match std::fs::read(&self.path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(format!("{}: {e}", self.path.display())),
         };
-        text.lines()
+        let text = String::from_utf8_lossy(&bytes);
+        Ok(text
+            .lines()
             .enumerate()
             .filter(|(_, l)| !l.trim().is_empty())
-            .map(|(n, l)| {
-                serde_json::from_str(l)
-                    .map_err(|e| format!("{}: line {}: {e}", self.path.display(), n + 1))
+            .map(|(n, l)| match serde_json::from_str(l) {
+                Ok(r) => AuditLine::Record(Box::new(r)),
+                Err(e) => AuditLine::Damaged {
+                    line: n + 1,
+                    text: l.to_string(),
+                    error: e.to_string(),
+                },
             })
-            .collect()
+            .collect())
     }
+}
+
+/// The records of a log read back, without its damaged lines.
+pub fn records(lines: &[AuditLine]) -> Vec<AuditRecord> {
+    lines
+        .iter()
+        .filter_map(|l| match l {
+            AuditLine::Record(r) => Some(r.as_ref().clone()),
+            AuditLine::Damaged { .. } => None,
+        })
+        .collect()
 }
 
 fn brief(value: &serde_json::Value) -> String {
@@ -118,14 +186,30 @@ fn brief(value: &serde_json::Value) -> String {
     }
 }
 
-/// The log as a table for `patrol audit`: time, phase, outcome, action, world, what changed.
-pub fn table(records: &[AuditRecord]) -> String {
+/// The log as a table for `patrol audit`: time, phase, outcome, action, world, what changed;
+/// a damaged line is shown in its place, flagged, with its number.
+pub fn table(lines: &[AuditLine]) -> String {
     let mut out = format!(
         "{:<20} {:<7} {:<10} {:<16} {:<24} {}\n",
         "TIME", "PHASE", "OUTCOME", "ACTION", "WORLD", "CHANGE"
     );
-    let unanswered = unanswered(records);
-    for (n, r) in records.iter().enumerate() {
+    let records = records(lines);
+    let unanswered = unanswered(&records);
+    let mut n = 0;
+    for line in lines {
+        let r = match line {
+            AuditLine::Record(r) => r,
+            AuditLine::Damaged { line, text, error } => {
+                let start: String = text.chars().take(60).collect();
+                out.push_str(&format!(
+                    "{:<20} {:<7} {:<10} line {line} cannot be read ({error}): {start}\n",
+                    "?", "?", "DAMAGED"
+                ));
+                continue;
+            }
+        };
+        let flagged = unanswered[n];
+        n += 1;
         let world = match (&r.account, &r.profile) {
             (Some(a), _) => format!("{} {a} {}", r.world, r.region),
             (None, Some(p)) => format!("{} {p} {}", r.world, r.region),
@@ -140,7 +224,10 @@ pub fn table(records: &[AuditRecord]) -> String {
         }
         let time = r.time.get(..19).unwrap_or(&r.time).replace('T', " ");
         let mut outcome = r.outcome.as_str();
-        if unanswered[n] {
+        if !r.accepted.is_empty() {
+            change.push_str(&format!(" accepted: {}", r.accepted.join("; ")));
+        }
+        if flagged {
             outcome = "NO OUTCOME";
             change.push_str(" (patrol stopped before the outcome: check the resource)");
         }
@@ -152,25 +239,26 @@ pub fn table(records: &[AuditRecord]) -> String {
     out
 }
 
-/// What a record is about: the action, its resources, and the world (kind, region, account).
-type Subject<'a> = (&'a str, &'a [String], &'a str, &'a str, Option<&'a str>);
-
-/// For each record, whether it is an intent that no outcome followed: the next record
-/// about the same action on the same resources in the same world is not its outcome (or
-/// there is none). That happens when patrol was stopped (Ctrl-C, a signal, a crash)
-/// between the two lines. One pass over the log.
+/// For each record, whether it is an intent that no outcome followed. Intent and outcome
+/// share an operation id; lines written before patrol recorded one are paired by action,
+/// resources and world instead. An intent with no outcome means patrol was stopped
+/// (Ctrl-C, a signal, a crash) between the two lines. One pass over the log.
 pub fn unanswered(records: &[AuditRecord]) -> Vec<bool> {
     let mut flags = vec![false; records.len()];
-    // The intent still waiting for its outcome, per action, resources and world.
-    let mut waiting: HashMap<Subject, usize> = HashMap::new();
+    let mut waiting: HashMap<String, usize> = HashMap::new();
     for (n, r) in records.iter().enumerate() {
-        let key = (
-            r.action.as_str(),
-            r.resources.as_slice(),
-            r.world.as_str(),
-            r.region.as_str(),
-            r.account.as_deref(),
-        );
+        let key = if r.op_id.is_empty() {
+            format!(
+                "{}|{}|{}|{}|{}",
+                r.action,
+                r.resources.join(","),
+                r.world,
+                r.region,
+                r.account.as_deref().unwrap_or("")
+            )
+        } else {
+            r.op_id.clone()
+        };
         // An intent waits (a later intent for the same key leaves it unanswered); an
         // outcome answers the intent waiting for it.
         if r.phase == "intent" {

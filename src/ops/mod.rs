@@ -10,7 +10,10 @@ pub mod audit;
 pub mod plan;
 
 pub use audit::{default_audit_file, AuditLog, AuditRecord};
-pub use plan::{default_image_name, plan_clone, plan_scale_out, plan_swap, Check, Plan, Request};
+pub use plan::{
+    default_image_name, displaced_by, plan_clone, plan_scale_out, plan_swap, Check, CheckLevel,
+    Displaced, Plan, Request,
+};
 
 use crate::cloud::{Cloud, CloudError, CreateImageRequest, Receipt};
 use crate::model::WorldInfo;
@@ -28,6 +31,8 @@ pub enum OpError {
     Busy,
     #[error("a preflight check failed ({0}); nothing was changed")]
     Preflight(String),
+    #[error("not accepted: {0}; nothing was changed")]
+    NotAccepted(String),
     #[error("the world changed since the plan: {0}; nothing was changed")]
     Stale(String),
     #[error("{0}")]
@@ -87,7 +92,7 @@ impl Ops {
         &self.audit
     }
 
-    fn record(&self, plan: &Plan, phase: &str, outcome: &str) -> AuditRecord {
+    fn record(&self, op_id: &str, plan: &Plan, phase: &str, outcome: &str) -> AuditRecord {
         let (world, account, region, profile) = match self.cloud.world() {
             WorldInfo::Simulated { region, .. } => ("simulated", None, region, None),
             WorldInfo::Aws {
@@ -102,11 +107,18 @@ impl Ops {
                 public_ip,
                 from,
                 to,
+                displaces,
                 ..
-            } => (
-                json!({ "address": public_ip, "instance": from }),
-                json!({ "address": public_ip, "instance": to }),
-            ),
+            } => {
+                let displaced: Vec<&str> = displaces.iter().map(|d| d.public_ip.as_str()).collect();
+                let mut before = json!({ "address": public_ip, "instance": from });
+                let mut after = json!({ "address": public_ip, "instance": to });
+                if !displaced.is_empty() {
+                    before["on_standby"] = json!(displaced);
+                    after["disassociated"] = json!(displaced);
+                }
+                (before, after)
+            }
             Request::CloneToAmi {
                 instance_id,
                 name,
@@ -122,6 +134,8 @@ impl Ops {
         };
         AuditRecord {
             time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            op_id: op_id.into(),
+            accepted: plan.accepted.clone(),
             phase: phase.into(),
             world: world.into(),
             account,
@@ -145,10 +159,13 @@ impl Ops {
                 allocation_id,
                 public_ip,
                 from,
-                ..
+                to,
+                displaces,
             } => {
-                let now = self.cloud.elastic_ips().await.map_err(OpError::Cloud)?;
-                let address = now
+                let (addresses, instances) =
+                    futures::try_join!(self.cloud.elastic_ips(), self.cloud.instances())
+                        .map_err(OpError::Cloud)?;
+                let address = addresses
                     .iter()
                     .find(|a| &a.allocation_id == allocation_id)
                     .ok_or_else(|| OpError::Stale(format!("{public_ip} is no longer allocated")))?;
@@ -157,6 +174,25 @@ impl Ops {
                         "{public_ip} is now on {}, the plan saw {}",
                         address.instance_id.as_deref().unwrap_or("nothing"),
                         from.as_deref().unwrap_or("nothing")
+                    )));
+                }
+                let mut now = crate::model::Snapshot::empty(self.cloud.world(), self.cloud.clock());
+                now.elastic_ips = addresses;
+                now.instances = instances;
+                let displaced_now = displaced_by(&now, allocation_id, to);
+                if &displaced_now != displaces {
+                    let ips = |d: &[Displaced]| {
+                        let v: Vec<&str> = d.iter().map(|d| d.public_ip.as_str()).collect();
+                        if v.is_empty() {
+                            "none".to_string()
+                        } else {
+                            v.join(", ")
+                        }
+                    };
+                    return Err(OpError::Stale(format!(
+                        "the standby now holds {}, the plan saw {}",
+                        ips(&displaced_now),
+                        ips(displaces)
                     )));
                 }
             }
@@ -212,11 +248,22 @@ impl Ops {
     async fn seen(&self, plan: &Plan, receipt: &Receipt) -> Result<bool, CloudError> {
         Ok(match &plan.request {
             Request::SwapFloatingIp {
-                allocation_id, to, ..
+                allocation_id,
+                to,
+                displaces,
+                ..
             } => {
-                self.cloud.elastic_ips().await?.iter().any(|a| {
+                let now = self.cloud.elastic_ips().await?;
+                let moved = now.iter().any(|a| {
                     &a.allocation_id == allocation_id && a.instance_id.as_deref() == Some(to)
-                })
+                });
+                // The displaced addresses are off the standby, as EC2 does it.
+                let displaced = displaces.iter().all(|d| {
+                    now.iter().any(|a| {
+                        a.allocation_id == d.allocation_id && a.instance_id.as_deref() != Some(to)
+                    })
+                });
+                moved && displaced
             }
             Request::CloneToAmi { name, .. } => self
                 .cloud
@@ -241,11 +288,14 @@ impl Ops {
         if self.read_only {
             return Err(OpError::ReadOnly);
         }
-        if let Some(failed) = plan.checks.iter().find(|c| !c.ok) {
+        if let Some(failed) = plan.checks.iter().find(|c| c.level == CheckLevel::Fail) {
             return Err(OpError::Preflight(format!(
                 "{}: {}",
                 failed.what, failed.detail
             )));
+        }
+        if let Some(open) = plan.open_choices().next() {
+            return Err(OpError::NotAccepted(open.key()));
         }
         if self
             .busy
@@ -256,22 +306,20 @@ impl Ops {
         }
         let _running = Running(&self.busy);
 
-        progress(format!(
-            "{}: checking the plan is still current",
-            plan.title
-        ));
+        progress("checking the plan is still current".into());
         self.still_current(plan).await?;
 
+        let op_id = audit::new_operation_id();
         self.audit
-            .append(&self.record(plan, "intent", "planned"))
+            .append(&self.record(&op_id, plan, "intent", "planned"))
             .map_err(|e| OpError::Audit(format!("{}: {e}", self.audit.path().display())))?;
 
-        progress(format!("{}: calling {}", plan.title, plan.request.action()));
+        progress(format!("calling {}", plan.request.action()));
         let started = Instant::now();
         let receipt = match self.call(plan).await {
             Ok(r) => r,
             Err(e) => {
-                let mut line = self.record(plan, "outcome", "failed");
+                let mut line = self.record(&op_id, plan, "outcome", "failed");
                 line.error = Some(e.to_string());
                 line.request_ids = e.request_id.iter().cloned().collect();
                 if let Err(a) = self.audit.append(&line) {
@@ -281,7 +329,7 @@ impl Ops {
             }
         };
 
-        progress(format!("{}: verifying", plan.title));
+        progress("verifying".into());
         let mut verified = false;
         while started.elapsed() < VERIFY_TIMEOUT {
             match self.seen(plan, &receipt).await {
@@ -294,9 +342,11 @@ impl Ops {
             }
             tokio::time::sleep(VERIFY_EVERY).await;
         }
-        let elapsed = started.elapsed();
+        // From the changing call itself (not the DryRun or the pre-reads before it).
+        let elapsed = receipt.sent_at.unwrap_or(started).elapsed();
 
         let mut line = self.record(
+            &op_id,
             plan,
             "outcome",
             if verified { "verified" } else { "unverified" },

@@ -20,6 +20,8 @@ pub enum Request {
         /// Where the address was bound when the plan was made.
         from: Option<String>,
         to: String,
+        /// Addresses on the standby's primary private IP, which EC2 disassociates.
+        displaces: Vec<Displaced>,
     },
     /// Create an AMI from an instance.
     CloneToAmi {
@@ -59,18 +61,67 @@ impl Request {
     }
 }
 
-/// One preflight check: what was checked, whether it passed, and why.
+/// An Elastic IP that a swap takes off the standby (it stays allocated, bound to nothing).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Displaced {
+    pub allocation_id: String,
+    pub public_ip: String,
+}
+
+/// How a preflight check stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckLevel {
+    Pass,
+    /// A consequence the operator must accept explicitly (it is recorded in the audit log).
+    Choice,
+    /// No way past it.
+    Fail,
+}
+
+/// One preflight check: what was checked, how it stands, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
     pub what: String,
-    pub ok: bool,
+    pub level: CheckLevel,
     pub detail: String,
 }
 
+impl Check {
+    /// What the operator accepts with this check: the check and its detail, so a different
+    /// consequence is never covered by an earlier acceptance.
+    pub fn key(&self) -> String {
+        format!("{}: {}", self.what, self.detail)
+    }
+}
+
+/// A check that passes or fails.
 fn check(what: &str, ok: bool, detail: impl Into<String>) -> Check {
+    at_level(
+        what,
+        if ok {
+            CheckLevel::Pass
+        } else {
+            CheckLevel::Fail
+        },
+        detail,
+    )
+}
+
+/// A check that passes, or needs the operator's explicit choice.
+fn choice(what: &str, clear: bool, detail: impl Into<String>) -> Check {
+    let level = if clear {
+        CheckLevel::Pass
+    } else {
+        CheckLevel::Choice
+    };
+    at_level(what, level, detail)
+}
+
+fn at_level(what: &str, level: CheckLevel, detail: impl Into<String>) -> Check {
     Check {
         what: what.to_string(),
-        ok,
+        level,
         detail: detail.into(),
     }
 }
@@ -89,12 +140,57 @@ pub struct Plan {
     pub checks: Vec<Check>,
     /// Other instances the address could move to (swap only), best first.
     pub candidates: Vec<String>,
+    /// The consequences the operator accepted (`Check::key` of `Choice` checks).
+    pub accepted: Vec<String>,
 }
 
 impl Plan {
-    /// True when every preflight check passed. A failed plan cannot be confirmed.
+    /// A check failed: this plan cannot be carried out.
+    pub fn blocked(&self) -> bool {
+        self.checks.iter().any(|c| c.level == CheckLevel::Fail)
+    }
+
+    /// Whether the operator accepted this check's consequence.
+    pub fn accepted(&self, check: &Check) -> bool {
+        self.accepted.contains(&check.key())
+    }
+
+    /// The checks that need a choice the operator has not made.
+    pub fn open_choices(&self) -> impl Iterator<Item = &Check> {
+        self.checks
+            .iter()
+            .filter(|c| c.level == CheckLevel::Choice && !self.accepted(c))
+    }
+
+    /// Nothing failed and every consequence was accepted: Yes may carry it out.
     pub fn ready(&self) -> bool {
-        self.checks.iter().all(|c| c.ok)
+        !self.blocked() && self.open_choices().next().is_none()
+    }
+
+    /// Accepts every open consequence, or, when all are accepted, takes them back.
+    pub fn toggle_accept(&mut self) {
+        let open: Vec<String> = self.open_choices().map(Check::key).collect();
+        if open.is_empty() {
+            self.accepted.clear();
+        } else {
+            self.accepted.extend(open);
+        }
+    }
+
+    /// Keeps the acceptances of `old` that still name a consequence of this plan.
+    pub fn keep_accepted(&mut self, old: &Plan) {
+        let keys: Vec<String> = self
+            .checks
+            .iter()
+            .filter(|c| c.level == CheckLevel::Choice)
+            .map(Check::key)
+            .collect();
+        self.accepted = old
+            .accepted
+            .iter()
+            .filter(|k| keys.contains(k))
+            .cloned()
+            .collect();
     }
 }
 
@@ -132,6 +228,7 @@ pub fn plan_swap(s: &Snapshot, allocation_id: &str, to: Option<&str>) -> Option<
                 public_ip: ip.clone(),
                 from,
                 to: String::new(),
+                displaces: vec![],
             },
             title: format!("Swap floating IP {ip}"),
             change: vec![format!("move {ip}: no standby to move it to")],
@@ -139,6 +236,7 @@ pub fn plan_swap(s: &Snapshot, allocation_id: &str, to: Option<&str>) -> Option<
             effect: vec![],
             checks,
             candidates,
+            accepted: vec![],
         });
     };
     let standby = s.instances.iter().find(|i| i.id == to);
@@ -201,6 +299,34 @@ pub fn plan_swap(s: &Snapshot, allocation_id: &str, to: Option<&str>) -> Option<
         .map(|id| s.instance_label(id))
         .unwrap_or_else(|| "nothing".into());
     let to_words = s.instance_label(&to);
+    let displaces = displaced_by(s, allocation_id, &to);
+    let displaced_ips: Vec<&str> = displaces.iter().map(|d| d.public_ip.as_str()).collect();
+    checks.push(choice(
+        "the standby holds no other Elastic IP",
+        displaces.is_empty(),
+        if displaces.is_empty() {
+            format!("{to_words} has no address on its primary private IP")
+        } else {
+            format!(
+                "{} is on {to_words}: EC2 disassociates it when {ip} arrives",
+                displaced_ips.join(", ")
+            )
+        },
+    ));
+    let mut effect = vec![
+        format!("{ip} answers on {to_words} within seconds"),
+        match &from {
+            Some(_) => format!("{from_words} keeps running, without the address"),
+            None => "no instance loses an address".to_string(),
+        },
+    ];
+    for d in &displaces {
+        effect.push(format!(
+            "{} will be disassociated from {to_words}: it stays allocated, bound to nothing, \
+             and answers nowhere",
+            d.public_ip
+        ));
+    }
     Some(Plan {
         title: format!("Swap floating IP {ip}"),
         change: vec![format!("move {ip} from {from_words} to {to_words}")],
@@ -208,22 +334,33 @@ pub fn plan_swap(s: &Snapshot, allocation_id: &str, to: Option<&str>) -> Option<
             "ec2:AssociateAddress AllocationId={allocation_id} InstanceId={to} \
              AllowReassociation=true (one call; never disassociated first)"
         )],
-        effect: vec![
-            format!("{ip} answers on {to_words} within seconds"),
-            match &from {
-                Some(_) => format!("{from_words} keeps running, without the address"),
-                None => "no instance loses an address".to_string(),
-            },
-        ],
+        effect,
         request: Request::SwapFloatingIp {
             allocation_id: allocation_id.to_string(),
             public_ip: ip.clone(),
             from,
             to,
+            displaces,
         },
         checks,
         candidates,
+        accepted: vec![],
     })
+}
+
+/// The other addresses EC2 takes off `to` when `allocation_id` is associated with it: those
+/// on its primary private IP (AssociateAddress without a private IP uses that one).
+pub fn displaced_by(s: &Snapshot, allocation_id: &str, to: &str) -> Vec<Displaced> {
+    let primary = s.instance(to).and_then(|i| i.private_ip.as_deref());
+    s.elastic_ips
+        .iter()
+        .filter(|a| a.allocation_id != allocation_id && a.instance_id.as_deref() == Some(to))
+        .filter(|a| a.private_ip.is_none() || a.private_ip.as_deref() == primary)
+        .map(|a| Displaced {
+            allocation_id: a.allocation_id.clone(),
+            public_ip: a.public_ip.clone(),
+        })
+        .collect()
 }
 
 /// The default image name: `<Name tag>-clone-<UTC timestamp>`.
@@ -264,6 +401,33 @@ pub fn plan_clone(s: &Snapshot, instance_id: &str, name: &str, no_reboot: bool) 
         },
     ));
     let who = s.instance_label(instance_id);
+    let running = instance.is_some_and(|i| i.state == InstanceState::Running);
+    let served = if running {
+        serves(s, instance_id)
+    } else {
+        vec![]
+    };
+    checks.push(choice(
+        "the reboot takes down nothing that serves",
+        no_reboot || served.is_empty(),
+        if no_reboot {
+            "NoReboot: the instance keeps serving".to_string()
+        } else if served.is_empty() {
+            "it holds no Elastic IP and is no healthy target".to_string()
+        } else {
+            format!(
+                "for about a minute {}; x takes the image without a reboot{}",
+                served.join("; "),
+                s.elastic_ips
+                    .iter()
+                    .find(|a| a.instance_id.as_deref() == Some(instance_id))
+                    .map_or(String::new(), |a| format!(
+                        ", or swap {} to its standby first",
+                        a.public_ip
+                    ))
+            )
+        },
+    ));
     let reboot = if no_reboot {
         "NoReboot: taken live; files being written may be inconsistent in the image"
     } else {
@@ -284,12 +448,52 @@ pub fn plan_clone(s: &Snapshot, instance_id: &str, name: &str, no_reboot: bool) 
             "ec2:CreateImage InstanceId={instance_id} Name={name} NoReboot={no_reboot} \
              Tags=[Name, patrol:source-instance={instance_id}] (DryRun first on AWS)"
         )],
-        effect: vec![
-            "a new AMI, pending for a few minutes, then available (Images view, 6)".into(),
-        ],
+        effect: std::iter::once(
+            "a new AMI, pending for a few minutes, then available (Images view, 6)".to_string(),
+        )
+        .chain(served.iter().map(|w| format!("during the reboot {w}")))
+        .collect(),
         checks,
         candidates: vec![],
+        accepted: vec![],
     }
+}
+
+/// What a running instance serves that a reboot takes down: the Elastic IPs it holds and
+/// the target groups it is a healthy target of (saying when it is the last one).
+fn serves(s: &Snapshot, instance_id: &str) -> Vec<String> {
+    let mut out: Vec<String> = s
+        .elastic_ips
+        .iter()
+        .filter(|a| a.instance_id.as_deref() == Some(instance_id))
+        .map(|a| format!("{} points at a rebooting host", a.public_ip))
+        .collect();
+    for g in &s.target_groups {
+        let healthy = |t: &&crate::model::TargetHealth| t.state == TargetHealthState::Healthy;
+        if !g
+            .targets
+            .iter()
+            .filter(healthy)
+            .any(|t| t.target_id == instance_id)
+        {
+            continue;
+        }
+        let n = g.targets.iter().filter(healthy).count();
+        out.push(if n == 1 {
+            format!(
+                "{} loses its last healthy target: the service is down",
+                g.name
+            )
+        } else {
+            format!(
+                "{} is down to {} healthy targets of {}",
+                g.name,
+                n - 1,
+                g.targets.len()
+            )
+        });
+    }
+    out
 }
 
 /// Instances per zone of a group after adding `extra` more, placed as Auto Scaling does:
@@ -399,5 +603,6 @@ pub fn plan_scale_out(s: &Snapshot, group: &str, to: u32) -> Option<Plan> {
         )],
         checks,
         candidates: vec![],
+        accepted: vec![],
     })
 }

@@ -21,9 +21,11 @@ pub enum Verdict {
     #[serde(rename = "n/a")]
     NotApplicable,
     Pass,
-    /// Not checked yet: the data it needs has not arrived, or could not be read.
-    Unknown,
     Warn,
+    /// Not checked: the data it needs has not arrived, could not be read, or contradicts
+    /// itself. Worse than a warning (nobody knows), better than a failure (as monitoring
+    /// plugins rank UNKNOWN).
+    Unknown,
     Fail,
 }
 
@@ -99,6 +101,10 @@ pub struct Report {
     pub headline: String,
     /// Worst first.
     pub findings: Vec<Finding>,
+    /// The data the verdict rests on is stale: which source, why, how old. The verdict is
+    /// shown as stale, never as a confident pass or fail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stale: Option<String>,
 }
 
 impl Report {
@@ -109,6 +115,7 @@ impl Report {
             verdict: Verdict::Unknown,
             headline: why.into(),
             findings: Vec::new(),
+            stale: None,
         }
     }
 
@@ -124,6 +131,7 @@ impl Report {
                 .unwrap_or(Verdict::NotApplicable),
             headline: headline.into(),
             findings,
+            stale: None,
         }
     }
 

@@ -3,8 +3,7 @@
 
 use super::{finding, short_zone, Finding, Pattern, Report, Verdict};
 use crate::model::{
-    is_imbalanced, zone_distribution, AutoScalingGroup, Instance, Snapshot, TargetHealthState,
-    ZoneSummary,
+    is_imbalanced, serves, zone_distribution, AutoScalingGroup, Instance, Snapshot, ZoneSummary,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -26,39 +25,66 @@ pub fn check(s: &Snapshot) -> Report {
     }
     let zones = zone_distribution(s);
     findings.extend(dark_zones(&zones));
-    let with_healthy = zones.iter().filter(|z| z.targets_healthy > 0).count();
-    let spread: Vec<String> = zones
+    // Per target group: zones are judged per service, never summed across services.
+    let spread: Vec<String> = s
+        .target_groups
         .iter()
-        .map(|z| format!("{} {}", short_zone(&z.zone), z.targets_healthy))
+        .map(|g| {
+            let per_zone = healthy_per_zone(&index, g);
+            let zones: Vec<String> = per_zone
+                .iter()
+                .map(|(z, n)| format!("{} {n}", short_zone(z)))
+                .collect();
+            if zones.is_empty() {
+                format!("{}: healthy in no AZ", g.name)
+            } else {
+                format!("{}: {}", g.name, zones.join(" "))
+            }
+        })
         .collect();
-    let headline = format!(
-        "{} AZs · healthy in {with_healthy} · {}",
-        zones.len(),
-        spread.join(" ")
-    );
+    let headline = if spread.is_empty() {
+        format!("{} AZs", zones.len())
+    } else {
+        format!("{} AZs · {}", zones.len(), spread.join(" · "))
+    };
     Report::new(Pattern::MultiDataCenter, headline, findings)
 }
 
-/// A target group whose healthy targets all sit in one zone.
-fn target_group_zones(
-    index: &HashMap<&str, &Instance>,
+/// A target group's healthy targets per zone.
+fn healthy_per_zone<'a>(
+    index: &HashMap<&str, &'a Instance>,
     g: &crate::model::TargetGroup,
-) -> Option<Finding> {
+) -> BTreeMap<&'a str, usize> {
     let mut per_zone: BTreeMap<&str, usize> = BTreeMap::new();
-    for t in &g.targets {
-        if t.state != TargetHealthState::Healthy {
-            continue;
-        }
+    for t in g.targets.iter().filter(|t| serves(index, t)) {
         if let Some(i) = index.get(t.target_id.as_str()) {
             *per_zone.entry(i.zone.as_str()).or_default() += 1;
         }
     }
+    per_zone
+}
+
+/// A target group with no healthy target anywhere (its service is down in every zone), or
+/// whose healthy targets all sit in one zone.
+fn target_group_zones(
+    index: &HashMap<&str, &Instance>,
+    g: &crate::model::TargetGroup,
+) -> Option<Finding> {
+    let per_zone = healthy_per_zone(index, g);
     let counts: Vec<String> = per_zone
         .iter()
         .map(|(z, n)| format!("{} {n}", short_zone(z)))
         .collect();
     match per_zone.len() {
-        0 => None,
+        0 if g.targets.is_empty() => None,
+        0 => Some(finding(
+            Verdict::Fail,
+            &[&g.name],
+            format!(
+                "{}: no healthy target in any AZ: the service is down everywhere",
+                g.name
+            ),
+        )),
         1 => Some(finding(
             Verdict::Warn,
             &[&g.name],
@@ -203,8 +229,13 @@ fn dark_zones(zones: &[ZoneSummary]) -> Vec<Finding> {
                 &[&z.zone],
                 format!(
                     "{}: no healthy target, {} unhealthy: an AZ problem? The other AZs \
-                     carry the traffic on {} healthy targets",
-                    z.zone, z.targets_unhealthy, z.healthy_if_lost
+                     carry the traffic ({} healthy left in {})",
+                    z.zone,
+                    z.targets_unhealthy,
+                    z.healthy_if_lost,
+                    z.worst_group_if_lost
+                        .as_deref()
+                        .unwrap_or("the worst-off group")
                 ),
             )
         })

@@ -1,7 +1,7 @@
 //! Multi-Server: every target group has at least two healthy targets; unhealthy ones say why.
 
 use super::{finding, Finding, Pattern, Report, Verdict};
-use crate::model::{Instance, Snapshot, TargetHealthState};
+use crate::model::{serves, Instance, Snapshot, TargetHealthState};
 use std::collections::HashMap;
 
 pub fn check(s: &Snapshot) -> Report {
@@ -12,7 +12,7 @@ pub fn check(s: &Snapshot) -> Report {
     let mut headline = Vec::new();
     let index = s.instance_index();
     for g in &s.target_groups {
-        let healthy = g.count(TargetHealthState::Healthy);
+        let healthy = g.targets.iter().filter(|t| serves(&index, t)).count();
         let total = g.targets.len();
         headline.push(format!("{} {healthy}/{total} healthy", g.name));
         findings.push(match healthy {

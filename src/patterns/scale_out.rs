@@ -52,11 +52,25 @@ fn group(
             ),
         ));
     }
+    // Only the group's CPU alarms are compared with its CPU; others watch other things.
     let alarms: Vec<_> = s
         .alarms
         .iter()
-        .filter(|a| a.auto_scaling_group.as_deref() == Some(name))
+        .filter(|a| a.watches_group_cpu(name))
         .collect();
+    let others = s
+        .alarms
+        .iter()
+        .filter(|a| a.auto_scaling_group.as_deref() == Some(name) && !a.watches_group_cpu(name))
+        .count();
+    if alarms.is_empty() && others > 0 {
+        out.push(finding(
+            Verdict::Pass,
+            &[name],
+            format!("{name}: watched by {others} alarm(s) on metrics other than CPU"),
+        ));
+        return out;
+    }
     if alarms.is_empty() {
         let verdict = if g.target_group_arns.is_empty() {
             Verdict::Pass
@@ -76,7 +90,8 @@ fn group(
     let quiet_since = now - settings.scaling_quiet;
     let recent = g.activities.iter().any(|a| a.started_at >= quiet_since);
     for a in alarms {
-        let above = cpu.is_some_and(|v| a.comparison.starts_with("Greater") && v > a.threshold);
+        let above =
+            cpu.is_some_and(|v| a.comparison.is_upper() && a.comparison.breaches(v, a.threshold));
         let cpu_text = cpu.map_or("?".into(), |v| format!("{v:.0}%"));
         let (verdict, reason) = match (above, recent, at_max) {
             (true, false, false) => (
@@ -106,9 +121,10 @@ fn group(
             (false, _, _) => (
                 Verdict::Pass,
                 format!(
-                    "{name}: CPU {cpu_text}, watched by {} ({:.0}%, {})",
+                    "{name}: CPU {cpu_text}, watched by {} ({} {}, {})",
                     a.name,
-                    a.threshold,
+                    a.comparison.symbol(),
+                    a.threshold_text(),
                     a.state.as_str()
                 ),
             ),

@@ -1,6 +1,8 @@
 //! View 3, Capacity: each Auto Scaling group's numbers, its CPU, and its latest activities.
 
-use super::{age_text, cells_row, columns_header, empty_hint, panel, panel_title, render_table};
+use super::{
+    age_text, cells_row, columns_header, empty_hint, fitted_table, panel, panel_title, render_table,
+};
 use crate::app::rows::{group_rows, selected_index, GroupRow, TableRow};
 use crate::app::AppState;
 use crate::model::{ActivityStatus, AlarmState, AutoScalingGroup, LifecycleState};
@@ -20,7 +22,10 @@ const CPU: usize = 9;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let groups = group_rows(&state.fleet, state.list());
-    let summary = format!("· {} groups", state.fleet.auto_scaling_groups.len());
+    let summary = format!(
+        "· {}",
+        super::plural(state.fleet.auto_scaling_groups.len(), "group")
+    );
     let block = panel(panel_title("Capacity", summary, state, theme), theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -77,8 +82,9 @@ fn draw_groups(
         })
         .style(theme.text)
     });
-    let table = Table::new(
+    let table = fitted_table(
         rows,
+        area.width,
         [
             Constraint::Min(16),
             Constraint::Length(5),
@@ -91,6 +97,7 @@ fn draw_groups(
             Constraint::Length(4),
             Constraint::Length(6),
         ],
+        &[0],
     )
     .header(columns_header(state, theme));
     render_table(frame, area, table, selected, theme);
@@ -119,11 +126,17 @@ fn draw_cpu(frame: &mut Frame, area: Rect, state: &AppState, g: &AutoScalingGrou
         };
         title.push(Span::styled(
             format!(
-                "· {} {} ({} {:.0}%) ",
+                "· {} {} ({}{} {}) ",
                 a.name,
                 a.state.as_str(),
-                a.operator(),
-                a.threshold
+                // Only CPU alarms are drawn against this CPU chart; others say their metric.
+                if a.watches_group_cpu(&g.name) {
+                    String::new()
+                } else {
+                    format!("{} ", a.metric)
+                },
+                a.comparison.symbol(),
+                a.threshold_text()
             ),
             style,
         ));

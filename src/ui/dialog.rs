@@ -1,159 +1,88 @@
 //! The confirmation dialog of an action, and the line that follows the action on every view.
 
 use super::age_text;
-use crate::app::{AppState, Choice, Dialog, Focus};
-use crate::model::{ImageState, LifecycleState, TargetHealthState};
+use crate::app::plan_text::{self, Role};
+use crate::app::{AppState, Dialog};
+use crate::model::{ImageState, LifecycleState};
 use crate::ops::{OpError, Request};
 use crate::theme::Theme;
 use ratatui::layout::{Alignment, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 use ratatui::Frame;
 
-fn section<'a>(name: &'a str, lines: &'a [String], theme: &Theme) -> Vec<Line<'a>> {
-    let mut out = vec![Line::styled(name, theme.header)];
-    out.extend(
-        lines
-            .iter()
-            .map(|l| Line::styled(format!("  {l}"), theme.text)),
-    );
-    out
+fn style_of(role: Role, theme: &Theme) -> Style {
+    match role {
+        Role::Header => theme.header,
+        Role::Text => theme.text,
+        Role::Muted => theme.muted,
+        Role::Info => theme.info,
+        Role::Ok => theme.ok,
+        Role::Warn => theme.warn,
+        Role::Crit => theme.crit,
+        Role::Danger => theme.danger,
+        Role::Selected => theme.selection,
+    }
 }
 
-pub fn draw(
-    frame: &mut Frame,
-    area: Rect,
-    dialog: &Dialog,
-    production: Option<&str>,
-    theme: &Theme,
-) {
-    let plan = &dialog.plan;
-    let mut lines: Vec<Line> = Vec::new();
-    if let Some(name) = production {
-        let text = match &dialog.typed {
-            Some(typed) => {
-                format!("PRODUCTION: type {name} and Enter to go ahead (Esc backs out): {typed}▏")
-            }
-            None => format!("PRODUCTION target {name}: Yes asks you to type its name"),
-        };
-        lines.push(Line::styled(text, theme.danger));
-    }
-    if let Some(note) = &dialog.note {
-        lines.push(Line::styled(note.as_str(), theme.warn));
-    }
-    lines.extend(section("Change", &plan.change, theme));
-    lines.extend(section("API calls", &plan.calls, theme));
-    lines.extend(section("Then", &plan.effect, theme));
-    lines.push(Line::styled("Preflight", theme.header));
-    for c in &plan.checks {
-        let (mark, style) = if c.ok {
-            ("✓", theme.ok)
-        } else {
-            ("✗", theme.crit)
-        };
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {mark} {}", c.what), style),
-            Span::styled(format!(": {}", c.detail), theme.text),
-        ]));
-    }
-    lines.push(Line::raw(""));
-    match &dialog.choice {
-        Choice::Swap { .. } if plan.candidates.len() > 1 => lines.push(Line::styled(
-            format!(
-                "j/k: choose the standby ({} candidates)",
-                plan.candidates.len()
-            ),
-            theme.muted,
-        )),
-        Choice::Swap { .. } => {}
-        Choice::Clone {
-            name,
-            no_reboot,
-            editing,
-            ..
-        } => {
-            let cursor = if *editing { "▏" } else { "" };
-            lines.push(Line::from(vec![
-                Span::styled("name: ", theme.muted),
-                Span::styled(format!("{name}{cursor}"), theme.info),
-                Span::styled(
-                    if *editing {
-                        "  (typing; Enter ends)"
-                    } else {
-                        "  (e edits)"
-                    },
-                    theme.muted,
-                ),
-            ]));
-            lines.push(Line::from(vec![
-                Span::styled("NoReboot: ", theme.muted),
-                Span::styled(if *no_reboot { "yes" } else { "no" }, theme.info),
-                Span::styled(
-                    "  (x toggles; without a reboot, files being written may be inconsistent)",
-                    theme.muted,
-                ),
-            ]));
-        }
-        Choice::ScaleOut { to, .. } => lines.push(Line::from(vec![
-            Span::styled("desired: ", theme.muted),
-            Span::styled(to.to_string(), theme.info),
-            Span::styled("  (+/- or type a number)", theme.muted),
-        ])),
-    }
-    let button = |label: &'static str, focused: bool| {
-        if focused {
-            Span::styled(format!("[ {label} ]"), theme.selection)
-        } else {
-            Span::styled(format!("[ {label} ]"), theme.text)
-        }
-    };
-    if plan.ready() {
-        lines.push(
-            Line::from(vec![
-                button("No", dialog.focus == Focus::No),
-                Span::raw("   "),
-                button("Yes, do it", dialog.focus == Focus::Yes),
-            ])
-            .alignment(Alignment::Center),
-        );
-        lines.push(
-            Line::styled(
-                "Tab or y/n chooses a button · Enter does the chosen one · Esc cancels",
-                theme.muted,
-            )
-            .alignment(Alignment::Center),
-        );
-    } else {
-        lines.push(
-            Line::styled(
-                "A preflight check failed: this cannot be done. Esc closes.",
-                theme.crit,
-            )
-            .alignment(Alignment::Center),
-        );
-    }
-    let width = area.width.saturating_sub(4).min(110);
-    let inner = width.saturating_sub(2).max(1) as usize;
-    let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
-    let height = (rows as u16 + 2).min(area.height);
+/// Draws the dialog: exactly the rows `plan_text` laid out, from its scroll position, with
+/// what is above and below said on the border.
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, dialog: &Dialog, theme: &Theme) {
+    let size = (area.width, area.height);
+    let rows = plan_text::current_rows(state);
+    let (x, y, width, height) = plan_text::popup(size, rows.len());
     let popup = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
+        x: area.x + x,
+        y: area.y + y,
         width,
         height,
     };
-    let block = Block::bordered()
+    let visible = plan_text::visible_rows(size, rows.len());
+    let lines: Vec<Line> = rows
+        .iter()
+        .skip(dialog.scroll)
+        .take(visible)
+        .map(|r| {
+            let line = Line::from(
+                r.pieces
+                    .iter()
+                    .map(|(t, role)| Span::styled(t.clone(), style_of(*role, theme)))
+                    .collect::<Vec<_>>(),
+            );
+            if r.centred {
+                line.alignment(Alignment::Center)
+            } else {
+                line
+            }
+        })
+        .collect();
+    let below = rows.len().saturating_sub(dialog.scroll + visible);
+    let mut block = Block::bordered()
         .border_type(BorderType::Double)
         .border_style(theme.danger)
-        .title(Span::styled(format!(" {} ", plan.title), theme.danger))
+        .title(Span::styled(
+            format!(" {} ", dialog.plan.title),
+            theme.danger,
+        ))
         .title_alignment(Alignment::Center);
+    if dialog.scroll > 0 {
+        block = block.title(
+            Line::styled(format!(" ↑ {} more (PgUp) ", dialog.scroll), theme.warn)
+                .alignment(Alignment::Right),
+        );
+    }
+    if below > 0 {
+        block = block.title_bottom(
+            Line::styled(
+                format!(" ↓ {below} more rows: PgDn/Space · Yes once every row was shown "),
+                theme.warn.reversed(),
+            )
+            .alignment(Alignment::Center),
+        );
+    }
     frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        popup,
-    );
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
 }
 
 /// What has happened since a scale out or a clone, from the latest data.
@@ -175,15 +104,26 @@ fn follow(state: &AppState, request: &Request, resource: Option<&str>) -> String
                 .target_groups
                 .iter()
                 .filter(|t| g.target_group_arns.contains(&t.arn))
-                .map(|t| t.count(TargetHealthState::Healthy))
+                .map(|t| state.fleet.healthy_targets(t))
                 .sum::<usize>();
             let zones: Vec<String> = g
                 .in_service_by_zone()
                 .iter()
                 .map(|(z, n)| format!("{}:{n}", z.chars().last().unwrap_or('?')))
                 .collect();
+            // What is true now: if something else changed desired since, say so.
+            let since = if g.desired != *to {
+                let by = g
+                    .activities
+                    .first()
+                    .map_or(String::new(), |a| format!(" ({})", a.description));
+                format!(" · SINCE CHANGED: desired is now {}{by}", g.desired)
+            } else {
+                String::new()
+            };
             format!(
-                " · {in_service}/{to} in service, {pending} pending, {healthy} healthy targets · {}",
+                "{since} · {in_service}/{} in service, {pending} pending, {healthy} healthy targets · {}",
+                g.desired,
                 zones.join(" ")
             )
         }
@@ -203,7 +143,27 @@ fn follow(state: &AppState, request: &Request, resource: Option<&str>) -> String
                 None => " · waiting for the image to be listed".into(),
             }
         }
-        Request::SwapFloatingIp { .. } => String::new(),
+        Request::SwapFloatingIp {
+            allocation_id,
+            public_ip,
+            to,
+            ..
+        } => {
+            let now = state
+                .fleet
+                .elastic_ips
+                .iter()
+                .find(|a| &a.allocation_id == allocation_id)
+                .and_then(|a| a.instance_id.as_deref());
+            match now {
+                Some(id) if id == to => String::new(),
+                Some(id) => format!(
+                    " · SINCE CHANGED: {public_ip} is now on {}",
+                    state.fleet.instance_label(id)
+                ),
+                None => format!(" · SINCE CHANGED: {public_ip} is now bound to nothing"),
+            }
+        }
     }
 }
 

@@ -1,7 +1,9 @@
 //! View 4, Elastic IPs: address → instance → instance state → target health.
 
 use super::targets::state_style;
-use super::{cells_row, columns_header, empty_hint, panel, panel_title, render_table};
+use super::{
+    cells_row, columns_header, empty_hint, fitted_table, panel, panel_title, render_table,
+};
 use crate::app::rows::{address_rows, selected_index, TableRow};
 use crate::app::AppState;
 use crate::model::InstanceState;
@@ -9,7 +11,7 @@ use crate::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Table};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 /// Columns of `table::columns(View::ElasticIps)` drawn differently from their cell.
@@ -26,8 +28,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         .filter(|a| a.instance_id.is_none())
         .count();
     let summary = format!(
-        "· {} addresses · {unbound} unassociated",
-        state.fleet.elastic_ips.len()
+        "· {} · {unbound} unassociated",
+        super::plural(state.fleet.elastic_ips.len(), "address").replace("addresss", "addresses")
     );
     let block = panel(panel_title("Elastic IPs", summary, state, theme), theme);
     let inner = block.inner(area);
@@ -66,8 +68,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         })
         .style(theme.text)
     });
-    let table = Table::new(
+    let table = fitted_table(
         body,
+        table_area.width,
         [
             Constraint::Length(15),
             Constraint::Length(14),
@@ -77,6 +80,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             Constraint::Length(10),
             Constraint::Min(16),
         ],
+        // The address and its instance are never squeezed: other columns give way.
+        &[0, INSTANCE],
     )
     .header(columns_header(state, theme));
     render_table(frame, table_area, table, selected, theme);

@@ -1,13 +1,14 @@
 //! View 6, Images: the account's AMIs, newest first, with the instance each was made from.
 
-use super::{age_text, cells_row, columns_header, empty_hint, panel, panel_title, render_table};
+use super::{
+    age_text, cells_row, columns_header, empty_hint, fitted_table, panel, panel_title, render_table,
+};
 use crate::app::rows::{image_rows, selected_index, TableRow};
 use crate::app::AppState;
 use crate::model::ImageState;
 use crate::theme::Theme;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
-use ratatui::widgets::Table;
 use ratatui::Frame;
 
 /// Columns of `table::columns(View::Images)` drawn differently from their cell.
@@ -22,7 +23,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         .iter()
         .filter(|i| i.state == ImageState::Pending)
         .count();
-    let summary = format!("· {} images · {pending} pending", state.fleet.images.len());
+    let summary = format!(
+        "· {} · {pending} pending",
+        super::plural(state.fleet.images.len(), "image")
+    );
     let block = panel(panel_title("Images", summary, state, theme), theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -49,8 +53,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         })
         .style(theme.text)
     });
-    let table = Table::new(
+    let table = fitted_table(
         body,
+        inner.width,
         [
             Constraint::Min(24),
             Constraint::Length(22),
@@ -58,6 +63,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             Constraint::Min(20),
             Constraint::Length(6),
         ],
+        // The image id is never squeezed.
+        &[1],
     )
     .header(columns_header(state, theme));
     render_table(frame, inner, table, selected, theme);

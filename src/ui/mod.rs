@@ -20,15 +20,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Row, Table, TableState, Wrap};
 use ratatui::Frame;
 
-/// The smallest terminal the console draws in.
-pub const MIN_WIDTH: u16 = 80;
-pub const MIN_HEIGHT: u16 = 16;
+pub use crate::app::plan_text::{MIN_HEIGHT, MIN_WIDTH};
 
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        draw_too_small(frame, area, theme);
+        draw_too_small(frame, area, state, theme);
         return;
     }
     let narration = (state.narration.is_some() || state.playback.is_some()) as u16;
@@ -55,7 +53,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
     frame.render_widget(Paragraph::new(story_line(state, theme)), story);
     draw_status(frame, status, state, theme);
     if let Some(d) = &state.dialog {
-        dialog::draw(frame, area, d, state.production.as_deref(), theme);
+        dialog::draw(frame, area, state, d, theme);
     }
     if let Some(p) = &state.picker {
         draw_picker(frame, area, p, theme);
@@ -105,7 +103,12 @@ fn clock_text(d: Duration) -> String {
     }
 }
 
-fn draw_too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
+/// Below the smallest size nothing acts: q quits, and Esc cancels an open dialog.
+fn draw_too_small(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let keys = match &state.dialog {
+        Some(d) => format!("{} is open, not shown: Esc cancels it", d.plan.title),
+        None => "q quits".to_string(),
+    };
     let text = vec![
         Line::styled("patrol needs a bigger terminal", theme.warn),
         Line::styled(
@@ -115,7 +118,7 @@ fn draw_too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
             ),
             theme.text,
         ),
-        Line::styled("q quits", theme.muted),
+        Line::styled(keys, theme.muted),
     ];
     let top = area.height.saturating_sub(3) / 2;
     let [_, middle] = Layout::vertical([Constraint::Length(top), Constraint::Min(0)]).areas(area);
@@ -313,46 +316,81 @@ pub fn panel<'a>(title: impl Into<Line<'a>>, theme: &Theme) -> Block<'a> {
         .title(title)
 }
 
-/// A panel title: the name, a summary, and how fresh the view's sources are.
+/// `1 group`, `2 groups`.
+pub fn plural(n: usize, one: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {one}s")
+    }
+}
+
+/// A panel title: the name, a summary, and how fresh the view's sources are. Before its
+/// sources have answered, the summary's counts would be zeros that mean "no data": it says
+/// so instead.
 pub fn panel_title<'a>(name: &str, summary: String, state: &AppState, theme: &Theme) -> Line<'a> {
+    let unread = state
+        .view
+        .sources()
+        .iter()
+        .any(|s| state.source(*s).fetched_at.is_none());
+    let summary = if unread {
+        "· not read yet".to_string()
+    } else {
+        summary
+    };
     let mut spans = vec![
         Span::styled(format!(" {name} "), theme.title),
         Span::styled(format!("{summary} "), theme.text),
     ];
-    spans.extend(freshness_spans(state, state.view.sources(), theme));
+    // Stale sources first: when the title is cut at 80 columns, what matters stays.
+    let mut fresh = freshness_spans(state, state.view.sources(), theme);
+    fresh.sort_by_key(|s| s.style != theme.stale);
+    if matches!(state.view, View::Overview | View::Patterns) {
+        // Every card says its own age; the title keeps only what is stale.
+        fresh.retain(|s| s.style == theme.stale);
+    }
+    spans.extend(fresh);
     Line::from(spans)
 }
 
-/// "updated 3s ago", or loudly stale with the error kind, for the worst of `sources`.
+/// Each source's age in the world's clock ("target_groups 3s · instances 2s"), or loudly
+/// stale with the error kind and when the next try is.
 pub fn freshness_spans<'a>(
     state: &AppState,
     sources: &[crate::cloud::Source],
     theme: &Theme,
 ) -> Vec<Span<'a>> {
-    let mut oldest: Option<Duration> = None;
+    let mut ages = Vec::new();
     let mut spans = Vec::new();
-    let mut loading = false;
+    let mut loading = Vec::new();
     for s in sources {
-        match state.source(*s).freshness(state.wall) {
-            Freshness::Loading => loading = true,
-            Freshness::Fresh { age } => oldest = Some(oldest.map_or(age, |o| o.max(age))),
+        match state.freshness(*s) {
+            Freshness::Loading => loading.push(s.name()),
+            Freshness::Fresh { age } => ages.push(format!("{} {}", s.name(), age_text(age))),
             Freshness::Stale { age, error } => {
                 let age = age.map_or("no data".to_string(), |a| format!("{} old", age_text(a)));
                 let why = error.map_or("no news".to_string(), |e| e.kind.in_words().to_string());
+                let retry = state.source(*s).retry_at.map_or(String::new(), |at| {
+                    format!(", next try in {}", age_text(at - state.wall))
+                });
                 spans.push(Span::styled(
-                    format!("· STALE {}: {why}, {age} ", s.name()),
+                    format!("· STALE {}: {why}, {age}{retry} ", s.name()),
                     theme.stale,
                 ));
             }
         }
     }
-    if loading {
-        spans.insert(0, Span::styled("· loading… ".to_string(), theme.muted));
-    }
-    if let Some(age) = oldest {
+    if !loading.is_empty() {
         spans.insert(
             0,
-            Span::styled(format!("· updated {} ago ", age_text(age)), theme.muted),
+            Span::styled(format!("· loading {}… ", loading.join(", ")), theme.muted),
+        );
+    }
+    if !ages.is_empty() {
+        spans.insert(
+            0,
+            Span::styled(format!("· {} ", ages.join(" · ")), theme.muted),
         );
     }
     spans
@@ -369,21 +407,117 @@ pub fn render_table(
     theme: &Theme,
 ) {
     let mut ts = TableState::default().with_selected(selected);
+    // The mark's column is always there, so columns sit where `column_widths` says.
     let table = table
         .row_highlight_style(theme.selection)
-        .highlight_symbol("▶ ");
+        .highlight_symbol("▶ ")
+        .highlight_spacing(ratatui::widgets::HighlightSpacing::Always);
     frame.render_stateful_widget(table, area, &mut ts);
 }
 
-/// A table row from a view's cells (`TableRow::cells`, the text that is filtered, sorted
-/// and exported), each cell in the style `style_of(column)` gives it.
-pub fn cells_row(cells: Vec<String>, style_of: impl Fn(usize) -> Style) -> Row<'static> {
-    Row::new(
-        cells
+/// A table row's cells (`TableRow::cells`, the text that is filtered, sorted and exported),
+/// each with its style, before they are fitted to their columns.
+pub struct Cells {
+    cells: Vec<(String, Style)>,
+    style: Style,
+}
+
+impl Cells {
+    /// The style of the whole row, under the cells' own.
+    pub fn style(mut self, style: Style) -> Cells {
+        self.style = style;
+        self
+    }
+}
+
+/// A view's row from its cells, each in the style `style_of(column)` gives it.
+pub fn cells_row(cells: Vec<String>, style_of: impl Fn(usize) -> Style) -> Cells {
+    Cells {
+        cells: cells
             .into_iter()
             .enumerate()
-            .map(|(c, text)| Span::styled(text, style_of(c))),
-    )
+            .map(|(c, text)| {
+                let style = style_of(c);
+                (text, style)
+            })
+            .collect(),
+        style: Style::default(),
+    }
+}
+
+/// A table whose cells are cut to their column with an ellipsis, so a cut value never looks
+/// like a whole one (two addresses cut to `203.0.113` would read as the same). `width` is
+/// the width of the area `render_table` draws it in. When the columns do not all fit, the
+/// `keys` columns (what tells rows apart) keep their width and the others shrink.
+pub fn fitted_table(
+    rows: impl IntoIterator<Item = Cells>,
+    width: u16,
+    constraints: impl IntoIterator<Item = Constraint>,
+    keys: &[usize],
+) -> Table<'static> {
+    let mut constraints: Vec<Constraint> = constraints.into_iter().collect();
+    let wanted: u16 = constraints
+        .iter()
+        .map(|c| match c {
+            Constraint::Length(n) | Constraint::Min(n) => *n,
+            _ => 0,
+        })
+        .sum::<u16>()
+        + constraints.len() as u16
+        + 2;
+    if wanted > width {
+        for (i, c) in constraints.iter_mut().enumerate() {
+            if let (false, Constraint::Length(n) | Constraint::Min(n)) = (keys.contains(&i), *c) {
+                *c = Constraint::Fill(n);
+            }
+        }
+    }
+    let widths = column_widths(width, &constraints);
+    let rows = rows.into_iter().map(|r| {
+        Row::new(r.cells.into_iter().enumerate().map(|(c, (text, style))| {
+            let w = widths.get(c).copied().unwrap_or(u16::MAX) as usize;
+            Span::styled(fit(&text, w), style)
+        }))
+        .style(r.style)
+    });
+    Table::new(rows, constraints)
+}
+
+/// The width of each column of a table `render_table` draws in `width` columns (the
+/// selection mark's two columns first, one space between columns).
+pub fn column_widths(width: u16, constraints: &[Constraint]) -> Vec<u16> {
+    let [_, columns] = Layout::horizontal([Constraint::Length(2), Constraint::Fill(0)])
+        .areas(Rect::new(0, 0, width, 1));
+    Layout::horizontal(constraints.to_vec())
+        .flex(ratatui::layout::Flex::Start)
+        .spacing(1)
+        .split(columns)
+        .iter()
+        .map(|r| r.width)
+        .collect()
+}
+
+/// `text` in at most `width` columns: cut with `…` when it does not fit.
+pub fn fit(text: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    if text.width() <= width {
+        return text.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
 }
 
 /// The header of a view whose table shows exactly its model's columns.
@@ -451,6 +585,22 @@ pub fn verdict_style(verdict: Verdict, theme: &Theme) -> Style {
         Verdict::Fail => theme.crit,
         Verdict::NotApplicable => theme.muted,
         Verdict::Unknown => theme.stale,
+    }
+}
+
+/// A report's badge: its verdict, marked STALE when the data under it is stale.
+pub fn report_badge(report: &crate::patterns::Report) -> String {
+    match &report.stale {
+        Some(_) => format!("◌ STALE {}", verdict_badge(report.verdict)),
+        None => verdict_badge(report.verdict).to_string(),
+    }
+}
+
+/// A report's style: its verdict's, or the stale style when its data is stale.
+pub fn report_style(report: &crate::patterns::Report, theme: &Theme) -> Style {
+    match report.stale {
+        Some(_) => theme.stale,
+        None => verdict_style(report.verdict, theme),
     }
 }
 

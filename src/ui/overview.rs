@@ -1,7 +1,8 @@
 //! View 1, Overview: one card per pattern with its headline, coloured by its verdict.
 
-use super::{panel, panel_title, verdict_badge, verdict_style};
+use super::{panel, panel_title, report_badge, report_style, verdict_style};
 use crate::app::rows::selected_index;
+use crate::app::Freshness;
 use crate::app::{view_of, AppState, View};
 use crate::patterns::Verdict;
 use crate::theme::Theme;
@@ -35,16 +36,24 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     for (i, card) in cards.iter().enumerate() {
         let [left, right] = Layout::horizontal([Constraint::Ratio(1, 2); 2]).areas(rows[i / 2]);
         let cell = if i % 2 == 0 { left } else { right };
-        let style = verdict_style(card.verdict, theme);
-        let title = Line::from(vec![
+        let style = report_style(card, theme);
+        let mut title = vec![
             Span::styled(format!(" {} ", card.pattern.name()), theme.title),
-            Span::styled(format!("{} ", verdict_badge(card.verdict)), style),
-        ]);
+            Span::styled(format!("{} ", report_badge(card)), style),
+        ];
+        if let Some(age) = card_age(state, card.pattern) {
+            title.push(Span::styled(format!("{age} "), theme.muted));
+        }
+        let title = Line::from(title);
         let mut block = panel(title, theme);
         if selected == Some(i) {
             block = block.border_style(theme.header);
         }
-        let mut lines = vec![Line::styled(card.headline.as_str(), style)];
+        let mut lines = Vec::new();
+        if let Some(why) = &card.stale {
+            lines.push(Line::styled(format!("STALE: {why}"), theme.stale));
+        }
+        lines.push(Line::styled(card.headline.as_str(), style));
         if selected == Some(i) {
             let hint = match view_of(card.pattern) {
                 View::Patterns => "Enter opens 7 Patterns",
@@ -65,4 +74,16 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             cell,
         );
     }
+}
+
+/// The age of the data a card's verdict rests on: its oldest source, in the world's clock.
+fn card_age(state: &AppState, pattern: crate::patterns::Pattern) -> Option<String> {
+    let oldest = crate::app::cards::sources_of(pattern)
+        .iter()
+        .filter_map(|s| match state.freshness(*s) {
+            Freshness::Fresh { age } | Freshness::Stale { age: Some(age), .. } => Some(age),
+            _ => None,
+        })
+        .max()?;
+    Some(format!("· {} old", super::age_text(oldest)))
 }

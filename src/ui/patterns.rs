@@ -1,6 +1,8 @@
 //! View 7, Patterns: every pattern's findings, worst first within each pattern.
 
-use super::{empty_hint, header, panel, panel_title, render_table, verdict_badge, verdict_style};
+use super::{
+    empty_hint, header, panel, panel_title, render_table, report_badge, report_style, verdict_style,
+};
 use crate::app::rows::{finding_rows, selected_index, TableRow};
 use crate::app::AppState;
 use crate::patterns::Verdict;
@@ -43,10 +45,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         let (name, overall) = if first {
             (
                 Span::styled(pattern.name(), theme.title),
-                Span::styled(
-                    verdict_badge(r.report.verdict),
-                    verdict_style(r.report.verdict, theme),
-                ),
+                Span::styled(report_badge(r.report), report_style(r.report, theme)),
             )
         } else {
             (Span::raw(""), Span::raw(""))
@@ -66,8 +65,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         body,
         [
             Constraint::Length(18),
-            // "? UNKNOWN" and "unknown" are the widest words of the two state columns.
-            Constraint::Length(9),
+            // "◌ STALE ? UNKNOWN" and "unknown" are the widest words of the state columns.
+            Constraint::Length(17),
             Constraint::Length(7),
             Constraint::Min(30),
         ],
@@ -78,13 +77,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     render_table(frame, list, table, selected, theme);
     if let Some(r) = selected.map(|i| rows[i]) {
         let resources = r.finding.map_or(String::new(), |f| f.resources.join(" · "));
-        let text = vec![
-            Line::from(vec![
-                Span::styled(format!("{} · ", r.report.pattern.name()), theme.title),
-                Span::styled(resources, theme.muted),
-            ]),
-            Line::styled(r.reason().to_string(), verdict_style(r.verdict(), theme)),
-        ];
+        let mut text = vec![Line::from(vec![
+            Span::styled(format!("{} · ", r.report.pattern.name()), theme.title),
+            Span::styled(resources, theme.muted),
+        ])];
+        if let Some(why) = &r.report.stale {
+            text.push(Line::styled(format!("STALE: {why}"), theme.stale));
+        }
+        text.extend([Line::styled(
+            r.reason().to_string(),
+            verdict_style(r.verdict(), theme),
+        )]);
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), detail);
     }
 }

@@ -1,6 +1,8 @@
 //! View 2, Targets: every target of every target group, unhealthy first.
 
-use super::{cells_row, columns_header, empty_hint, panel, panel_title, render_table};
+use super::{
+    cells_row, columns_header, empty_hint, fitted_table, panel, panel_title, render_table,
+};
 use crate::app::rows::{selected_index, target_rows, TableRow};
 use crate::app::AppState;
 use crate::model::{TargetGroup, TargetHealthState};
@@ -8,7 +10,7 @@ use crate::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Table};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 /// The style of a target state.
@@ -44,8 +46,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         .map(|g| g.count(TargetHealthState::Unhealthy))
         .sum();
     let summary = format!(
-        "· {} groups · {total} targets · {unhealthy} unhealthy{}",
-        groups.len(),
+        "· {} · {} · {unhealthy} unhealthy{}",
+        super::plural(groups.len(), "group"),
+        super::plural(total, "target"),
         if rows.len() != total {
             format!(" · {} shown", rows.len())
         } else {
@@ -64,7 +67,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let lines: Vec<Line> = groups
         .iter()
         .take(4)
-        .map(|g| group_line(g, theme))
+        .map(|g| group_line(g, state.fleet.healthy_targets(g), theme))
         .collect();
     frame.render_widget(Paragraph::new(lines), summary_area);
     if rows.is_empty() {
@@ -86,8 +89,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         })
         .style(theme.text)
     });
-    let table = Table::new(
+    let table = fitted_table(
         body,
+        table_area.width,
         [
             Constraint::Length(12),
             Constraint::Length(24),
@@ -97,6 +101,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             Constraint::Min(16),
             Constraint::Length(13),
         ],
+        // The group and the target (the row's key) are never squeezed.
+        &[0, 1],
     )
     .header(columns_header(state, theme));
     render_table(frame, table_area, table, selected.map(|s| s - start), theme);
@@ -118,8 +124,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 }
 
 /// "web-tg  HTTP:80  check /health/deep every 10s (3 up / 2 down)  4/4 healthy".
-fn group_line<'a>(g: &TargetGroup, theme: &Theme) -> Line<'a> {
-    let healthy = g.count(TargetHealthState::Healthy);
+fn group_line<'a>(g: &TargetGroup, healthy: usize, theme: &Theme) -> Line<'a> {
     let hc = &g.health_check;
     let style = if healthy == 0 && !g.targets.is_empty() {
         theme.crit

@@ -20,7 +20,7 @@ fn bar(n: usize, max: usize) -> String {
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let zones = zone_rows(&state.fleet, state.list());
-    let summary = format!("· {} zones", zones.len());
+    let summary = format!("· {}", super::plural(zones.len(), "zone"));
     let block = panel(panel_title("Zones", summary, state, theme), theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -77,7 +77,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                     theme.muted
                 },
             ),
-            Span::styled(format!("{} healthy left", z.healthy_if_lost), lost_style),
+            Span::styled(
+                // Per target group: the one left worst off, cut to the column with an ellipsis.
+                match &z.worst_group_if_lost {
+                    Some(g) => super::fit(&format!("{} left ({g})", z.healthy_if_lost), 16),
+                    None => format!("{} healthy left", z.healthy_if_lost),
+                },
+                lost_style,
+            ),
         ])
         .style(theme.text)
     });

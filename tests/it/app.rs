@@ -184,7 +184,9 @@ fn a_failed_refresh_keeps_the_last_good_data_and_says_why() {
         state.fleet.target_groups, s.target_groups,
         "last good data kept"
     );
-    let freshness = state.source(Source::TargetGroups).freshness(state.wall);
+    let freshness = state
+        .source(Source::TargetGroups)
+        .freshness(state.clock, state.wall);
     assert!(
         matches!(freshness, Freshness::Stale { error: Some(ref e), .. } if e.kind == error.kind)
     );
@@ -224,9 +226,13 @@ fn data_goes_stale_after_three_intervals_without_news() {
             playback: None,
         },
     );
-    let f = state.source(Source::TargetGroups).freshness(state.wall);
+    let f = state
+        .source(Source::TargetGroups)
+        .freshness(state.clock, state.wall);
     assert!(matches!(f, Freshness::Stale { error: None, .. }), "{f:?}");
-    let f = state.source(Source::LoadBalancers).freshness(state.wall);
+    let f = state
+        .source(Source::LoadBalancers)
+        .freshness(state.clock, state.wall);
     assert!(
         matches!(f, Freshness::Fresh { .. }),
         "60s interval: still fresh: {f:?}"

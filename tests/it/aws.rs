@@ -310,7 +310,11 @@ async fn the_snapshot_matches_the_seeded_topology() {
     assert_eq!(alarm.name, "web-cpu-high");
     assert_eq!(alarm.auto_scaling_group.as_deref(), Some("web-asg"));
     assert_eq!(alarm.threshold, 70.0);
-    assert_eq!(alarm.comparison, "GreaterThanThreshold");
+    assert_eq!(alarm.comparison.name(), "GreaterThanThreshold");
+    assert_eq!(
+        (alarm.namespace.as_str(), alarm.metric.as_str()),
+        ("AWS/EC2", "CPUUtilization")
+    );
 
     // No images of our own yet (DescribeImages is read with Owners=self).
     assert!(s.images.is_empty(), "{:#?}", s.images);
@@ -843,7 +847,13 @@ async fn operator_actions_on_moto() {
         outcome.elapsed.as_secs_f64() * 1e3
     );
 
-    let clone = plan_clone(&s, &seeded.primary, "app-primary-clone-moto", false);
+    // The primary holds the floating IP: its reboot is a consequence to accept first.
+    let mut clone = plan_clone(&s, &seeded.primary, "app-primary-clone-moto", false);
+    assert!(matches!(
+        ops.execute(&clone, &|_| {}).await,
+        Err(patrol::ops::OpError::NotAccepted(_))
+    ));
+    clone.toggle_accept();
     let outcome = ops.execute(&clone, &|_| {}).await.unwrap();
     assert!(outcome.verified);
 
@@ -885,4 +895,98 @@ async fn operator_actions_on_moto() {
     assert!(lines[1]["request_ids"][0]
         .as_str()
         .is_some_and(|r| !r.is_empty()));
+}
+
+/// `patrol snapshot` on moto with extra flags and environment.
+fn patrol_with(args: &[&str], env: &[(&str, String)]) -> std::process::Output {
+    let log = tempfile::NamedTempFile::new().unwrap();
+    std::process::Command::new(env!("CARGO_BIN_EXE_patrol"))
+        .args([
+            "snapshot",
+            "--json",
+            "--endpoint-url",
+            &crate::moto::moto().url,
+        ])
+        .args(args)
+        .arg("--log-file")
+        .arg(log.path())
+        .envs(child_env())
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_REGION")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_mistyped_region_or_profile_is_named_as_such() {
+    let out = patrol_with(&["--region", "mars-north-1"], &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("unknown region \"mars-north-1\""), "{err}");
+
+    // A profile the files do not define is refused, even with credentials in the
+    // environment (patrol would otherwise run on them under the wrong badge).
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::write(&config, "[profile staging]\nregion = us-east-1\n").unwrap();
+    let env = [("AWS_CONFIG_FILE", config.display().to_string())];
+    let out = patrol_with(&["--profile", "nosuch"], &env);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("AWS profile \"nosuch\" is not in the AWS config") && err.contains("staging"),
+        "{err}"
+    );
+
+    // A malformed config file: its own error, file and line, on the screen.
+    std::fs::write(
+        &config,
+        "[profile staging]\nregion = us-east-1\nthis is not a setting\n",
+    )
+    .unwrap();
+    let out = patrol_with(&["--profile", "staging"], &env);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&config.display().to_string()) && err.contains("line 3"),
+        "{err}"
+    );
+}
+
+/// EC2 disassociates an address from an instance that receives another one; moto 5.2.5 does
+/// not (it keeps both). patrol's plan names the displacement from what it reads, on both
+/// worlds; the simulator does what EC2 does (trust::the_simulator_displaces_an_address_as_ec2_does).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_swap_onto_an_instance_with_an_address_names_the_displacement() {
+    let region = "ap-northeast-2";
+    let seeded = seed(region).await;
+    let cloud = cloud(region).await;
+    cloud
+        .associate_address(&seeded.spare, &seeded.standby)
+        .await
+        .unwrap();
+    let s = snapshot_of(&cloud).await;
+    let spare_ip = bound(&s, &seeded.spare).public_ip.clone();
+    let plan = patrol::ops::plan_swap(&s, &seeded.floating, Some(&seeded.standby)).unwrap();
+    assert!(
+        plan.effect
+            .iter()
+            .any(|e| e.starts_with(&format!("{spare_ip} will be disassociated from"))),
+        "{:#?}",
+        plan.effect
+    );
+    assert!(
+        !plan.ready(),
+        "the displacement needs the operator's choice"
+    );
+    // moto is not EC2 here: both addresses stay on the standby after the second call.
+    cloud
+        .associate_address(&seeded.floating, &seeded.standby)
+        .await
+        .unwrap();
+    let s = snapshot_of(&cloud).await;
+    assert_eq!(
+        bound(&s, &seeded.spare).instance_id.as_deref(),
+        Some(seeded.standby.as_str()),
+        "moto keeps the first address; EC2 would have disassociated it"
+    );
 }

@@ -190,5 +190,116 @@ fn check_that_cannot_read_the_fleet_exits_3() {
     let out = patrol(&["check", "--scenario", "db-down", "--after", "2m"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("Deep Health Check  fail"), "{text}");
-    assert!(text.contains("FAIL (exit 2)"), "{text}");
+    assert!(text.contains("CRITICAL (exit 2)"), "{text}");
+}
+
+/// A world with nothing in it: no pattern applies.
+fn empty_scenario(dir: &std::path::Path) -> String {
+    let path = dir.join("empty.toml");
+    std::fs::write(
+        &path,
+        "name = \"empty\"\ndescription = \"nothing\"\nregion = \"us-east-1\"\nzones = [\"us-east-1a\"]\n",
+    )
+    .unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn check_follows_the_monitoring_plugin_convention() {
+    // A usage error is UNKNOWN (3), never a false CRITICAL (2); with --json, one document.
+    let out = patrol(&["check", "--bogus"]);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let (code, doc) = check(&["--bogus"]);
+    assert_eq!(code, 3);
+    assert_eq!(doc["verdict"], "unknown");
+    assert_eq!(doc["exit_code"], 3);
+    assert_eq!(doc["error"]["kind"], "usage");
+    // A config error is UNKNOWN too, as one JSON document.
+    let (code, doc) = check(&["--scenario", "no-such-scenario"]);
+    assert_eq!(code, 3);
+    assert!(doc["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("no-such-scenario"));
+    // Nothing to check (an empty or mistyped region) is UNKNOWN unless --allow-empty.
+    let dir = tempfile::tempdir().unwrap();
+    let empty = empty_scenario(dir.path());
+    let (code, doc) = check(&["--scenario", &empty]);
+    assert_eq!(
+        (code, doc["status"].as_str()),
+        (3, Some("UNKNOWN")),
+        "{doc:#}"
+    );
+    let (code, _) = check(&["--scenario", &empty, "--allow-empty"]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn unknown_ranks_above_warning_and_below_critical() {
+    use patrol::patterns::Verdict;
+    assert!(Verdict::Fail > Verdict::Unknown);
+    assert!(Verdict::Unknown > Verdict::Warn);
+    assert!(Verdict::Warn > Verdict::Pass);
+}
+
+#[test]
+fn other_commands_keep_usage_errors_apart_from_cloud_errors() {
+    let out = patrol(&["snapshot", "--bogus"]);
+    assert_eq!(out.status.code(), Some(2), "usage");
+    // Nothing listens on port 9 of loopback: the cloud cannot be read.
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_patrol"))
+        .args([
+            "snapshot",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "--region",
+            "us-east-1",
+        ])
+        .arg("--log-file")
+        .arg(dir.path().join("log"))
+        .env("HOME", dir.path())
+        .env("AWS_CONFIG_FILE", dir.path().join("config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            dir.path().join("credentials"),
+        )
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn no_command_panics_on_a_closed_stdout() {
+    for args in [
+        vec!["check"],
+        vec!["scenarios"],
+        vec!["snapshot", "--json"],
+        vec!["check", "--json"],
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_patrol"))
+            .args(&args)
+            .arg("--log-file")
+            .arg(dir.path().join("log"))
+            .env("XDG_CONFIG_HOME", dir.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader goes away at once, as `| head -1` does after its line.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_ne!(out.status.code(), Some(101), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
 }

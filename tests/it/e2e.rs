@@ -73,6 +73,15 @@ impl Session {
         }
     }
 
+    /// Waits until the screen no longer shows `text`.
+    fn wait_gone(&self, text: &str) {
+        let until = Instant::now() + Duration::from_secs(30);
+        while self.screen().contains(text) {
+            assert!(Instant::now() < until, "{text:?} never went away");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     fn patrol_pid(&self) -> String {
         let out = Command::new("tmux")
             .args(["display", "-p", "-t", &self.name, "#{pane_pid}"])
@@ -118,6 +127,8 @@ fn views_switch_and_q_restores_the_terminal() {
     s.keys("?");
     s.wait_for("Keys · Esc closes");
     s.keys("Escape");
+    // Esc and q sent together read as Alt-q (the Esc prefix), as in any terminal: one key.
+    s.wait_gone("Keys · Esc closes");
     s.keys("q");
     let screen = s.wait_for("PATROL-EXITED-0");
     assert!(

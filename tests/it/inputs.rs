@@ -165,7 +165,7 @@ fn scenario_errors_name_the_file_and_the_key() {
         ),
         (
             "bad-comparison",
-            "unknown variant `Below`, expected one of `GreaterThanThreshold`",
+            "unknown comparison \"Below\": expected one of GreaterThanThreshold",
         ),
         (
             "bad-ip",

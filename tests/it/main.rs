@@ -10,9 +10,11 @@ mod inputs;
 mod moto;
 mod ops;
 mod patterns;
+mod recovery;
 mod scenarios;
 mod sim;
 mod tables;
+mod trust;
 mod views;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -137,4 +139,21 @@ pub fn state_of(s: &Snapshot) -> AppState {
         },
     );
     state
+}
+
+/// The screen `state` draws at `w`×`h`, as text, one line per row.
+pub fn screen_text(state: &AppState, w: u16, h: u16) -> String {
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    terminal
+        .draw(|f| patrol::ui::draw(f, state, &patrol::theme::Theme::default_theme()))
+        .unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    (0..h)
+        .map(|y| {
+            (0..w)
+                .map(|x| buffer[(x, y)].symbol().to_string())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }

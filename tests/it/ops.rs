@@ -162,7 +162,7 @@ fn swap_preflight_failures_explain_themselves() {
     let failed: Vec<&str> = plan
         .checks
         .iter()
-        .filter(|c| !c.ok)
+        .filter(|c| c.level == patrol::ops::CheckLevel::Fail)
         .map(|c| c.what.as_str())
         .collect();
     assert_eq!(
@@ -181,7 +181,8 @@ fn swap_preflight_failures_explain_themselves() {
     assert!(plan
         .checks
         .iter()
-        .any(|c| !c.ok && c.what == "the standby is in the same VPC"));
+        .any(|c| c.level == patrol::ops::CheckLevel::Fail
+            && c.what == "the standby is in the same VPC"));
     // No standby at all.
     let mut alone = s.clone();
     alone.instances.retain(|i| i.id != standby);
@@ -192,13 +193,13 @@ fn swap_preflight_failures_explain_themselves() {
     assert!(plan
         .checks
         .iter()
-        .any(|c| !c.ok && c.what == "a standby to move to"));
+        .any(|c| c.level == patrol::ops::CheckLevel::Fail && c.what == "a standby to move to"));
     // An unknown instance.
     let plan = plan_swap(&s, &address, Some("i-00000000000000000")).unwrap();
     assert!(plan
         .checks
         .iter()
-        .any(|c| !c.ok && c.what == "the standby exists"));
+        .any(|c| c.level == patrol::ops::CheckLevel::Fail && c.what == "the standby exists"));
 
     // A failed plan is refused at the boundary too, and nothing is written or changed.
     let dir = tempfile::tempdir().unwrap();
@@ -233,12 +234,12 @@ fn clone_plans_checks_executes_and_follows_to_available() {
     assert!(taken
         .checks
         .iter()
-        .any(|c| !c.ok && c.what == "the name is unused"));
+        .any(|c| c.level == patrol::ops::CheckLevel::Fail && c.what == "the name is unused"));
     let malformed = plan_clone(&s, &primary, "no", true);
     assert!(malformed
         .checks
         .iter()
-        .any(|c| !c.ok && c.what == "the name is valid"));
+        .any(|c| c.level == patrol::ops::CheckLevel::Fail && c.what == "the name is valid"));
     let mut gone = s.clone();
     for i in gone.instances.iter_mut().filter(|i| i.id == primary) {
         i.state = InstanceState::Terminated;
@@ -247,12 +248,13 @@ fn clone_plans_checks_executes_and_follows_to_available() {
     assert!(dead
         .checks
         .iter()
-        .any(|c| !c.ok && c.what == "the instance is running or stopped"));
+        .any(|c| c.level == patrol::ops::CheckLevel::Fail
+            && c.what == "the instance is running or stopped"));
     let unknown = plan_clone(&s, "i-00000000000000000", name, true);
     assert!(unknown
         .checks
         .iter()
-        .any(|c| !c.ok && c.what == "the instance exists"));
+        .any(|c| c.level == patrol::ops::CheckLevel::Fail && c.what == "the instance exists"));
 
     let dir = tempfile::tempdir().unwrap();
     let outcome = run(&ops(&sim, &dir, false), &plan).unwrap();
@@ -290,7 +292,11 @@ fn scale_out_plans_checks_executes_and_verifies() {
     );
     // Above max: says max and stops. Not a scale out: stops.
     let over = plan_scale_out(&s, "web-asg", 11).unwrap();
-    let failed = over.checks.iter().find(|c| !c.ok).unwrap();
+    let failed = over
+        .checks
+        .iter()
+        .find(|c| c.level == patrol::ops::CheckLevel::Fail)
+        .unwrap();
     assert_eq!(failed.detail, "web-asg's max is 10: 11 is above it");
     assert!(!plan_scale_out(&s, "web-asg", 4).unwrap().ready());
 
@@ -385,8 +391,12 @@ async fn a_second_action_while_one_runs_is_refused() {
     assert_eq!(lines(&dir).len(), 2, "one action, two lines");
 }
 
+/// A key as the console's loop delivers it: the frame it leads to is drawn before the next.
 fn key(state: &mut AppState, code: KeyCode) -> Vec<Effect> {
-    update(state, Action::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+    let effects = update(state, Action::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    let (w, h) = state.size;
+    update(state, Action::Drawn(w, h));
+    effects
 }
 
 #[test]
@@ -617,9 +627,11 @@ fn q_waits_for_a_running_action_and_ctrl_c_does_not() {
 /// out by `patrol audit`, so nobody reads a half-known change as nothing.
 #[test]
 fn an_intent_with_no_outcome_is_called_out() {
-    use patrol::ops::audit::{table, unanswered, AuditRecord};
+    use patrol::ops::audit::{table, unanswered, AuditLine, AuditRecord};
     let record = |phase: &str, outcome: &str, address: &str| AuditRecord {
         time: "2026-11-25T03:00:00Z".into(),
+        op_id: String::new(),
+        accepted: vec![],
         phase: phase.into(),
         world: "aws".into(),
         account: Some("123456789012".into()),
@@ -646,7 +658,11 @@ fn an_intent_with_no_outcome_is_called_out() {
         unanswered(&records),
         [true, false, false, false, false, true]
     );
-    let text = table(&records);
+    let lines: Vec<AuditLine> = records
+        .iter()
+        .map(|r| AuditLine::Record(Box::new(r.clone())))
+        .collect();
+    let text = table(&lines);
     assert_eq!(text.matches("NO OUTCOME").count(), 2, "{text}");
     assert!(text.contains("patrol stopped before the outcome"), "{text}");
 }

@@ -158,7 +158,7 @@ fn alarms_show_their_own_comparison() {
     let mut low = s.alarms[0].clone();
     low.name = "web-cpu-low".into();
     low.threshold = 30.0;
-    low.comparison = "LessThanThreshold".into();
+    low.comparison = patrol::model::Comparison::LessThanThreshold;
     s.alarms.push(low);
     let mut state = state_of(&s);
     press(&mut state, '3');

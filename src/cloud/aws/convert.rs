@@ -3,9 +3,9 @@
 
 use crate::cloud::SOURCE_INSTANCE_TAG;
 use crate::model::{
-    ActivityStatus, Alarm, AlarmState, AutoScalingGroup, ElasticIp, GroupInstance, HealthCheck,
-    Image, ImageState, Instance, InstanceState, LifecycleState, LoadBalancer, ScalingActivity,
-    Tags, TargetGroup, TargetHealth, TargetHealthState,
+    ActivityStatus, Alarm, AlarmState, AutoScalingGroup, Comparison, ElasticIp, GroupInstance,
+    HealthCheck, Image, ImageState, Instance, InstanceState, LifecycleState, LoadBalancer,
+    ScalingActivity, Tags, TargetGroup, TargetHealth, TargetHealthState,
 };
 use aws_sdk_autoscaling::types as asg;
 use aws_sdk_cloudwatch::types as cw;
@@ -283,6 +283,7 @@ pub fn alarm_state(state: Option<&cw::StateValue>) -> AlarmState {
 pub fn alarm(a: &cw::MetricAlarm) -> Alarm {
     Alarm {
         name: text(a.alarm_name()),
+        namespace: text(a.namespace()),
         metric: text(a.metric_name()),
         auto_scaling_group: a
             .dimensions()
@@ -291,10 +292,8 @@ pub fn alarm(a: &cw::MetricAlarm) -> Alarm {
             .and_then(|d| d.value())
             .map(str::to_string),
         threshold: a.threshold().unwrap_or(f64::NAN),
-        comparison: a
-            .comparison_operator()
-            .map(|c| c.as_str().to_string())
-            .unwrap_or_default(),
+        unit: a.unit().map(|u| u.as_str().to_string()),
+        comparison: Comparison::from_api(a.comparison_operator().map_or("", |c| c.as_str())),
         state: alarm_state(a.state_value()),
         state_reason: text(a.state_reason()),
         updated_at: time_or_epoch(a.state_updated_timestamp()),

@@ -72,6 +72,46 @@ pub enum ConnectError {
     },
     #[error("--endpoint-url {0:?} is not an http:// or https:// URL")]
     BadEndpoint(String),
+    #[error("AWS profile {profile:?} is not in the AWS config or credentials files{}", known_words(.known))]
+    UnknownProfile { profile: String, known: Vec<String> },
+    #[error("cannot read the AWS config files: {0}")]
+    BadProfileFile(String),
+    #[error("unknown region {region:?}: it is not an AWS region patrol knows, and its endpoint did not answer ({error})")]
+    UnknownRegion { region: String, error: CloudError },
+}
+
+fn known_words(known: &[String]) -> String {
+    if known.is_empty() {
+        " (they define no profile)".into()
+    } else {
+        format!(" (profiles there: {})", known.join(", "))
+    }
+}
+
+/// Reads the AWS config and credentials files as the SDK does (AWS_CONFIG_FILE and
+/// AWS_SHARED_CREDENTIALS_FILE respected): the profile names, or the parser's own error,
+/// which names the file and the line.
+pub async fn profile_set() -> Result<Vec<String>, ConnectError> {
+    use aws_types::os_shim_internal::{Env, Fs};
+    match aws_config::profile::load(&Fs::real(), &Env::real(), &Default::default(), None).await {
+        Ok(set) => {
+            let mut names: Vec<String> = set.profiles().map(str::to_string).collect();
+            names.sort();
+            Ok(names)
+        }
+        Err(e) => {
+            // The parser's own words (file and line) are in the error's source.
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(inner) = source {
+                text.push_str(&format!(": {inner}"));
+                source = inner.source();
+            }
+            Err(ConnectError::BadProfileFile(
+                text.split_whitespace().collect::<Vec<_>>().join(" "),
+            ))
+        }
+    }
 }
 
 fn profile_words(profile: &Option<String>) -> String {
@@ -80,6 +120,48 @@ fn profile_words(profile: &Option<String>) -> String {
         .map(|p| format!(" (profile {p:?})"))
         .unwrap_or_default()
 }
+
+/// AWS regions patrol knows, for completion, the region picker, and telling a typo from a
+/// region newer than this list (which must then answer).
+pub const REGIONS: &[&str] = &[
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "af-south-1",
+    "ap-east-1",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ca-central-1",
+    "ca-west-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-north-1",
+    "il-central-1",
+    "me-south-1",
+    "me-central-1",
+    "sa-east-1",
+    "ap-southeast-5",
+    "ap-southeast-7",
+    "ap-east-2",
+    "mx-central-1",
+    "us-gov-west-1",
+    "us-gov-east-1",
+    "cn-north-1",
+    "cn-northwest-1",
+];
 
 /// The SDK's retries and timeouts, set on purpose rather than left to defaults: three
 /// attempts with jittered exponential backoff, and no call may hang the refresh loop.
@@ -145,6 +227,17 @@ impl AwsCloud {
                 return Err(ConnectError::BadEndpoint(url.clone()));
             }
         }
+        // A malformed config file is named with its line; a profile it does not define is
+        // refused, rather than running on whatever credentials the environment holds.
+        let known = profile_set().await?;
+        if let Some(p) = &options.profile {
+            if !known.contains(p) {
+                return Err(ConnectError::UnknownProfile {
+                    profile: p.clone(),
+                    known,
+                });
+            }
+        }
         let sdk = loader(options).load().await;
         if sdk.region().is_none() {
             return Err(ConnectError::NoRegion);
@@ -174,6 +267,13 @@ impl AwsCloud {
                 return Err(ConnectError::Refused { profile, error: e });
             }
             Err(e) => tracing::warn!(error = %e, "could not read the account id"),
+        }
+        // A region patrol does not know must answer, or it is a typo.
+        let region = sdk.region().map(|r| r.to_string()).unwrap_or_default();
+        if !REGIONS.contains(&region.as_str()) {
+            if let Err(error) = crate::cloud::Cloud::probe(&cloud).await {
+                return Err(ConnectError::UnknownRegion { region, error });
+            }
         }
         Ok(cloud)
     }
@@ -741,6 +841,7 @@ impl Cloud for AwsCloud {
         }
         // A missing permission or a bad id is found before anything changes.
         dry_run_passed("AssociateAddress", call().dry_run(true).send().await)?;
+        let sent_at = Some(std::time::Instant::now());
         let out = call()
             .send()
             .await
@@ -748,6 +849,7 @@ impl Cloud for AwsCloud {
         Ok(Receipt {
             resource_id: out.association_id().map(str::to_string),
             request_id: out.request_id().map(str::to_string),
+            sent_at,
         })
     }
 
@@ -804,6 +906,7 @@ impl Cloud for AwsCloud {
                 .tag_specifications(tags.clone())
         };
         dry_run_passed("CreateImage", call().dry_run(true).send().await)?;
+        let sent_at = Some(std::time::Instant::now());
         let out = call()
             .send()
             .await
@@ -811,6 +914,7 @@ impl Cloud for AwsCloud {
         Ok(Receipt {
             resource_id: out.image_id().map(str::to_string),
             request_id: out.request_id().map(str::to_string),
+            sent_at,
         })
     }
 
@@ -839,6 +943,7 @@ impl Cloud for AwsCloud {
                 ),
             ));
         }
+        let sent_at = Some(std::time::Instant::now());
         let out = self
             .inner
             .autoscaling
@@ -852,6 +957,7 @@ impl Cloud for AwsCloud {
         Ok(Receipt {
             resource_id: Some(group.to_string()),
             request_id: out.request_id().map(str::to_string),
+            sent_at,
         })
     }
 }

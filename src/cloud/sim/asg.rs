@@ -435,6 +435,7 @@ impl World {
         Ok(Receipt {
             resource_id: Some(group.to_string()),
             request_id: Some(self.request_id()),
+            sent_at: None,
         })
     }
 

@@ -209,6 +209,17 @@ impl World {
         }
         let private_ip = instance.private_ip.clone();
         let public_ip = self.addresses[ai].public_ip.clone();
+        // EC2: "If you associate an Elastic IP address with an instance that has an existing
+        // Elastic IP address, the existing address is disassociated from the instance" (it
+        // stays allocated). Without a private IP the call uses the primary one, which is
+        // the only one a simulated instance has.
+        for (n, other) in self.addresses.iter_mut().enumerate() {
+            if n != ai && other.instance_id.as_deref() == Some(instance_id) {
+                other.instance_id = None;
+                other.association_id = None;
+                other.private_ip = None;
+            }
+        }
         if let Some(old) = self.addresses[ai].instance_id.clone() {
             if let Some(o) = self.instance_mut(&old) {
                 o.public_ip = None;
@@ -225,6 +236,7 @@ impl World {
         Ok(Receipt {
             resource_id: Some(association_id),
             request_id: Some(self.request_id()),
+            sent_at: None,
         })
     }
 
@@ -281,6 +293,7 @@ impl World {
         Ok(Receipt {
             resource_id: Some(id),
             request_id: Some(self.request_id()),
+            sent_at: None,
         })
     }
 }

@@ -105,7 +105,7 @@ impl World {
                     recent.iter().map(|p| format!("{:.1}", p.value)).collect();
                 let breach = recent
                     .iter()
-                    .all(|p| a.comparison.breaches(p.value, a.alarm.threshold));
+                    .all(|p| a.alarm.comparison.breaches(p.value, a.alarm.threshold));
                 let verb = if breach { "were" } else { "were not all" };
                 let state = if breach {
                     AlarmState::Alarm
@@ -118,7 +118,7 @@ impl World {
                         "Threshold Crossed: {} datapoints [{}] {verb} {} the threshold ({:.1}).",
                         recent.len(),
                         values.join(", "),
-                        a.comparison.words(),
+                        a.alarm.comparison.words(),
                         a.alarm.threshold
                     ),
                 )

@@ -369,46 +369,7 @@ pub struct AlarmDef {
     pub periods: usize,
 }
 
-/// The comparisons a simulated alarm can make, named as CloudWatch names them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-pub enum Comparison {
-    #[default]
-    GreaterThanThreshold,
-    GreaterThanOrEqualToThreshold,
-    LessThanThreshold,
-    LessThanOrEqualToThreshold,
-}
-
-impl Comparison {
-    pub fn name(self) -> &'static str {
-        match self {
-            Comparison::GreaterThanThreshold => "GreaterThanThreshold",
-            Comparison::GreaterThanOrEqualToThreshold => "GreaterThanOrEqualToThreshold",
-            Comparison::LessThanThreshold => "LessThanThreshold",
-            Comparison::LessThanOrEqualToThreshold => "LessThanOrEqualToThreshold",
-        }
-    }
-
-    /// Whether `value` breaches `threshold`.
-    pub fn breaches(self, value: f64, threshold: f64) -> bool {
-        match self {
-            Comparison::GreaterThanThreshold => value > threshold,
-            Comparison::GreaterThanOrEqualToThreshold => value >= threshold,
-            Comparison::LessThanThreshold => value < threshold,
-            Comparison::LessThanOrEqualToThreshold => value <= threshold,
-        }
-    }
-
-    /// As CloudWatch's state reason says it.
-    pub fn words(self) -> &'static str {
-        match self {
-            Comparison::GreaterThanThreshold => "greater than",
-            Comparison::GreaterThanOrEqualToThreshold => "greater than or equal to",
-            Comparison::LessThanThreshold => "less than",
-            Comparison::LessThanOrEqualToThreshold => "less than or equal to",
-        }
-    }
-}
+pub use crate::model::Comparison;
 
 fn default_periods() -> usize {
     2

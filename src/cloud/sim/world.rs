@@ -1,9 +1,7 @@
 //! The simulated world's state, how a scenario builds it, and the fixed one-second step.
 
 use super::rng::Rng;
-use super::scenario::{
-    Comparison, ContentDef, EventDef, NfsDef, PolicyDef, Scenario, Timing, TrafficDef,
-};
+use super::scenario::{ContentDef, EventDef, NfsDef, PolicyDef, Scenario, Timing, TrafficDef};
 use crate::cloud::{CloudError, Source};
 use crate::model::{
     Alarm, AlarmState, ElasticIp, HealthCheck, Image, ImageState, InstanceState, LifecycleState,
@@ -126,7 +124,6 @@ pub(super) struct SimImage {
 pub(super) struct SimAlarm {
     pub alarm: Alarm,
     pub periods: usize,
-    pub comparison: Comparison,
 }
 
 /// The whole simulated cloud. It changes only in `advance` and in the mutations.
@@ -438,16 +435,17 @@ impl World {
             self.alarms.push(SimAlarm {
                 alarm: Alarm {
                     name: def.name.clone(),
-                    metric: "CPUUtilization".into(),
+                    namespace: crate::model::CPU_NAMESPACE.into(),
+                    metric: crate::model::CPU_METRIC.into(),
                     auto_scaling_group: Some(def.auto_scaling_group.clone()),
                     threshold: def.threshold,
-                    comparison: def.comparison.name().into(),
+                    unit: Some("Percent".into()),
+                    comparison: def.comparison.clone(),
                     state: AlarmState::InsufficientData,
                     state_reason: "Unchecked: Initial alarm creation".into(),
                     updated_at: self.now,
                 },
                 periods: def.periods.max(1),
-                comparison: def.comparison,
             });
         }
     }
