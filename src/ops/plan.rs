@@ -486,9 +486,10 @@ fn serves(s: &Snapshot, instance_id: &str) -> Vec<String> {
             )
         } else {
             format!(
-                "{} is down to {} healthy targets of {}",
+                "{} is down to {} healthy target{} of {}",
                 g.name,
                 n - 1,
+                if n == 2 { "" } else { "s" },
                 g.targets.len()
             )
         });
