@@ -990,3 +990,88 @@ async fn a_swap_onto_an_instance_with_an_address_names_the_displacement() {
         "moto keeps the first address; EC2 would have disassociated it"
     );
 }
+
+/// A TCP proxy of our own on 127.0.0.1 in front of moto: it forwards, or, while `down`,
+/// drops every connection at once (the endpoint "is down"). Plain threads: it lives as
+/// long as the test process.
+fn fault_proxy(upstream: String, down: std::sync::Arc<std::sync::atomic::AtomicBool>) -> String {
+    use std::net::{TcpListener, TcpStream};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            if down.load(std::sync::atomic::Ordering::SeqCst) {
+                drop(client);
+                continue;
+            }
+            let Ok(server) = TcpStream::connect(&upstream) else {
+                continue;
+            };
+            let pipe = |mut from: TcpStream, mut to: TcpStream| {
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut from, &mut to);
+                    let _ = to.shutdown(std::net::Shutdown::Write);
+                });
+            };
+            if let (Ok(c2), Ok(s2)) = (client.try_clone(), server.try_clone()) {
+                pipe(client, server);
+                pipe(s2, c2);
+            }
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// moto behind the fault proxy goes down, then answers again: every source is fresh within
+/// its interval + 10 s of the endpoint answering, whatever backoff the outage built up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_an_outage_every_source_is_fresh_within_its_interval_and_ten_seconds() {
+    use patrol::app::Action;
+    use patrol::poll::{Intervals, Poller};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+    let region = "eu-west-3";
+    seed(region).await;
+    let upstream = moto().url.trim_start_matches("http://").to_string();
+    let down = std::sync::Arc::new(AtomicBool::new(true));
+    let url = fault_proxy(upstream, down.clone());
+    let cloud = AwsCloud::from_config(&sdk_config_at(&url, region).await, None, Some(url));
+    let intervals = Intervals([Duration::from_secs(2); 8]);
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+    let _poller = Poller::spawn(std::sync::Arc::new(cloud), &intervals, 0, tx);
+    // Down long enough for every source to fail more than once and back off.
+    let outage_ends = Instant::now() + Duration::from_secs(12);
+    let mut failed = std::collections::HashSet::new();
+    while Instant::now() < outage_ends {
+        if let Ok(Some(Action::Refreshed {
+            source,
+            result: Err(e),
+            ..
+        })) = tokio::time::timeout(outage_ends - Instant::now(), rx.recv()).await
+        {
+            assert_eq!(e.kind, CloudErrorKind::Network, "{e}");
+            failed.insert(source);
+        }
+    }
+    assert_eq!(failed.len(), 8, "every source saw the outage: {failed:?}");
+    down.store(false, Ordering::SeqCst);
+    let answered = Instant::now();
+    let mut fresh = std::collections::HashMap::new();
+    let limit = Duration::from_secs(2 + 10);
+    while fresh.len() < 8 {
+        let left = limit.saturating_sub(answered.elapsed());
+        match tokio::time::timeout(left, rx.recv()).await {
+            Ok(Some(Action::Refreshed {
+                source,
+                result: Ok(_),
+                ..
+            })) => {
+                fresh.entry(source).or_insert(answered.elapsed());
+            }
+            Ok(Some(_)) => {}
+            _ => panic!("not fresh within {limit:?} of the endpoint answering: {fresh:?}"),
+        }
+    }
+    let slowest = fresh.values().max().unwrap();
+    println!("moto behind the proxy: every source fresh {slowest:?} after it answered again");
+}

@@ -181,7 +181,9 @@ where
                 format!("{CREDENTIALS_ADVICE} ({})", chain(&err)),
             )
         }
-        SdkError::DispatchFailure(d) if d.is_io() => CloudError::new(
+        // The request never got an answer: refused, reset, or closed before the response
+        // (hyper calls that last one "other", but to an operator it is the network).
+        SdkError::DispatchFailure(_) => CloudError::new(
             CloudErrorKind::Network,
             "Unreachable",
             format!("cannot reach the endpoint for {operation}: {}", chain(&err)),
