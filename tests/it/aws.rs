@@ -665,7 +665,7 @@ async fn nfs_latency_is_read_for_the_instances_that_publish_it() {
 
 /// `patrol COMMAND --json` against moto in `region`.
 fn patrol_on_moto(command: &str, region: &str) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_patrol"))
+    crate::patrol_command()
         .args([
             command,
             "--json",
@@ -764,7 +764,7 @@ fn check_on_moto_tells_the_truth_about_the_seeded_fleet() {
 #[test]
 fn missing_region_and_credentials_are_one_line_errors() {
     let patrol = |args: &[&str], extra: &[(&str, &str)]| {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_patrol"));
+        let mut cmd = crate::patrol_command();
         cmd.args(args)
             .env_remove("AWS_REGION")
             .env_remove("AWS_DEFAULT_REGION")
@@ -900,7 +900,7 @@ async fn operator_actions_on_moto() {
 /// `patrol snapshot` on moto with extra flags and environment.
 fn patrol_with(args: &[&str], env: &[(&str, String)]) -> std::process::Output {
     let log = tempfile::NamedTempFile::new().unwrap();
-    std::process::Command::new(env!("CARGO_BIN_EXE_patrol"))
+    crate::patrol_command()
         .args([
             "snapshot",
             "--json",

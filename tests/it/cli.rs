@@ -1,11 +1,11 @@
 //! The binary as scripts use it: JSON snapshots, scenario list, and clear errors.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn patrol(args: &[&str]) -> Output {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("patrol.log");
-    Command::new(env!("CARGO_BIN_EXE_patrol"))
+    crate::patrol_command()
         .args(args)
         .arg("--log-file")
         .arg(&log)
@@ -119,10 +119,7 @@ fn bad_flags_are_refused() {
 
 #[test]
 fn help_says_where_the_log_goes() {
-    let out = Command::new(env!("CARGO_BIN_EXE_patrol"))
-        .arg("--help")
-        .output()
-        .unwrap();
+    let out = crate::patrol_command().arg("--help").output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.contains("Logs go to") && text.contains("patrol.log"),
@@ -248,7 +245,7 @@ fn other_commands_keep_usage_errors_apart_from_cloud_errors() {
     assert_eq!(out.status.code(), Some(2), "usage");
     // Nothing listens on port 9 of loopback: the cloud cannot be read.
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_patrol"))
+    let out = crate::patrol_command()
         .args([
             "snapshot",
             "--endpoint-url",
@@ -286,7 +283,7 @@ fn no_command_panics_on_a_closed_stdout() {
         vec!["check", "--json"],
     ] {
         let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_patrol"))
+        let mut child = crate::patrol_command()
             .args(&args)
             .arg("--log-file")
             .arg(dir.path().join("log"))

@@ -204,7 +204,7 @@ fn config_errors_name_the_file_the_line_and_the_key() {
 
 #[test]
 fn a_bad_config_stops_patrol_before_the_terminal() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_patrol"))
+    let out = crate::patrol_command()
         .args([
             "--config",
             &fixture("key-conflict"),

@@ -17,10 +17,15 @@ impl Session {
 
     fn start_with(tag: &str, log: &Path, extra: &str) -> Session {
         let name = format!("patrol-e2e-{tag}-{}", std::process::id());
+        // Config and state (the default audit log) in the test's own folder, never the
+        // operator's ~/.config or ~/.local/state.
+        let home = log.parent().unwrap_or(Path::new("/nonexistent"));
         let cmd = format!(
-            "{} --speed 5 --log-file {} {extra}; echo PATROL-EXITED-$?; sleep 30",
+            "XDG_CONFIG_HOME={home}/config XDG_STATE_HOME={home}/state {} --speed 5 \
+             --log-file {} {extra}; echo PATROL-EXITED-$?; sleep 30",
             env!("CARGO_BIN_EXE_patrol"),
-            log.display()
+            log.display(),
+            home = home.display()
         );
         let ok = Command::new("tmux")
             .args([
@@ -194,7 +199,7 @@ fn a_floating_ip_swap_from_the_keyboard_is_shown_and_audited() {
     assert_eq!(lines[1]["outcome"], "verified");
     assert_eq!(lines[1]["action"], "swap-floating-ip");
 
-    let out = Command::new(env!("CARGO_BIN_EXE_patrol"))
+    let out = crate::patrol_command()
         .args(["audit", "--audit-log", audit.to_str().unwrap()])
         .output()
         .unwrap();

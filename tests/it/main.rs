@@ -157,3 +157,14 @@ pub fn screen_text(state: &AppState, w: u16, h: u16) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// The patrol binary, with its config and state (log, default audit log) in a folder of
+/// this test run's own: no test reads or writes the operator's ~/.config or ~/.local/state.
+pub fn patrol_command() -> std::process::Command {
+    let dir = std::env::temp_dir().join(format!("patrol-tests-{}", std::process::id()));
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_patrol"));
+    command
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .env("XDG_CONFIG_HOME", dir.join("config"));
+    command
+}
