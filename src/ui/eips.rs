@@ -81,7 +81,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             Constraint::Min(16),
         ],
         // The address and its instance are never squeezed: other columns give way.
-        &[0, INSTANCE],
+        &[0, INSTANCE, STATE],
     )
     .header(columns_header(state, theme));
     render_table(frame, table_area, table, selected, theme);

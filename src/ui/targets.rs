@@ -102,7 +102,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             Constraint::Length(13),
         ],
         // The group and the target (the row's key) are never squeezed.
-        &[0, 1],
+        &[0, 1, STATE],
     )
     .header(columns_header(state, theme));
     render_table(frame, table_area, table, selected.map(|s| s - start), theme);

@@ -1,13 +1,13 @@
 //! View 5, Zones: instances and target health per Availability Zone, imbalance called out.
 
-use super::{empty_hint, header, panel, panel_title, render_table};
+use super::{cells_row, empty_hint, fitted_table, header, panel, panel_title, render_table};
 use crate::app::rows::{selected_index, zone_rows};
 use crate::app::{short_zone, AppState};
 use crate::model::imbalanced_groups;
 use crate::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 const BAR: usize = 16;
@@ -54,22 +54,25 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         } else {
             theme.text
         };
-        Row::new(vec![
-            Span::styled(z.zone.clone(), theme.title),
-            Span::styled(
+        let cells = vec![
+            (z.zone.clone(), theme.title),
+            (
                 format!("{:<16}", bar(z.instances_running, max_instances)),
                 theme.info,
             ),
-            Span::raw(format!(
-                "{:>3} running {:>3} pending",
-                z.instances_running, z.instances_pending
-            )),
-            Span::styled(
+            (
+                format!(
+                    "{:>2} running {:>2} pending",
+                    z.instances_running, z.instances_pending
+                ),
+                theme.text,
+            ),
+            (
                 format!("{:<16}", bar(z.targets_healthy, max_targets)),
                 theme.ok,
             ),
-            Span::styled(format!("{:>3} healthy", z.targets_healthy), theme.ok),
-            Span::styled(
+            (format!("{:>3} healthy", z.targets_healthy), theme.ok),
+            (
                 format!("{:>3} unhealthy", z.targets_unhealthy),
                 if z.targets_unhealthy > 0 {
                     theme.crit
@@ -77,28 +80,32 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                     theme.muted
                 },
             ),
-            Span::styled(
-                // Per target group: the one left worst off, cut to the column with an ellipsis.
+            (
+                // Per target group: the one left worst off.
                 match &z.worst_group_if_lost {
-                    Some(g) => super::fit(&format!("{} left ({g})", z.healthy_if_lost), 16),
+                    Some(g) => format!("{} left ({g})", z.healthy_if_lost),
                     None => format!("{} healthy left", z.healthy_if_lost),
                 },
                 lost_style,
             ),
-        ])
-        .style(theme.text)
+        ];
+        let styles: Vec<_> = cells.iter().map(|c| c.1).collect();
+        cells_row(cells.into_iter().map(|c| c.0).collect(), |c| styles[c]).style(theme.text)
     });
-    let table = Table::new(
+    let table = fitted_table(
         rows,
+        table_area.width,
         [
-            Constraint::Length(12),
+            Constraint::Length(15),
             Constraint::Length(16),
-            Constraint::Length(23),
+            Constraint::Length(21),
             Constraint::Length(16),
             Constraint::Length(11),
             Constraint::Length(13),
             Constraint::Min(16),
         ],
+        // The zone's name is never cut: three cut names would read as one.
+        &[0],
     )
     .header(header(
         &[

@@ -516,6 +516,23 @@ fn cut_cells_end_in_an_ellipsis() {
         "{text}"
     );
     assert!(!text.contains("1 groups"), "{text}");
+    // At 80 columns the keys that tell rows apart stay whole; other cells give way.
+    key(&mut state, KeyCode::Char('5'));
+    let text = super::screen_text(&state, 80, 24);
+    for zone in ["us-east-1a", "us-east-1b", "us-east-1c"] {
+        assert!(text.contains(zone), "{zone}:\n{text}");
+    }
+    key(&mut state, KeyCode::Char('4'));
+    let text = super::screen_text(&state, 80, 24);
+    for ip in ["203.0.113.25", "203.0.113.10"] {
+        assert!(text.contains(ip), "{ip}:\n{text}");
+    }
+    key(&mut state, KeyCode::Char('2'));
+    let text = super::screen_text(&state, 80, 24);
+    assert!(text.contains("healthy "), "states stay whole:\n{text}");
+    for t in &s.target_groups[0].targets {
+        assert!(text.contains(&t.target_id), "{}:\n{text}", t.target_id);
+    }
 }
 
 #[test]
