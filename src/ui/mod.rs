@@ -503,6 +503,10 @@ pub fn fit(text: &str, width: usize) -> String {
     if text.width() <= width {
         return text.to_string();
     }
+    // Padding is not content: a padded cell that fits without it is not cut.
+    if text.trim_end().width() <= width {
+        return text.trim_end().to_string();
+    }
     if width == 0 {
         return String::new();
     }

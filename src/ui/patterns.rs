@@ -65,8 +65,16 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         body,
         [
             Constraint::Length(18),
-            // "◌ STALE ? UNKNOWN" and "unknown" are the widest words of the state columns.
-            Constraint::Length(17),
+            // As wide as the widest badge ("? UNKNOWN", or "◌ STALE ? UNKNOWN").
+            Constraint::Length(
+                state
+                    .patterns
+                    .iter()
+                    .map(|r| report_badge(r).chars().count() as u16)
+                    .max()
+                    .unwrap_or(9)
+                    .max(9),
+            ),
             Constraint::Length(7),
             Constraint::Min(30),
         ],
