@@ -36,10 +36,8 @@ pub fn sources_of(pattern: Pattern) -> &'static [Source] {
 /// Sources that contradict each other: one names an instance the instance list does not
 /// have. One of the two is behind (an instance launched or gone since the older read), so
 /// a verdict on both would be wrong either way: it waits for the older one to catch up.
-pub fn contradiction(state: &AppState, sources: &[Source]) -> Option<String> {
-    if !sources.contains(&Source::Instances) {
-        return None;
-    }
+/// Each: the source that names the instance, the instance, and the source that is behind.
+pub fn contradictions(state: &AppState) -> Vec<(Source, String, Source)> {
     let fleet = &state.fleet;
     let known: HashSet<&str> = fleet.instances.iter().map(|i| i.id.as_str()).collect();
     let missing = |ids: &mut dyn Iterator<Item = &str>| -> Option<String> {
@@ -76,25 +74,40 @@ pub fn contradiction(state: &AppState, sources: &[Source]) -> Option<String> {
         ),
     ];
     let instances_read = state.source(Source::Instances).fetched_at;
-    for (source, id) in named {
-        let Some(id) = id.filter(|_| sources.contains(&source)) else {
-            continue;
-        };
-        let read = state.source(source).fetched_at;
-        // The older read is the one behind; a failing source is behind whatever its age.
-        let failing = |s: Source| state.source(s).error.is_some();
-        let behind = if failing(Source::Instances) || (!failing(source) && instances_read < read) {
-            Source::Instances
-        } else if failing(source) || read < instances_read {
-            source
-        } else {
-            continue;
-        };
-        return Some(format!(
-            "inconsistent: {} names {id}, which instances does not list; waiting for {}",
-            source.name(),
-            behind.name()
-        ));
+    let failing = |s: Source| state.source(s).error.is_some();
+    named
+        .into_iter()
+        .filter_map(|(source, id)| {
+            let id = id?;
+            let read = state.source(source).fetched_at;
+            // The older read is the one behind; a failing source is behind whatever its age.
+            let behind =
+                if failing(Source::Instances) || (!failing(source) && instances_read < read) {
+                    Source::Instances
+                } else if failing(source) || read < instances_read {
+                    source
+                } else {
+                    // Read at the same moment: the reference is really missing; judge it.
+                    return None;
+                };
+            Some((source, id, behind))
+        })
+        .collect()
+}
+
+/// Why a pattern reading `sources` cannot be judged for contradicting sources, if so.
+pub fn contradiction(found: &[(Source, String, Source)], sources: &[Source]) -> Option<String> {
+    if !sources.contains(&Source::Instances) {
+        return None;
     }
-    None
+    found
+        .iter()
+        .find(|(source, _, _)| sources.contains(source))
+        .map(|(source, id, behind)| {
+            format!(
+                "inconsistent: {} names {id}, which instances does not list; waiting for {}",
+                source.name(),
+                behind.name()
+            )
+        })
 }

@@ -288,14 +288,6 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// A frame must be drawn before the next key is read: a dialog has rows the operator
-    /// has not been shown, and a key typed ahead must not act on them unseen.
-    pub fn must_draw_now(&self) -> bool {
-        self.dirty && self.dialog.is_some()
-    }
-}
-
-impl AppState {
     /// A console on `world` that has not heard from any source yet.
     pub fn new(world: WorldInfo, intervals: &Intervals, now: DateTime<Utc>) -> Self {
         let mut state = AppState {
@@ -373,6 +365,7 @@ impl AppState {
     /// answered once is not judged: it says what it waits for, or which source failed. One
     /// whose sources contradict each other waits for the one that is behind.
     pub fn recheck(&mut self) {
+        let contradictions = cards::contradictions(self);
         self.patterns = Pattern::ALL
             .iter()
             .map(|&p| {
@@ -380,7 +373,7 @@ impl AppState {
                 if let Some(why) = self.unread(sources) {
                     return Report::unknown(p, why);
                 }
-                if let Some(why) = cards::contradiction(self, sources) {
+                if let Some(why) = cards::contradiction(&contradictions, sources) {
                     return Report::unknown(p, why);
                 }
                 patterns::check_pattern(p, &self.fleet, &self.checks, self.clock)
@@ -454,6 +447,12 @@ impl AppState {
         }
         let waiting: Vec<&str> = sources.iter().filter(never).map(|s| s.name()).collect();
         (!waiting.is_empty()).then(|| format!("waiting for {}", waiting.join(", ")))
+    }
+
+    /// A frame must be drawn before the next key is read: while a dialog is open, a key
+    /// typed ahead must not act on rows the operator has not been shown yet.
+    pub fn must_draw_now(&self) -> bool {
+        self.dirty && self.dialog.is_some()
     }
 
     /// The action still running, if any.
