@@ -1,6 +1,5 @@
 //! The terminal: set-up and restore (also on panic and on signals) and the one event loop.
 
-use crate::app::command::WorldSpec;
 use crate::app::{update, Action, AppState, Effect, PlaybackCommand};
 use crate::cloud::Cloud;
 use crate::ops::{AuditLog, Ops};
@@ -122,7 +121,7 @@ async fn event_loop(
     state.size = (size.width, size.height);
 
     let (tx, mut rx) = mpsc::channel(1024);
-    let (switched_tx, mut switched) = mpsc::channel::<(WorldSpec, anyhow::Result<OpenWorld>)>(4);
+    let (switched_tx, mut switched) = mpsc::channel::<(u64, anyhow::Result<OpenWorld>)>(4);
     let mut shown = show(&mut state, world, &options.audit_log, &tx);
     let mut events = EventStream::new();
     let mut ticker = tokio::time::interval(TICK);
@@ -167,14 +166,20 @@ async fn event_loop(
                 None => return Ok(()),
             },
             Some(action) = rx.recv() => action,
-            Some((spec, result)) = switched.recv() => match result {
-                Ok(world) => {
-                    // The old world's poller and clock stop here; nothing of it is drawn again.
-                    shown = show(&mut state, world, &options.audit_log, &tx);
-                    Action::Notice(format!("now showing {}", describe(&spec)))
+            Some((id, result)) = switched.recv() => {
+                let latest = state.switching.as_ref().is_some_and(|(s, _)| *s == id);
+                match result {
+                    // A superseded request's world is dropped unseen.
+                    Ok(_) if !latest => continue,
+                    Ok(world) => {
+                        // The old world's poller and clock stop here; nothing of it is drawn
+                        // again.
+                        shown = show(&mut state, world, &options.audit_log, &tx);
+                        Action::SwitchDone { id, result: Ok(()) }
+                    }
+                    Err(e) => Action::SwitchDone { id, result: Err(format!("{e:#}")) },
                 }
-                Err(e) => Action::Notice(format!("cannot switch to {}: {e:#}; still showing the world above", describe(&spec))),
-            },
+            }
             _ = ticker.tick() => Action::Tick {
                 wall: Utc::now(),
                 clock: shown.cloud.clock(),
@@ -223,11 +228,7 @@ async fn event_loop(
                     state.playback = sim.playback_state();
                     state.dirty = true;
                 }
-                Effect::Switch(spec) => {
-                    update(
-                        &mut state,
-                        Action::Notice(format!("switching to {}…", describe(&spec))),
-                    );
+                Effect::Switch { id, spec } => {
                     let opener = options.opener.clone();
                     let done = switched_tx.clone();
                     tokio::spawn(async move {
@@ -240,7 +241,7 @@ async fn event_loop(
                             },
                             Err(e) => Err(e),
                         };
-                        let _ = done.send((spec, result)).await;
+                        let _ = done.send((id, result)).await;
                     });
                 }
                 Effect::LoadTheme(name) => {
@@ -326,20 +327,6 @@ fn show(
         },
     );
     Shown::start(world, audit_log, state.epoch, tx)
-}
-
-/// A world switch in words.
-fn describe(spec: &WorldSpec) -> String {
-    match spec {
-        WorldSpec::Simulator { scenario } => format!("the simulator (scenario {scenario})"),
-        WorldSpec::Aws {
-            profile, region, ..
-        } => format!(
-            "AWS profile {} region {}",
-            profile.as_deref().unwrap_or("(current)"),
-            region.as_deref().unwrap_or("(the profile's)")
-        ),
-    }
 }
 
 /// The OSC 52 sequence that puts `text` on the terminal's clipboard.

@@ -21,6 +21,33 @@ pub enum WorldSpec {
     },
 }
 
+impl WorldSpec {
+    /// The world in words, for the messages of a switch.
+    pub fn describe(&self) -> String {
+        match self {
+            WorldSpec::Simulator { scenario } => format!("the simulator (scenario {scenario})"),
+            WorldSpec::Aws {
+                profile, region, ..
+            } => format!(
+                "AWS profile {} region {}",
+                profile.as_deref().unwrap_or("(current)"),
+                region.as_deref().unwrap_or("(the profile's)")
+            ),
+        }
+    }
+}
+
+/// Asks the runtime to open another world. Until it is shown (or fails), actions wait: one
+/// confirmed now would run on the world still on screen and report into the next one. A
+/// later request supersedes an earlier one still opening.
+fn switch(state: &mut AppState, spec: WorldSpec) -> Vec<Effect> {
+    state.switch_seq += 1;
+    let id = state.switch_seq;
+    state.message = Some(format!("switching to {}…", spec.describe()));
+    state.switching = Some((id, spec.describe()));
+    vec![Effect::Switch { id, spec }]
+}
+
 /// Names the prompt completes and the pickers offer; gathered once at start.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Choices {
@@ -210,25 +237,34 @@ pub fn execute(state: &mut AppState, line: &str) -> Vec<Effect> {
                     format!("no scenario named {name:?}; :scenario and Tab lists them"),
                 );
             }
-            vec![Effect::Switch(WorldSpec::Simulator {
-                scenario: name.to_string(),
-            })]
+            switch(
+                state,
+                WorldSpec::Simulator {
+                    scenario: name.to_string(),
+                },
+            )
         }
         ("region", Some(region)) => {
             let (profile, endpoint_url) = aws_now(state);
-            vec![Effect::Switch(WorldSpec::Aws {
-                profile,
-                region: Some(region.to_string()),
-                endpoint_url,
-            })]
+            switch(
+                state,
+                WorldSpec::Aws {
+                    profile,
+                    region: Some(region.to_string()),
+                    endpoint_url,
+                },
+            )
         }
         ("profile", Some(profile)) => {
             let (_, endpoint_url) = aws_now(state);
-            vec![Effect::Switch(WorldSpec::Aws {
-                profile: Some(profile.to_string()),
-                region: None,
-                endpoint_url,
-            })]
+            switch(
+                state,
+                WorldSpec::Aws {
+                    profile: Some(profile.to_string()),
+                    region: None,
+                    endpoint_url,
+                },
+            )
         }
         ("profile", None) => pick(state, PickKind::Profile),
         ("region", None) => pick(state, PickKind::Region),

@@ -195,6 +195,12 @@ pub fn action_key(state: &mut AppState, action: KeyAction) -> bool {
     if state.read_only || state.running_operation().is_some() {
         return false;
     }
+    if let Some((_, world)) = &state.switching {
+        state.message = Some(format!(
+            "switching to {world}: actions wait until it is on screen"
+        ));
+        return false;
+    }
     match action {
         KeyAction::Swap if state.view == View::ElasticIps => {
             let Some(allocation_id) = selected_row(state) else {

@@ -107,8 +107,14 @@ pub enum Action {
         /// The new world's refresh intervals, which say when its data is stale.
         intervals: Intervals,
     },
-    /// A one-line message for the operator from the runtime (an export, a switch).
+    /// A one-line message for the operator from the runtime (an export, a theme).
     Notice(String),
+    /// The world switch `id` finished: its world is on screen, or it could not be opened
+    /// (the old world stays).
+    SwitchDone {
+        id: u64,
+        result: Result<(), String>,
+    },
     /// A source's refresh finished.
     Refreshed {
         source: Source,
@@ -148,8 +154,12 @@ pub enum Effect {
     },
     /// Control the playing scenario (simulator only).
     Playback(PlaybackCommand),
-    /// Show another world (AWS profile or region, or a scenario).
-    Switch(command::WorldSpec),
+    /// Open another world (AWS profile or region, or a scenario); `id` names the request,
+    /// and only the latest one's world is shown.
+    Switch {
+        id: u64,
+        spec: command::WorldSpec,
+    },
     /// Load a theme by name or path and use it.
     LoadTheme(String),
     /// Write an export file in the working directory.
@@ -285,6 +295,10 @@ pub struct AppState {
     pub patterns: Vec<Report>,
     /// q was pressed while an action ran: quit when it has finished.
     pub quit_pending: bool,
+    /// A world switch still opening: its id and the world in words. Actions wait for it.
+    pub switching: Option<(u64, String)>,
+    /// The id of the latest switch requested.
+    pub switch_seq: u64,
 }
 
 impl AppState {
@@ -329,6 +343,8 @@ impl AppState {
             choices: command::Choices::default(),
             production: None,
             quit_pending: false,
+            switching: None,
+            switch_seq: 0,
         };
         state.recheck();
         state
@@ -534,6 +550,19 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Notice(text) => {
             state.message = Some(text);
             state.dirty = true;
+            vec![]
+        }
+        Action::SwitchDone { id, result } => {
+            // Only the latest request speaks; an older one was superseded.
+            if let Some((_, words)) = state.switching.take_if(|(s, _)| *s == id) {
+                state.message = Some(match result {
+                    Ok(()) => format!("now showing {words}"),
+                    Err(e) => {
+                        format!("cannot switch to {words}: {e}; still showing the world above")
+                    }
+                });
+                state.dirty = true;
+            }
             vec![]
         }
         Action::Refreshed {

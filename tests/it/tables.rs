@@ -172,25 +172,34 @@ fn command_mode_runs_each_command_and_reports_unknown_ones() {
     );
     assert_eq!(
         type_keys(&mut state, ":region eu-west-1\n"),
-        vec![Effect::Switch(WorldSpec::Aws {
-            profile: None,
-            region: Some("eu-west-1".into()),
-            endpoint_url: None
-        })]
+        vec![Effect::Switch {
+            id: 1,
+            spec: WorldSpec::Aws {
+                profile: None,
+                region: Some("eu-west-1".into()),
+                endpoint_url: None
+            }
+        }]
     );
     assert_eq!(
         type_keys(&mut state, ":profile staging\n"),
-        vec![Effect::Switch(WorldSpec::Aws {
-            profile: Some("staging".into()),
-            region: None,
-            endpoint_url: None
-        })]
+        vec![Effect::Switch {
+            id: 2,
+            spec: WorldSpec::Aws {
+                profile: Some("staging".into()),
+                region: None,
+                endpoint_url: None
+            }
+        }]
     );
     assert_eq!(
         type_keys(&mut state, ":scenario az-outage\n"),
-        vec![Effect::Switch(WorldSpec::Simulator {
-            scenario: "az-outage".into()
-        })]
+        vec![Effect::Switch {
+            id: 3,
+            spec: WorldSpec::Simulator {
+                scenario: "az-outage".into()
+            }
+        }]
     );
     type_keys(&mut state, ":scenario nope\n");
     assert!(state
@@ -210,11 +219,14 @@ fn command_mode_runs_each_command_and_reports_unknown_ones() {
     let effects = type_keys(&mut state, "j\n");
     assert_eq!(
         effects,
-        vec![Effect::Switch(WorldSpec::Aws {
-            profile: Some("staging".into()),
-            region: None,
-            endpoint_url: None
-        })]
+        vec![Effect::Switch {
+            id: 4,
+            spec: WorldSpec::Aws {
+                profile: Some("staging".into()),
+                region: None,
+                endpoint_url: None
+            }
+        }]
     );
     assert_eq!(type_keys(&mut state, ":q\n"), vec![Effect::Quit]);
 }

@@ -656,3 +656,56 @@ fn two_writers_appending_at_once_never_interleave() {
     let lines = AuditLog::new(&path).read().unwrap();
     assert_eq!(patrol::ops::audit::records(&lines).len(), 200);
 }
+
+#[test]
+fn no_action_while_a_world_switch_is_opening_and_the_latest_switch_wins() {
+    let (_, s) = minute_in();
+    let mut state = sized(&s, 120, 40);
+    state.choices.scenarios = vec!["db-down".into(), "az-outage".into()];
+    let run = |state: &mut AppState, line: &str| -> Vec<Effect> {
+        let mut effects = keys(state, &format!(":{line}"));
+        effects.extend(key(state, KeyCode::Enter));
+        effects
+    };
+    let first = run(&mut state, "scenario db-down");
+    let Some(Effect::Switch { id: first, .. }) = first.into_iter().next() else {
+        panic!("no switch");
+    };
+    // The old world is still on screen; an action now would run on it and report into the
+    // new one. It waits.
+    keys(&mut state, "4s");
+    assert!(state.dialog.is_none());
+    assert!(
+        state.message.as_deref().unwrap().contains("actions wait"),
+        "{:?}",
+        state.message
+    );
+    // A second request supersedes the first: the first's answer is not the one shown.
+    let second = run(&mut state, "scenario az-outage");
+    let Some(Effect::Switch { id: second, .. }) = second.into_iter().next() else {
+        panic!("no switch");
+    };
+    update(
+        &mut state,
+        Action::SwitchDone {
+            id: first,
+            result: Ok(()),
+        },
+    );
+    assert!(state.switching.is_some(), "still waiting for the latest");
+    update(
+        &mut state,
+        Action::SwitchDone {
+            id: second,
+            result: Err("no such thing".into()),
+        },
+    );
+    assert_eq!(state.switching, None);
+    assert!(state
+        .message
+        .as_deref()
+        .unwrap()
+        .contains("still showing the world above"));
+    keys(&mut state, "s");
+    assert!(state.dialog.is_some(), "actions work again");
+}
