@@ -136,7 +136,6 @@ async fn event_loop(
         let since_draw = last_draw.map_or(FRAME, |t| t.elapsed());
         if state.dirty && (since_draw >= FRAME || state.must_draw_now()) {
             let drawn = terminal.draw(|f| ui::draw(f, &state, &theme))?.area;
-            state.dirty = false;
             update(&mut state, Action::Drawn(drawn.width, drawn.height));
             if last_draw.is_none() {
                 tracing::info!(first_frame_ms = since(options.started), "first frame drawn");
@@ -224,9 +223,13 @@ async fn event_loop(
                         }
                     }
                     shown.poller.refresh_now();
-                    state.world = sim.world();
-                    state.playback = sim.playback_state();
-                    state.dirty = true;
+                    update(
+                        &mut state,
+                        Action::PlaybackChanged {
+                            world: sim.world(),
+                            playback: sim.playback_state(),
+                        },
+                    );
                 }
                 Effect::Switch { id, spec } => {
                     let opener = options.opener.clone();
@@ -316,14 +319,14 @@ fn show(
     audit_log: &std::path::Path,
     tx: &mpsc::Sender<Action>,
 ) -> Shown {
-    state.read_only = world.read_only;
-    state.production = world.production.clone();
-    state.clock = world.cloud.clock();
     update(
         state,
         Action::WorldReset {
             world: world.cloud.world(),
             intervals: world.intervals.clone(),
+            read_only: world.read_only,
+            production: world.production.clone(),
+            clock: world.cloud.clock(),
         },
     );
     Shown::start(world, audit_log, state.epoch, tx)

@@ -101,11 +101,23 @@ pub enum Action {
         narration: Option<String>,
         playback: Option<PlaybackState>,
     },
-    /// The world was replaced (a scenario restart): everything shown so far is dropped.
+    /// The world was replaced (a switch, a scenario restart): everything shown so far is
+    /// dropped.
     WorldReset {
         world: WorldInfo,
         /// The new world's refresh intervals, which say when its data is stale.
         intervals: Intervals,
+        /// Actions are refused in it (the flag, the config, or the target says so).
+        read_only: bool,
+        /// The production target's name, when the target is marked production.
+        production: Option<String>,
+        /// The new world's clock.
+        clock: DateTime<Utc>,
+    },
+    /// The scenario's playback changed (pause, speed, step): its world badge and state.
+    PlaybackChanged {
+        world: WorldInfo,
+        playback: Option<PlaybackState>,
     },
     /// A one-line message for the operator from the runtime (an export, a theme).
     Notice(String),
@@ -508,6 +520,7 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             vec![]
         }
         Action::Drawn(w, h) => {
+            state.dirty = false;
             let unseen = state.dialog.as_ref().map(Dialog::unseen);
             plan_text::drawn(state, (w, h));
             // Rows newly seen change the buttons: draw again.
@@ -543,8 +556,23 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             }
             vec![]
         }
-        Action::WorldReset { world, intervals } => {
+        Action::WorldReset {
+            world,
+            intervals,
+            read_only,
+            production,
+            clock,
+        } => {
+            state.read_only = read_only;
+            state.production = production;
+            state.clock = clock;
             state.reset_world(world, &intervals);
+            vec![]
+        }
+        Action::PlaybackChanged { world, playback } => {
+            state.world = world;
+            state.playback = playback;
+            state.dirty = true;
             vec![]
         }
         Action::Notice(text) => {

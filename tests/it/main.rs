@@ -121,6 +121,9 @@ pub fn reset_world(state: &mut AppState) {
         Action::WorldReset {
             world,
             intervals: Intervals::default(),
+            read_only: state.read_only,
+            production: state.production.clone(),
+            clock: state.clock,
         },
     );
 }

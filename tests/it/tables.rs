@@ -298,6 +298,9 @@ fn after_a_switch_nothing_of_the_old_world_is_drawn() {
         Action::WorldReset {
             world: new.world.clone(),
             intervals: patrol::poll::Intervals::default().scaled_for_speed(10.0),
+            read_only: false,
+            production: None,
+            clock: new.taken_at,
         },
     );
     // Staleness is judged by the new world's intervals.
