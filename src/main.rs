@@ -236,6 +236,7 @@ fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::R
                 started,
                 checks: resolved.checks,
                 no_color,
+                export_dir: std::env::current_dir().unwrap_or_default(),
             };
             runtime.block_on(tui::run(world, theme, options))?;
             Ok(ExitCode::SUCCESS)

@@ -12,7 +12,8 @@ use anyhow::Context;
 use chrono::{Timelike, Utc};
 use crossterm::event::{Event, EventStream, KeyCode, KeyEvent, KeyModifiers, MouseEventKind};
 use futures::StreamExt;
-use ratatui::DefaultTerminal;
+use ratatui::backend::Backend;
+use ratatui::Terminal;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -45,6 +46,8 @@ pub struct Options {
     pub mouse: bool,
     /// NO_COLOR, for themes loaded at runtime.
     pub no_color: bool,
+    /// Where `e` writes exports (the working directory).
+    pub export_dir: PathBuf,
 }
 
 /// The world on screen and what runs for it.
@@ -101,18 +104,56 @@ pub async fn run(world: OpenWorld, theme: Theme, options: Options) -> anyhow::Re
     if options.mouse {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
     }
-    let result = event_loop(&mut terminal, world, theme, options).await;
+    let result = match signals() {
+        Ok(stop) => {
+            event_loop(
+                &mut terminal,
+                EventStream::new(),
+                stop,
+                world,
+                theme,
+                options,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
     let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     ratatui::restore();
     result
 }
 
-async fn event_loop(
-    terminal: &mut DefaultTerminal,
+/// Completes when SIGTERM, SIGINT or SIGHUP arrives.
+fn signals() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    Ok(async move {
+        tokio::select! {
+            _ = sigterm.recv() => {}
+            _ = sigint.recv() => {}
+            _ = sighup.recv() => {}
+        }
+    })
+}
+
+/// The console's one loop, on any terminal backend and any stream of terminal events, until
+/// the operator quits, the events end, or `stop` completes (a signal). Whole-app tests run it
+/// on ratatui's TestBackend with keys they send.
+pub async fn event_loop<B, E>(
+    terminal: &mut Terminal<B>,
+    mut events: E,
+    stop: impl std::future::Future<Output = ()>,
     world: OpenWorld,
     mut theme: Theme,
     options: Options,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<()>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    E: futures::Stream<Item = std::io::Result<Event>> + Unpin,
+{
+    tokio::pin!(stop);
     let mut state = AppState::new(world.cloud.world(), &world.intervals, Utc::now());
     state.checks = options.checks.clone();
     state.keymap = options.keymap.clone();
@@ -123,12 +164,8 @@ async fn event_loop(
     let (tx, mut rx) = mpsc::channel(1024);
     let (switched_tx, mut switched) = mpsc::channel::<(u64, anyhow::Result<OpenWorld>)>(4);
     let mut shown = show(&mut state, world, &options.audit_log, &tx);
-    let mut events = EventStream::new();
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut sigterm = signal(SignalKind::terminate())?;
-    let mut sigint = signal(SignalKind::interrupt())?;
-    let mut sighup = signal(SignalKind::hangup())?;
     let mut last_draw: Option<Instant> = None;
     let mut full_frame_logged = false;
 
@@ -186,9 +223,7 @@ async fn event_loop(
                 playback: shown.cloud.playback_state(),
             },
             _ = tokio::time::sleep(redraw_in), if state.dirty => continue,
-            _ = sigterm.recv() => return Ok(()),
-            _ = sigint.recv() => return Ok(()),
-            _ = sighup.recv() => return Ok(()),
+            _ = &mut stop => return Ok(()),
         };
         for effect in update(&mut state, action) {
             match effect {
@@ -262,7 +297,7 @@ async fn event_loop(
                     contents,
                     rows,
                 } => {
-                    let path = std::env::current_dir().unwrap_or_default().join(&file_name);
+                    let path = options.export_dir.join(&file_name);
                     let notice = match std::fs::write(&path, contents) {
                         Ok(()) => format!("exported {rows} rows to {}", path.display()),
                         Err(e) => format!("cannot write {}: {e}", path.display()),

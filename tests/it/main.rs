@@ -16,6 +16,7 @@ mod sim;
 mod tables;
 mod trust;
 mod views;
+mod whole_app;
 
 use chrono::{DateTime, TimeZone, Utc};
 use patrol::app::{update, Action, AppState};
