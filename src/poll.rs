@@ -229,16 +229,6 @@ impl SourceTask {
             if self.tx.send(action).await.is_err() {
                 return;
             }
-            if failed {
-                let retry = Action::Retrying {
-                    source: self.source,
-                    epoch: self.epoch,
-                    at: Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default(),
-                };
-                if self.tx.send(retry).await.is_err() {
-                    return;
-                }
-            }
             // Register for the probe's bell before checking the outage, so a bell rung in
             // between is not missed.
             let over = self.outage.over.notified();
@@ -249,6 +239,17 @@ impl SourceTask {
                 // The probe heard the endpoint after this call failed: try again soon.
                 delay = delay.min(self.interval);
                 failures = 0;
+            }
+            // The panel says when the next try is: this one, unless the probe hears first.
+            if failed {
+                let retry = Action::Retrying {
+                    source: self.source,
+                    epoch: self.epoch,
+                    at: Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default(),
+                };
+                if self.tx.send(retry).await.is_err() {
+                    return;
+                }
             }
             tokio::select! {
                 _ = tokio::time::sleep(delay) => {}

@@ -74,7 +74,6 @@ impl View {
     /// The sources a view draws from, for its freshness line.
     pub fn sources(self) -> &'static [Source] {
         match self {
-            // The cards say their own ages; the title only what is stale.
             View::Overview => &Source::ALL,
             View::Targets => &[Source::TargetGroups, Source::Instances],
             View::Capacity => &[Source::AutoScaling, Source::Metrics, Source::Alarms],

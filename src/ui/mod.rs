@@ -343,57 +343,55 @@ pub fn panel_title<'a>(name: &str, summary: String, state: &AppState, theme: &Th
         Span::styled(format!(" {name} "), theme.title),
         Span::styled(format!("{summary} "), theme.text),
     ];
-    // Stale sources first: when the title is cut at 80 columns, what matters stays.
-    let mut fresh = freshness_spans(state, state.view.sources(), theme);
-    fresh.sort_by_key(|s| s.style != theme.stale);
-    if matches!(state.view, View::Overview | View::Patterns) {
-        // Every card says its own age; the title keeps only what is stale.
-        fresh.retain(|s| s.style == theme.stale);
-    }
-    spans.extend(fresh);
+    // On the Overview and Patterns every card and row says its own age; their titles keep
+    // only what is stale.
+    let ages = !matches!(state.view, View::Overview | View::Patterns);
+    spans.extend(freshness_spans(state, state.view.sources(), ages, theme));
     Line::from(spans)
 }
 
-/// Each source's age in the world's clock ("target_groups 3s · instances 2s"), or loudly
-/// stale with the error kind and when the next try is.
+/// How fresh `sources` are, stale ones first (so they stay when an 80-column title is cut):
+/// loudly stale with the error kind and when the next try is; then, with `ages`, which are
+/// still loading and each one's age in the world's clock ("target_groups 3s · instances 2s").
 pub fn freshness_spans<'a>(
     state: &AppState,
     sources: &[crate::cloud::Source],
+    ages: bool,
     theme: &Theme,
 ) -> Vec<Span<'a>> {
-    let mut ages = Vec::new();
-    let mut spans = Vec::new();
+    let mut stale = Vec::new();
+    let mut fresh = Vec::new();
     let mut loading = Vec::new();
     for s in sources {
         match state.freshness(*s) {
             Freshness::Loading => loading.push(s.name()),
-            Freshness::Fresh { age } => ages.push(format!("{} {}", s.name(), age_text(age))),
+            Freshness::Fresh { age } => fresh.push(format!("{} {}", s.name(), age_text(age))),
             Freshness::Stale { age, error } => {
                 let age = age.map_or("no data".to_string(), |a| format!("{} old", age_text(a)));
                 let why = error.map_or("no news".to_string(), |e| e.kind.in_words().to_string());
                 let retry = state.source(*s).retry_at.map_or(String::new(), |at| {
                     format!(", next try in {}", age_text(at - state.wall))
                 });
-                spans.push(Span::styled(
+                stale.push(Span::styled(
                     format!("· STALE {}: {why}, {age}{retry} ", s.name()),
                     theme.stale,
                 ));
             }
         }
     }
-    if !loading.is_empty() {
-        spans.insert(
-            0,
-            Span::styled(format!("· loading {}… ", loading.join(", ")), theme.muted),
-        );
+    if ages && !loading.is_empty() {
+        stale.push(Span::styled(
+            format!("· loading {}… ", loading.join(", ")),
+            theme.muted,
+        ));
     }
-    if !ages.is_empty() {
-        spans.insert(
-            0,
-            Span::styled(format!("· {} ", ages.join(" · ")), theme.muted),
-        );
+    if ages && !fresh.is_empty() {
+        stale.push(Span::styled(
+            format!("· {} ", fresh.join(" · ")),
+            theme.muted,
+        ));
     }
-    spans
+    stale
 }
 
 pub use crate::model::age_text;
@@ -432,15 +430,19 @@ impl Cells {
 
 /// A view's row from its cells, each in the style `style_of(column)` gives it.
 pub fn cells_row(cells: Vec<String>, style_of: impl Fn(usize) -> Style) -> Cells {
-    Cells {
-        cells: cells
+    styled_row(
+        cells
             .into_iter()
             .enumerate()
-            .map(|(c, text)| {
-                let style = style_of(c);
-                (text, style)
-            })
+            .map(|(c, text)| (text, style_of(c)))
             .collect(),
+    )
+}
+
+/// A row from cells that carry their own styles.
+pub fn styled_row(cells: Vec<(String, Style)>) -> Cells {
+    Cells {
+        cells,
         style: Style::default(),
     }
 }

@@ -1,6 +1,6 @@
 //! View 5, Zones: instances and target health per Availability Zone, imbalance called out.
 
-use super::{cells_row, empty_hint, fitted_table, header, panel, panel_title, render_table};
+use super::{empty_hint, fitted_table, header, panel, panel_title, render_table, styled_row};
 use crate::app::rows::{selected_index, zone_rows};
 use crate::app::{short_zone, AppState};
 use crate::model::imbalanced_groups;
@@ -89,8 +89,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 lost_style,
             ),
         ];
-        let styles: Vec<_> = cells.iter().map(|c| c.1).collect();
-        cells_row(cells.into_iter().map(|c| c.0).collect(), |c| styles[c]).style(theme.text)
+        styled_row(cells).style(theme.text)
     });
     let table = fitted_table(
         rows,
