@@ -26,6 +26,8 @@ pub enum Choice {
     Swap {
         allocation_id: String,
         to: Option<String>,
+        /// It undoes the last swap (after it, `b` has nothing left to undo).
+        back: bool,
     },
     Clone {
         instance_id: String,
@@ -68,8 +70,6 @@ pub struct Operation {
     pub stage: String,
     /// `None` while running.
     pub result: Option<Result<Outcome, OpError>>,
-    /// It was the swap back of an earlier swap (after it, `b` has nothing to undo).
-    pub swap_back: bool,
 }
 
 impl Operation {
@@ -109,7 +109,9 @@ pub fn refuse_while_running(state: &mut AppState, what: &str) -> bool {
 fn plan_for(state: &AppState, choice: &Choice) -> Option<Plan> {
     let fleet = &state.fleet;
     match choice {
-        Choice::Swap { allocation_id, to } => plan_swap(fleet, allocation_id, to.as_deref()),
+        Choice::Swap {
+            allocation_id, to, ..
+        } => plan_swap(fleet, allocation_id, to.as_deref()),
         Choice::Clone {
             instance_id,
             name,
@@ -211,6 +213,7 @@ pub fn action_key(state: &mut AppState, action: KeyAction) -> bool {
                 Choice::Swap {
                     allocation_id,
                     to: None,
+                    back: false,
                 },
                 None,
             );
@@ -224,8 +227,9 @@ pub fn action_key(state: &mut AppState, action: KeyAction) -> bool {
                 Choice::Swap {
                     allocation_id,
                     to: Some(to),
+                    back: true,
                 },
-                Some(SWAP_BACK.into()),
+                Some("swap back".into()),
             );
         }
         KeyAction::Clone if matches!(state.view, View::Targets | View::ElasticIps) => {
@@ -405,7 +409,6 @@ fn confirmed(state: &mut AppState) -> Vec<Effect> {
         choice: dialog.choice,
         stage: "starting".into(),
         result: None,
-        swap_back: dialog.note.as_deref() == Some(SWAP_BACK),
     });
     vec![Effect::Execute {
         id,
@@ -465,9 +468,6 @@ fn choice_key(dialog: &mut Dialog, code: KeyCode) {
     }
 }
 
-/// The note of a swap-back dialog (and how a swap back is told from a swap).
-const SWAP_BACK: &str = "swap back";
-
 /// A running action reported a step.
 pub fn on_stage(state: &mut AppState, id: u64, stage: String) {
     if let Some(op) = state.operation.as_mut().filter(|o| o.id == id) {
@@ -493,7 +493,8 @@ pub fn on_done(state: &mut AppState, id: u64, result: Result<Outcome, OpError>) 
     {
         // After a swap, b undoes it; after the swap back there is nothing to undo.
         if outcome.verified {
-            state.swap_back = (!op.swap_back).then(|| (allocation_id.clone(), from.clone()));
+            let back = matches!(op.choice, Choice::Swap { back: true, .. });
+            state.swap_back = (!back).then(|| (allocation_id.clone(), from.clone()));
         }
     }
     if let Err(OpError::Stale(why)) = &result {
