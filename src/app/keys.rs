@@ -65,7 +65,7 @@ pub fn help_lines(keys: &KeyMap) -> Vec<HelpLine> {
     }
     lines.push(HelpLine {
         keys: "in a dialog".into(),
-        what: "PgDn/Space read on · a accepts a consequence · Tab or y/n focus · Enter · Esc",
+        what: "PgDn/Space read on · a accept · y/n/Tab · Enter · Esc",
         changes_the_cloud: true,
     });
     lines
