@@ -594,8 +594,13 @@ pub fn plan_scale_out(s: &Snapshot, group: &str, to: u32) -> Option<Plan> {
              HonorCooldown=false"
         )],
         effect: vec![format!(
-            "{} new instances: pending → InService → healthy targets{}",
+            "{} new instance{}: pending → InService → healthy targets{}",
             to.saturating_sub(from),
+            if to.saturating_sub(from) == 1 {
+                ""
+            } else {
+                "s"
+            },
             if g.target_group_arns.is_empty() {
                 String::new()
             } else {
