@@ -328,13 +328,13 @@ where
                         let result = ops.execute(&plan, &progress).await;
                         match &result {
                             Ok(o) => tracing::info!(
-                                action = plan.request.action(),
+                                action = plan.action.name(),
                                 verified = o.verified,
                                 elapsed_ms = o.elapsed.as_millis() as u64,
                                 "action carried out"
                             ),
                             Err(e) => {
-                                tracing::warn!(action = plan.request.action(), error = %e, "action not carried out")
+                                tracing::warn!(action = plan.action.name(), error = %e, "action not carried out")
                             }
                         }
                         let _ = tx.send(Action::OpDone { id, result }).await;

@@ -8,9 +8,9 @@
 use super::keymap::KeyAction;
 use super::rows::{row_keys, selected_index, target_rows, TableRow};
 use super::{AppState, Effect, View};
-use crate::ops::{default_image_name, plan_clone, plan_scale_out, plan_swap, OpError, Outcome};
-use crate::ops::{Plan, Request};
+use crate::ops::{Action, CloneToAmi, Field, FieldValue, OpError, Outcome, Plan, ScaleOut, Swap};
 use crossterm::event::{KeyCode, KeyEvent};
+use std::sync::Arc;
 
 /// Which button has the focus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,32 +20,16 @@ pub enum Focus {
     Yes,
 }
 
-/// What the operator chose in the dialog; the plan is recomputed from it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Choice {
-    Swap {
-        allocation_id: String,
-        to: Option<String>,
-        /// It undoes the last swap (after it, `b` has nothing left to undo).
-        back: bool,
-    },
-    Clone {
-        instance_id: String,
-        name: String,
-        no_reboot: bool,
-        editing: bool,
-    },
-    ScaleOut {
-        group: String,
-        to: u32,
-        typed: Option<String>,
-    },
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dialog {
-    pub choice: Choice,
+    /// The plan on screen; its action holds what the operator chose, and is planned again
+    /// from every refresh.
     pub plan: Plan,
+    /// The text field being typed into (its name), if any: it takes every key but Enter
+    /// and Esc.
+    pub editing: Option<&'static str>,
+    /// The digits typed into the count field so far.
+    pub digits: Option<String>,
     pub focus: Focus,
     /// Why the dialog was reopened, e.g. the world changed under the plan.
     pub note: Option<String>,
@@ -60,16 +44,26 @@ pub struct Dialog {
 }
 
 /// The action running or last run, shown on every view until the next one.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Operation {
     pub id: u64,
     pub title: String,
-    pub request: Request,
-    /// What the operator chose, to plan again if the world moved under the plan.
-    pub choice: Choice,
+    /// The action as planned: what the operator chose, to plan again if the world moved
+    /// under the plan, and what the action line follows.
+    pub action: Arc<dyn Action>,
     pub stage: String,
     /// `None` while running.
     pub result: Option<Result<Outcome, OpError>>,
+}
+
+impl PartialEq for Operation {
+    fn eq(&self, o: &Self) -> bool {
+        self.id == o.id
+            && self.title == o.title
+            && *self.action == *o.action
+            && self.stage == o.stage
+            && self.result == o.result
+    }
 }
 
 impl Operation {
@@ -106,27 +100,12 @@ pub fn refuse_while_running(state: &mut AppState, what: &str) -> bool {
     true
 }
 
-fn plan_for(state: &AppState, choice: &Choice) -> Option<Plan> {
-    let fleet = &state.fleet;
-    match choice {
-        Choice::Swap {
-            allocation_id, to, ..
-        } => plan_swap(fleet, allocation_id, to.as_deref()),
-        Choice::Clone {
-            instance_id,
-            name,
-            no_reboot,
-            ..
-        } => Some(plan_clone(fleet, instance_id, name, *no_reboot)),
-        Choice::ScaleOut { group, to, .. } => plan_scale_out(fleet, group, *to),
-    }
-}
-
-fn open(state: &mut AppState, choice: Choice, note: Option<String>) {
-    if let Some(plan) = plan_for(state, &choice) {
+fn open(state: &mut AppState, action: Arc<dyn Action>, note: Option<String>) {
+    if let Some(plan) = action.plan(&state.fleet) {
         state.dialog = Some(Dialog {
-            choice,
             plan,
+            editing: None,
+            digits: None,
             focus: Focus::Unfocused,
             note,
             typed: None,
@@ -142,7 +121,7 @@ fn open(state: &mut AppState, choice: Choice, note: Option<String>) {
 /// rows must be on screen again). Acceptances stay only for consequences still planned.
 pub fn replan(state: &mut AppState) {
     let Some(dialog) = &state.dialog else { return };
-    let Some(mut plan) = plan_for(state, &dialog.choice) else {
+    let Some(mut plan) = dialog.plan.action.plan(&state.fleet) else {
         state.dialog = None;
         state.message = Some("the resource is gone: nothing was changed".into());
         return;
@@ -208,29 +187,13 @@ pub fn action_key(state: &mut AppState, action: KeyAction) -> bool {
             let Some(allocation_id) = selected_row(state) else {
                 return false;
             };
-            open(
-                state,
-                Choice::Swap {
-                    allocation_id,
-                    to: None,
-                    back: false,
-                },
-                None,
-            );
+            open(state, Arc::new(Swap::new(&allocation_id, None)), None);
         }
         KeyAction::SwapBack => {
-            let Some((allocation_id, to)) = state.swap_back.clone() else {
+            let Some(undo) = state.undo.clone() else {
                 return false;
             };
-            open(
-                state,
-                Choice::Swap {
-                    allocation_id,
-                    to: Some(to),
-                    back: true,
-                },
-                Some("swap back".into()),
-            );
+            open(state, undo.action, Some(undo.name.into()));
         }
         KeyAction::Clone if matches!(state.view, View::Targets | View::ElasticIps) => {
             let Some(id) = selected_instance(state) else {
@@ -239,17 +202,8 @@ pub fn action_key(state: &mut AppState, action: KeyAction) -> bool {
             let Some(instance) = state.fleet.instances.iter().find(|i| i.id == id) else {
                 return false;
             };
-            let name = default_image_name(instance, state.clock);
-            open(
-                state,
-                Choice::Clone {
-                    instance_id: id,
-                    name,
-                    no_reboot: false,
-                    editing: false,
-                },
-                None,
-            );
+            let name = crate::ops::default_image_name(instance, state.clock);
+            open(state, Arc::new(CloneToAmi::new(&id, &name, false)), None);
         }
         KeyAction::ScaleOut if state.view == View::Capacity => {
             let Some(group) = selected_row(state) else {
@@ -264,15 +218,7 @@ pub fn action_key(state: &mut AppState, action: KeyAction) -> bool {
                 return false;
             };
             let to = g.desired + 1;
-            open(
-                state,
-                Choice::ScaleOut {
-                    group,
-                    to,
-                    typed: None,
-                },
-                None,
-            );
+            open(state, Arc::new(ScaleOut::new(&group, to)), None);
         }
         _ => return false,
     }
@@ -304,17 +250,17 @@ pub fn on_dialog_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     let Some(dialog) = state.dialog.as_mut() else {
         return vec![];
     };
-    // Typing a name takes every key but Enter and Esc.
-    if let Choice::Clone {
-        name,
-        editing: editing @ true,
-        ..
-    } = &mut dialog.choice
-    {
+    // Typing into a text field takes every key but Enter and Esc.
+    if let Some(field) = dialog.editing {
         match key.code {
-            KeyCode::Enter | KeyCode::Esc => *editing = false,
+            KeyCode::Enter | KeyCode::Esc => dialog.editing = None,
             _ => {
-                super::line_edit::edit(name, &key);
+                let mut text = match dialog.plan.fields.iter().find(|f| f.name() == field) {
+                    Some(Field::Text { value, .. }) => value.clone(),
+                    _ => String::new(),
+                };
+                super::line_edit::edit(&mut text, &key);
+                set_field(dialog, field, FieldValue::Text(text));
             }
         }
         replan(state);
@@ -338,8 +284,7 @@ pub fn on_dialog_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         }
         return vec![];
     }
-    let candidates =
-        matches!(dialog.choice, Choice::Swap { .. }) && dialog.plan.candidates.len() > 1;
+    let candidates = dialog.plan.candidates().len() > 1;
     match key.code {
         KeyCode::Esc => {
             state.dialog = None;
@@ -387,7 +332,7 @@ pub fn on_dialog_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
             },
         },
         code => {
-            choice_key(dialog, code);
+            field_key(dialog, code);
             replan(state);
         }
     }
@@ -405,8 +350,7 @@ fn confirmed(state: &mut AppState) -> Vec<Effect> {
     state.operation = Some(Operation {
         id,
         title: dialog.plan.title.clone(),
-        request: dialog.plan.request.clone(),
-        choice: dialog.choice,
+        action: dialog.plan.action.clone(),
         stage: "starting".into(),
         result: None,
     });
@@ -416,55 +360,71 @@ fn confirmed(state: &mut AppState) -> Vec<Effect> {
     }]
 }
 
-fn choice_key(dialog: &mut Dialog, code: KeyCode) {
-    match &mut dialog.choice {
-        Choice::Swap { to, .. } => {
-            let candidates = &dialog.plan.candidates;
-            if candidates.is_empty() {
+/// The dialog's action with one field changed (the caller plans it again).
+fn set_field(dialog: &mut Dialog, field: &str, value: FieldValue) {
+    dialog.plan.action = dialog.plan.action.with(field, value);
+}
+
+/// A key that changes one of the plan's fields: j/k picks, a text field's key starts typing,
+/// a flag's key toggles, + - and digits set a count.
+fn field_key(dialog: &mut Dialog, code: KeyCode) {
+    for field in dialog.plan.fields.clone() {
+        match field {
+            Field::Pick {
+                name,
+                value,
+                options,
+                ..
+            } if !options.is_empty() => {
+                let at = options.iter().position(|c| *c == value).unwrap_or(0);
+                let next = match code {
+                    KeyCode::Char('j') | KeyCode::Down => (at + 1) % options.len(),
+                    KeyCode::Char('k') | KeyCode::Up => (at + options.len() - 1) % options.len(),
+                    _ => continue,
+                };
+                return set_field(dialog, name, FieldValue::Text(options[next].clone()));
+            }
+            Field::Pick { .. } => {}
+            Field::Text { name, key, .. } if code == KeyCode::Char(key) => {
+                dialog.editing = Some(name);
                 return;
             }
-            let at = to
-                .as_ref()
-                .and_then(|t| candidates.iter().position(|c| c == t))
-                .unwrap_or(0);
-            let next = match code {
-                KeyCode::Char('j') | KeyCode::Down => (at + 1) % candidates.len(),
-                KeyCode::Char('k') | KeyCode::Up => (at + candidates.len() - 1) % candidates.len(),
-                _ => return,
-            };
-            *to = Some(candidates[next].clone());
+            Field::Text { .. } => {}
+            Field::Flag {
+                name, key, value, ..
+            } if code == KeyCode::Char(key) => {
+                return set_field(dialog, name, FieldValue::Flag(!value));
+            }
+            Field::Flag { .. } => {}
+            Field::Count { name, value } => {
+                let to = match code {
+                    KeyCode::Char('+') => {
+                        dialog.digits = None;
+                        value + 1
+                    }
+                    KeyCode::Char('-') => {
+                        dialog.digits = None;
+                        value.saturating_sub(1)
+                    }
+                    KeyCode::Char(c @ '0'..='9') => {
+                        let text = dialog.digits.get_or_insert_with(String::new);
+                        if text.len() < 5 {
+                            text.push(c);
+                        }
+                        text.parse().unwrap_or(value)
+                    }
+                    KeyCode::Backspace => match &mut dialog.digits {
+                        Some(text) => {
+                            text.pop();
+                            text.parse().unwrap_or(0)
+                        }
+                        None => continue,
+                    },
+                    _ => continue,
+                };
+                return set_field(dialog, name, FieldValue::Count(to));
+            }
         }
-        Choice::Clone {
-            no_reboot, editing, ..
-        } => match code {
-            KeyCode::Char('x') => *no_reboot = !*no_reboot,
-            KeyCode::Char('e') => *editing = true,
-            _ => {}
-        },
-        Choice::ScaleOut { to, typed, .. } => match code {
-            KeyCode::Char('+') => {
-                *to += 1;
-                *typed = None;
-            }
-            KeyCode::Char('-') => {
-                *to = to.saturating_sub(1);
-                *typed = None;
-            }
-            KeyCode::Char(c @ '0'..='9') => {
-                let text = typed.get_or_insert_with(String::new);
-                if text.len() < 5 {
-                    text.push(c);
-                }
-                *to = text.parse().unwrap_or(*to);
-            }
-            KeyCode::Backspace => {
-                if let Some(text) = typed {
-                    text.pop();
-                    *to = text.parse().unwrap_or(0);
-                }
-            }
-            _ => {}
-        },
     }
 }
 
@@ -482,27 +442,28 @@ pub fn on_done(state: &mut AppState, id: u64, result: Result<Outcome, OpError>) 
         return vec![];
     };
     state.dirty = true;
-    if let (
-        Ok(outcome),
-        Request::SwapFloatingIp {
-            allocation_id,
-            from: Some(from),
-            ..
-        },
-    ) = (&result, &op.request)
-    {
-        // After a swap, b undoes it; after the swap back there is nothing to undo.
+    if let Ok(outcome) = &result {
+        // After a swap, b undoes it; after the swap back there is nothing left to undo.
         if outcome.verified {
-            let back = matches!(op.choice, Choice::Swap { back: true, .. });
-            state.swap_back = (!back).then(|| (allocation_id.clone(), from.clone()));
+            match op.action.undo() {
+                Some(undo) => state.undo = Some(undo),
+                None if state
+                    .undo
+                    .as_ref()
+                    .is_some_and(|u| u.action.name() == op.action.name()) =>
+                {
+                    state.undo = None
+                }
+                None => {}
+            }
         }
     }
     if let Err(OpError::Stale(why)) = &result {
         // The world moved under the plan: plan again from fresh data and ask again.
-        let choice = op.choice.clone();
+        let action = op.action.clone();
         let note = format!("re-planned: {why}");
         op.result = Some(result);
-        open(state, choice, Some(note));
+        open(state, action, Some(note));
         return vec![Effect::RefreshNow];
     }
     op.result = Some(result);

@@ -12,7 +12,7 @@ pub mod table;
 
 pub use crate::patterns::short_zone;
 pub use cards::view_of;
-pub use dialog::{Choice, Dialog, Focus, Operation};
+pub use dialog::{Dialog, Focus, Operation};
 pub use keys::{help_lines, HelpLine};
 
 use crate::cloud::{CloudError, PlaybackState, Source};
@@ -286,8 +286,8 @@ pub struct AppState {
     pub dialog: Option<Dialog>,
     /// The action running or last run.
     pub operation: Option<Operation>,
-    /// After a verified swap: the address and the instance it came from.
-    pub swap_back: Option<(String, String)>,
+    /// After a verified action that can be undone (a swap): the action that undoes it.
+    pub undo: Option<crate::ops::Undo>,
     /// A one-line message for the operator (e.g. "cancelled: nothing was changed").
     pub message: Option<String>,
     /// What the pattern checks compare against.
@@ -344,7 +344,7 @@ impl AppState {
             read_only: false,
             dialog: None,
             operation: None,
-            swap_back: None,
+            undo: None,
             message: None,
             checks: Settings::default(),
             patterns: Vec::new(),
@@ -381,7 +381,7 @@ impl AppState {
         // A finished action's result line belongs to the old world. (A running one cannot
         // be here: switching and restarting are refused while it runs.)
         self.operation = self.operation.take().filter(|o| o.running());
-        self.swap_back = None;
+        self.undo = None;
         self.narration = None;
         self.playback = None;
         self.picker = None;

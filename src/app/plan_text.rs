@@ -2,8 +2,8 @@
 //! which rows have been on screen. The UI draws exactly these rows, so `update` knows what
 //! the operator has seen: Yes is offered only once every row has been drawn.
 
-use super::{AppState, Choice, Dialog, Focus};
-use crate::ops::CheckLevel;
+use super::{AppState, Dialog, Focus};
+use crate::ops::{CheckLevel, Field};
 use unicode_width::UnicodeWidthChar;
 
 /// The smallest terminal the console draws in (below it, only q, Ctrl-C and Esc work).
@@ -143,56 +143,59 @@ fn lines(dialog: &Dialog, production: Option<&str>) -> Vec<Row> {
     out
 }
 
-/// The operator's choices: the standby, the image name and NoReboot, the new capacity.
+/// What the operator can change, one row per field (a pick only when there is a choice).
 fn choice_lines(dialog: &Dialog) -> Vec<Row> {
-    let plan = &dialog.plan;
-    match &dialog.choice {
-        Choice::Swap { .. } if plan.candidates.len() > 1 => vec![Row::one(
-            format!(
-                "j/k: choose the standby ({} candidates)",
-                plan.candidates.len()
-            ),
-            Role::Muted,
-        )],
-        Choice::Swap { .. } => vec![],
-        Choice::Clone {
-            name,
-            no_reboot,
-            editing,
-            ..
-        } => vec![
-            Row::new(vec![
-                ("name: ".into(), Role::Muted),
-                (
-                    format!("{name}{}", if *editing { "▏" } else { "" }),
-                    Role::Info,
-                ),
-                (
-                    if *editing {
-                        "  (typing; Enter ends)"
-                    } else {
-                        "  (e edits)"
-                    }
-                    .into(),
+    dialog
+        .plan
+        .fields
+        .iter()
+        .filter_map(|field| match field {
+            Field::Pick {
+                name,
+                noun,
+                options,
+                ..
+            } => (options.len() > 1).then(|| {
+                Row::one(
+                    format!("j/k: choose the {name} ({} {noun})", options.len()),
                     Role::Muted,
-                ),
-            ]),
-            Row::new(vec![
-                ("NoReboot: ".into(), Role::Muted),
-                (if *no_reboot { "yes" } else { "no" }.into(), Role::Info),
-                (
-                    "  (x toggles; without a reboot, files being written may be inconsistent)"
-                        .into(),
-                    Role::Muted,
-                ),
-            ]),
-        ],
-        Choice::ScaleOut { to, .. } => vec![Row::new(vec![
-            ("desired: ".into(), Role::Muted),
-            (to.to_string(), Role::Info),
-            ("  (+/- or type a number)".into(), Role::Muted),
-        ])],
-    }
+                )
+            }),
+            Field::Text { name, key, value } => {
+                let typing = dialog.editing == Some(*name);
+                Some(Row::new(vec![
+                    (format!("{name}: "), Role::Muted),
+                    (
+                        format!("{value}{}", if typing { "▏" } else { "" }),
+                        Role::Info,
+                    ),
+                    (
+                        if typing {
+                            "  (typing; Enter ends)".to_string()
+                        } else {
+                            format!("  ({key} edits)")
+                        },
+                        Role::Muted,
+                    ),
+                ]))
+            }
+            Field::Flag {
+                name,
+                key,
+                value,
+                hint,
+            } => Some(Row::new(vec![
+                (format!("{name}: "), Role::Muted),
+                (if *value { "yes" } else { "no" }.into(), Role::Info),
+                (format!("  ({key} toggles; {hint})"), Role::Muted),
+            ])),
+            Field::Count { name, value } => Some(Row::new(vec![
+                (format!("{name}: "), Role::Muted),
+                (value.to_string(), Role::Info),
+                ("  (+/- or type a number)".into(), Role::Muted),
+            ])),
+        })
+        .collect()
 }
 
 fn buttons(dialog: &Dialog) -> Vec<Row> {

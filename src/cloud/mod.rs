@@ -248,8 +248,17 @@ pub trait Cloud: Send + Sync {
         allocation_id: &str,
         instance_id: &str,
     ) -> Result<Receipt, CloudError>;
+    /// AssociateAddress with DryRun: `Ok` when EC2 says it would succeed (permissions,
+    /// ids, the instance's state). Nothing changes.
+    async fn associate_address_dry_run(
+        &self,
+        allocation_id: &str,
+        instance_id: &str,
+    ) -> Result<(), CloudError>;
     /// Creates an AMI from an instance, tagged with the source instance's id.
     async fn create_image(&self, request: &CreateImageRequest) -> Result<Receipt, CloudError>;
+    /// CreateImage with DryRun: `Ok` when EC2 says it would succeed. Nothing changes.
+    async fn create_image_dry_run(&self, request: &CreateImageRequest) -> Result<(), CloudError>;
     /// Sets an Auto Scaling group's desired capacity; never outside min..max.
     async fn set_desired_capacity(&self, group: &str, desired: u32) -> Result<Receipt, CloudError>;
 }

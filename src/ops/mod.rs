@@ -1,21 +1,27 @@
 //! Operator actions: plan → preflight → confirm → execute → verify → audit.
 //!
-//! `plan` makes the plan and its preflight checks from a snapshot (pure). The console shows
-//! it and asks. `Ops::execute` is the boundary every change crosses: it refuses in
+//! Each action is one module implementing `Action` (swap, clone, scale_out): it makes the
+//! plan and its preflight checks from a snapshot (pure). The console or the runbook command
+//! shows it and asks. `Ops::execute` is the boundary every change crosses: it refuses in
 //! read-only mode, refuses a second action while one runs, refuses a plan whose world has
 //! changed (re-reading the resource first), writes the intent line, makes the call once,
 //! re-reads until the new state is seen, and writes the outcome line.
 
+pub mod action;
 pub mod audit;
+pub mod clone;
 pub mod plan;
+pub mod scale_out;
+pub mod swap;
 
+pub use action::{Action, Field, FieldValue, Undo};
 pub use audit::{default_audit_file, AuditLog, AuditRecord};
-pub use plan::{
-    default_image_name, displaced_by, plan_clone, plan_scale_out, plan_swap, Check, CheckLevel,
-    Displaced, Plan, Request,
-};
+pub use clone::{default_image_name, plan_clone, CloneToAmi};
+pub use plan::{Check, CheckLevel, Plan};
+pub use scale_out::{plan_scale_out, ScaleOut};
+pub use swap::{displaced_by, plan_swap, Displaced, Swap};
 
-use crate::cloud::{Cloud, CloudError, CreateImageRequest, Receipt};
+use crate::cloud::{Cloud, CloudError, Receipt};
 use crate::model::WorldInfo;
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -102,36 +108,7 @@ impl Ops {
                 ..
             } => ("aws", account_id, region, profile),
         };
-        let (before, after) = match &plan.request {
-            Request::SwapFloatingIp {
-                public_ip,
-                from,
-                to,
-                displaces,
-                ..
-            } => {
-                let displaced: Vec<&str> = displaces.iter().map(|d| d.public_ip.as_str()).collect();
-                let mut before = json!({ "address": public_ip, "instance": from });
-                let mut after = json!({ "address": public_ip, "instance": to });
-                if !displaced.is_empty() {
-                    before["on_standby"] = json!(displaced);
-                    after["disassociated"] = json!(displaced);
-                }
-                (before, after)
-            }
-            Request::CloneToAmi {
-                instance_id,
-                name,
-                no_reboot,
-            } => (
-                json!({ "instance": instance_id }),
-                json!({ "image_name": name, "no_reboot": no_reboot }),
-            ),
-            Request::ScaleOut { group, from, to } => (
-                json!({ "group": group, "desired": from }),
-                json!({ "group": group, "desired": to }),
-            ),
-        };
+        let (before, after) = plan.action.audit();
         AuditRecord {
             time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             op_id: op_id.into(),
@@ -141,8 +118,8 @@ impl Ops {
             account,
             region,
             profile,
-            action: plan.request.action().into(),
-            resources: plan.request.resources(),
+            action: plan.action.name().into(),
+            resources: plan.action.resources(),
             before,
             after,
             request_ids: vec![],
@@ -150,133 +127,6 @@ impl Ops {
             error: None,
             elapsed_ms: None,
         }
-    }
-
-    /// Re-reads what the plan was computed from; a difference refuses the plan.
-    async fn still_current(&self, plan: &Plan) -> Result<(), OpError> {
-        match &plan.request {
-            Request::SwapFloatingIp {
-                allocation_id,
-                public_ip,
-                from,
-                to,
-                displaces,
-            } => {
-                let (addresses, instances) =
-                    futures::try_join!(self.cloud.elastic_ips(), self.cloud.instances())
-                        .map_err(OpError::Cloud)?;
-                let address = addresses
-                    .iter()
-                    .find(|a| &a.allocation_id == allocation_id)
-                    .ok_or_else(|| OpError::Stale(format!("{public_ip} is no longer allocated")))?;
-                if &address.instance_id != from {
-                    return Err(OpError::Stale(format!(
-                        "{public_ip} is now on {}, the plan saw {}",
-                        address.instance_id.as_deref().unwrap_or("nothing"),
-                        from.as_deref().unwrap_or("nothing")
-                    )));
-                }
-                let mut now = crate::model::Snapshot::empty(self.cloud.world(), self.cloud.clock());
-                now.elastic_ips = addresses;
-                now.instances = instances;
-                let displaced_now = displaced_by(&now, allocation_id, to);
-                if &displaced_now != displaces {
-                    let ips = |d: &[Displaced]| {
-                        let v: Vec<&str> = d.iter().map(|d| d.public_ip.as_str()).collect();
-                        if v.is_empty() {
-                            "none".to_string()
-                        } else {
-                            v.join(", ")
-                        }
-                    };
-                    return Err(OpError::Stale(format!(
-                        "the standby now holds {}, the plan saw {}",
-                        ips(&displaced_now),
-                        ips(displaces)
-                    )));
-                }
-            }
-            Request::ScaleOut { group, from, .. } => {
-                let g = self
-                    .cloud
-                    .auto_scaling_group(group)
-                    .await
-                    .map_err(OpError::Cloud)?
-                    .ok_or_else(|| OpError::Stale(format!("{group} no longer exists")))?;
-                if g.desired != *from {
-                    return Err(OpError::Stale(format!(
-                        "{group}'s desired capacity is now {}, the plan saw {from}",
-                        g.desired
-                    )));
-                }
-            }
-            Request::CloneToAmi { name, .. } => {
-                let images = self.cloud.images().await.map_err(OpError::Cloud)?;
-                if let Some(i) = images.iter().find(|i| &i.name == name) {
-                    return Err(OpError::Stale(format!("{} now has the name {name}", i.id)));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    async fn call(&self, plan: &Plan) -> Result<Receipt, CloudError> {
-        match &plan.request {
-            Request::SwapFloatingIp {
-                allocation_id, to, ..
-            } => self.cloud.associate_address(allocation_id, to).await,
-            Request::CloneToAmi {
-                instance_id,
-                name,
-                no_reboot,
-            } => {
-                self.cloud
-                    .create_image(&CreateImageRequest {
-                        instance_id: instance_id.clone(),
-                        name: name.clone(),
-                        no_reboot: *no_reboot,
-                    })
-                    .await
-            }
-            Request::ScaleOut { group, to, .. } => {
-                self.cloud.set_desired_capacity(group, *to).await
-            }
-        }
-    }
-
-    /// One fresh read: has the change been made?
-    async fn seen(&self, plan: &Plan, receipt: &Receipt) -> Result<bool, CloudError> {
-        Ok(match &plan.request {
-            Request::SwapFloatingIp {
-                allocation_id,
-                to,
-                displaces,
-                ..
-            } => {
-                let now = self.cloud.elastic_ips().await?;
-                let moved = now.iter().any(|a| {
-                    &a.allocation_id == allocation_id && a.instance_id.as_deref() == Some(to)
-                });
-                // The displaced addresses are off the standby, as EC2 does it.
-                let displaced = displaces.iter().all(|d| {
-                    now.iter().any(|a| {
-                        a.allocation_id == d.allocation_id && a.instance_id.as_deref() != Some(to)
-                    })
-                });
-                moved && displaced
-            }
-            Request::CloneToAmi { name, .. } => self
-                .cloud
-                .images()
-                .await?
-                .iter()
-                .any(|i| Some(&i.id) == receipt.resource_id.as_ref() || &i.name == name),
-            Request::ScaleOut { group, to, .. } => self
-                .cloud
-                .auto_scaling_group(group)
-                .await?
-                .is_some_and(|g| g.desired == *to),
-        })
     }
 
     /// Carries out a confirmed plan. `progress` hears each step as it happens.
@@ -288,12 +138,7 @@ impl Ops {
         if self.read_only {
             return Err(OpError::ReadOnly);
         }
-        if let Some(failed) = plan.checks.iter().find(|c| c.level == CheckLevel::Fail) {
-            return Err(OpError::Preflight(format!(
-                "{}: {}",
-                failed.what, failed.detail
-            )));
-        }
+        preflight(plan)?;
         if let Some(open) = plan.open_choices().next() {
             return Err(OpError::NotAccepted(open.key()));
         }
@@ -307,16 +152,16 @@ impl Ops {
         let _running = Running(&self.busy);
 
         progress("checking the plan is still current".into());
-        self.still_current(plan).await?;
+        plan.action.still_current(self.cloud.as_ref()).await?;
 
         let op_id = audit::new_operation_id();
         self.audit
             .append(&self.record(&op_id, plan, "intent", "planned"))
             .map_err(|e| OpError::Audit(format!("{}: {e}", self.audit.path().display())))?;
 
-        progress(format!("calling {}", plan.request.action()));
+        progress(format!("calling {}", plan.action.name()));
         let started = Instant::now();
-        let receipt = match self.call(plan).await {
+        let receipt = match plan.action.call(self.cloud.as_ref()).await {
             Ok(r) => r,
             Err(e) => {
                 let mut line = self.record(&op_id, plan, "outcome", "failed");
@@ -332,7 +177,7 @@ impl Ops {
         progress("verifying".into());
         let mut verified = false;
         while started.elapsed() < VERIFY_TIMEOUT {
-            match self.seen(plan, &receipt).await {
+            match plan.action.seen(self.cloud.as_ref(), &receipt).await {
                 Ok(true) => {
                     verified = true;
                     break;
@@ -354,12 +199,7 @@ impl Ops {
         line.request_ids = receipt.request_id.iter().cloned().collect();
         line.elapsed_ms = Some(elapsed.as_secs_f64() * 1e3);
         if let (Some(id), Some(after)) = (&receipt.resource_id, line.after.as_object_mut()) {
-            let key = match plan.request {
-                Request::SwapFloatingIp { .. } => "association_id",
-                Request::CloneToAmi { .. } => "image_id",
-                Request::ScaleOut { .. } => "group",
-            };
-            after.insert(key.into(), json!(id));
+            after.insert(plan.action.result_key().into(), json!(id));
         }
         if !verified {
             line.error = Some(format!(
@@ -378,5 +218,28 @@ impl Ops {
             elapsed,
             audit_error,
         })
+    }
+
+    /// A rehearsal: the preflight, "is the plan still current", and the API's DryRun where
+    /// it has one. Nothing changes and nothing is written to the audit log, so it is
+    /// allowed in read-only mode. `Ok(Some(call))` names the DryRun that said yes.
+    pub async fn dry_run(&self, plan: &Plan) -> Result<Option<&'static str>, OpError> {
+        preflight(plan)?;
+        plan.action.still_current(self.cloud.as_ref()).await?;
+        plan.action
+            .dry_run(self.cloud.as_ref())
+            .await
+            .map_err(OpError::Cloud)
+    }
+}
+
+/// A failed preflight check stops the plan.
+fn preflight(plan: &Plan) -> Result<(), OpError> {
+    match plan.checks.iter().find(|c| c.level == CheckLevel::Fail) {
+        Some(failed) => Err(OpError::Preflight(format!(
+            "{}: {}",
+            failed.what, failed.detail
+        ))),
+        None => Ok(()),
     }
 }

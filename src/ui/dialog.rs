@@ -1,10 +1,8 @@
 //! The confirmation dialog of an action, and the line that follows the action on every view.
 
-use super::age_text;
 use crate::app::plan_text::{self, Role};
 use crate::app::{AppState, Dialog};
-use crate::model::{ImageState, LifecycleState};
-use crate::ops::{OpError, Request};
+use crate::ops::OpError;
 use crate::theme::Theme;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
@@ -85,88 +83,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, dialog: &Dialog, th
     frame.render_widget(Paragraph::new(lines).block(block), popup);
 }
 
-/// What has happened since a scale out or a clone, from the latest data.
-fn follow(state: &AppState, request: &Request, resource: Option<&str>) -> String {
-    match request {
-        Request::ScaleOut { group, to, .. } => {
-            let Some(g) = state
-                .fleet
-                .auto_scaling_groups
-                .iter()
-                .find(|g| &g.name == group)
-            else {
-                return String::new();
-            };
-            let in_service = g.count(&LifecycleState::InService);
-            let pending = g.count(&LifecycleState::Pending);
-            let healthy = state
-                .fleet
-                .target_groups
-                .iter()
-                .filter(|t| g.target_group_arns.contains(&t.arn))
-                .map(|t| state.fleet.healthy_targets(t))
-                .sum::<usize>();
-            let zones: Vec<String> = g
-                .in_service_by_zone()
-                .iter()
-                .map(|(z, n)| format!("{}:{n}", z.chars().last().unwrap_or('?')))
-                .collect();
-            // What is true now: if something else changed desired since, say so.
-            let since = if g.desired != *to {
-                let by = g
-                    .activities
-                    .first()
-                    .map_or(String::new(), |a| format!(" ({})", a.description));
-                format!(" · SINCE CHANGED: desired is now {}{by}", g.desired)
-            } else {
-                String::new()
-            };
-            format!(
-                "{since} · {in_service}/{} in service, {pending} pending, {healthy} healthy targets · {}",
-                g.desired,
-                zones.join(" ")
-            )
-        }
-        Request::CloneToAmi { name, .. } => {
-            let image = state
-                .fleet
-                .images
-                .iter()
-                .find(|i| Some(i.id.as_str()) == resource || &i.name == name);
-            match image {
-                Some(i) if i.state == ImageState::Pending => format!(
-                    " · {} pending for {}",
-                    i.id,
-                    age_text(state.clock - i.created_at)
-                ),
-                Some(i) => format!(" · {} {}", i.id, i.state.as_str()),
-                None => " · waiting for the image to be listed".into(),
-            }
-        }
-        Request::SwapFloatingIp {
-            allocation_id,
-            public_ip,
-            to,
-            ..
-        } => {
-            let now = state
-                .fleet
-                .elastic_ips
-                .iter()
-                .find(|a| &a.allocation_id == allocation_id)
-                .and_then(|a| a.instance_id.as_deref());
-            match now {
-                Some(id) if id == to => String::new(),
-                Some(id) => format!(
-                    " · SINCE CHANGED: {public_ip} is now on {}",
-                    state.fleet.instance_label(id)
-                ),
-                None => format!(" · SINCE CHANGED: {public_ip} is now bound to nothing"),
-            }
-        }
-    }
-}
-
 pub fn draw_operation(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     if area.height == 0 {
         return;
@@ -193,10 +109,10 @@ pub fn draw_operation(frame: &mut Frame, area: Rect, state: &AppState, theme: &T
                 let mut text = format!(
                     " {mark} {}: {what}{}",
                     op.title,
-                    follow(state, &op.request, resource)
+                    op.action.follow(&state.fleet, state.clock, resource)
                 );
-                if state.swap_back.is_some() && !state.read_only {
-                    text.push_str(" · b swaps back");
+                if let Some(undo) = state.undo.as_ref().filter(|_| !state.read_only) {
+                    text.push_str(&format!(" · b {}", undo.does));
                 }
                 if let Some(e) = &outcome.audit_error {
                     text.push_str(&format!(" · AUDIT LOG NOT WRITTEN: {e}"));

@@ -837,7 +837,8 @@ async fn operator_actions_on_moto() {
     let swap = plan_swap(&s, &seeded.floating, None).unwrap();
     assert!(swap.ready(), "{:#?}", swap.checks);
     assert_eq!(
-        swap.candidates[0], seeded.standby,
+        swap.candidates()[0],
+        seeded.standby,
         "the healthy peer in app-tg"
     );
     let outcome = ops.execute(&swap, &|_| {}).await.unwrap();

@@ -102,7 +102,8 @@ fn swap_plans_checks_executes_verifies_and_audits() {
         "ec2:AssociateAddress AllocationId={address} InstanceId={standby} AllowReassociation=true"
     )));
     assert_eq!(
-        plan.candidates[0], standby,
+        plan.candidates()[0],
+        standby,
         "the tagged standby comes first"
     );
 

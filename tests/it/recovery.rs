@@ -99,8 +99,14 @@ impl Cloud for Flaky {
     async fn associate_address(&self, a: &str, i: &str) -> Result<Receipt, CloudError> {
         self.sim.associate_address(a, i).await
     }
+    async fn associate_address_dry_run(&self, a: &str, i: &str) -> Result<(), CloudError> {
+        self.sim.associate_address_dry_run(a, i).await
+    }
     async fn create_image(&self, r: &CreateImageRequest) -> Result<Receipt, CloudError> {
         self.sim.create_image(r).await
+    }
+    async fn create_image_dry_run(&self, r: &CreateImageRequest) -> Result<(), CloudError> {
+        self.sim.create_image_dry_run(r).await
     }
     async fn set_desired_capacity(&self, g: &str, d: u32) -> Result<Receipt, CloudError> {
         self.sim.set_desired_capacity(g, d).await

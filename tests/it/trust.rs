@@ -479,9 +479,9 @@ fn b_does_not_offer_to_swap_back_after_the_swap_back() {
     key(&mut state, KeyCode::Char('4'));
     key(&mut state, KeyCode::Char('j'));
     run(&mut state, "sy", 2);
-    assert!(state.swap_back.is_some());
+    assert!(state.undo.is_some());
     run(&mut state, "by", 3);
-    assert_eq!(state.swap_back, None, "nothing left to swap back");
+    assert_eq!(state.undo, None, "nothing left to swap back");
     keys(&mut state, "b");
     assert!(state.dialog.is_none());
 }
@@ -564,10 +564,9 @@ fn ctrl_u_and_ctrl_w_edit_the_prompt_and_the_image_name() {
     key(&mut state, KeyCode::Esc);
     keys(&mut state, "4jce");
     update(&mut state, ctrl('u'));
-    match &state.dialog.as_ref().unwrap().choice {
-        patrol::app::Choice::Clone { name, .. } => assert_eq!(name, ""),
-        other => panic!("{other:?}"),
-    }
+    let dialog = state.dialog.as_ref().unwrap();
+    assert_eq!(dialog.editing, Some("name"));
+    assert_eq!(dialog.plan.action.json()["name"], "");
 }
 
 fn record(op: &str, phase: &str) -> patrol::ops::AuditRecord {

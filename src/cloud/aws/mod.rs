@@ -611,6 +611,48 @@ where
     }
 }
 
+impl AwsCloud {
+    /// AssociateAddress as patrol sends it: one call with AllowReassociation, never a
+    /// disassociation first.
+    fn associate_call(
+        &self,
+        allocation_id: &str,
+        instance_id: &str,
+    ) -> aws_sdk_ec2::operation::associate_address::builders::AssociateAddressFluentBuilder {
+        self.inner
+            .ec2
+            .associate_address()
+            .allocation_id(allocation_id)
+            .instance_id(instance_id)
+            .allow_reassociation(true)
+    }
+
+    /// CreateImage as patrol sends it: the image tagged with its name and source instance.
+    fn create_image_call(
+        &self,
+        request: &CreateImageRequest,
+    ) -> aws_sdk_ec2::operation::create_image::builders::CreateImageFluentBuilder {
+        use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
+        let tags = TagSpecification::builder()
+            .resource_type(ResourceType::Image)
+            .tags(Tag::builder().key("Name").value(&request.name).build())
+            .tags(
+                Tag::builder()
+                    .key(SOURCE_INSTANCE_TAG)
+                    .value(&request.instance_id)
+                    .build(),
+            )
+            .build();
+        self.inner
+            .ec2
+            .create_image()
+            .instance_id(&request.instance_id)
+            .name(&request.name)
+            .no_reboot(request.no_reboot)
+            .tag_specifications(tags)
+    }
+}
+
 #[async_trait]
 impl Cloud for AwsCloud {
     fn world(&self) -> WorldInfo {
@@ -817,14 +859,28 @@ impl Cloud for AwsCloud {
         allocation_id: &str,
         instance_id: &str,
     ) -> Result<Receipt, CloudError> {
-        let call = || {
-            self.inner
-                .ec2
-                .associate_address()
-                .allocation_id(allocation_id)
-                .instance_id(instance_id)
-                .allow_reassociation(true)
-        };
+        // A missing permission, a bad id or a stopped instance is found before anything
+        // changes.
+        self.associate_address_dry_run(allocation_id, instance_id)
+            .await?;
+        let sent_at = Some(std::time::Instant::now());
+        let out = self
+            .associate_call(allocation_id, instance_id)
+            .send()
+            .await
+            .map_err(|e| classify("AssociateAddress", e))?;
+        Ok(Receipt {
+            resource_id: out.association_id().map(str::to_string),
+            request_id: out.request_id().map(str::to_string),
+            sent_at,
+        })
+    }
+
+    async fn associate_address_dry_run(
+        &self,
+        allocation_id: &str,
+        instance_id: &str,
+    ) -> Result<(), CloudError> {
         // EC2 would bind a floating IP to a stopped VPC instance, where it serves nothing;
         // patrol refuses that in both worlds.
         let state = self.instance_state(instance_id).await?;
@@ -839,32 +895,31 @@ impl Cloud for AwsCloud {
                 ),
             ));
         }
-        // A missing permission or a bad id is found before anything changes.
-        dry_run_passed("AssociateAddress", call().dry_run(true).send().await)?;
+        dry_run_passed(
+            "AssociateAddress",
+            self.associate_call(allocation_id, instance_id)
+                .dry_run(true)
+                .send()
+                .await,
+        )
+    }
+
+    async fn create_image(&self, request: &CreateImageRequest) -> Result<Receipt, CloudError> {
+        self.create_image_dry_run(request).await?;
         let sent_at = Some(std::time::Instant::now());
-        let out = call()
+        let out = self
+            .create_image_call(request)
             .send()
             .await
-            .map_err(|e| classify("AssociateAddress", e))?;
+            .map_err(|e| classify("CreateImage", e))?;
         Ok(Receipt {
-            resource_id: out.association_id().map(str::to_string),
+            resource_id: out.image_id().map(str::to_string),
             request_id: out.request_id().map(str::to_string),
             sent_at,
         })
     }
 
-    async fn create_image(&self, request: &CreateImageRequest) -> Result<Receipt, CloudError> {
-        use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
-        let tags = TagSpecification::builder()
-            .resource_type(ResourceType::Image)
-            .tags(Tag::builder().key("Name").value(&request.name).build())
-            .tags(
-                Tag::builder()
-                    .key(SOURCE_INSTANCE_TAG)
-                    .value(&request.instance_id)
-                    .build(),
-            )
-            .build();
+    async fn create_image_dry_run(&self, request: &CreateImageRequest) -> Result<(), CloudError> {
         // EC2 refuses a name already in use; an emulator may not. Check first, so both
         // worlds (and moto) answer the same.
         let existing = self
@@ -896,26 +951,10 @@ impl Cloud for AwsCloud {
                 ),
             ));
         }
-        let call = || {
-            self.inner
-                .ec2
-                .create_image()
-                .instance_id(&request.instance_id)
-                .name(&request.name)
-                .no_reboot(request.no_reboot)
-                .tag_specifications(tags.clone())
-        };
-        dry_run_passed("CreateImage", call().dry_run(true).send().await)?;
-        let sent_at = Some(std::time::Instant::now());
-        let out = call()
-            .send()
-            .await
-            .map_err(|e| classify("CreateImage", e))?;
-        Ok(Receipt {
-            resource_id: out.image_id().map(str::to_string),
-            request_id: out.request_id().map(str::to_string),
-            sent_at,
-        })
+        dry_run_passed(
+            "CreateImage",
+            self.create_image_call(request).dry_run(true).send().await,
+        )
     }
 
     async fn set_desired_capacity(&self, group: &str, desired: u32) -> Result<Receipt, CloudError> {

@@ -183,13 +183,14 @@ impl World {
         )
     }
 
-    /// AssociateAddress with AllowReassociation: binds the address to the instance, moving it
-    /// from any instance it was bound to, in one call.
-    pub fn associate_address(
-        &mut self,
+    /// What AssociateAddress checks before it changes anything (its DryRun answers this):
+    /// the allocation exists, and the instance exists and is running. Gives the address's
+    /// index.
+    pub fn check_associate(
+        &self,
         allocation_id: &str,
         instance_id: &str,
-    ) -> Result<Receipt, CloudError> {
+    ) -> Result<usize, CloudError> {
         let Some(ai) = self
             .addresses
             .iter()
@@ -207,6 +208,20 @@ impl World {
         if instance.state != InstanceState::Running {
             return Err(Self::incorrect_state(instance));
         }
+        Ok(ai)
+    }
+
+    /// AssociateAddress with AllowReassociation: binds the address to the instance, moving it
+    /// from any instance it was bound to, in one call.
+    pub fn associate_address(
+        &mut self,
+        allocation_id: &str,
+        instance_id: &str,
+    ) -> Result<Receipt, CloudError> {
+        let ai = self.check_associate(allocation_id, instance_id)?;
+        let Some(instance) = self.instance(instance_id) else {
+            return Err(Self::instance_not_found(instance_id));
+        };
         let private_ip = instance.private_ip.clone();
         let public_ip = self.addresses[ai].public_ip.clone();
         // EC2: "If you associate an Elastic IP address with an instance that has an existing
@@ -240,9 +255,9 @@ impl World {
         })
     }
 
-    /// CreateImage: a pending AMI that becomes available after the scenario's image time.
-    /// Without NoReboot the instance reboots, and its application is down for a while.
-    pub fn create_image(&mut self, request: &CreateImageRequest) -> Result<Receipt, CloudError> {
+    /// What CreateImage checks before it changes anything (its DryRun answers this): a
+    /// valid name not in use, and an instance that is running or stopped.
+    pub fn check_create_image(&self, request: &CreateImageRequest) -> Result<(), CloudError> {
         validate_image_name(&request.name)?;
         let instance = self
             .instance(&request.instance_id)
@@ -267,6 +282,13 @@ impl World {
                 ),
             ));
         }
+        Ok(())
+    }
+
+    /// CreateImage: a pending AMI that becomes available after the scenario's image time.
+    /// Without NoReboot the instance reboots, and its application is down for a while.
+    pub fn create_image(&mut self, request: &CreateImageRequest) -> Result<Receipt, CloudError> {
+        self.check_create_image(request)?;
         let id = format!("ami-{}", self.rng.hex(17));
         let mut tags = Tags::new();
         tags.insert(SOURCE_INSTANCE_TAG.into(), request.instance_id.clone());

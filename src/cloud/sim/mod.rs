@@ -193,8 +193,22 @@ impl Cloud for SimCloud {
             .associate_address(allocation_id, instance_id)
     }
 
+    async fn associate_address_dry_run(
+        &self,
+        allocation_id: &str,
+        instance_id: &str,
+    ) -> Result<(), CloudError> {
+        self.world_mut()
+            .check_associate(allocation_id, instance_id)
+            .map(|_| ())
+    }
+
     async fn create_image(&self, request: &CreateImageRequest) -> Result<Receipt, CloudError> {
         self.world_mut().create_image(request)
+    }
+
+    async fn create_image_dry_run(&self, request: &CreateImageRequest) -> Result<(), CloudError> {
+        self.world_mut().check_create_image(request)
     }
 
     async fn set_desired_capacity(&self, group: &str, desired: u32) -> Result<Receipt, CloudError> {
