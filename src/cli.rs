@@ -149,6 +149,124 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Swap a floating IP: move ADDRESS (a public IP or an allocation id) to a standby.
+    ///
+    /// Exit codes: 0 done and verified (or --dry-run said yes), 1 the cloud failed, 2 the
+    /// input is wrong, 3 refused and nothing changed, 4 made but not seen in time.
+    Swap {
+        /// The Elastic IP: its public IP or its allocation id.
+        #[arg(value_name = "ADDRESS")]
+        address: String,
+        /// The instance to move it to (id or Name) [default: the best standby].
+        #[arg(long, value_name = "INSTANCE")]
+        to: Option<String>,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Clone an instance (id or Name) to an AMI.
+    ///
+    /// Exit codes: 0 done and verified (or --dry-run said yes), 1 the cloud failed, 2 the
+    /// input is wrong, 3 refused and nothing changed, 4 made but not seen in time.
+    Clone {
+        #[arg(value_name = "INSTANCE")]
+        instance: String,
+        /// The image's name [default: <Name>-clone-<UTC time>].
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+        /// Take the image without the reboot that makes the file systems consistent.
+        #[arg(long)]
+        no_reboot: bool,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Scale out an Auto Scaling group: raise its desired capacity.
+    ///
+    /// Exit codes: 0 done and verified (or --dry-run said yes), 1 the cloud failed, 2 the
+    /// input is wrong, 3 refused and nothing changed, 4 made but not seen in time.
+    ScaleOut {
+        #[arg(value_name = "GROUP")]
+        group: String,
+        /// Add this many to the desired capacity [default: 1].
+        #[arg(long, value_name = "N", conflicts_with = "to")]
+        by: Option<u32>,
+        /// Set the desired capacity to this.
+        #[arg(long, value_name = "N")]
+        to: Option<u32>,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+}
+
+/// How a runbook command goes ahead.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// Go ahead without asking (for scripts). Without it, a terminal is asked for `yes`.
+    #[arg(long)]
+    pub yes: bool,
+    /// Stop after the preflight and the API's DryRun call: nothing changes, nothing is
+    /// logged (allowed in read-only mode).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the plan and the outcome as one JSON document (the plan text goes to stderr).
+    #[arg(long)]
+    pub json: bool,
+    /// Accept every consequence the preflight marks with ? (recorded in the audit log).
+    #[arg(long)]
+    pub accept: bool,
+    /// On a production target, --yes also needs its name here.
+    #[arg(long, value_name = "TARGET")]
+    pub confirm: Option<String>,
+}
+
+impl RunArgs {
+    pub fn flags(&self) -> crate::runbook::Flags {
+        crate::runbook::Flags {
+            yes: self.yes,
+            dry_run: self.dry_run,
+            json: self.json,
+            accept: self.accept,
+            confirm: self.confirm.clone(),
+        }
+    }
+}
+
+impl Command {
+    /// A runbook command: the action and how it goes ahead.
+    pub fn runbook(&self) -> Option<(crate::runbook::Request, crate::runbook::Flags)> {
+        use crate::runbook::Request;
+        let (request, run) = match self {
+            Command::Swap { address, to, run } => (
+                Request::Swap {
+                    address: address.clone(),
+                    to: to.clone(),
+                },
+                run,
+            ),
+            Command::Clone {
+                instance,
+                name,
+                no_reboot,
+                run,
+            } => (
+                Request::Clone {
+                    instance: instance.clone(),
+                    name: name.clone(),
+                    no_reboot: *no_reboot,
+                },
+                run,
+            ),
+            Command::ScaleOut { group, by, to, run } => (
+                Request::ScaleOut {
+                    group: group.clone(),
+                    by: *by,
+                    to: *to,
+                },
+                run,
+            ),
+            _ => return None,
+        };
+        Some((request, run.flags()))
+    }
 }
 
 fn parse_speed(text: &str) -> Result<f64, String> {

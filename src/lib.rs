@@ -8,6 +8,7 @@ pub mod model;
 pub mod ops;
 pub mod patterns;
 pub mod poll;
+pub mod runbook;
 pub mod theme;
 pub mod tui;
 pub mod ui;

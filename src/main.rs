@@ -13,12 +13,13 @@ use patrol::ops::{audit, default_audit_file, AuditLog};
 use patrol::patterns::{self, Verdict};
 use patrol::theme::Theme;
 use patrol::tui;
-use patrol::world::Opener;
+use patrol::world::{OpenWorld, Opener};
 use std::process::ExitCode;
 use std::time::Instant;
 
 /// Exit codes of every command but `check`: 1 the cloud failed (unreachable, refused
 /// credentials, an error answer), 2 the input is wrong (flags, config, theme, scenario).
+/// The runbook commands add 3 (refused, nothing changed) and 4 (made, not seen in time).
 const EXIT_CLOUD: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 
@@ -120,6 +121,12 @@ fn check_exit_code(verdict: Verdict, allow_empty: bool) -> u8 {
 fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::Result<ExitCode> {
     let _log = init_logging(cli.log_file.clone().unwrap_or(default_log))?;
     match cli.command {
+        Some(Command::Swap { .. } | Command::Clone { .. } | Command::ScaleOut { .. }) => {
+            match cli.command.as_ref().and_then(Command::runbook) {
+                Some((request, flags)) => runbook(&cli, &request, &flags),
+                None => anyhow::bail!("not a runbook command"),
+            }
+        }
         Some(Command::Check {
             json,
             after,
@@ -263,20 +270,14 @@ fn opener(config: &Config, resolved: &Resolved) -> Opener {
     }
 }
 
-/// One snapshot of the chosen world, for the headless commands; `after` lets simulated
-/// time pass first.
-fn headless_snapshot(
+/// The chosen world, opened for a headless command, with the runtime it runs on.
+fn open_headless(
     config: &Config,
     resolved: &Resolved,
-    after: Option<Span>,
-) -> anyhow::Result<Snapshot> {
+) -> anyhow::Result<(tokio::runtime::Runtime, OpenWorld)> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    if after.is_some() && !matches!(resolved.world, WorldSpec::Simulator { .. }) {
-        anyhow::bail!("--after lets simulated time pass: it does not apply to AWS");
-    }
-    let cloud = |e: String| anyhow::Error::new(CloudFailure(e));
     let world = match runtime.block_on(opener(config, resolved).open(&resolved.world)) {
         Ok(w) => w,
         // Credentials the cloud refused are the cloud's failure; a missing region, an
@@ -287,16 +288,69 @@ fn headless_snapshot(
                 Some(patrol::cloud::aws::ConnectError::Refused { .. })
             ) =>
         {
-            return Err(cloud(format!("{e:#}")))
+            return Err(anyhow::Error::new(CloudFailure(format!("{e:#}"))))
         }
         Err(e) => return Err(e),
     };
+    Ok((runtime, world))
+}
+
+/// One snapshot of the chosen world, for the headless commands; `after` lets simulated
+/// time pass first.
+fn headless_snapshot(
+    config: &Config,
+    resolved: &Resolved,
+    after: Option<Span>,
+) -> anyhow::Result<Snapshot> {
+    if after.is_some() && !matches!(resolved.world, WorldSpec::Simulator { .. }) {
+        anyhow::bail!("--after lets simulated time pass: it does not apply to AWS");
+    }
+    let (runtime, world) = open_headless(config, resolved)?;
     if let (Some(sim), Some(span)) = (&world.playback, after) {
         sim.advance(span.0);
     }
     runtime
         .block_on(take_snapshot(world.cloud.as_ref()))
-        .map_err(|e| cloud(e.to_string()))
+        .map_err(|e| anyhow::Error::new(CloudFailure(e.to_string())))
+}
+
+/// A runbook command: the action on the chosen world, asked, carried out and audited as
+/// in the console. An error before the plan (config, world) is one line, or one JSON
+/// document with `--json`.
+fn runbook(
+    cli: &Cli,
+    request: &patrol::runbook::Request,
+    flags: &patrol::runbook::Flags,
+) -> anyhow::Result<ExitCode> {
+    let opened = settings(cli).and_then(|(config, resolved)| open_headless(&config, &resolved));
+    let (runtime, world) = match opened {
+        Ok(o) => o,
+        Err(e) if flags.json => {
+            let (code, kind) = if e.is::<CloudFailure>() {
+                (EXIT_CLOUD, "cloud")
+            } else {
+                (EXIT_USAGE, "usage")
+            };
+            let document = serde_json::json!({
+                "exit_code": code,
+                "result": kind,
+                "error": { "kind": kind, "message": format!("{e:#}") },
+            });
+            write_stdout(&format!("{}\n", serde_json::to_string_pretty(&document)?));
+            eprintln!("patrol: {e:#}");
+            return Ok(ExitCode::from(code));
+        }
+        Err(e) => return Err(e),
+    };
+    let mut console = patrol::runbook::Console::standard();
+    let code = runtime.block_on(patrol::runbook::run(
+        &world,
+        audit_log(cli),
+        request,
+        flags,
+        &mut console,
+    ));
+    Ok(ExitCode::from(code))
 }
 
 /// Which world, in one line, for headless output.

@@ -108,24 +108,19 @@ fn lines(dialog: &Dialog, production: Option<&str>) -> Vec<Row> {
     if let Some(note) = &dialog.note {
         out.push(Row::one(note.as_str(), Role::Warn));
     }
-    for (name, items) in [
-        ("Change", &plan.change),
-        ("API calls", &plan.calls),
-        ("Then", &plan.effect),
-    ] {
+    for (name, items) in plan.sections() {
         out.push(Row::one(name, Role::Header));
         out.extend(items.iter().map(|l| Row::one(format!("  {l}"), Role::Text)));
     }
     out.push(Row::one("Preflight", Role::Header));
     for c in &plan.checks {
-        let (mark, role) = match c.level {
-            CheckLevel::Pass => ("✓", Role::Ok),
-            CheckLevel::Choice if plan.accepted(c) => ("!", Role::Warn),
-            CheckLevel::Choice => ("?", Role::Warn),
-            CheckLevel::Fail => ("✗", Role::Crit),
+        let role = match c.level {
+            CheckLevel::Pass => Role::Ok,
+            CheckLevel::Choice => Role::Warn,
+            CheckLevel::Fail => Role::Crit,
         };
         let mut pieces = vec![
-            (format!("  {mark} {}", c.what), role),
+            (format!("  {} {}", plan.mark(c), c.what), role),
             (format!(": {}", c.detail), Role::Text),
         ];
         if c.level == CheckLevel::Choice {

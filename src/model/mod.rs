@@ -548,6 +548,15 @@ pub enum WorldInfo {
     },
 }
 
+impl WorldInfo {
+    /// The region the world is in.
+    pub fn region(&self) -> &str {
+        match self {
+            WorldInfo::Simulated { region, .. } | WorldInfo::Aws { region, .. } => region,
+        }
+    }
+}
+
 /// The whole fleet at one moment.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Snapshot {

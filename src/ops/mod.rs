@@ -234,7 +234,7 @@ impl Ops {
 }
 
 /// A failed preflight check stops the plan.
-fn preflight(plan: &Plan) -> Result<(), OpError> {
+pub fn preflight(plan: &Plan) -> Result<(), OpError> {
     match plan.checks.iter().find(|c| c.level == CheckLevel::Fail) {
         Some(failed) => Err(OpError::Preflight(format!(
             "{}: {}",

@@ -105,6 +105,42 @@ impl PartialEq for Plan {
 impl Eq for Plan {}
 
 impl Plan {
+    /// The plan's three parts in the operator's words: the change, the exact API calls, and
+    /// what should follow.
+    pub fn sections(&self) -> [(&'static str, &[String]); 3] {
+        [
+            ("Change", &self.change),
+            ("API calls", &self.calls),
+            ("Then", &self.effect),
+        ]
+    }
+
+    /// A check's mark: ✓ passed, ? a consequence to accept, ! accepted, ✗ failed.
+    pub fn mark(&self, check: &Check) -> &'static str {
+        match check.level {
+            CheckLevel::Pass => "✓",
+            CheckLevel::Choice if self.accepted(check) => "!",
+            CheckLevel::Choice => "?",
+            CheckLevel::Fail => "✗",
+        }
+    }
+
+    /// The whole plan as plain text, one line each, as the runbook commands print it.
+    pub fn text(&self) -> Vec<String> {
+        let mut out = vec![self.title.clone()];
+        for (name, items) in self.sections() {
+            out.push(name.to_string());
+            out.extend(items.iter().map(|l| format!("  {l}")));
+        }
+        out.push("Preflight".to_string());
+        out.extend(
+            self.checks
+                .iter()
+                .map(|c| format!("  {} {}: {}", self.mark(c), c.what, c.detail)),
+        );
+        out
+    }
+
     /// The options of the plan's pick field (a swap's candidate standbys), best first.
     pub fn candidates(&self) -> &[String] {
         self.fields

@@ -11,6 +11,7 @@ mod moto;
 mod ops;
 mod patterns;
 mod recovery;
+mod runbook;
 mod scenarios;
 mod sim;
 mod tables;
