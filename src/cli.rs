@@ -1,7 +1,7 @@
 //! Command line: flags, subcommands, and where the log goes.
 
 use crate::cloud::aws::AwsOptions;
-use crate::cloud::sim::scenario::Span;
+use crate::duration::Span;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 

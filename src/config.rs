@@ -2,9 +2,9 @@
 //! optional, checked before the terminal is touched, and layered as
 //! defaults < file < environment (AWS_PROFILE, AWS_REGION) < flags.
 
-use crate::app::keymap::KeyMap;
-use crate::cloud::sim::scenario::Span;
 use crate::cloud::Source;
+use crate::duration::Span;
+use crate::keymap::KeyMap;
 use crate::poll::Intervals;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -263,7 +263,7 @@ impl Config {
             if span.secs() < 1 || span.secs() > 3600 {
                 return Err(at(&key, format!("{value} is outside 1s..1h")));
             }
-            config.intervals.0[source as usize] = span.0;
+            config.intervals.set(source, span.0);
         }
         if let Some(c) = file.checks {
             config.deep_path = c.deep_path;
@@ -328,7 +328,7 @@ pub struct Flags {
 /// The settings in force: defaults < file < environment < flags.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resolved {
-    pub world: crate::app::command::WorldSpec,
+    pub world: crate::world::WorldSpec,
     /// The config target the AWS world uses, if any.
     pub target: Option<String>,
     pub theme: Option<String>,
@@ -342,7 +342,7 @@ impl Config {
     /// Layers the environment (`env("AWS_PROFILE")`, `env("AWS_REGION")`) and the flags over
     /// this file's settings.
     pub fn resolve(&self, flags: &Flags, env: impl Fn(&str) -> Option<String>) -> Resolved {
-        use crate::app::command::WorldSpec;
+        use crate::world::WorldSpec;
         let env_profile = env("AWS_PROFILE").filter(|v| !v.is_empty());
         let env_region = env("AWS_REGION")
             .or_else(|| env("AWS_DEFAULT_REGION"))

@@ -4,14 +4,18 @@ pub mod app;
 pub mod cli;
 pub mod cloud;
 pub mod config;
+pub mod duration;
+pub mod keymap;
 pub mod model;
 pub mod ops;
 pub mod patterns;
+pub mod playback;
 pub mod poll;
 pub mod runbook;
 pub mod theme;
 pub mod tui;
 pub mod ui;
+pub mod view;
 pub mod world;
 
 /// One line for a TOML error: where (line and column) and what, without toml's source excerpt.

@@ -2,17 +2,19 @@
 
 use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches};
-use patrol::app::command::{Choices, WorldSpec};
+use patrol::app::command::Choices;
 use patrol::cli::{default_log_file, Cli, Command};
-use patrol::cloud::sim::scenario::{self, Span};
+use patrol::cloud::sim::scenario;
 use patrol::cloud::sim::Scenario;
 use patrol::cloud::take_snapshot;
 use patrol::config::{Config, Resolved};
+use patrol::duration::Span;
 use patrol::model::{Snapshot, SnapshotDocument, WorldInfo};
 use patrol::ops::{audit, default_audit_file, AuditLog};
 use patrol::patterns::{self, Verdict};
 use patrol::theme::Theme;
 use patrol::tui;
+use patrol::world::WorldSpec;
 use patrol::world::{OpenWorld, Opener};
 use std::process::ExitCode;
 use std::time::Instant;

@@ -1,16 +1,36 @@
 //! Background refresh: one task per source, each on its own interval, with timeouts and backoff.
 
-use crate::app::Action;
 use crate::cloud::{Cloud, CloudError, CloudErrorKind, Source};
 use crate::model::{
     Alarm, AutoScalingGroup, ElasticIp, Image, Instance, InstanceMetric, LoadBalancer,
     MetricSeries, TargetGroup,
 };
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch, Notify};
 use tokio::task::JoinHandle;
+
+/// What the poller tells whoever listens (the console maps these to its actions).
+#[derive(Debug, Clone)]
+pub enum PollEvent {
+    /// A source's refresh finished, at `at` on the world's clock.
+    Refreshed {
+        source: Source,
+        epoch: u64,
+        generation: u64,
+        at: DateTime<Utc>,
+        result: Result<Payload, CloudError>,
+    },
+    /// A source's last refresh failed; it tries again at `at` (wall clock) or when the
+    /// endpoint answers again, whichever is first.
+    Retrying {
+        source: Source,
+        epoch: u64,
+        at: DateTime<Utc>,
+    },
+}
 
 /// What one refresh of a source brought back.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,30 +46,60 @@ pub enum Payload {
     Alarms(Vec<Alarm>),
 }
 
-/// How often each source is refreshed when all is well.
+/// How often each source is refreshed when all is well, by source.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Intervals(pub [Duration; 8]);
+pub struct Intervals(BTreeMap<Source, Duration>);
 
 impl Default for Intervals {
     fn default() -> Self {
-        let s = Duration::from_secs;
-        // Order of Source::ALL: instances, load balancers, target groups, auto scaling,
-        // elastic IPs, images, metrics, alarms.
-        Intervals([s(5), s(60), s(5), s(5), s(10), s(30), s(30), s(30)])
+        Intervals(
+            Source::ALL
+                .into_iter()
+                .map(|s| (s, default_interval(s)))
+                .collect(),
+        )
     }
 }
 
+/// A source's interval when the config says nothing.
+fn default_interval(source: Source) -> Duration {
+    Duration::from_secs(match source {
+        Source::Instances | Source::TargetGroups | Source::AutoScaling => 5,
+        Source::ElasticIps => 10,
+        Source::Images | Source::Metrics | Source::Alarms => 30,
+        Source::LoadBalancers => 60,
+    })
+}
+
 impl Intervals {
+    /// The same interval for every source.
+    pub fn every(interval: Duration) -> Intervals {
+        Intervals(Source::ALL.into_iter().map(|s| (s, interval)).collect())
+    }
+
     /// Intervals for a world whose time runs `speed` times faster than real time, so the
     /// screen keeps up with it; never more often than once a second.
     pub fn scaled_for_speed(&self, speed: f64) -> Intervals {
         let speed = speed.max(1.0);
-        Intervals(self.0.map(|d| d.div_f64(speed).max(Duration::from_secs(1))))
+        Intervals(
+            self.0
+                .iter()
+                .map(|(s, d)| (*s, d.div_f64(speed).max(Duration::from_secs(1))))
+                .collect(),
+        )
     }
 
     /// The interval of one source.
     pub fn of(&self, source: Source) -> Duration {
-        self.0[source as usize]
+        self.0
+            .get(&source)
+            .copied()
+            .unwrap_or_else(|| default_interval(source))
+    }
+
+    /// Sets the interval of one source.
+    pub fn set(&mut self, source: Source, interval: Duration) {
+        self.0.insert(source, interval);
     }
 }
 
@@ -117,7 +167,7 @@ impl Poller {
         cloud: Arc<dyn Cloud>,
         intervals: &Intervals,
         epoch: u64,
-        tx: mpsc::Sender<Action>,
+        tx: mpsc::Sender<PollEvent>,
     ) -> Poller {
         let refresh = Arc::new(Notify::new());
         let (groups_tx, groups_rx) = watch::channel::<Option<Vec<String>>>(None);
@@ -166,7 +216,7 @@ struct SourceTask {
     source: Source,
     interval: Duration,
     epoch: u64,
-    tx: mpsc::Sender<Action>,
+    tx: mpsc::Sender<PollEvent>,
     refresh: Arc<Notify>,
     outage: Arc<Outage>,
     /// The auto scaling task publishes group names; the metrics task reads them.
@@ -219,7 +269,7 @@ impl SourceTask {
             };
             let failed = result.is_err();
             let outage_error = matches!(&result, Err(e) if e.kind.is_outage());
-            let action = Action::Refreshed {
+            let action = PollEvent::Refreshed {
                 source: self.source,
                 epoch: self.epoch,
                 generation,
@@ -242,7 +292,7 @@ impl SourceTask {
             }
             // The panel says when the next try is: this one, unless the probe hears first.
             if failed {
-                let retry = Action::Retrying {
+                let retry = PollEvent::Retrying {
                     source: self.source,
                     epoch: self.epoch,
                     at: Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default(),

@@ -86,17 +86,16 @@ impl Console {
     /// Standard output and error, asking on the terminal when standard input is one.
     pub fn standard() -> Console {
         use std::io::IsTerminal;
-        let ask: Option<Ask> =
-            std::io::stdin().is_terminal().then(|| {
-                Box::new(|prompt: &str| {
-                    let mut err = std::io::stderr();
-                    write!(err, "{prompt}")?;
-                    err.flush()?;
-                    let mut line = String::new();
-                    std::io::stdin().read_line(&mut line)?;
-                    Ok(line.trim_end_matches(['\n', '\r']).to_string())
-                }) as Ask
-            });
+        let ask: Option<Ask> = std::io::stdin().is_terminal().then(|| {
+            Box::new(|prompt: &str| {
+                let mut err = std::io::stderr();
+                write!(err, "{prompt}")?;
+                err.flush()?;
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                Ok(line.trim_end_matches(['\n', '\r']).to_string())
+            }) as Ask
+        });
         Console::new(
             Box::new(std::io::stdout()),
             Box::new(std::io::stderr()),

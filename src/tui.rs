@@ -4,7 +4,7 @@ use crate::app::{update, Action, AppState, Effect, PlaybackCommand};
 use crate::cloud::Cloud;
 use crate::ops::{AuditLog, Ops};
 use crate::patterns::Settings;
-use crate::poll::Poller;
+use crate::poll::{PollEvent, Poller};
 use crate::theme::Theme;
 use crate::ui;
 use crate::world::{OpenWorld, Opener};
@@ -40,7 +40,7 @@ pub struct Options {
     /// What the pattern checks compare against.
     pub checks: Settings,
     /// Names for completion and pickers, and the key map.
-    pub keymap: crate::app::keymap::KeyMap,
+    pub keymap: crate::keymap::KeyMap,
     pub choices: crate::app::command::Choices,
     /// Mouse wheel scrolls (off by default, so terminal text selection keeps working).
     pub mouse: bool,
@@ -57,7 +57,9 @@ struct Shown {
     poller: Poller,
     /// The simulator's clock, when the world is simulated.
     clock: Option<JoinHandle<()>>,
-    playback: Option<crate::cloud::sim::SimCloud>,
+    /// Maps the poller's events to actions.
+    forward: JoinHandle<()>,
+    playback: Option<Arc<dyn crate::playback::Playback>>,
     intervals: crate::poll::Intervals,
 }
 
@@ -73,16 +75,27 @@ impl Shown {
             AuditLog::new(audit_log.to_path_buf()),
             world.read_only,
         ));
-        let poller = Poller::spawn(world.cloud.clone(), &world.intervals, epoch, tx.clone());
+        // The poller speaks its own events; here they become the console's actions.
+        let (polled_tx, mut polled) = mpsc::channel::<PollEvent>(256);
+        let poller = Poller::spawn(world.cloud.clone(), &world.intervals, epoch, polled_tx);
+        let actions = tx.clone();
+        let forward = tokio::spawn(async move {
+            while let Some(event) = polled.recv().await {
+                if actions.send(Action::from(event)).await.is_err() {
+                    return;
+                }
+            }
+        });
         let clock = world
             .playback
-            .clone()
-            .map(|sim| tokio::spawn(sim.follow_real_time()));
+            .as_ref()
+            .map(|playback| tokio::spawn(playback.run_clock()));
         Shown {
             cloud: world.cloud,
             ops,
             poller,
             clock,
+            forward,
             playback: world.playback,
             intervals: world.intervals,
         }
@@ -91,6 +104,7 @@ impl Shown {
 
 impl Drop for Shown {
     fn drop(&mut self) {
+        self.forward.abort();
         if let Some(c) = &self.clock {
             c.abort();
         }
@@ -219,8 +233,8 @@ where
             _ = ticker.tick() => Action::Tick {
                 wall: Utc::now(),
                 clock: shown.cloud.clock(),
-                narration: shown.cloud.narration(),
-                playback: shown.cloud.playback_state(),
+                narration: shown.playback.as_ref().and_then(|p| p.narration()),
+                playback: shown.playback.as_ref().map(|p| p.playback_state()),
             },
             _ = tokio::time::sleep(redraw_in), if state.dirty => continue,
             _ = &mut stop => return Ok(()),
@@ -261,8 +275,8 @@ where
                     update(
                         &mut state,
                         Action::PlaybackChanged {
-                            world: sim.world(),
-                            playback: sim.playback_state(),
+                            world: shown.cloud.world(),
+                            playback: Some(sim.playback_state()),
                         },
                     );
                 }

@@ -1,21 +1,50 @@
 //! Opening a world, at start and when the operator switches: the simulator with a scenario,
 //! or AWS with a profile, region and endpoint, with the config's targets applied.
 
-use crate::app::command::WorldSpec;
 use crate::cloud::aws::{AwsCloud, AwsOptions};
 use crate::cloud::sim::{Scenario, SimCloud};
 use crate::cloud::Cloud;
 use crate::config::Config;
+use crate::playback::Playback;
 use crate::poll::Intervals;
 use anyhow::Context;
 use chrono::Timelike;
 use std::sync::Arc;
 
+/// What the world switch asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WorldSpec {
+    Simulator {
+        scenario: String,
+    },
+    Aws {
+        profile: Option<String>,
+        region: Option<String>,
+        endpoint_url: Option<String>,
+    },
+}
+
+impl WorldSpec {
+    /// The world in words, for the messages of a switch.
+    pub fn describe(&self) -> String {
+        match self {
+            WorldSpec::Simulator { scenario } => format!("the simulator (scenario {scenario})"),
+            WorldSpec::Aws {
+                profile, region, ..
+            } => format!(
+                "AWS profile {} region {}",
+                profile.as_deref().unwrap_or("(current)"),
+                region.as_deref().unwrap_or("(the profile's)")
+            ),
+        }
+    }
+}
+
 /// A world ready to show.
 pub struct OpenWorld {
     pub cloud: Arc<dyn Cloud>,
-    /// The simulator, whose clock the console drives and whose scenario it controls.
-    pub playback: Option<SimCloud>,
+    /// A world that plays a timeline (the simulator): its clock, narration and controls.
+    pub playback: Option<Arc<dyn Playback>>,
     pub intervals: Intervals,
     /// Actions are refused (the flag, the config, or the target says so).
     pub read_only: bool,
@@ -47,7 +76,7 @@ impl Opener {
                 let sim = SimCloud::new(&scenario, self.seed, start, self.speed);
                 Ok(OpenWorld {
                     cloud: Arc::new(sim.clone()),
-                    playback: Some(sim),
+                    playback: Some(Arc::new(sim)),
                     intervals: self.config.intervals.scaled_for_speed(self.speed),
                     read_only: self.read_only,
                     production: None,

@@ -1,41 +1,13 @@
 //! Command mode (`:`), its completion, the pickers, export and copy.
 
-use super::keymap::KeyAction;
 use super::rows::{selected_id, table_text};
 use super::{AppState, Effect, View};
+use crate::keymap::KeyAction;
 use crate::model::WorldInfo;
+use crate::world::WorldSpec;
 use crossterm::event::{KeyCode, KeyEvent};
 
 pub use crate::cloud::aws::REGIONS;
-
-/// What the world switch asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WorldSpec {
-    Simulator {
-        scenario: String,
-    },
-    Aws {
-        profile: Option<String>,
-        region: Option<String>,
-        endpoint_url: Option<String>,
-    },
-}
-
-impl WorldSpec {
-    /// The world in words, for the messages of a switch.
-    pub fn describe(&self) -> String {
-        match self {
-            WorldSpec::Simulator { scenario } => format!("the simulator (scenario {scenario})"),
-            WorldSpec::Aws {
-                profile, region, ..
-            } => format!(
-                "AWS profile {} region {}",
-                profile.as_deref().unwrap_or("(current)"),
-                region.as_deref().unwrap_or("(the profile's)")
-            ),
-        }
-    }
-}
 
 /// Asks the runtime to open another world. Until it is shown (or fails), actions wait: one
 /// confirmed now would run on the world still on screen and report into the next one. A

@@ -5,9 +5,9 @@
 //! see. The dialog opens unfocused: Enter does nothing until a button has the focus; Esc
 //! (or No) cancels and changes nothing.
 
-use super::keymap::KeyAction;
 use super::rows::{row_keys, selected_index, target_rows, TableRow};
 use super::{AppState, Effect, View};
+use crate::keymap::KeyAction;
 use crate::ops::{Action, CloneToAmi, Field, FieldValue, OpError, Outcome, Plan, ScaleOut, Swap};
 use crossterm::event::{KeyCode, KeyEvent};
 use std::sync::Arc;

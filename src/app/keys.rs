@@ -1,9 +1,9 @@
 //! What each key does: the key map's actions, Shift-letter sorting, filter and prompts.
 
-use super::keymap::{KeyAction, KeyMap, ACTIONS};
 use super::rows::{row_keys, selected_index, TableRow};
 use super::table::{column_of_letter, SortBy};
 use super::{AppState, Effect, PlaybackCommand, View};
+use crate::keymap::{KeyAction, KeyMap, ACTIONS};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 /// One line of the help overlay: the keys of some actions, and what they do.

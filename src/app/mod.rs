@@ -3,7 +3,6 @@
 pub mod cards;
 pub mod command;
 pub mod dialog;
-pub mod keymap;
 mod keys;
 pub mod line_edit;
 pub mod plan_text;
@@ -15,75 +14,16 @@ pub use cards::view_of;
 pub use dialog::{Dialog, Focus, Operation};
 pub use keys::{help_lines, HelpLine};
 
-use crate::cloud::{CloudError, PlaybackState, Source};
+use crate::cloud::{CloudError, Source};
 use crate::model::{Snapshot, WorldInfo};
 use crate::ops::{OpError, Outcome, Plan};
 use crate::patterns::{self, Pattern, Report, Settings};
-use crate::poll::{Intervals, Payload};
+use crate::playback::PlaybackState;
+use crate::poll::{Intervals, Payload, PollEvent};
 use chrono::{DateTime, Duration, Utc};
 use crossterm::event::KeyEvent;
 
-/// The views, in tab order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum View {
-    Overview,
-    Targets,
-    Capacity,
-    ElasticIps,
-    Zones,
-    Images,
-    Patterns,
-}
-
-impl View {
-    pub const ALL: [View; 7] = [
-        View::Overview,
-        View::Targets,
-        View::Capacity,
-        View::ElasticIps,
-        View::Zones,
-        View::Images,
-        View::Patterns,
-    ];
-
-    /// The view's title in the tab bar.
-    pub fn title(self) -> &'static str {
-        match self {
-            View::Overview => "Overview",
-            View::Targets => "Targets",
-            View::Capacity => "Capacity",
-            View::ElasticIps => "Elastic IPs",
-            View::Zones => "Zones",
-            View::Images => "Images",
-            View::Patterns => "Patterns",
-        }
-    }
-
-    /// A shorter title for narrow terminals.
-    pub fn short_title(self) -> &'static str {
-        match self {
-            View::ElasticIps => "EIPs",
-            v => v.title(),
-        }
-    }
-
-    fn index(self) -> usize {
-        self as usize
-    }
-
-    /// The sources a view draws from, for its freshness line.
-    pub fn sources(self) -> &'static [Source] {
-        match self {
-            View::Overview => &Source::ALL,
-            View::Targets => &[Source::TargetGroups, Source::Instances],
-            View::Capacity => &[Source::AutoScaling, Source::Metrics, Source::Alarms],
-            View::ElasticIps => &[Source::ElasticIps, Source::Instances, Source::TargetGroups],
-            View::Zones => &[Source::Instances, Source::TargetGroups, Source::AutoScaling],
-            View::Images => &[Source::Images, Source::Instances],
-            View::Patterns => &Source::ALL,
-        }
-    }
-}
+pub use crate::view::View;
 
 /// Everything that can happen to the console.
 #[derive(Debug, Clone)]
@@ -153,6 +93,28 @@ pub enum Action {
     },
 }
 
+/// The poller's events are the console's refresh actions.
+impl From<PollEvent> for Action {
+    fn from(event: PollEvent) -> Action {
+        match event {
+            PollEvent::Refreshed {
+                source,
+                epoch,
+                generation,
+                at,
+                result,
+            } => Action::Refreshed {
+                source,
+                epoch,
+                generation,
+                at,
+                result,
+            },
+            PollEvent::Retrying { source, epoch, at } => Action::Retrying { source, epoch, at },
+        }
+    }
+}
+
 /// What the runtime must do after an update.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
@@ -169,7 +131,7 @@ pub enum Effect {
     /// and only the latest one's world is shown.
     Switch {
         id: u64,
-        spec: command::WorldSpec,
+        spec: crate::world::WorldSpec,
     },
     /// Load a theme by name or path and use it.
     LoadTheme(String),
@@ -293,7 +255,7 @@ pub struct AppState {
     /// What the pattern checks compare against.
     pub checks: Settings,
     /// Which key does what.
-    pub keymap: keymap::KeyMap,
+    pub keymap: crate::keymap::KeyMap,
     /// The `:` command line being typed.
     pub prompt: Option<String>,
     /// A list to pick a profile, region, theme or scenario from.
@@ -348,7 +310,7 @@ impl AppState {
             message: None,
             checks: Settings::default(),
             patterns: Vec::new(),
-            keymap: keymap::KeyMap::default(),
+            keymap: crate::keymap::KeyMap::default(),
             prompt: None,
             picker: None,
             choices: command::Choices::default(),

@@ -178,19 +178,6 @@ pub struct CreateImageRequest {
     pub no_reboot: bool,
 }
 
-/// Where a scenario is in its timeline, for the narration line.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PlaybackState {
-    /// Scenario time since it started.
-    pub elapsed: chrono::Duration,
-    pub speed: f64,
-    pub paused: bool,
-    /// The timeline holds until the operator acts.
-    pub awaiting_operator: bool,
-    /// Scenario time until the next event, if any is left.
-    pub next_event_in: Option<chrono::Duration>,
-}
-
 /// One world patrol can show: the simulator or a real AWS account. Views only use this.
 #[async_trait]
 pub trait Cloud: Send + Sync {
@@ -198,14 +185,6 @@ pub trait Cloud: Send + Sync {
     fn world(&self) -> WorldInfo;
     /// The world's clock: virtual time on the simulator, the wall clock on AWS.
     fn clock(&self) -> DateTime<Utc>;
-    /// What a playing scenario wants the operator to look at, if anything.
-    fn narration(&self) -> Option<String> {
-        None
-    }
-    /// Where a playing scenario is (simulator only).
-    fn playback_state(&self) -> Option<PlaybackState> {
-        None
-    }
 
     /// One cheap call to see whether the endpoint answers (during an outage). Any answer
     /// that is not an outage (an access error included) counts as an answer.

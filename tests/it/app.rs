@@ -8,6 +8,7 @@ use patrol::cloud::sim::faults::error_of;
 use patrol::cloud::sim::Fault;
 use patrol::cloud::Source;
 use patrol::patterns::{Pattern, Verdict};
+use patrol::playback::Playback;
 use patrol::poll::{Intervals, Payload};
 
 fn key(c: char) -> Action {

@@ -1027,7 +1027,7 @@ fn fault_proxy(upstream: String, down: std::sync::Arc<std::sync::atomic::AtomicB
 /// its interval + 10 s of the endpoint answering, whatever backoff the outage built up.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_an_outage_every_source_is_fresh_within_its_interval_and_ten_seconds() {
-    use patrol::app::Action;
+    use patrol::poll::PollEvent;
     use patrol::poll::{Intervals, Poller};
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::time::{Duration, Instant};
@@ -1037,14 +1037,14 @@ async fn after_an_outage_every_source_is_fresh_within_its_interval_and_ten_secon
     let down = std::sync::Arc::new(AtomicBool::new(true));
     let url = fault_proxy(upstream, down.clone());
     let cloud = AwsCloud::from_config(&sdk_config_at(&url, region).await, None, Some(url));
-    let intervals = Intervals([Duration::from_secs(2); 8]);
+    let intervals = Intervals::every(Duration::from_secs(2));
     let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
     let _poller = Poller::spawn(std::sync::Arc::new(cloud), &intervals, 0, tx);
     // Down long enough for every source to fail more than once and back off.
     let outage_ends = Instant::now() + Duration::from_secs(12);
     let mut failed = std::collections::HashSet::new();
     while Instant::now() < outage_ends {
-        if let Ok(Some(Action::Refreshed {
+        if let Ok(Some(PollEvent::Refreshed {
             source,
             result: Err(e),
             ..
@@ -1062,7 +1062,7 @@ async fn after_an_outage_every_source_is_fresh_within_its_interval_and_ten_secon
     while fresh.len() < 8 {
         let left = limit.saturating_sub(answered.elapsed());
         match tokio::time::timeout(left, rx.recv()).await {
-            Ok(Some(Action::Refreshed {
+            Ok(Some(PollEvent::Refreshed {
                 source,
                 result: Ok(_),
                 ..

@@ -1,11 +1,11 @@
 //! The config file: every setting read, the layering defaults < file < environment < flags,
 //! and every kind of error naming the file, the line and the key.
 
-use patrol::app::command::WorldSpec;
-use patrol::app::keymap::KeyAction;
 use patrol::cloud::aws::AwsOptions;
 use patrol::cloud::Source;
 use patrol::config::{Config, DefaultWorld, Flags};
+use patrol::keymap::KeyAction;
+use patrol::world::WorldSpec;
 use std::time::Duration;
 
 fn fixture(name: &str) -> String {

@@ -16,6 +16,7 @@ use crate::{instance_named, moto};
 use patrol::cloud::sim::{Scenario, SimCloud};
 use patrol::cloud::{take_snapshot, Cloud, CreateImageRequest};
 use patrol::model::{LifecycleState, Snapshot, TargetHealthState};
+use patrol::playback::Playback;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A target group by (name, port, health-check path, targets, healthy targets, load balancers).

@@ -24,6 +24,7 @@ use patrol::app::{update, Action, AppState};
 use patrol::cloud::sim::{Scenario, SimCloud};
 use patrol::cloud::{take_snapshot, Source};
 use patrol::model::Snapshot;
+use patrol::playback::Playback;
 use patrol::poll::{Intervals, Payload};
 use std::time::Duration;
 
@@ -109,8 +110,8 @@ pub fn tick_from(state: &mut AppState, sim: &SimCloud) {
         Action::Tick {
             wall,
             clock,
-            narration: patrol::cloud::Cloud::narration(sim),
-            playback: patrol::cloud::Cloud::playback_state(sim),
+            narration: Playback::narration(sim),
+            playback: Some(patrol::playback::Playback::playback_state(sim)),
         },
     );
 }

@@ -8,6 +8,7 @@ use patrol::cloud::sim::SimCloud;
 use patrol::cloud::Cloud;
 use patrol::model::{ImageState, InstanceState, Snapshot};
 use patrol::ops::{plan_clone, plan_scale_out, plan_swap, AuditLog, OpError, Ops, Plan};
+use patrol::playback::Playback;
 use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 

@@ -4,11 +4,11 @@
 
 use super::default_sim;
 use async_trait::async_trait;
-use patrol::app::Action;
+
 use patrol::cloud::sim::SimCloud;
 use patrol::cloud::{Cloud, CloudError, CloudErrorKind, CreateImageRequest, Receipt, Source};
 use patrol::model::*;
-use patrol::poll::{Intervals, Poller};
+use patrol::poll::{Intervals, PollEvent, Poller};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
@@ -136,7 +136,7 @@ async fn recovery_after(outage: Duration, mode: u8) -> HashMap<Source, Duration>
         };
         tokio::select! {
             Some(action) = rx.recv() => {
-                if let Action::Refreshed { source, result: Ok(_), .. } = action {
+                if let PollEvent::Refreshed { source, result: Ok(_), .. } = action {
                     if up {
                         fresh.entry(source).or_insert(Instant::now() - end);
                     }
@@ -201,7 +201,7 @@ async fn metrics_do_not_wait_for_group_names_that_cannot_be_read() {
     loop {
         tokio::select! {
             Some(action) = rx.recv() => {
-                if let Action::Refreshed { source: Source::Metrics, result, .. } = action {
+                if let PollEvent::Refreshed { source: Source::Metrics, result, .. } = action {
                     assert!(result.is_ok(), "metrics: {result:?}");
                     return;
                 }

@@ -48,7 +48,7 @@ fn world(
 ) -> OpenWorld {
     OpenWorld {
         cloud: Arc::new(sim.clone()),
-        playback: Some(sim.clone()),
+        playback: Some(Arc::new(sim.clone())),
         intervals: Intervals::default(),
         read_only,
         production: production.map(String::from),

@@ -3,12 +3,12 @@
 
 use super::{instance_named, secs, snapshot, start};
 use patrol::cloud::sim::{Scenario, SimCloud};
-use patrol::cloud::Cloud;
 use patrol::model::{
     ActivityStatus, AlarmState, ImageState, LifecycleState, Snapshot, TargetHealthState,
     CONTENT_VERSION_TAG, NFS_REPLICA,
 };
 use patrol::patterns::{self, Pattern, Report, Settings, Verdict};
+use patrol::playback::Playback;
 
 fn play(name: &str) -> SimCloud {
     SimCloud::new(&Scenario::load(name).unwrap(), 42, start(), 1.0)
@@ -213,17 +213,17 @@ fn primary_failure_waits_for_the_operator_to_swap() {
     let eip = s0.elastic_ips[0].allocation_id.clone();
     let standby = instance_named(&s0, "app-standby");
     let s = until(&sim, 180);
-    assert!(sim.playback_state().unwrap().awaiting_operator);
+    assert!(sim.playback_state().awaiting_operator);
     assert!(sim.narration().unwrap().starts_with("YOUR MOVE"));
     let fip = report(&s, Pattern::FloatingIp);
     assert_eq!(fip.verdict, Verdict::Fail, "{fip:#?}");
     // It keeps waiting: nothing after the wait fires on its own.
     until(&sim, 400);
-    assert!(sim.playback_state().unwrap().awaiting_operator);
+    assert!(sim.playback_state().awaiting_operator);
     assert!(sim.narration().unwrap().starts_with("YOUR MOVE"));
     sim.world_mut().associate_address(&eip, &standby).unwrap();
     let s = until(&sim, 410);
-    assert!(!sim.playback_state().unwrap().awaiting_operator);
+    assert!(!sim.playback_state().awaiting_operator);
     assert!(
         sim.narration().unwrap().starts_with("Swapped"),
         "{:?}",

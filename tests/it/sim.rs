@@ -5,6 +5,7 @@ use super::{default_sim, instance_named, secs, snapshot, start};
 use patrol::cloud::sim::{Fault, Scenario, SimCloud};
 use patrol::cloud::{CloudErrorKind, CreateImageRequest};
 use patrol::model::{ImageState, InstanceState, LifecycleState, Snapshot, TargetHealthState};
+use patrol::playback::Playback;
 use std::collections::BTreeMap;
 
 fn in_service_per_zone(s: &Snapshot, group: &str) -> BTreeMap<String, usize> {
@@ -497,7 +498,7 @@ fn playback_pauses_changes_speed_and_restarts_the_same_world() {
     let sim = default_sim();
     let first = snapshot(&sim);
     assert!(sim.toggle_pause());
-    assert!(sim.playback_state().unwrap().paused);
+    assert!(sim.playback_state().paused);
     assert!(!sim.toggle_pause());
     assert_eq!(sim.scale_speed(2.0), 2.0);
     assert_eq!(sim.scale_speed(1e6), 1000.0, "clamped to the fastest");
@@ -505,9 +506,9 @@ fn playback_pauses_changes_speed_and_restarts_the_same_world() {
         matches!(sim.world(), patrol::model::WorldInfo::Simulated { speed, .. } if speed == 1000.0)
     );
     sim.advance(secs(300));
-    assert_eq!(sim.playback_state().unwrap().elapsed.num_seconds(), 300);
+    assert_eq!(sim.playback_state().elapsed.num_seconds(), 300);
     assert_eq!(
-        sim.playback_state().unwrap().next_event_in,
+        sim.playback_state().next_event_in,
         None,
         "the crash at 4m fired"
     );
@@ -518,10 +519,7 @@ fn playback_pauses_changes_speed_and_restarts_the_same_world() {
         "same scenario, same seed, same world"
     );
     assert_eq!(
-        sim.playback_state()
-            .unwrap()
-            .next_event_in
-            .map(|d| d.num_seconds()),
+        sim.playback_state().next_event_in.map(|d| d.num_seconds()),
         Some(240)
     );
 }

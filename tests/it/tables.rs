@@ -3,14 +3,16 @@
 
 use super::{default_sim, instance_named, refresh_all, secs, snapshot, state_of};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use patrol::app::command::{ExportFormat, WorldSpec};
+use patrol::app::command::ExportFormat;
 use patrol::app::rows::{row_keys, table_text, target_rows};
 use patrol::app::table::{column_of_letter, columns, compare_cells, sort_letters, Filter};
 use patrol::app::{update, Action, AppState, Effect, View};
 use patrol::cloud::sim::{Fault, Scenario, SimCloud};
 use patrol::model::TargetHealthState;
+use patrol::playback::Playback;
 use patrol::theme::Theme;
 use patrol::ui;
+use patrol::world::WorldSpec;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use std::cmp::Ordering;

@@ -11,6 +11,7 @@ use patrol::cloud::{Cloud, Source};
 use patrol::model::{Alarm, AlarmState, Comparison, InstanceState, Snapshot};
 use patrol::ops::{plan_clone, plan_swap, AuditLog, CheckLevel, OpError, Ops};
 use patrol::patterns::{self, Pattern, Settings, Verdict};
+use patrol::playback::Playback;
 use patrol::poll::Payload;
 use std::sync::Arc;
 

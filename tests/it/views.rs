@@ -5,6 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use patrol::app::{update, Action, AppState};
 use patrol::cloud::sim::Fault;
 use patrol::model::TargetHealthState;
+use patrol::playback::Playback;
 use patrol::theme::Theme;
 use patrol::ui;
 use ratatui::backend::TestBackend;

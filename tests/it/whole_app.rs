@@ -2,12 +2,13 @@
 //! as terminal events, frames read as they are drawn.
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use patrol::app::command::{Choices, WorldSpec};
+use patrol::app::command::Choices;
 use patrol::config::Config;
 use patrol::patterns::Settings;
 use patrol::theme::Theme;
 use patrol::tui::{event_loop, Options};
 use patrol::world::Opener;
+use patrol::world::WorldSpec;
 use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
 use ratatui::buffer::Cell;
 use ratatui::layout::{Position, Size};

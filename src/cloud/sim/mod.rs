@@ -14,11 +14,12 @@ pub use faults::Fault;
 pub use scenario::{Scenario, ScenarioError};
 pub use world::World;
 
-use super::{Cloud, CloudError, CreateImageRequest, PlaybackState, Receipt, Source};
+use super::{Cloud, CloudError, CreateImageRequest, Receipt, Source};
 use crate::model::{
     Alarm, AutoScalingGroup, ElasticIp, Image, Instance, InstanceMetric, LoadBalancer,
     MetricSeries, TargetGroup, WorldInfo,
 };
+use crate::playback::{Playback, PlaybackState};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -27,13 +28,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 #[derive(Clone)]
 pub struct SimCloud {
     world: Arc<Mutex<World>>,
-    playback: Arc<Mutex<Playback>>,
+    pace: Arc<Mutex<Pace>>,
     scenario: Arc<Scenario>,
 }
 
 /// How the scenario plays: its speed against real time, and whether it is paused.
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct Playback {
+struct Pace {
     speed: f64,
     paused: bool,
 }
@@ -46,7 +47,7 @@ impl SimCloud {
     pub fn new(scenario: &Scenario, seed: u64, start: DateTime<Utc>, speed: f64) -> Self {
         SimCloud {
             world: Arc::new(Mutex::new(World::new(scenario, seed, start))),
-            playback: Arc::new(Mutex::new(Playback {
+            pace: Arc::new(Mutex::new(Pace {
                 speed,
                 paused: false,
             })),
@@ -60,50 +61,8 @@ impl SimCloud {
         self.world.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn playback(&self) -> MutexGuard<'_, Playback> {
-        self.playback.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Advances virtual time by `dt`.
-    pub fn advance(&self, dt: std::time::Duration) {
-        self.world_mut().advance(dt);
-    }
-
-    /// Pauses or resumes the clock; returns whether it is now paused.
-    pub fn toggle_pause(&self) -> bool {
-        let mut p = self.playback();
-        p.paused = !p.paused;
-        p.paused
-    }
-
-    /// Multiplies the speed by `factor`, within `SPEED_RANGE`; returns the new speed.
-    pub fn scale_speed(&self, factor: f64) -> f64 {
-        let mut p = self.playback();
-        p.speed = (p.speed * factor).clamp(SPEED_RANGE.0, SPEED_RANGE.1);
-        p.speed
-    }
-
-    /// Starts the scenario again from its beginning, with the same seed, at `start`.
-    pub fn restart(&self, start: DateTime<Utc>) {
-        let seed = self.world_mut().seed;
-        *self.world_mut() = World::new(&self.scenario, seed, start);
-    }
-
-    /// Makes the virtual clock follow real time × speed (unless paused) until dropped.
-    pub async fn follow_real_time(self) {
-        let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut last = tokio::time::Instant::now();
-        loop {
-            tick.tick().await;
-            let now = tokio::time::Instant::now();
-            let real = now - last;
-            last = now;
-            let p = *self.playback();
-            if !p.paused {
-                self.advance(real.mul_f64(p.speed));
-            }
-        }
+    fn pace(&self) -> MutexGuard<'_, Pace> {
+        self.pace.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn read<T>(&self, source: Source, f: impl FnOnce(&World) -> T) -> Result<T, CloudError> {
@@ -115,10 +74,72 @@ impl SimCloud {
     }
 }
 
+/// The simulator plays its scenario: virtual time, narration, pause, speed and restart.
+impl Playback for SimCloud {
+    fn playback_state(&self) -> PlaybackState {
+        let p = *self.pace();
+        let w = self.world_mut();
+        PlaybackState {
+            elapsed: w.elapsed(),
+            speed: p.speed,
+            paused: p.paused,
+            awaiting_operator: w.awaiting_operator(),
+            next_event_in: w.next_event_in(),
+        }
+    }
+
+    fn narration(&self) -> Option<String> {
+        self.world_mut().narration().map(str::to_string)
+    }
+
+    fn advance(&self, dt: std::time::Duration) {
+        self.world_mut().advance(dt);
+    }
+
+    fn toggle_pause(&self) -> bool {
+        let mut p = self.pace();
+        p.paused = !p.paused;
+        p.paused
+    }
+
+    /// Within `SPEED_RANGE`.
+    fn scale_speed(&self, factor: f64) -> f64 {
+        let mut p = self.pace();
+        p.speed = (p.speed * factor).clamp(SPEED_RANGE.0, SPEED_RANGE.1);
+        p.speed
+    }
+
+    /// The same seed, from the scenario's beginning.
+    fn restart(&self, start: DateTime<Utc>) {
+        let seed = self.world_mut().seed;
+        *self.world_mut() = World::new(&self.scenario, seed, start);
+    }
+
+    /// Virtual time follows real time × speed (unless paused) until dropped.
+    fn run_clock(&self) -> futures::future::BoxFuture<'static, ()> {
+        let sim = self.clone();
+        Box::pin(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut last = tokio::time::Instant::now();
+            loop {
+                tick.tick().await;
+                let now = tokio::time::Instant::now();
+                let real = now - last;
+                last = now;
+                let p = *sim.pace();
+                if !p.paused {
+                    sim.advance(real.mul_f64(p.speed));
+                }
+            }
+        })
+    }
+}
+
 #[async_trait]
 impl Cloud for SimCloud {
     fn world(&self) -> WorldInfo {
-        let speed = self.playback().speed;
+        let speed = self.pace().speed;
         let w = self.world_mut();
         WorldInfo::Simulated {
             scenario: w.scenario_name.clone(),
@@ -128,24 +149,8 @@ impl Cloud for SimCloud {
         }
     }
 
-    fn playback_state(&self) -> Option<PlaybackState> {
-        let p = *self.playback();
-        let w = self.world_mut();
-        Some(PlaybackState {
-            elapsed: w.elapsed(),
-            speed: p.speed,
-            paused: p.paused,
-            awaiting_operator: w.awaiting_operator(),
-            next_event_in: w.next_event_in(),
-        })
-    }
-
     fn clock(&self) -> DateTime<Utc> {
         self.world_mut().now()
-    }
-
-    fn narration(&self) -> Option<String> {
-        self.world_mut().narration().map(str::to_string)
     }
 
     async fn instances(&self) -> Result<Vec<Instance>, CloudError> {

@@ -1,7 +1,7 @@
 //! Scenario files (`assets/scenarios/*.toml`): the format, the embedded set, and validation.
 
 use crate::model::Tags;
-use serde::{de, Deserialize, Deserializer};
+use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
@@ -60,51 +60,7 @@ pub struct ScenarioError {
     pub message: String,
 }
 
-/// A span of virtual time written as `90s`, `5m`, `1h30m`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub struct Span(pub Duration);
-
-impl Span {
-    /// Parses `90s`, `5m`, `1h30m`, `2d` (units d, h, m, s; whole numbers).
-    pub fn parse(text: &str) -> Option<Span> {
-        let mut total = 0u64;
-        let mut digits = String::new();
-        let mut any = false;
-        for c in text.trim().chars() {
-            if c.is_ascii_digit() {
-                digits.push(c);
-                continue;
-            }
-            let n: u64 = digits.parse().ok()?;
-            digits.clear();
-            total += n * match c {
-                'd' => 86_400,
-                'h' => 3600,
-                'm' => 60,
-                's' => 1,
-                _ => return None,
-            };
-            any = true;
-        }
-        (any && digits.is_empty()).then_some(Span(Duration::from_secs(total)))
-    }
-
-    /// Whole seconds.
-    pub fn secs(self) -> i64 {
-        self.0.as_secs() as i64
-    }
-}
-
-impl<'de> Deserialize<'de> for Span {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        Span::parse(&text).ok_or_else(|| {
-            de::Error::custom(format!(
-                "invalid duration {text:?}: write it like 30s, 5m, 1h30m or 2d"
-            ))
-        })
-    }
-}
+pub use crate::duration::Span;
 
 fn span(secs: u64) -> Span {
     Span(Duration::from_secs(secs))

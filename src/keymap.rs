@@ -1,6 +1,6 @@
 //! Key bindings: every console action by name, its default keys, and the operator's own.
 
-use super::View;
+use crate::view::View;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::BTreeMap;
 

@@ -1,0 +1,51 @@
+//! Durations as operators write them: `90s`, `5m`, `1h30m`, `2d`.
+
+use serde::de::{self, Deserialize, Deserializer};
+use std::time::Duration;
+
+/// A span of time written as `90s`, `5m`, `1h30m`: scenario timing, `--after`,
+/// `--max-image-age`, refresh intervals in the config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Span(pub Duration);
+
+impl Span {
+    /// Parses `90s`, `5m`, `1h30m`, `2d` (units d, h, m, s; whole numbers).
+    pub fn parse(text: &str) -> Option<Span> {
+        let mut total = 0u64;
+        let mut digits = String::new();
+        let mut any = false;
+        for c in text.trim().chars() {
+            if c.is_ascii_digit() {
+                digits.push(c);
+                continue;
+            }
+            let n: u64 = digits.parse().ok()?;
+            digits.clear();
+            total += n * match c {
+                'd' => 86_400,
+                'h' => 3600,
+                'm' => 60,
+                's' => 1,
+                _ => return None,
+            };
+            any = true;
+        }
+        (any && digits.is_empty()).then_some(Span(Duration::from_secs(total)))
+    }
+
+    /// Whole seconds.
+    pub fn secs(self) -> i64 {
+        self.0.as_secs() as i64
+    }
+}
+
+impl<'de> Deserialize<'de> for Span {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Span::parse(&text).ok_or_else(|| {
+            de::Error::custom(format!(
+                "invalid duration {text:?}: write it like 30s, 5m, 1h30m or 2d"
+            ))
+        })
+    }
+}

@@ -1,0 +1,38 @@
+//! Playback: a capability apart from `Cloud`. A world that plays a timeline (the
+//! simulator's scenarios; later, a recorded world) can be paused, stepped, sped up and
+//! restarted, and narrates what to look at. AWS has none of it.
+
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+use std::time::Duration;
+
+/// Where a timeline is, for the narration line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlaybackState {
+    /// Timeline time since it started.
+    pub elapsed: chrono::Duration,
+    pub speed: f64,
+    pub paused: bool,
+    /// The timeline holds until the operator acts.
+    pub awaiting_operator: bool,
+    /// Timeline time until the next event, if any is left.
+    pub next_event_in: Option<chrono::Duration>,
+}
+
+/// A world that plays a timeline.
+pub trait Playback: Send + Sync {
+    /// Where the timeline is.
+    fn playback_state(&self) -> PlaybackState;
+    /// What the timeline wants the operator to look at, if anything.
+    fn narration(&self) -> Option<String>;
+    /// Lets `dt` of timeline time pass at once.
+    fn advance(&self, dt: Duration);
+    /// Pauses or resumes; returns whether it is now paused.
+    fn toggle_pause(&self) -> bool;
+    /// Multiplies the speed by `factor` (within the world's limits); returns the new speed.
+    fn scale_speed(&self, factor: f64) -> f64;
+    /// Starts the timeline again from its beginning, at `start`.
+    fn restart(&self, start: DateTime<Utc>);
+    /// The clock: timeline time follows real time × speed while this runs.
+    fn run_clock(&self) -> BoxFuture<'static, ()>;
+}
