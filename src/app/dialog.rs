@@ -5,7 +5,8 @@
 //! see. The dialog opens unfocused: Enter does nothing until a button has the focus; Esc
 //! (or No) cancels and changes nothing.
 
-use super::rows::{row_keys, selected_index, target_rows, TableRow};
+use super::columns::Row;
+use super::rows::{row_keys, selected_index, target_rows};
 use super::{AppState, Effect, View};
 use crate::keymap::KeyAction;
 use crate::ops::{Action, CloneToAmi, Field, FieldValue, OpError, Outcome, Plan, ScaleOut, Swap};

@@ -1,6 +1,7 @@
 //! What each key does: the key map's actions, Shift-letter sorting, filter and prompts.
 
-use super::rows::{row_keys, selected_index, TableRow};
+use super::columns::Row;
+use super::rows::{row_keys, selected_index};
 use super::table::{column_of_letter, SortBy};
 use super::{AppState, Effect, PlaybackCommand, View};
 use crate::keymap::{KeyAction, KeyMap, ACTIONS};

@@ -1,6 +1,7 @@
 //! The console's state and `update`: actions in, effects out; no I/O and no clock reads.
 
 pub mod cards;
+pub mod columns;
 pub mod command;
 pub mod dialog;
 mod keys;

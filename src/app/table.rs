@@ -1,116 +1,36 @@
 //! Tables as data: each view's columns, the text of every cell, and the filter (text and
 //! `key=value`) and sort the operator set. Views, export and navigation all use this.
 
+use super::columns::{
+    info, AddressCol, ColumnInfo, FindingCol, GroupCol, ImageCol, TargetCol, ZoneCol,
+};
 use super::{ListState, View};
 use std::cmp::Ordering;
 
-/// One column: its header and the names a `key=value` filter may use for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Column {
-    pub title: &'static str,
-    pub keys: &'static [&'static str],
-}
-
-const fn col(title: &'static str, keys: &'static [&'static str]) -> Column {
-    Column { title, keys }
-}
-
-const TARGETS: &[Column] = &[
-    col("GROUP", &["group", "tg"]),
-    col("TARGET", &["target", "id"]),
-    col("NAME", &["name"]),
-    col("AZ", &["az", "zone"]),
-    col("STATE", &["state", "health"]),
-    col("REASON", &["reason"]),
-    col("INSTANCE", &["instance"]),
-];
-
-const CAPACITY: &[Column] = &[
-    col("GROUP", &["group", "name"]),
-    col("MIN", &["min"]),
-    col("DESIRED", &["desired"]),
-    col("MAX", &["max"]),
-    col("IN SERVICE", &["in_service", "inservice"]),
-    col("PENDING", &["pending"]),
-    col("TERMINATING", &["terminating"]),
-    col("UNHEALTHY", &["unhealthy"]),
-    col("AZS", &["azs"]),
-    col("CPU", &["cpu"]),
-];
-
-const ELASTICIPS: &[Column] = &[
-    col("ADDRESS", &["address", "ip"]),
-    col("NAME", &["name"]),
-    col("INSTANCE", &["instance", "id"]),
-    col("INST. NAME", &["instance_name"]),
-    col("ROLE", &["role"]),
-    col("STATE", &["state"]),
-    col("TARGET HEALTH", &["health"]),
-];
-
-const ZONES: &[Column] = &[
-    col("ZONE", &["zone", "az"]),
-    col("INSTANCES", &["instances", "running"]),
-    col("PENDING", &["pending"]),
-    col("HEALTHY TARGETS", &["healthy"]),
-    col("UNHEALTHY", &["unhealthy"]),
-    col("IF THIS AZ IS LOST", &["if_lost"]),
-];
-
-const IMAGES: &[Column] = &[
-    col("NAME", &["name"]),
-    col("IMAGE", &["image", "id"]),
-    col("STATE", &["state"]),
-    col("MADE FROM", &["source", "from"]),
-    col("CREATED", &["created", "age"]),
-];
-
-const PATTERNS: &[Column] = &[
-    col("PATTERN", &["pattern"]),
-    col("STATE", &["state", "verdict"]),
-    col("FINDING", &["finding", "reason"]),
-    col("RESOURCES", &["resources", "resource"]),
-];
-
-/// The columns of a view's table (none for the Overview).
-pub fn columns(view: View) -> &'static [Column] {
+/// The columns of a view's table (none for the Overview): the one place that knows which
+/// column enum each view has.
+pub fn columns(view: View) -> Vec<ColumnInfo> {
     match view {
-        View::Overview => &[],
-        View::Targets => TARGETS,
-        View::Capacity => CAPACITY,
-        View::ElasticIps => ELASTICIPS,
-        View::Zones => ZONES,
-        View::Images => IMAGES,
-        View::Patterns => PATTERNS,
+        View::Overview => Vec::new(),
+        View::Targets => info::<TargetCol>(),
+        View::Capacity => info::<GroupCol>(),
+        View::ElasticIps => info::<AddressCol>(),
+        View::Zones => info::<ZoneCol>(),
+        View::Images => info::<ImageCol>(),
+        View::Patterns => info::<FindingCol>(),
     }
 }
 
-/// The Shift-letter that sorts by each column: the first letter of its title not taken by
-/// an earlier column (and never `G`, which jumps to the last row).
+/// The Shift-letter that sorts by each column of a view.
 pub fn sort_letters(view: View) -> Vec<Option<char>> {
-    let mut taken = vec!['G'];
-    columns(view)
-        .iter()
-        .map(|c| {
-            let letter = c
-                .title
-                .chars()
-                .filter(|ch| ch.is_ascii_alphabetic())
-                .map(|ch| ch.to_ascii_uppercase())
-                .find(|ch| !taken.contains(ch));
-            if let Some(l) = letter {
-                taken.push(l);
-            }
-            letter
-        })
-        .collect()
+    columns(view).iter().map(|c| Some(c.letter)).collect()
 }
 
 /// The column a Shift-letter sorts by in this view.
 pub fn column_of_letter(view: View, letter: char) -> Option<usize> {
-    sort_letters(view)
+    columns(view)
         .iter()
-        .position(|l| *l == Some(letter.to_ascii_uppercase()))
+        .position(|c| c.letter == letter.to_ascii_uppercase())
 }
 
 /// The sort the operator chose for a view.

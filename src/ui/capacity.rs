@@ -1,24 +1,14 @@
 //! View 3, Capacity: each Auto Scaling group's numbers, its CPU, and its latest activities.
 
-use super::{
-    age_text, cells_row, columns_header, empty_hint, fitted_table, panel, panel_title, render_table,
-};
-use crate::app::rows::{group_rows, selected_index, GroupRow, TableRow};
+use super::{age_text, column_table, empty_hint, panel, panel_title, render_table};
+use crate::app::rows::{group_rows, selected_index, GroupRow};
 use crate::app::AppState;
-use crate::model::{ActivityStatus, AlarmState, AutoScalingGroup, LifecycleState};
+use crate::model::{ActivityStatus, AlarmState, AutoScalingGroup};
 use crate::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, RenderDirection, Row, Sparkline, Table};
 use ratatui::Frame;
-
-/// Columns of `table::columns(View::Capacity)` that are drawn in a style of their own.
-const MAX: usize = 3;
-const IN_SERVICE: usize = 4;
-const PENDING: usize = 5;
-const UNHEALTHY: usize = 7;
-const CPU: usize = 9;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let groups = group_rows(&state.fleet, state.list());
@@ -58,48 +48,7 @@ fn draw_groups(
     selected: Option<usize>,
     theme: &Theme,
 ) {
-    let rows = groups.iter().map(|r| {
-        let g = r.group;
-        let in_service = g.count(&LifecycleState::InService);
-        let capacity_style = if (in_service as u32) < g.min {
-            theme.crit
-        } else if in_service as u32 != g.desired {
-            theme.warn
-        } else {
-            theme.ok
-        };
-        let warn_if = |bad: bool| if bad { theme.warn } else { Style::default() };
-        let mut cells = r.cells();
-        if cells[CPU].is_empty() {
-            cells[CPU] = "-".into();
-        }
-        cells_row(cells, |c| match c {
-            MAX => warn_if(g.desired >= g.max),
-            IN_SERVICE => capacity_style,
-            PENDING => warn_if(g.count(&LifecycleState::Pending) > 0),
-            UNHEALTHY if g.instances.iter().any(|i| !i.healthy) => theme.crit,
-            _ => Style::default(),
-        })
-        .style(theme.text)
-    });
-    let table = fitted_table(
-        rows,
-        area.width,
-        [
-            Constraint::Min(16),
-            Constraint::Length(5),
-            Constraint::Length(8),
-            Constraint::Length(5),
-            Constraint::Length(11),
-            Constraint::Length(8),
-            Constraint::Length(12),
-            Constraint::Length(10),
-            Constraint::Length(4),
-            Constraint::Length(6),
-        ],
-        &[0],
-    )
-    .header(columns_header(state, theme));
+    let table = column_table(groups, area.width, state, theme);
     render_table(frame, area, table, selected, theme);
 }
 

@@ -1,19 +1,12 @@
 //! View 6, Images: the account's AMIs, newest first, with the instance each was made from.
 
-use super::{
-    age_text, cells_row, columns_header, empty_hint, fitted_table, panel, panel_title, render_table,
-};
-use crate::app::rows::{image_rows, selected_index, TableRow};
+use super::{column_table, empty_hint, panel, panel_title, render_table};
+use crate::app::rows::{image_rows, selected_index};
 use crate::app::AppState;
 use crate::model::ImageState;
 use crate::theme::Theme;
-use ratatui::layout::{Constraint, Rect};
-use ratatui::style::Style;
+use ratatui::layout::Rect;
 use ratatui::Frame;
-
-/// Columns of `table::columns(View::Images)` drawn differently from their cell.
-const STATE: usize = 2;
-const CREATED: usize = 4;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let rows = image_rows(&state.fleet, state.list());
@@ -37,35 +30,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let selected = selected_index(state.list(), rows.len(), |k| {
         rows.iter().position(|r| r.image.id == k)
     });
-    let body = rows.iter().map(|r| {
-        let i = r.image;
-        let state_style = match i.state {
-            ImageState::Available => theme.ok,
-            ImageState::Pending => theme.warn,
-            ImageState::Failed | ImageState::Deregistered => theme.crit,
-        };
-        // The cell is the creation time (it sorts and exports); the screen shows the age.
-        let mut cells = r.cells();
-        cells[CREATED] = age_text(state.clock - i.created_at);
-        cells_row(cells, |c| match c {
-            STATE => state_style,
-            _ => Style::default(),
-        })
-        .style(theme.text)
-    });
-    let table = fitted_table(
-        body,
-        inner.width,
-        [
-            Constraint::Min(24),
-            Constraint::Length(22),
-            Constraint::Length(10),
-            Constraint::Min(20),
-            Constraint::Length(6),
-        ],
-        // The image id is never squeezed.
-        &[1],
-    )
-    .header(columns_header(state, theme));
+    let table = column_table(&rows, inner.width, state, theme);
     render_table(frame, inner, table, selected, theme);
 }

@@ -9,6 +9,7 @@ mod patterns;
 mod targets;
 mod zones;
 
+use crate::app::columns::{Column, Row as ColumnRow, Tone, Width};
 use crate::app::{AppState, Freshness, View};
 use crate::model::WorldInfo;
 use crate::patterns::Verdict;
@@ -413,8 +414,7 @@ pub fn render_table(
     frame.render_stateful_widget(table, area, &mut ts);
 }
 
-/// A table row's cells (`TableRow::cells`, the text that is filtered, sorted and exported),
-/// each with its style, before they are fitted to their columns.
+/// A table row's cells, each with its style, before they are fitted to their columns.
 pub struct Cells {
     cells: Vec<(String, Style)>,
     style: Style,
@@ -428,15 +428,48 @@ impl Cells {
     }
 }
 
-/// A view's row from its cells, each in the style `style_of(column)` gives it.
-pub fn cells_row(cells: Vec<String>, style_of: impl Fn(usize) -> Style) -> Cells {
-    styled_row(
-        cells
-            .into_iter()
-            .enumerate()
-            .map(|(c, text)| (text, style_of(c)))
-            .collect(),
-    )
+/// The style of a cell's tone.
+pub fn tone_style(tone: Tone, theme: &Theme) -> Style {
+    match tone {
+        Tone::Plain => Style::default(),
+        Tone::Ok => theme.ok,
+        Tone::Warn => theme.warn,
+        Tone::Crit => theme.crit,
+        Tone::Muted => theme.muted,
+        Tone::Info => theme.info,
+        Tone::Title => theme.title,
+    }
+}
+
+/// A view's table from its column enum: the drawn columns' text (`Row::shown`) in their
+/// tones, their widths and the header, all from the same variants.
+pub fn column_table<R: ColumnRow>(
+    rows: &[R],
+    width: u16,
+    state: &AppState,
+    theme: &Theme,
+) -> Table<'static> {
+    let cols: Vec<R::Col> = R::Col::ALL.iter().copied().filter(|c| c.drawn()).collect();
+    let body = rows.iter().map(|r| {
+        styled_row(
+            cols.iter()
+                .map(|c| (r.shown(*c, state.clock), tone_style(r.tone(*c), theme)))
+                .collect(),
+        )
+        .style(theme.text)
+    });
+    let constraints = cols.iter().map(|c| match c.width() {
+        Width::Fixed(n) => Constraint::Length(n),
+        Width::Grow(n) => Constraint::Min(n),
+    });
+    let keys: Vec<usize> = cols
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.keep())
+        .map(|(i, _)| i)
+        .collect();
+    let titles: Vec<&'static str> = cols.iter().map(|c| c.title()).collect();
+    fitted_table(body, width, constraints, &keys).header(header(&titles, state, theme))
 }
 
 /// A row from cells that carry their own styles.
@@ -524,15 +557,6 @@ pub fn fit(text: &str, width: usize) -> String {
     }
     out.push('…');
     out
-}
-
-/// The header of a view whose table shows exactly its model's columns.
-pub fn columns_header(state: &AppState, theme: &Theme) -> Row<'static> {
-    let titles: Vec<&'static str> = crate::app::table::columns(state.view)
-        .iter()
-        .map(|c| c.title)
-        .collect();
-    header(&titles, state, theme)
 }
 
 /// Header row in the theme's header style. A title that is one of the view's columns has

@@ -1,15 +1,18 @@
 //! View 7, Patterns: every pattern's findings, worst first within each pattern.
 
+use super::empty_hint;
 use super::{
-    empty_hint, header, panel, panel_title, render_table, report_badge, report_style, verdict_style,
+    fitted_table, header, panel, panel_title, render_table, report_badge, report_style, styled_row,
+    tone_style, verdict_style,
 };
-use crate::app::rows::{finding_rows, selected_index, TableRow};
+use crate::app::columns::{Column, FindingCol, Row, Width};
+use crate::app::rows::{finding_rows, selected_index};
 use crate::app::AppState;
 use crate::patterns::Verdict;
 use crate::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
@@ -36,50 +39,45 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let selected = selected_index(state.list(), rows.len(), |k| {
         rows.iter().position(|r| r.key() == k)
     });
+    // The pattern's name and overall verdict on its first row only.
+    let badge_width = state
+        .patterns
+        .iter()
+        .map(|r| report_badge(r).chars().count() as u16)
+        .max()
+        .unwrap_or(9)
+        .max(9);
+    let cols: Vec<FindingCol> = FindingCol::ALL
+        .iter()
+        .copied()
+        .filter(|c| c.drawn())
+        .collect();
     let mut previous = None;
     let body = rows.iter().map(|r| {
         let pattern = r.report.pattern;
-        // The pattern's name and overall verdict on its first row only.
         let first = previous != Some(pattern);
         previous = Some(pattern);
-        let (name, overall) = if first {
-            (
-                Span::styled(pattern.name(), theme.title),
-                Span::styled(report_badge(r.report), report_style(r.report, theme)),
-            )
-        } else {
-            (Span::raw(""), Span::raw(""))
-        };
-        let verdict = r.verdict();
-        Row::new(vec![
-            Cell::from(name),
-            Cell::from(overall),
-            Cell::from(Span::styled(
-                verdict.as_str(),
-                verdict_style(verdict, theme),
-            )),
-            Cell::from(Span::styled(r.reason().to_string(), theme.text)),
-        ])
+        styled_row(
+            cols.iter()
+                .map(|c| match c {
+                    FindingCol::Pattern if first => (
+                        format!("{:<18} {}", pattern.name(), report_badge(r.report)),
+                        report_style(r.report, theme),
+                    ),
+                    FindingCol::Pattern => (String::new(), theme.text),
+                    c => (r.shown(*c, state.clock), tone_style(r.tone(*c), theme)),
+                })
+                .collect(),
+        )
+        .style(theme.text)
     });
-    let table = Table::new(
-        body,
-        [
-            Constraint::Length(18),
-            // As wide as the widest badge ("? UNKNOWN", or "◌ STALE ? UNKNOWN").
-            Constraint::Length(
-                state
-                    .patterns
-                    .iter()
-                    .map(|r| report_badge(r).chars().count() as u16)
-                    .max()
-                    .unwrap_or(9)
-                    .max(9),
-            ),
-            Constraint::Length(7),
-            Constraint::Min(30),
-        ],
-    )
-    .header(header(&["PATTERN", "STATE", "", "FINDING"], state, theme));
+    let widths = cols.iter().map(|c| match (c, c.width()) {
+        (FindingCol::Pattern, _) => Constraint::Length(19 + badge_width),
+        (_, Width::Fixed(n)) => Constraint::Length(n),
+        (_, Width::Grow(n)) => Constraint::Min(n),
+    });
+    let titles: Vec<&str> = cols.iter().map(|c| c.title()).collect();
+    let table = fitted_table(body, inner.width, widths, &[0]).header(header(&titles, state, theme));
     // The selected finding in full under the table: long reasons are cut in the row.
     let [list, detail] = Layout::vertical([Constraint::Min(1), Constraint::Length(3)]).areas(inner);
     render_table(frame, list, table, selected, theme);

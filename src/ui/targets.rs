@@ -1,27 +1,15 @@
 //! View 2, Targets: every target of every target group, unhealthy first.
 
-use super::{
-    cells_row, columns_header, empty_hint, fitted_table, panel, panel_title, render_table,
-};
-use crate::app::rows::{selected_index, target_rows, TableRow};
+use super::{column_table, empty_hint, panel, panel_title, render_table};
+use crate::app::columns::Row;
+use crate::app::rows::{selected_index, target_rows};
 use crate::app::AppState;
 use crate::model::{TargetGroup, TargetHealthState};
 use crate::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
-
-/// The style of a target state.
-pub fn state_style(state: TargetHealthState, theme: &Theme) -> Style {
-    match state {
-        TargetHealthState::Healthy => theme.ok,
-        TargetHealthState::Unhealthy | TargetHealthState::Unavailable => theme.crit,
-        TargetHealthState::Initial | TargetHealthState::Draining => theme.warn,
-        TargetHealthState::Unused => theme.muted,
-    }
-}
 
 /// The first row to show so that `selected` is on screen, and how many rows fit.
 pub fn window(len: usize, selected: Option<usize>, height: usize) -> (usize, usize) {
@@ -33,9 +21,6 @@ pub fn window(len: usize, selected: Option<usize>, height: usize) -> (usize, usi
     };
     (start, (start + height).min(len))
 }
-
-/// The STATE column of `table::columns(View::Targets)`.
-const STATE: usize = 4;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let rows = target_rows(&state.fleet, state.list());
@@ -82,29 +67,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         selected,
         table_area.height.saturating_sub(1) as usize,
     );
-    let body = rows[start..end].iter().map(|r| {
-        cells_row(r.cells(), |c| match c {
-            STATE => state_style(r.target.state, theme),
-            _ => Style::default(),
-        })
-        .style(theme.text)
-    });
-    let table = fitted_table(
-        body,
-        table_area.width,
-        [
-            Constraint::Length(12),
-            Constraint::Length(24),
-            Constraint::Length(13),
-            Constraint::Length(11),
-            Constraint::Length(10),
-            Constraint::Min(16),
-            Constraint::Length(13),
-        ],
-        // The group and the target (the row's key) are never squeezed.
-        &[0, 1, STATE],
-    )
-    .header(columns_header(state, theme));
+    let table = column_table(&rows[start..end], table_area.width, state, theme);
     render_table(frame, table_area, table, selected.map(|s| s - start), theme);
     if let Some(r) = selected.map(|s| &rows[s]) {
         let detail = match &r.target.description {

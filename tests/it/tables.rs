@@ -344,3 +344,57 @@ fn after_a_switch_nothing_of_the_old_world_is_drawn() {
     }
     assert!(screen(&state).contains(&new.target_groups[0].targets[0].target_id));
 }
+
+/// Header, cells, filter keys and sort letters come from one column enum per view: every
+/// column's filter key finds the row whose cell it names, every header title is drawn in
+/// column order, and every row has one cell per column.
+#[test]
+fn every_views_header_cells_and_filter_keys_agree() {
+    let sim = default_sim();
+    sim.advance(secs(90));
+    let s = snapshot(&sim);
+    for view in View::ALL.into_iter().filter(|v| *v != View::Overview) {
+        let mut state = state_of(&s);
+        state.view = view;
+        let table = table_text(&state).unwrap();
+        let cols = columns(view);
+        assert_eq!(table.titles.len(), cols.len(), "{view:?}");
+        assert!(
+            !table.rows.is_empty(),
+            "{view:?} has rows in the default world"
+        );
+        for row in &table.rows {
+            assert_eq!(row.len(), cols.len(), "{view:?}: one cell per column");
+        }
+        let first = &table.rows[0];
+        for (c, cell) in cols.iter().zip(first) {
+            if cell.is_empty() || cell.contains(' ') {
+                continue;
+            }
+            state.list_mut().filter = format!("{}={cell}", c.keys[0]);
+            let kept = table_text(&state).unwrap();
+            assert!(
+                kept.rows.iter().any(|r| r == first),
+                "{view:?}: {}={cell} keeps the row it was read from",
+                c.keys[0]
+            );
+            assert!(kept
+                .rows
+                .iter()
+                .all(|r| r[cols.iter().position(|x| x == c).unwrap()].eq_ignore_ascii_case(cell)));
+        }
+        state.list_mut().filter.clear();
+        let screen = screen(&state);
+        let header = screen
+            .lines()
+            .find(|l| l.contains(cols[0].title))
+            .unwrap_or_else(|| panic!("{view:?}: no header line in\n{screen}"));
+        let mut at = 0;
+        for c in cols.iter().filter(|c| c.title != "RESOURCES") {
+            let found = header[at..]
+                .find(c.title)
+                .unwrap_or_else(|| panic!("{view:?}: {} after column {at} in {header}", c.title));
+            at += found + c.title.len();
+        }
+    }
+}

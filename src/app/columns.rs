@@ -1,0 +1,237 @@
+//! Each view's columns as one enum: the title, the Shift-letter that sorts by it, the names
+//! a `key=value` filter may use, its width, and (through `Row`) its cell text and tone. The
+//! header, the cells, the filter, the sort and the export all come from the same variant,
+//! so they cannot drift apart by position.
+
+use crate::model::TargetHealthState;
+use crate::patterns::Verdict;
+use chrono::{DateTime, Utc};
+
+/// How wide a column is drawn: exactly, or at least (taking what is left).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Width {
+    Fixed(u16),
+    Grow(u16),
+}
+
+/// What a cell means, for the theme to colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Plain,
+    Ok,
+    Warn,
+    Crit,
+    Muted,
+    Info,
+    Title,
+}
+
+impl Tone {
+    /// The tone of a target state.
+    pub fn of_target(state: TargetHealthState) -> Tone {
+        match state {
+            TargetHealthState::Healthy => Tone::Ok,
+            TargetHealthState::Unhealthy | TargetHealthState::Unavailable => Tone::Crit,
+            TargetHealthState::Initial | TargetHealthState::Draining => Tone::Warn,
+            TargetHealthState::Unused => Tone::Muted,
+        }
+    }
+
+    /// The tone of a verdict.
+    pub fn of_verdict(verdict: Verdict) -> Tone {
+        match verdict {
+            Verdict::Pass => Tone::Ok,
+            Verdict::Warn | Verdict::Unknown => Tone::Warn,
+            Verdict::Fail => Tone::Crit,
+            Verdict::NotApplicable => Tone::Muted,
+        }
+    }
+
+    /// Warn when `bad`, plain otherwise.
+    pub fn warn_if(bad: bool) -> Tone {
+        if bad {
+            Tone::Warn
+        } else {
+            Tone::Plain
+        }
+    }
+}
+
+/// One view's columns.
+pub trait Column: Copy + Eq + std::fmt::Debug + 'static {
+    /// Every column, in the order drawn, filtered and exported.
+    const ALL: &'static [Self];
+    fn title(self) -> &'static str;
+    /// The Shift-letter that sorts by it (never `G`, which jumps to the last row).
+    fn letter(self) -> char;
+    /// The names a `key=value` filter may use; the first names it in JSON exports.
+    fn keys(self) -> &'static [&'static str];
+    fn width(self) -> Width;
+    /// Kept at its width when the table is squeezed: what tells rows apart.
+    fn keep(self) -> bool {
+        false
+    }
+    /// Drawn in the table (a column that is not is still filtered, sorted and exported,
+    /// and the view shows it elsewhere).
+    fn drawn(self) -> bool {
+        true
+    }
+}
+
+/// One row of a view's table.
+pub trait Row {
+    type Col: Column;
+    /// What keeps it selected as rows move.
+    fn key(&self) -> String;
+    /// The text that is filtered, sorted and exported.
+    fn cell(&self, column: Self::Col) -> String;
+    /// The text drawn, when it differs from the cell (an age for a timestamp).
+    fn shown(&self, column: Self::Col, _now: DateTime<Utc>) -> String {
+        self.cell(column)
+    }
+    fn tone(&self, _column: Self::Col) -> Tone {
+        Tone::Plain
+    }
+    /// The id (or ARN) `y` copies; the key unless the row says otherwise.
+    fn copy_id(&self) -> Option<String> {
+        Some(self.key())
+    }
+}
+
+/// A column as the view-independent code sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ColumnInfo {
+    pub title: &'static str,
+    pub letter: char,
+    pub keys: &'static [&'static str],
+}
+
+/// The columns of one enum, in order.
+pub fn info<C: Column>() -> Vec<ColumnInfo> {
+    C::ALL
+        .iter()
+        .map(|c| ColumnInfo {
+            title: c.title(),
+            letter: c.letter(),
+            keys: c.keys(),
+        })
+        .collect()
+}
+
+/// Declares a view's column enum and its table of title, letter, keys and width.
+macro_rules! columns {
+    ($(#[$doc:meta])* $name:ident {
+        $($variant:ident: $title:literal, $letter:literal, [$($key:literal),+], $width:expr;)+
+    } keep [$($keep:ident),*] hidden [$($hidden:ident),*]) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name { $($variant),+ }
+
+        impl Column for $name {
+            const ALL: &'static [Self] = &[$($name::$variant),+];
+            fn title(self) -> &'static str {
+                match self { $($name::$variant => $title),+ }
+            }
+            fn letter(self) -> char {
+                match self { $($name::$variant => $letter),+ }
+            }
+            fn keys(self) -> &'static [&'static str] {
+                match self { $($name::$variant => &[$($key),+]),+ }
+            }
+            fn width(self) -> Width {
+                match self { $($name::$variant => $width),+ }
+            }
+            #[allow(unreachable_patterns)]
+            fn keep(self) -> bool {
+                match self {
+                    $($name::$keep => true,)*
+                    _ => false,
+                }
+            }
+            #[allow(unreachable_patterns)]
+            fn drawn(self) -> bool {
+                match self {
+                    $($name::$hidden => false,)*
+                    _ => true,
+                }
+            }
+        }
+    };
+}
+
+use Width::{Fixed, Grow};
+
+columns! {
+    /// View 2, Targets.
+    TargetCol {
+        Group: "GROUP", 'R', ["group", "tg"], Fixed(12);
+        Target: "TARGET", 'T', ["target", "id"], Fixed(24);
+        Name: "NAME", 'N', ["name"], Fixed(13);
+        Zone: "AZ", 'A', ["az", "zone"], Fixed(11);
+        State: "STATE", 'S', ["state", "health"], Fixed(10);
+        Reason: "REASON", 'E', ["reason"], Grow(16);
+        Instance: "INSTANCE", 'I', ["instance"], Fixed(13);
+    } keep [Group, Target, State] hidden []
+}
+
+columns! {
+    /// View 3, Capacity.
+    GroupCol {
+        Group: "GROUP", 'R', ["group", "name"], Grow(16);
+        Min: "MIN", 'M', ["min"], Fixed(5);
+        Desired: "DESIRED", 'D', ["desired"], Fixed(8);
+        Max: "MAX", 'A', ["max"], Fixed(5);
+        InService: "IN SERVICE", 'I', ["in_service", "inservice"], Fixed(11);
+        Pending: "PENDING", 'P', ["pending"], Fixed(8);
+        Terminating: "TERMINATING", 'T', ["terminating"], Fixed(12);
+        Unhealthy: "UNHEALTHY", 'U', ["unhealthy"], Fixed(10);
+        Zones: "AZS", 'Z', ["azs"], Fixed(4);
+        Cpu: "CPU", 'C', ["cpu"], Fixed(6);
+    } keep [Group] hidden []
+}
+
+columns! {
+    /// View 4, Elastic IPs.
+    AddressCol {
+        Address: "ADDRESS", 'A', ["address", "ip"], Fixed(15);
+        Name: "NAME", 'N', ["name"], Fixed(14);
+        Instance: "INSTANCE", 'I', ["instance", "id"], Fixed(21);
+        InstanceName: "INST. NAME", 'S', ["instance_name"], Fixed(14);
+        Role: "ROLE", 'R', ["role"], Fixed(8);
+        State: "STATE", 'T', ["state"], Fixed(10);
+        Health: "TARGET HEALTH", 'E', ["health"], Grow(16);
+    } keep [Address, Instance, State] hidden []
+}
+
+columns! {
+    /// View 5, Zones.
+    ZoneCol {
+        Zone: "ZONE", 'Z', ["zone", "az"], Fixed(15);
+        Instances: "INSTANCES", 'I', ["instances", "running"], Fixed(20);
+        Pending: "PENDING", 'P', ["pending"], Fixed(8);
+        Healthy: "HEALTHY TARGETS", 'H', ["healthy"], Fixed(20);
+        Unhealthy: "UNHEALTHY", 'U', ["unhealthy"], Fixed(10);
+        IfLost: "IF THIS AZ IS LOST", 'F', ["if_lost"], Grow(18);
+    } keep [Zone] hidden []
+}
+
+columns! {
+    /// View 6, Images.
+    ImageCol {
+        Name: "NAME", 'N', ["name"], Grow(24);
+        Image: "IMAGE", 'I', ["image", "id"], Fixed(22);
+        State: "STATE", 'S', ["state"], Fixed(10);
+        Source: "MADE FROM", 'M', ["source", "from"], Grow(20);
+        Created: "CREATED", 'C', ["created", "age"], Fixed(7);
+    } keep [Image] hidden []
+}
+
+columns! {
+    /// View 7, Patterns. The resources are shown under the table, for the selected finding.
+    FindingCol {
+        Pattern: "PATTERN", 'P', ["pattern"], Fixed(30);
+        State: "STATE", 'S', ["state", "verdict"], Fixed(7);
+        Finding: "FINDING", 'F', ["finding", "reason"], Grow(30);
+        Resources: "RESOURCES", 'R', ["resources", "resource"], Grow(10);
+    } keep [Pattern] hidden [Resources]
+}
