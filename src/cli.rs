@@ -2,6 +2,7 @@
 
 use crate::cloud::aws::AwsOptions;
 use crate::duration::Span;
+use crate::settings::{CheckSettings, SimulatorSettings};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -14,7 +15,7 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
     #[command(flatten)]
-    pub world: WorldArgs,
+    pub world: SimulatorSettings,
     #[command(flatten)]
     pub aws: AwsArgs,
     /// Theme: `default`, a name in ~/.config/patrol/themes, or a path to a .toml file.
@@ -30,26 +31,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub audit_log: Option<PathBuf>,
     #[command(flatten)]
-    pub checks: CheckArgs,
+    pub checks: CheckSettings,
     /// The config file (default: $XDG_CONFIG_HOME/patrol/config.toml; a missing default is fine).
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
-}
-
-/// What the pattern checks compare against (the Patterns view and `patrol check`).
-#[derive(Debug, Clone, Args)]
-pub struct CheckArgs {
-    /// The health-check path of a deep check; `/`-like and static paths warn
-    /// [default: /health/deep].
-    #[arg(long, global = true, value_name = "PATH")]
-    pub deep_path: Option<String>,
-    /// A serving role's newest image must be younger than this, e.g. 7d, 36h [default: 7d].
-    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_span)]
-    pub max_image_age: Option<Span>,
-    /// Clients one NFS server may carry before NFS Sharing warns (fails above twice this)
-    /// [default: 8].
-    #[arg(long, global = true, value_name = "N")]
-    pub max_nfs_clients: Option<usize>,
 }
 
 impl Cli {
@@ -57,31 +42,12 @@ impl Cli {
     pub fn flags(&self) -> crate::config::Flags {
         crate::config::Flags {
             aws: self.aws.options(),
-            scenario: self.world.scenario.clone(),
-            seed: self.world.seed,
-            speed: self.world.speed,
+            simulator: self.world.clone(),
+            checks: self.checks.clone(),
             theme: self.theme.clone(),
             read_only: self.read_only,
-            deep_path: self.checks.deep_path.clone(),
-            max_image_age: self.checks.max_image_age,
-            max_nfs_clients: self.checks.max_nfs_clients,
         }
     }
-}
-
-/// Which simulated world to show (the default world).
-#[derive(Debug, Clone, Args)]
-pub struct WorldArgs {
-    /// Scenario to play: an embedded name (see `patrol scenarios`) or a path to a .toml
-    /// file [default: default].
-    #[arg(long, global = true, value_name = "NAME|PATH")]
-    pub scenario: Option<String>,
-    /// Seed of the simulator's random numbers: the same seed gives the same world [default: 42].
-    #[arg(long, global = true)]
-    pub seed: Option<u64>,
-    /// How fast simulated time runs against real time, 0.1 to 1000 [default: 1].
-    #[arg(long, global = true, value_parser = parse_speed)]
-    pub speed: Option<f64>,
 }
 
 /// The real AWS world. Any of these flags selects it; without them patrol shows the simulator.
@@ -125,7 +91,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
         /// Let this much simulated time pass first, e.g. 90s, 5m, 1h30m (simulator only).
-        #[arg(long, value_name = "DURATION", value_parser = parse_span)]
+        #[arg(long, value_name = "DURATION", value_parser = Span::parse_arg)]
         after: Option<Span>,
     },
     /// Run the pattern checks once and exit as a monitoring plugin does: 0 OK, 1 WARNING,
@@ -136,7 +102,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
         /// Let this much simulated time pass first, e.g. 90s, 5m (simulator only).
-        #[arg(long, value_name = "DURATION", value_parser = parse_span)]
+        #[arg(long, value_name = "DURATION", value_parser = Span::parse_arg)]
         after: Option<Span>,
         /// A fleet where no pattern applies is OK rather than UNKNOWN.
         #[arg(long)]
@@ -267,21 +233,6 @@ impl Command {
         };
         Some((request, run.flags()))
     }
-}
-
-fn parse_speed(text: &str) -> Result<f64, String> {
-    let v: f64 = text
-        .parse()
-        .map_err(|_| format!("{text:?} is not a number"))?;
-    if (0.1..=1000.0).contains(&v) {
-        Ok(v)
-    } else {
-        Err(format!("{v} is outside 0.1..1000"))
-    }
-}
-
-fn parse_span(text: &str) -> Result<Span, String> {
-    Span::parse(text).ok_or_else(|| format!("{text:?} is not a duration like 90s, 5m, 1h30m or 2d"))
 }
 
 /// The log file used when `--log-file` is not given: `$XDG_STATE_HOME/patrol/patrol.log`.

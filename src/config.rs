@@ -6,6 +6,7 @@ use crate::cloud::Source;
 use crate::duration::Span;
 use crate::keymap::KeyMap;
 use crate::poll::Intervals;
+use crate::settings::{CheckSettings, SimulatorSettings};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -25,27 +26,11 @@ struct File {
     theme: Option<String>,
     mouse: Option<bool>,
     read_only: Option<bool>,
-    simulator: Option<SimulatorFile>,
+    simulator: Option<SimulatorSettings>,
     refresh: Option<BTreeMap<String, String>>,
-    checks: Option<ChecksFile>,
+    checks: Option<CheckSettings>,
     keys: Option<BTreeMap<String, OneOrMany>>,
     targets: Option<BTreeMap<String, TargetFile>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SimulatorFile {
-    scenario: Option<String>,
-    seed: Option<u64>,
-    speed: Option<f64>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ChecksFile {
-    deep_path: Option<String>,
-    max_image_age: Option<String>,
-    max_nfs_clients: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -100,13 +85,9 @@ pub struct Config {
     pub theme: Option<String>,
     pub mouse: bool,
     pub read_only: bool,
-    pub scenario: Option<String>,
-    pub seed: Option<u64>,
-    pub speed: Option<f64>,
+    pub simulator: SimulatorSettings,
     pub intervals: Intervals,
-    pub deep_path: Option<String>,
-    pub max_image_age: Option<Span>,
-    pub max_nfs_clients: Option<usize>,
+    pub checks: CheckSettings,
     pub keys: KeyMap,
     pub targets: BTreeMap<String, Target>,
 }
@@ -119,13 +100,9 @@ impl Default for Config {
             theme: None,
             mouse: false,
             read_only: false,
-            scenario: None,
-            seed: None,
-            speed: None,
+            simulator: SimulatorSettings::default(),
             intervals: Intervals::default(),
-            deep_path: None,
-            max_image_age: None,
-            max_nfs_clients: None,
+            checks: CheckSettings::default(),
             keys: KeyMap::default(),
             targets: BTreeMap::new(),
         }
@@ -234,19 +211,7 @@ impl Config {
                     ))
                 }
             };
-        if let Some(sim) = file.simulator {
-            if let Some(speed) = sim.speed {
-                if !(0.1..=1000.0).contains(&speed) {
-                    return Err(at(
-                        "simulator.speed",
-                        format!("{speed} is outside 0.1..1000"),
-                    ));
-                }
-            }
-            config.scenario = sim.scenario;
-            config.seed = sim.seed;
-            config.speed = sim.speed;
-        }
+        config.simulator = file.simulator.unwrap_or_default();
         for (name, value) in file.refresh.unwrap_or_default() {
             let key = format!("refresh.{name}");
             let Some(source) = Source::from_name(&name) else {
@@ -265,18 +230,7 @@ impl Config {
             }
             config.intervals.set(source, span.0);
         }
-        if let Some(c) = file.checks {
-            config.deep_path = c.deep_path;
-            config.max_nfs_clients = c.max_nfs_clients;
-            if let Some(age) = c.max_image_age {
-                config.max_image_age = Some(Span::parse(&age).ok_or_else(|| {
-                    at(
-                        "checks.max_image_age",
-                        format!("{age:?} is not a duration like 7d or 36h"),
-                    )
-                })?);
-            }
-        }
+        config.checks = file.checks.unwrap_or_default();
         let keys: BTreeMap<String, Vec<String>> = file
             .keys
             .unwrap_or_default()
@@ -315,14 +269,10 @@ impl Config {
 pub struct Flags {
     /// Any AWS flag was given: its options.
     pub aws: Option<crate::cloud::aws::AwsOptions>,
-    pub scenario: Option<String>,
-    pub seed: Option<u64>,
-    pub speed: Option<f64>,
+    pub simulator: SimulatorSettings,
+    pub checks: CheckSettings,
     pub theme: Option<String>,
     pub read_only: bool,
-    pub deep_path: Option<String>,
-    pub max_image_age: Option<Span>,
-    pub max_nfs_clients: Option<usize>,
 }
 
 /// The settings in force: defaults < file < environment < flags.
@@ -347,6 +297,7 @@ impl Config {
         let env_region = env("AWS_REGION")
             .or_else(|| env("AWS_DEFAULT_REGION"))
             .filter(|v| !v.is_empty());
+        let simulator = flags.simulator.over(&self.simulator);
         let from_file = match &self.world {
             DefaultWorld::Simulator => None,
             DefaultWorld::Aws => Some(None),
@@ -383,10 +334,9 @@ impl Config {
             ),
             (None, None) => (
                 WorldSpec::Simulator {
-                    scenario: flags
+                    scenario: simulator
                         .scenario
                         .clone()
-                        .or_else(|| self.scenario.clone())
                         .unwrap_or_else(|| "default".into()),
                 },
                 None,
@@ -396,30 +346,14 @@ impl Config {
             .as_deref()
             .and_then(|t| self.targets.get(t))
             .is_some_and(|t| t.read_only);
-        let defaults = crate::patterns::Settings::default();
-        let age = flags.max_image_age.or(self.max_image_age);
         Resolved {
             world,
             target,
             theme: flags.theme.clone().or_else(|| self.theme.clone()),
-            seed: flags.seed.or(self.seed).unwrap_or(42),
-            speed: flags.speed.or(self.speed).unwrap_or(1.0),
+            seed: simulator.seed.unwrap_or(42),
+            speed: simulator.speed.map_or(1.0, |s| s.0),
             read_only: flags.read_only || self.read_only || target_read_only,
-            checks: crate::patterns::Settings {
-                deep_path: flags
-                    .deep_path
-                    .clone()
-                    .or_else(|| self.deep_path.clone())
-                    .unwrap_or(defaults.deep_path.clone()),
-                max_image_age: age.map_or(defaults.max_image_age, |a| {
-                    chrono::Duration::seconds(a.secs())
-                }),
-                max_nfs_clients: flags
-                    .max_nfs_clients
-                    .or(self.max_nfs_clients)
-                    .unwrap_or(defaults.max_nfs_clients),
-                ..defaults
-            },
+            checks: flags.checks.over(&self.checks).resolve(),
         }
     }
 }

@@ -33,6 +33,13 @@ impl Span {
         (any && digits.is_empty()).then_some(Span(Duration::from_secs(total)))
     }
 
+    /// A flag's or a file's value, or why it is not a duration.
+    pub fn parse_arg(text: &str) -> Result<Span, String> {
+        Span::parse(text).ok_or_else(|| {
+            format!("{text:?} is not a duration: write it like 30s, 5m, 1h30m or 2d")
+        })
+    }
+
     /// Whole seconds.
     pub fn secs(self) -> i64 {
         self.0.as_secs() as i64
@@ -42,10 +49,6 @@ impl Span {
 impl<'de> Deserialize<'de> for Span {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        Span::parse(&text).ok_or_else(|| {
-            de::Error::custom(format!(
-                "invalid duration {text:?}: write it like 30s, 5m, 1h30m or 2d"
-            ))
-        })
+        Span::parse_arg(&text).map_err(de::Error::custom)
     }
 }

@@ -12,6 +12,7 @@ pub mod patterns;
 pub mod playback;
 pub mod poll;
 pub mod runbook;
+pub mod settings;
 pub mod theme;
 pub mod tui;
 pub mod ui;

@@ -5,6 +5,7 @@ use patrol::cloud::aws::AwsOptions;
 use patrol::cloud::Source;
 use patrol::config::{Config, DefaultWorld, Flags};
 use patrol::keymap::KeyAction;
+use patrol::settings::{CheckSettings, SimulatorSettings};
 use patrol::world::WorldSpec;
 use std::time::Duration;
 
@@ -29,7 +30,11 @@ fn every_setting_is_read() {
     assert_eq!(c.theme.as_deref(), Some("nord"));
     assert!(c.mouse);
     assert_eq!(
-        (c.scenario.as_deref(), c.seed, c.speed),
+        (
+            c.simulator.scenario.as_deref(),
+            c.simulator.seed,
+            c.simulator.speed.map(|s| s.0)
+        ),
         (Some("az-outage"), Some(7), Some(5.0))
     );
     assert_eq!(c.intervals.of(Source::Instances), Duration::from_secs(10));
@@ -39,8 +44,8 @@ fn every_setting_is_read() {
         Duration::from_secs(30),
         "default kept"
     );
-    assert_eq!(c.deep_path.as_deref(), Some("/healthz/deep"));
-    assert_eq!(c.max_nfs_clients, Some(12));
+    assert_eq!(c.checks.deep_path.as_deref(), Some("/healthz/deep"));
+    assert_eq!(c.checks.max_nfs_clients, Some(12));
     assert_eq!(c.keys.action(&key('x')), Some(KeyAction::Export));
     assert_eq!(c.keys.action(&key('e')), None, "the default e is replaced");
     assert_eq!(c.keys.action(&key('q')), Some(KeyAction::Quit));
@@ -111,8 +116,14 @@ fn defaults_then_file_then_environment_then_flags() {
             endpoint_url: None,
         }),
         theme: Some("light".into()),
-        seed: Some(3),
-        max_nfs_clients: Some(2),
+        simulator: SimulatorSettings {
+            seed: Some(3),
+            ..Default::default()
+        },
+        checks: CheckSettings {
+            max_nfs_clients: Some(2),
+            ..Default::default()
+        },
         ..Flags::default()
     };
     let r = file.resolve(&flags, env);
@@ -134,7 +145,10 @@ fn defaults_then_file_then_environment_then_flags() {
     // A scenario flag on a file whose world is the simulator.
     let sim = Config::parse("x", "[simulator]\nscenario = \"db-down\"\nspeed = 2.0\n").unwrap();
     let flags = Flags {
-        scenario: Some("az-outage".into()),
+        simulator: SimulatorSettings {
+            scenario: Some("az-outage".into()),
+            ..Default::default()
+        },
         ..Flags::default()
     };
     let r = sim.resolve(&flags, env);
@@ -186,11 +200,11 @@ fn config_errors_name_the_file_the_line_and_the_key() {
         ),
         (
             "[checks]\nmax_image_age = \"a week\"\n",
-            "checks.max_image_age: \"a week\" is not a duration",
+            "checks.max_image_age: line 2, column 17: \"a week\" is not a duration",
         ),
         (
             "[simulator]\nspeed = 5000.0\n",
-            "simulator.speed: 5000 is outside 0.1..1000",
+            "simulator.speed: line 2, column 9: 5000 is outside 0.1..1000",
         ),
         (
             "[targets.x]\nproduction = true\n",

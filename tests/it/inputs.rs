@@ -145,7 +145,7 @@ fn scenario_errors_name_the_file_and_the_key() {
         ),
         (
             "bad-duration",
-            "invalid duration \"5 mins\": write it like 30s, 5m, 1h30m or 2d",
+            "\"5 mins\" is not a duration: write it like 30s, 5m, 1h30m or 2d",
         ),
         (
             "bad-event",

@@ -39,9 +39,6 @@ struct Pace {
     paused: bool,
 }
 
-/// The slowest and fastest a scenario can play.
-pub const SPEED_RANGE: (f64, f64) = (0.1, 1000.0);
-
 impl SimCloud {
     /// A world built from `scenario` with `seed`, its clock starting at `start`.
     pub fn new(scenario: &Scenario, seed: u64, start: DateTime<Utc>, speed: f64) -> Self {
@@ -102,10 +99,11 @@ impl Playback for SimCloud {
         p.paused
     }
 
-    /// Within `SPEED_RANGE`.
+    /// Within `Speed::RANGE`.
     fn scale_speed(&self, factor: f64) -> f64 {
         let mut p = self.pace();
-        p.speed = (p.speed * factor).clamp(SPEED_RANGE.0, SPEED_RANGE.1);
+        let (slowest, fastest) = crate::settings::Speed::RANGE;
+        p.speed = (p.speed * factor).clamp(slowest, fastest);
         p.speed
     }
 
