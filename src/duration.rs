@@ -52,3 +52,22 @@ impl<'de> Deserialize<'de> for Span {
         Span::parse_arg(&text).map_err(de::Error::custom)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(secs: u64) -> Span {
+        Span(Duration::from_secs(secs))
+    }
+
+    #[test]
+    fn spans_parse_and_reject() {
+        assert_eq!(Span::parse("90s"), Some(span(90)));
+        assert_eq!(Span::parse("1h30m"), Some(span(5400)));
+        assert_eq!(Span::parse("2m30s"), Some(span(150)));
+        assert_eq!(Span::parse("5"), None);
+        assert_eq!(Span::parse("5 mins"), None);
+        assert_eq!(Span::parse(""), None);
+    }
+}

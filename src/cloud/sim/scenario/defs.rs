@@ -1,0 +1,331 @@
+//! What a scenario file holds: its sections, their keys and their defaults.
+
+use super::Span;
+use crate::model::Tags;
+use serde::Deserialize;
+use std::time::Duration;
+
+pub(super) fn span(secs: u64) -> Span {
+    Span(Duration::from_secs(secs))
+}
+
+/// How long the simulated cloud takes to do things.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Timing {
+    /// pending → running.
+    pub boot: Span,
+    /// running → the application answers health checks.
+    pub warmup: Span,
+    /// A reboot (CreateImage without NoReboot) takes the application down this long.
+    pub reboot: Span,
+    /// CreateImage pending → available.
+    pub image: Span,
+    /// shutting-down → terminated.
+    pub terminate: Span,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Self {
+            boot: span(40),
+            warmup: span(20),
+            reboot: span(45),
+            image: span(120),
+            terminate: span(20),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DependencyDef {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadBalancerDef {
+    pub name: String,
+    /// Defaults to every zone of the scenario.
+    pub zones: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetGroupDef {
+    pub name: String,
+    pub load_balancer: String,
+    #[serde(default = "default_port")]
+    pub port: u16,
+    #[serde(default = "default_health_path")]
+    pub health_check_path: String,
+    #[serde(default = "default_interval")]
+    pub interval: Span,
+    #[serde(default = "default_healthy_threshold")]
+    pub healthy_threshold: u32,
+    #[serde(default = "default_unhealthy_threshold")]
+    pub unhealthy_threshold: u32,
+    #[serde(default = "default_deregistration_delay")]
+    pub deregistration_delay: Span,
+    /// Dependencies the health-check page exercises (a deep check).
+    #[serde(default)]
+    pub depends_on: Vec<String>,
+}
+
+fn default_port() -> u16 {
+    80
+}
+fn default_health_path() -> String {
+    "/".into()
+}
+fn default_interval() -> Span {
+    span(10)
+}
+fn default_healthy_threshold() -> u32 {
+    3
+}
+fn default_unhealthy_threshold() -> u32 {
+    2
+}
+fn default_deregistration_delay() -> Span {
+    span(30)
+}
+
+/// Requests per second arriving at a group, and what each instance can take.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrafficDef {
+    pub rps: f64,
+    /// Requests per second one instance serves at 100% CPU.
+    pub rps_per_instance: f64,
+    /// Relative amplitude of a slow wave over the base rate (0.2 = ±20%).
+    #[serde(default)]
+    pub wave: f64,
+    #[serde(default = "default_wave_period")]
+    pub wave_period: Span,
+    #[serde(default = "default_idle_cpu")]
+    pub idle_cpu: f64,
+}
+
+fn default_wave_period() -> Span {
+    span(600)
+}
+fn default_idle_cpu() -> f64 {
+    4.0
+}
+
+/// A simple scaling policy fired by an alarm: `adjustment` instances out (or in).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyDef {
+    pub alarm: String,
+    pub adjustment: u32,
+    #[serde(default = "default_cooldown")]
+    pub cooldown: Span,
+}
+
+fn default_cooldown() -> Span {
+    span(300)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupDef {
+    pub name: String,
+    pub min: u32,
+    pub desired: u32,
+    pub max: u32,
+    /// Defaults to every zone of the scenario.
+    pub zones: Option<Vec<String>>,
+    #[serde(default)]
+    pub target_groups: Vec<String>,
+    #[serde(default = "default_instance_type")]
+    pub instance_type: String,
+    /// The Name tag of its instances; defaults to the group name.
+    pub name_tag: Option<String>,
+    #[serde(default)]
+    pub tags: Tags,
+    #[serde(default = "default_health_check_type")]
+    pub health_check_type: String,
+    #[serde(default = "default_grace")]
+    pub health_check_grace: Span,
+    pub traffic: Option<TrafficDef>,
+    pub scale_out: Option<PolicyDef>,
+    /// Fired by a low-CPU alarm (`comparison = "LessThanThreshold"`); never below min.
+    pub scale_in: Option<PolicyDef>,
+    /// The image (by name) it launches from; launches fail while it is not available.
+    pub image: Option<String>,
+    /// Its instances copy the shared content from an NFS server (NFS Replica).
+    pub content: Option<ContentDef>,
+}
+
+/// How a group's instances copy the shared content (NFS Replica).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContentDef {
+    /// The instance (Name tag) that holds the content and its `patrol:content-version`.
+    pub source: String,
+    /// How long the copy at boot takes once the instance is running.
+    #[serde(default = "default_copy")]
+    pub copy: Span,
+    /// Each instance copies again this often (at its own moment).
+    #[serde(default = "default_resync")]
+    pub resync: Span,
+}
+
+fn default_copy() -> Span {
+    span(30)
+}
+fn default_resync() -> Span {
+    span(300)
+}
+
+/// How an NFS server's latency grows with its clients: `latency_ms / (1 - clients/saturation)`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NfsDef {
+    #[serde(default = "default_nfs_latency")]
+    pub latency_ms: f64,
+    /// The number of clients at which it would stop answering.
+    #[serde(default = "default_nfs_saturation")]
+    pub saturation: f64,
+}
+
+impl Default for NfsDef {
+    fn default() -> Self {
+        NfsDef {
+            latency_ms: default_nfs_latency(),
+            saturation: default_nfs_saturation(),
+        }
+    }
+}
+
+fn default_nfs_latency() -> f64 {
+    2.0
+}
+fn default_nfs_saturation() -> f64 {
+    16.0
+}
+
+fn default_instance_type() -> String {
+    "t3.medium".into()
+}
+fn default_health_check_type() -> String {
+    "ELB".into()
+}
+fn default_grace() -> Span {
+    // The Auto Scaling console's default.
+    span(300)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceDef {
+    pub name: String,
+    pub zone: String,
+    #[serde(default = "default_instance_type")]
+    pub instance_type: String,
+    #[serde(default)]
+    pub tags: Tags,
+    #[serde(default)]
+    pub target_groups: Vec<String>,
+    /// Its NFS service, when it is tagged `patrol:role = "nfs-server"` (defaults apply).
+    pub nfs: Option<NfsDef>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElasticIpDef {
+    pub public_ip: String,
+    /// The Name tag of the instance it is bound to, if any.
+    pub instance: Option<String>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageDef {
+    pub name: String,
+    /// The Name tag of the instance it was made from.
+    pub instance: Option<String>,
+    pub age: Span,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlarmDef {
+    pub name: String,
+    pub auto_scaling_group: String,
+    pub threshold: f64,
+    /// CloudWatch's ComparisonOperator; GreaterThanThreshold unless set.
+    #[serde(default)]
+    pub comparison: Comparison,
+    #[serde(default = "default_periods")]
+    pub periods: usize,
+}
+
+pub use crate::model::Comparison;
+
+fn default_periods() -> usize {
+    2
+}
+
+/// What a timeline event does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// The application on an instance stops answering (by `name`, or the oldest of `group`).
+    Crash,
+    /// A crashed instance's application answers again (by `name`).
+    Recover,
+    /// A whole Availability Zone becomes unreachable (`zone`).
+    ZoneOutage,
+    /// A failed zone comes back (`zone`).
+    ZoneRestore,
+    /// A dependency (`dependency`) fails.
+    DependencyDown,
+    /// A dependency (`dependency`) recovers.
+    DependencyUp,
+    /// A group's traffic (`group`) moves to `factor` × its base rate over `ramp`.
+    Traffic,
+    /// Reads of a source (`source`) fail with `error` for `duration`.
+    ApiErrors,
+    /// Only the narration (`say`).
+    Narrate,
+    /// CreateImage of an instance (`name`) as image `image`, with a reboot.
+    Clone,
+    /// SetDesiredCapacity of a group (`group`) to `desired`.
+    SetDesired,
+    /// The content source (`name`) gets a new `patrol:content-version` (`version`).
+    ContentUpdate,
+    /// The timeline waits until the operator moves the Elastic IP `address` to the
+    /// instance `name`; later events keep their spacing from this one.
+    AwaitSwap,
+}
+
+/// One entry of a scenario's timeline.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventDef {
+    pub at: Span,
+    #[serde(rename = "do")]
+    pub kind: EventKind,
+    pub name: Option<String>,
+    pub group: Option<String>,
+    pub zone: Option<String>,
+    pub dependency: Option<String>,
+    pub factor: Option<f64>,
+    pub ramp: Option<Span>,
+    pub source: Option<String>,
+    pub error: Option<String>,
+    pub duration: Option<Span>,
+    pub image: Option<String>,
+    pub desired: Option<u32>,
+    pub version: Option<String>,
+    pub address: Option<String>,
+    pub say: Option<String>,
+}
