@@ -1,6 +1,7 @@
 //! The embedded simulated cloud: a deterministic world behind the `Cloud` trait.
 
 mod asg;
+mod build;
 mod ec2;
 mod elb;
 pub mod faults;

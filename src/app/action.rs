@@ -1,0 +1,141 @@
+//! What can happen to the console (`Action`) and what the runtime must do after it
+//! (`Effect`).
+
+use crate::cloud::{CloudError, Source};
+use crate::model::WorldInfo;
+use crate::ops::{OpError, Outcome, Plan};
+use crate::playback::PlaybackState;
+use crate::poll::{Intervals, Payload, PollEvent};
+use chrono::{DateTime, Utc};
+use crossterm::event::KeyEvent;
+
+/// Everything that can happen to the console.
+#[derive(Debug, Clone)]
+pub enum Action {
+    Key(KeyEvent),
+    Resize(u16, u16),
+    /// A frame of this size was drawn: what it showed has been on screen.
+    Drawn(u16, u16),
+    /// Time passed: the wall clock, the world's clock, and the scenario's narration and
+    /// playback (simulator only).
+    Tick {
+        wall: DateTime<Utc>,
+        clock: DateTime<Utc>,
+        narration: Option<String>,
+        playback: Option<PlaybackState>,
+    },
+    /// The world was replaced (a switch, a scenario restart): everything shown so far is
+    /// dropped.
+    WorldReset {
+        world: WorldInfo,
+        /// The new world's refresh intervals, which say when its data is stale.
+        intervals: Intervals,
+        /// Actions are refused in it (the flag, the config, or the target says so).
+        read_only: bool,
+        /// The production target's name, when the target is marked production.
+        production: Option<String>,
+        /// The new world's clock.
+        clock: DateTime<Utc>,
+    },
+    /// The scenario's playback changed (pause, speed, step): its world badge and state.
+    PlaybackChanged {
+        world: WorldInfo,
+        playback: Option<PlaybackState>,
+    },
+    /// A one-line message for the operator from the runtime (an export, a theme).
+    Notice(String),
+    /// The world switch `id` finished: its world is on screen, or it could not be opened
+    /// (the old world stays).
+    SwitchDone {
+        id: u64,
+        result: Result<(), String>,
+    },
+    /// A source's refresh finished.
+    Refreshed {
+        source: Source,
+        epoch: u64,
+        generation: u64,
+        at: DateTime<Utc>,
+        result: Result<Payload, CloudError>,
+    },
+    /// A source's last refresh failed; it tries again at `at` (wall clock) or when the
+    /// endpoint answers again, whichever is first.
+    Retrying {
+        source: Source,
+        epoch: u64,
+        at: DateTime<Utc>,
+    },
+    /// A running operator action reached a step.
+    OpStage {
+        id: u64,
+        stage: String,
+    },
+    /// A running operator action finished.
+    OpDone {
+        id: u64,
+        result: Result<Outcome, OpError>,
+    },
+}
+
+/// The poller's events are the console's refresh actions.
+impl From<PollEvent> for Action {
+    fn from(event: PollEvent) -> Action {
+        match event {
+            PollEvent::Refreshed {
+                source,
+                epoch,
+                generation,
+                at,
+                result,
+            } => Action::Refreshed {
+                source,
+                epoch,
+                generation,
+                at,
+                result,
+            },
+            PollEvent::Retrying { source, epoch, at } => Action::Retrying { source, epoch, at },
+        }
+    }
+}
+
+/// What the runtime must do after an update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Quit,
+    RefreshNow,
+    /// Carry out a confirmed plan (through the ops layer).
+    Execute {
+        id: u64,
+        plan: Box<Plan>,
+    },
+    /// Control the playing scenario (simulator only).
+    Playback(PlaybackCommand),
+    /// Open another world (AWS profile or region, or a scenario); `id` names the request,
+    /// and only the latest one's world is shown.
+    Switch {
+        id: u64,
+        spec: crate::world::WorldSpec,
+    },
+    /// Load a theme by name or path and use it.
+    LoadTheme(String),
+    /// Write an export file in the working directory.
+    Export {
+        file_name: String,
+        contents: String,
+        rows: usize,
+    },
+    /// Put text on the terminal's clipboard (OSC 52).
+    Copy(String),
+}
+
+/// What the scenario keys ask of the simulator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlaybackCommand {
+    TogglePause,
+    /// Let 10 seconds of scenario time pass at once.
+    Step,
+    Slower,
+    Faster,
+    Restart,
+}

@@ -1,0 +1,317 @@
+//! The whole console state, and how fresh each source's data is.
+
+use super::{cards, command, table, Dialog, Operation, View};
+use crate::cloud::{CloudError, Source};
+use crate::model::{Snapshot, WorldInfo};
+use crate::patterns::{self, Pattern, Report, Settings};
+use crate::playback::PlaybackState;
+use crate::poll::Intervals;
+use chrono::{DateTime, Duration, Utc};
+
+/// How fresh one source's data is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceStatus {
+    /// The generation of the last result applied; older ones are dropped.
+    pub generation: u64,
+    /// When the data was read, by the world's clock (simulated time on the simulator).
+    pub fetched_at: Option<DateTime<Utc>>,
+    /// When the console last heard from the source, by the wall clock: a poller that has
+    /// gone quiet for three intervals is stale, however the world's clock runs.
+    pub heard_at: Option<DateTime<Utc>>,
+    /// The last refresh failed: the error and when. The last good data stays.
+    pub error: Option<(CloudError, DateTime<Utc>)>,
+    /// After a failure: when the next try is (wall clock).
+    pub retry_at: Option<DateTime<Utc>>,
+    pub interval: std::time::Duration,
+}
+
+/// The freshness of a source as the screen says it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Freshness {
+    Loading,
+    Fresh {
+        age: Duration,
+    },
+    Stale {
+        age: Option<Duration>,
+        error: Option<CloudError>,
+    },
+}
+
+impl SourceStatus {
+    /// Fresh until three intervals pass without news (wall clock), or while the last refresh
+    /// failed. The age is in the world's clock: `clock` is the world's now.
+    pub fn freshness(&self, clock: DateTime<Utc>, wall: DateTime<Utc>) -> Freshness {
+        let age = self.fetched_at.map(|t| (clock - t).max(Duration::zero()));
+        let limit = Duration::from_std(self.interval * 3).unwrap_or(Duration::MAX);
+        let quiet = self.heard_at.is_some_and(|h| wall - h > limit);
+        match (&self.error, age) {
+            (Some((e, _)), age) => Freshness::Stale {
+                age,
+                error: Some(e.clone()),
+            },
+            (None, None) => Freshness::Loading,
+            (None, Some(a)) if quiet => Freshness::Stale {
+                age: Some(a),
+                error: None,
+            },
+            (None, Some(a)) => Freshness::Fresh { age: a },
+        }
+    }
+}
+
+/// Selection and filter of one view; both survive refreshes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListState {
+    /// The selected row's key, so the same resource stays selected as rows move.
+    pub selected_key: Option<String>,
+    /// Where the selection was, used when its row disappears.
+    pub selected_index: usize,
+    pub filter: String,
+    /// The column the operator sorted by (Shift + its letter), if any.
+    pub sort: Option<table::SortBy>,
+}
+
+/// The whole console state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppState {
+    pub world: WorldInfo,
+    /// Which world results belong to; bumped when the world changes.
+    pub epoch: u64,
+    pub fleet: Snapshot,
+    pub sources: Vec<SourceStatus>,
+    pub view: View,
+    pub lists: [ListState; 7],
+    pub filter_editing: bool,
+    pub help: bool,
+    pub wall: DateTime<Utc>,
+    pub clock: DateTime<Utc>,
+    pub narration: Option<String>,
+    /// Where the scenario is, on the simulator.
+    pub playback: Option<PlaybackState>,
+    /// The most recent refresh error, for the status bar.
+    pub last_error: Option<(Source, CloudError)>,
+    /// Something on screen changed since the last draw.
+    pub dirty: bool,
+    pub size: (u16, u16),
+    /// Actions are refused and their keys hidden.
+    pub read_only: bool,
+    /// The confirmation dialog of an action, when one is open.
+    pub dialog: Option<Dialog>,
+    /// The action running or last run.
+    pub operation: Option<Operation>,
+    /// After a verified action that can be undone (a swap): the action that undoes it.
+    pub undo: Option<crate::ops::Undo>,
+    /// A one-line message for the operator (e.g. "cancelled: nothing was changed").
+    pub message: Option<String>,
+    /// What the pattern checks compare against.
+    pub checks: Settings,
+    /// Which key does what.
+    pub keymap: crate::keymap::KeyMap,
+    /// The `:` command line being typed.
+    pub prompt: Option<String>,
+    /// A list to pick a profile, region, theme or scenario from.
+    pub picker: Option<command::Picker>,
+    /// Names the prompt completes.
+    pub choices: command::Choices,
+    /// The name of the production target on screen: shown loudly, and typed to confirm.
+    pub production: Option<String>,
+    /// The pattern checks of the current fleet, run again on every refresh.
+    pub patterns: Vec<Report>,
+    /// q was pressed while an action ran: quit when it has finished.
+    pub quit_pending: bool,
+    /// A world switch still opening: its id and the world in words. Actions wait for it.
+    pub switching: Option<(u64, String)>,
+    /// The id of the latest switch requested.
+    pub switch_seq: u64,
+}
+
+impl AppState {
+    /// A console on `world` that has not heard from any source yet.
+    pub fn new(world: WorldInfo, intervals: &Intervals, now: DateTime<Utc>) -> Self {
+        let mut state = AppState {
+            fleet: Snapshot::empty(world.clone(), now),
+            world,
+            epoch: 0,
+            sources: Source::ALL
+                .iter()
+                .map(|s| SourceStatus {
+                    generation: 0,
+                    fetched_at: None,
+                    heard_at: None,
+                    error: None,
+                    retry_at: None,
+                    interval: intervals.of(*s),
+                })
+                .collect(),
+            view: View::Overview,
+            lists: Default::default(),
+            filter_editing: false,
+            help: false,
+            wall: now,
+            clock: now,
+            narration: None,
+            playback: None,
+            last_error: None,
+            dirty: true,
+            size: (120, 40),
+            read_only: false,
+            dialog: None,
+            operation: None,
+            undo: None,
+            message: None,
+            checks: Settings::default(),
+            patterns: Vec::new(),
+            keymap: crate::keymap::KeyMap::default(),
+            prompt: None,
+            picker: None,
+            choices: command::Choices::default(),
+            production: None,
+            quit_pending: false,
+            switching: None,
+            switch_seq: 0,
+        };
+        state.recheck();
+        state
+    }
+
+    /// Shows a new world: a new epoch, so results still on their way from the old one are
+    /// dropped, and nothing of the old world stays on screen.
+    pub fn reset_world(&mut self, world: WorldInfo, intervals: &Intervals) {
+        self.epoch += 1;
+        self.fleet = Snapshot::empty(world.clone(), self.clock);
+        self.world = world;
+        for (s, source) in self.sources.iter_mut().zip(Source::ALL) {
+            s.generation = 0;
+            s.fetched_at = None;
+            s.heard_at = None;
+            s.error = None;
+            s.retry_at = None;
+            s.interval = intervals.of(source);
+        }
+        self.last_error = None;
+        self.recheck();
+        self.dialog = None;
+        // A finished action's result line belongs to the old world. (A running one cannot
+        // be here: switching and restarting are refused while it runs.)
+        self.operation = self.operation.take().filter(|o| o.running());
+        self.undo = None;
+        self.narration = None;
+        self.playback = None;
+        self.picker = None;
+        self.dirty = true;
+    }
+
+    /// Runs the pattern checks over the current fleet. A pattern whose sources have not all
+    /// answered once is not judged: it says what it waits for, or which source failed. One
+    /// whose sources contradict each other waits for the one that is behind.
+    pub fn recheck(&mut self) {
+        let contradictions = cards::contradictions(self);
+        self.patterns = Pattern::ALL
+            .iter()
+            .map(|&p| {
+                let sources = cards::sources_of(p);
+                if let Some(why) = self.unread(sources) {
+                    return Report::unknown(p, why);
+                }
+                if let Some(why) = cards::contradiction(&contradictions, sources) {
+                    return Report::unknown(p, why);
+                }
+                patterns::check_pattern(p, &self.fleet, &self.checks, self.clock)
+            })
+            .collect();
+        self.mark_stale();
+    }
+
+    /// Marks each verdict whose sources are stale (failed, or quiet too long), so it never
+    /// looks like a confident pass or fail.
+    pub(super) fn mark_stale(&mut self) {
+        let stale: Vec<Option<String>> = self
+            .patterns
+            .iter()
+            .map(|r| self.stale_reason(cards::sources_of(r.pattern)))
+            .collect();
+        for (report, stale) in self.patterns.iter_mut().zip(stale) {
+            if report.stale != stale {
+                report.stale = stale;
+                self.dirty = true;
+            }
+        }
+    }
+
+    /// Why data from `sources` is stale ("target_groups throttled, 45s old"), if it is.
+    pub fn stale_reason(&self, sources: &[Source]) -> Option<String> {
+        let parts: Vec<String> = sources
+            .iter()
+            .filter_map(|s| match self.freshness(*s) {
+                Freshness::Stale { age, error } => Some(format!(
+                    "{} {}{}",
+                    s.name(),
+                    error.map_or("quiet", |e| e.kind.in_words()),
+                    age.map_or(String::new(), |a| format!(
+                        ", {} old",
+                        crate::model::age_text(a)
+                    ))
+                )),
+                _ => None,
+            })
+            .collect();
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+
+    /// How fresh a source is now: its age in the world's clock.
+    pub fn freshness(&self, s: Source) -> Freshness {
+        self.source(s).freshness(self.clock, self.wall)
+    }
+
+    /// Why `sources` cannot be judged yet, or None when each has answered at least once.
+    fn unread(&self, sources: &[Source]) -> Option<String> {
+        let never = |s: &&Source| self.source(**s).fetched_at.is_none();
+        // Failed sources grouped by why: "cannot read instances, alarms (network error)".
+        let mut failed: Vec<(&str, Vec<&str>)> = Vec::new();
+        for s in sources.iter().filter(never) {
+            let Some((e, _)) = &self.source(*s).error else {
+                continue;
+            };
+            let why = e.kind.in_words();
+            match failed.iter_mut().find(|(w, _)| *w == why) {
+                Some((_, names)) => names.push(s.name()),
+                None => failed.push((why, vec![s.name()])),
+            }
+        }
+        if !failed.is_empty() {
+            let parts: Vec<String> = failed
+                .iter()
+                .map(|(why, names)| format!("{} ({why})", names.join(", ")))
+                .collect();
+            return Some(format!("cannot read {}", parts.join("; ")));
+        }
+        let waiting: Vec<&str> = sources.iter().filter(never).map(|s| s.name()).collect();
+        (!waiting.is_empty()).then(|| format!("waiting for {}", waiting.join(", ")))
+    }
+
+    /// A frame must be drawn before the next key is read: while a dialog is open, a key
+    /// typed ahead must not act on rows the operator has not been shown yet.
+    pub fn must_draw_now(&self) -> bool {
+        self.dirty && self.dialog.is_some()
+    }
+
+    /// The action still running, if any.
+    pub fn running_operation(&self) -> Option<&Operation> {
+        self.operation.as_ref().filter(|o| o.running())
+    }
+
+    /// The status of one source.
+    pub fn source(&self, s: Source) -> &SourceStatus {
+        &self.sources[s as usize]
+    }
+
+    /// Selection and filter of the current view.
+    pub fn list(&self) -> &ListState {
+        &self.lists[self.view.index()]
+    }
+
+    pub fn list_mut(&mut self) -> &mut ListState {
+        &mut self.lists[self.view.index()]
+    }
+}

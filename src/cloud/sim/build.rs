@@ -1,0 +1,290 @@
+//! How a scenario builds the simulated world: its load balancers, groups, instances,
+//! addresses, images and alarms.
+
+use super::rng::Rng;
+use super::scenario::Scenario;
+use super::world::*;
+use crate::model::{
+    Alarm, AlarmState, ElasticIp, HealthCheck, Image, ImageState, LifecycleState, LoadBalancer,
+    TargetGroup,
+};
+use chrono::{DateTime, Duration, Utc};
+use std::collections::{BTreeMap, BTreeSet};
+
+impl World {
+    /// Builds the steady state a scenario describes, at `start`: groups at desired capacity,
+    /// every instance running and healthy, an hour of CPU history.
+    pub fn new(scenario: &Scenario, seed: u64, start: DateTime<Utc>) -> World {
+        let mut rng = Rng::new(seed);
+        let vpc_id = format!("vpc-{}", rng.hex(17));
+        let subnets = scenario
+            .zones
+            .iter()
+            .map(|z| (z.clone(), format!("subnet-{}", rng.hex(17))))
+            .collect();
+        let mut world = World {
+            scenario_name: scenario.name.clone(),
+            seed,
+            region: scenario.region.clone(),
+            account_id: scenario.account_id.clone(),
+            vpc_id,
+            now: start,
+            started_at: start,
+            rng,
+            timing: scenario.timing.clone(),
+            subnets,
+            zones_down: BTreeSet::new(),
+            dependencies: scenario
+                .dependencies
+                .iter()
+                .map(|d| (d.name.clone(), true))
+                .collect(),
+            instances: Vec::new(),
+            load_balancers: Vec::new(),
+            target_groups: Vec::new(),
+            groups: Vec::new(),
+            addresses: Vec::new(),
+            images: Vec::new(),
+            alarms: Vec::new(),
+            metrics: BTreeMap::new(),
+            nfs: BTreeMap::new(),
+            nfs_latency: BTreeMap::new(),
+            events: scenario.events.clone(),
+            next_event: 0,
+            timeline_delay: Duration::zero(),
+            narration: None,
+            api_errors: Vec::new(),
+            next_reconcile: start + Duration::seconds(RECONCILE_EVERY),
+            next_health_sweep: start + Duration::seconds(HEALTH_SWEEP_EVERY),
+            next_metric: start + Duration::seconds(60),
+            ip_counter: 10,
+            carry_ms: 0,
+        };
+        world.events.sort_by_key(|e| e.at);
+        world.build_load_balancers(scenario);
+        world.build_groups(scenario);
+        world.build_instances(scenario);
+        world.build_addresses_and_images(scenario);
+        world.build_alarms(scenario);
+        world.settle_content();
+        world.prefill_metrics();
+        world.record_alarm_states();
+        world
+    }
+
+    fn arn(&mut self, service_path: &str, name: &str) -> String {
+        format!(
+            "arn:aws:elasticloadbalancing:{}:{}:{service_path}/{name}/{}",
+            self.region,
+            self.account_id,
+            self.rng.hex(16)
+        )
+    }
+
+    fn build_load_balancers(&mut self, scenario: &Scenario) {
+        for lb in &scenario.load_balancers {
+            let arn = self.arn("loadbalancer/app", &lb.name);
+            let dns_name = format!(
+                "{}-{}.{}.elb.amazonaws.com",
+                lb.name,
+                1_000_000_000 + self.rng.below(8_999_999_999),
+                self.region
+            );
+            self.load_balancers.push(LoadBalancer {
+                arn,
+                name: lb.name.clone(),
+                kind: "application".into(),
+                scheme: "internet-facing".into(),
+                state: "active".into(),
+                dns_name,
+                vpc_id: self.vpc_id.clone(),
+                zones: lb.zones.clone().unwrap_or_else(|| scenario.zones.clone()),
+            });
+        }
+        for tg in &scenario.target_groups {
+            let arn = self.arn("targetgroup", &tg.name);
+            let lb = self
+                .load_balancers
+                .iter()
+                .find(|l| l.name == tg.load_balancer);
+            let (lb_arns, lb_zones) =
+                lb.map_or((vec![], vec![]), |l| (vec![l.arn.clone()], l.zones.clone()));
+            self.target_groups.push(SimTargetGroup {
+                model: TargetGroup {
+                    arn,
+                    name: tg.name.clone(),
+                    protocol: "HTTP".into(),
+                    port: tg.port,
+                    vpc_id: self.vpc_id.clone(),
+                    load_balancer_arns: lb_arns,
+                    health_check: HealthCheck {
+                        protocol: "HTTP".into(),
+                        port: "traffic-port".into(),
+                        path: Some(tg.health_check_path.clone()),
+                        interval_seconds: tg.interval.secs() as u32,
+                        timeout_seconds: 5,
+                        healthy_threshold: tg.healthy_threshold,
+                        unhealthy_threshold: tg.unhealthy_threshold,
+                    },
+                    targets: Vec::new(),
+                },
+                targets: Vec::new(),
+                deregistration_delay: Duration::seconds(tg.deregistration_delay.secs()),
+                depends_on: tg.depends_on.clone(),
+                lb_zones,
+            });
+        }
+    }
+
+    fn build_groups(&mut self, scenario: &Scenario) {
+        for g in &scenario.auto_scaling_groups {
+            let traffic = g.traffic.clone().map(|def| Traffic {
+                def,
+                factor_from: 1.0,
+                factor_to: 1.0,
+                ramp_start: self.now,
+                ramp_end: self.now,
+            });
+            self.groups.push(SimGroup {
+                name: g.name.clone(),
+                min: g.min,
+                desired: g.desired,
+                max: g.max,
+                zones: g.zones.clone().unwrap_or_else(|| scenario.zones.clone()),
+                target_groups: g.target_groups.clone(),
+                instance_type: g.instance_type.clone(),
+                name_tag: g.name_tag.clone().unwrap_or_else(|| g.name.clone()),
+                tags: g.tags.clone(),
+                health_check_type: g.health_check_type.clone(),
+                grace: Duration::seconds(g.health_check_grace.secs()),
+                members: Vec::new(),
+                activities: Vec::new(),
+                change_cause: None,
+                rebalancing: None,
+                traffic,
+                scale_out: g.scale_out.clone(),
+                scale_in: g.scale_in.clone(),
+                last_scaled_at: None,
+                image: g.image.clone(),
+                content: g.content.clone(),
+            });
+            let gi = self.groups.len() - 1;
+            for n in 0..g.desired {
+                // Launched over the previous hours, steady by now.
+                let launched = self.now - Duration::minutes(180 - 7 * n as i64);
+                let zone = self.placement_zone(gi);
+                let id = self.launch_group_instance(gi, &zone, launched);
+                self.settle_running(&id);
+                let member = self.groups[gi]
+                    .members
+                    .last_mut()
+                    .expect("launch_group_instance pushes the member");
+                member.lifecycle = LifecycleState::InService;
+                member.activity = None;
+                let tgs = self.groups[gi].target_groups.clone();
+                for tg in tgs {
+                    self.register_target(&tg, &id, true);
+                }
+            }
+            self.groups[gi].activities.clear();
+        }
+    }
+
+    fn build_instances(&mut self, scenario: &Scenario) {
+        for def in &scenario.instances {
+            let mut tags = def.tags.clone();
+            tags.insert("Name".into(), def.name.clone());
+            let launched = self.now - Duration::days(3);
+            let id = self.create_instance(
+                Some(def.name.clone()),
+                &def.zone,
+                &def.instance_type,
+                tags,
+                None,
+                launched,
+            );
+            self.settle_running(&id);
+            for tg in &def.target_groups {
+                self.register_target(tg, &id, true);
+            }
+            let nfs_server = def.tags.get(crate::model::ROLE_TAG).map(String::as_str)
+                == Some(crate::model::NFS_SERVER);
+            if nfs_server || def.nfs.is_some() {
+                self.nfs.insert(id, def.nfs.clone().unwrap_or_default());
+            }
+        }
+    }
+
+    fn build_addresses_and_images(&mut self, scenario: &Scenario) {
+        for def in &scenario.elastic_ips {
+            let allocation_id = format!("eipalloc-{}", self.rng.hex(17));
+            let mut address = ElasticIp {
+                allocation_id,
+                public_ip: def.public_ip.clone(),
+                association_id: None,
+                instance_id: None,
+                private_ip: None,
+                tags: def.tags.clone(),
+            };
+            if let Some(name) = &def.instance {
+                let association_id = format!("eipassoc-{}", self.rng.hex(17));
+                if let Some(inst) = self
+                    .instances
+                    .iter_mut()
+                    .find(|i| i.name.as_deref() == Some(name))
+                {
+                    inst.public_ip = Some(def.public_ip.clone());
+                    address.association_id = Some(association_id);
+                    address.instance_id = Some(inst.id.clone());
+                    address.private_ip = Some(inst.private_ip.clone());
+                }
+            }
+            self.addresses.push(address);
+        }
+        for def in &scenario.images {
+            let id = format!("ami-{}", self.rng.hex(17));
+            let source = def.instance.as_ref().and_then(|n| {
+                self.instances
+                    .iter()
+                    .find(|i| i.name.as_deref() == Some(n))
+                    .map(|i| i.id.clone())
+            });
+            let mut tags = def.tags.clone();
+            if let Some(s) = &source {
+                tags.insert(crate::cloud::SOURCE_INSTANCE_TAG.into(), s.clone());
+            }
+            let created_at = self.now - Duration::seconds(def.age.secs());
+            self.images.push(SimImage {
+                image: Image {
+                    id,
+                    name: def.name.clone(),
+                    state: ImageState::Available,
+                    created_at,
+                    source_instance_id: source,
+                    tags,
+                },
+                available_at: created_at,
+            });
+        }
+    }
+
+    fn build_alarms(&mut self, scenario: &Scenario) {
+        for def in &scenario.alarms {
+            self.alarms.push(SimAlarm {
+                alarm: Alarm {
+                    name: def.name.clone(),
+                    namespace: crate::model::CPU_NAMESPACE.into(),
+                    metric: crate::model::CPU_METRIC.into(),
+                    auto_scaling_group: Some(def.auto_scaling_group.clone()),
+                    threshold: def.threshold,
+                    unit: Some("Percent".into()),
+                    comparison: def.comparison.clone(),
+                    state: AlarmState::InsufficientData,
+                    state_reason: "Unchecked: Initial alarm creation".into(),
+                    updated_at: self.now,
+                },
+                periods: def.periods.max(1),
+            });
+        }
+    }
+}
