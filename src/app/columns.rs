@@ -207,11 +207,11 @@ columns! {
     /// View 5, Zones.
     ZoneCol {
         Zone: "ZONE", 'Z', ["zone", "az"], Fixed(15);
-        Instances: "INSTANCES", 'I', ["instances", "running"], Fixed(20);
-        Pending: "PENDING", 'P', ["pending"], Fixed(8);
-        Healthy: "HEALTHY TARGETS", 'H', ["healthy"], Fixed(20);
-        Unhealthy: "UNHEALTHY", 'U', ["unhealthy"], Fixed(10);
-        IfLost: "IF THIS AZ IS LOST", 'F', ["if_lost"], Grow(18);
+        Instances: "INSTANCES", 'I', ["instances", "running"], Fixed(12);
+        Pending: "PENDING", 'P', ["pending"], Fixed(7);
+        Healthy: "HEALTHY", 'H', ["healthy"], Fixed(12);
+        Unhealthy: "UNHEALTHY", 'U', ["unhealthy"], Fixed(9);
+        IfLost: "IF AZ IS LOST", 'F', ["if_lost"], Grow(16);
     } keep [Zone] hidden []
 }
 

@@ -38,6 +38,16 @@ pub fn default_sim() -> SimCloud {
     SimCloud::new(&Scenario::load("default").unwrap(), 42, start(), 1.0)
 }
 
+/// Runs a future to its end on a tokio runtime (with its timer, which the ops layer's
+/// verification needs), from a plain test.
+pub fn on_tokio<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+        .block_on(future)
+}
+
 /// Every source read once.
 pub fn snapshot(cloud: &SimCloud) -> Snapshot {
     futures::executor::block_on(take_snapshot(cloud)).unwrap()

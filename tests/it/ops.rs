@@ -42,7 +42,7 @@ fn lines(dir: &tempfile::TempDir) -> Vec<serde_json::Value> {
 }
 
 fn run(ops: &Ops, plan: &Plan) -> Result<patrol::ops::Outcome, OpError> {
-    futures::executor::block_on(ops.execute(plan, &|_| {}))
+    crate::on_tokio(ops.execute(plan, &|_| {}))
 }
 
 /// Two lines, intent then outcome, with every field the issue names, in a 0600 file.
@@ -343,7 +343,7 @@ fn a_stale_plan_is_refused_and_nothing_changes() {
     let s = snapshot(&sim);
     let plan = plan_scale_out(&s, "web-asg", 6).unwrap();
     // Someone else moved the group between plan and confirm.
-    futures::executor::block_on(sim.set_desired_capacity("web-asg", 5)).unwrap();
+    crate::on_tokio(sim.set_desired_capacity("web-asg", 5)).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let err = run(&ops(&sim, &dir, false), &plan).unwrap_err();
     assert_eq!(
@@ -354,10 +354,8 @@ fn a_stale_plan_is_refused_and_nothing_changes() {
     assert!(lines(&dir).is_empty());
 
     let swap = plan_swap(&s, &floating(&s), None).unwrap();
-    futures::executor::block_on(
-        sim.associate_address(&floating(&s), &instance_named(&s, "db-primary")),
-    )
-    .unwrap();
+    crate::on_tokio(sim.associate_address(&floating(&s), &instance_named(&s, "db-primary")))
+        .unwrap();
     let err = run(&ops(&sim, &dir, false), &swap).unwrap_err();
     assert!(
         matches!(err, OpError::Stale(ref why) if why.contains("is now on")),
@@ -495,7 +493,7 @@ fn a_plan_that_changes_under_the_dialog_loses_the_focus() {
     key(&mut state, KeyCode::Char('+'));
     key(&mut state, KeyCode::Char('y'));
     assert_eq!(state.dialog.as_ref().unwrap().focus, Focus::Yes);
-    futures::executor::block_on(sim.set_desired_capacity("web-asg", 5)).unwrap();
+    crate::on_tokio(sim.set_desired_capacity("web-asg", 5)).unwrap();
     crate::refresh_all(&mut state, &snapshot(&sim), 2, s.taken_at);
     let dialog = state.dialog.as_ref().unwrap();
     assert_eq!(

@@ -149,7 +149,7 @@ fn the_selection_stays_on_its_resource_when_rows_move() {
     assert_eq!(selected_id(&state).as_deref(), Some(spare.as_str()));
     // The spare is bound elsewhere; its row moves down on the next refresh.
     let standby = instance_named(&s, "app-standby");
-    futures::executor::block_on(sim.associate_address(&spare, &standby)).unwrap();
+    crate::on_tokio(sim.associate_address(&spare, &standby)).unwrap();
     refresh_all(&mut state, &snapshot(&sim), 2, s.taken_at);
     assert_eq!(
         selected_id(&state).as_deref(),
@@ -176,8 +176,8 @@ fn the_simulator_displaces_an_address_as_ec2_does() {
     let spare = address(&s, "203.0.113.25");
     let floating = address(&s, "203.0.113.10");
     let standby = instance_named(&s, "app-standby");
-    futures::executor::block_on(sim.associate_address(&spare, &standby)).unwrap();
-    futures::executor::block_on(sim.associate_address(&floating, &standby)).unwrap();
+    crate::on_tokio(sim.associate_address(&spare, &standby)).unwrap();
+    crate::on_tokio(sim.associate_address(&floating, &standby)).unwrap();
     let after = snapshot(&sim);
     let spare_now = after
         .elastic_ips
@@ -200,7 +200,7 @@ fn a_swap_plan_names_the_displaced_address_and_needs_it_accepted() {
     let spare = address(&s, "203.0.113.25");
     let floating = address(&s, "203.0.113.10");
     let standby = instance_named(&s, "app-standby");
-    futures::executor::block_on(sim.associate_address(&spare, &standby)).unwrap();
+    crate::on_tokio(sim.associate_address(&spare, &standby)).unwrap();
     let s = snapshot(&sim);
     let mut plan = plan_swap(&s, &floating, Some(&standby)).unwrap();
     assert!(
@@ -222,7 +222,7 @@ fn a_swap_plan_names_the_displaced_address_and_needs_it_accepted() {
     let dir = tempfile::tempdir().unwrap();
     let log = AuditLog::new(dir.path().join("audit.jsonl"));
     let ops = Ops::new(Arc::new(sim.clone()), log.clone(), false);
-    let refused = futures::executor::block_on(ops.execute(&plan, &|_| {}));
+    let refused = crate::on_tokio(ops.execute(&plan, &|_| {}));
     assert!(
         matches!(refused, Err(OpError::NotAccepted(_))),
         "{refused:?}"
@@ -231,7 +231,7 @@ fn a_swap_plan_names_the_displaced_address_and_needs_it_accepted() {
 
     plan.toggle_accept();
     assert!(plan.ready());
-    let done = futures::executor::block_on(ops.execute(&plan, &|_| {})).unwrap();
+    let done = crate::on_tokio(ops.execute(&plan, &|_| {})).unwrap();
     assert!(done.verified);
     let lines = patrol::ops::audit::records(&log.read().unwrap());
     assert_eq!(lines.len(), 2);
@@ -448,10 +448,10 @@ fn the_action_line_says_when_something_else_changed_it_since() {
         AuditLog::new(dir.path().join("a.jsonl")),
         false,
     );
-    let result = futures::executor::block_on(ops.execute(&plan, &|_| {}));
+    let result = crate::on_tokio(ops.execute(&plan, &|_| {}));
     update(&mut state, Action::OpDone { id, result });
     // Something else (a scale-in policy, another operator) takes desired back.
-    futures::executor::block_on(sim.set_desired_capacity("web-asg", 4)).unwrap();
+    crate::on_tokio(sim.set_desired_capacity("web-asg", 4)).unwrap();
     refresh_all(&mut state, &snapshot(&sim), 9, s.taken_at);
     let text = super::screen_text(&state, 120, 40);
     assert!(text.contains("SINCE CHANGED: desired is now 4"), "{text}");
@@ -473,7 +473,7 @@ fn b_does_not_offer_to_swap_back_after_the_swap_back() {
         let Some(Effect::Execute { id, plan }) = effects.into_iter().next() else {
             panic!("no action after {keys_}: {:?}", state.message);
         };
-        let result = futures::executor::block_on(ops.execute(&plan, &|_| {}));
+        let result = crate::on_tokio(ops.execute(&plan, &|_| {}));
         update(state, Action::OpDone { id, result });
         refresh_all(state, &snapshot(&sim), generation, s.taken_at);
     };
@@ -498,7 +498,7 @@ fn the_progress_line_does_not_repeat_its_title() {
         false,
     );
     let stages = std::sync::Mutex::new(Vec::new());
-    futures::executor::block_on(ops.execute(&plan, &|st| stages.lock().unwrap().push(st))).unwrap();
+    crate::on_tokio(ops.execute(&plan, &|st| stages.lock().unwrap().push(st))).unwrap();
     for st in stages.lock().unwrap().iter() {
         assert!(!st.contains(&plan.title), "{st}");
     }

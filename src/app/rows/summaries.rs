@@ -98,12 +98,13 @@ pub struct ZoneRow {
 }
 
 /// The width of a zone's bars.
-const BAR: usize = 12;
+const BAR: usize = 8;
 
-/// A bar of `n` out of `max`, `BAR` cells wide at most, and the number.
+/// The number, then a bar of `n` out of `max` (`BAR` cells at most): when the column is
+/// squeezed, the bar is cut, never the number.
 fn bar(n: usize, max: usize) -> String {
     let cells = if max == 0 { 0 } else { (n * BAR).div_ceil(max) };
-    format!("{:<BAR$} {n:>3}", "█".repeat(cells))
+    format!("{n:>3} {}", "█".repeat(cells))
 }
 
 impl Row for ZoneRow {
