@@ -8,6 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use patrol::app::{update, Action, AppState};
 use patrol::cloud::Source;
 use patrol::model::*;
+use patrol::poll::PollEvent;
 use patrol::poll::{Intervals, Payload};
 use patrol::theme::Theme;
 use ratatui::backend::TestBackend;
@@ -93,13 +94,13 @@ fn console(fleet: &Snapshot, keys: &str) -> AppState {
     ] {
         update(
             &mut state,
-            Action::Refreshed {
+            Action::Polled(PollEvent::Refreshed {
                 source,
                 epoch: 0,
                 generation: 1,
                 at: fleet.taken_at,
                 result: Ok(payload),
-            },
+            }),
         );
     }
     for c in std::iter::once('2').chain(keys.chars()) {

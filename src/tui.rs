@@ -81,7 +81,7 @@ impl Shown {
         let actions = tx.clone();
         let forward = tokio::spawn(async move {
             while let Some(event) = polled.recv().await {
-                if actions.send(Action::from(event)).await.is_err() {
+                if actions.send(Action::Polled(event)).await.is_err() {
                     return;
                 }
             }

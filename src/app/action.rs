@@ -1,11 +1,10 @@
 //! What can happen to the console (`Action`) and what the runtime must do after it
 //! (`Effect`).
 
-use crate::cloud::{CloudError, Source};
 use crate::model::WorldInfo;
 use crate::ops::{OpError, Outcome, Plan};
 use crate::playback::PlaybackState;
-use crate::poll::{Intervals, Payload, PollEvent};
+use crate::poll::{Intervals, PollEvent};
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
@@ -50,21 +49,8 @@ pub enum Action {
         id: u64,
         result: Result<(), String>,
     },
-    /// A source's refresh finished.
-    Refreshed {
-        source: Source,
-        epoch: u64,
-        generation: u64,
-        at: DateTime<Utc>,
-        result: Result<Payload, CloudError>,
-    },
-    /// A source's last refresh failed; it tries again at `at` (wall clock) or when the
-    /// endpoint answers again, whichever is first.
-    Retrying {
-        source: Source,
-        epoch: u64,
-        at: DateTime<Utc>,
-    },
+    /// The poller's word: a source's refresh finished, or when it tries again.
+    Polled(PollEvent),
     /// A running operator action reached a step.
     OpStage {
         id: u64,
@@ -75,28 +61,6 @@ pub enum Action {
         id: u64,
         result: Result<Outcome, OpError>,
     },
-}
-
-/// The poller's events are the console's refresh actions.
-impl From<PollEvent> for Action {
-    fn from(event: PollEvent) -> Action {
-        match event {
-            PollEvent::Refreshed {
-                source,
-                epoch,
-                generation,
-                at,
-                result,
-            } => Action::Refreshed {
-                source,
-                epoch,
-                generation,
-                at,
-                result,
-            },
-            PollEvent::Retrying { source, epoch, at } => Action::Retrying { source, epoch, at },
-        }
-    }
 }
 
 /// What the runtime must do after an update.

@@ -21,6 +21,7 @@ pub use state::{AppState, Freshness, ListState, SourceStatus};
 
 use crate::cloud::{CloudError, Source};
 use crate::poll::Payload;
+use crate::poll::PollEvent;
 use chrono::{DateTime, Utc};
 
 pub use crate::view::View;
@@ -115,18 +116,18 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             }
             vec![]
         }
-        Action::Refreshed {
+        Action::Polled(PollEvent::Refreshed {
             source,
             epoch,
             generation,
             at,
             result,
-        } => {
+        }) => {
             apply_refresh(state, source, epoch, generation, at, result);
             dialog::replan(state);
             vec![]
         }
-        Action::Retrying { source, epoch, at } => {
+        Action::Polled(PollEvent::Retrying { source, epoch, at }) => {
             if epoch == state.epoch {
                 state.sources[source as usize].retry_at = Some(at);
                 state.dirty = true;

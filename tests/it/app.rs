@@ -9,6 +9,7 @@ use patrol::cloud::sim::Fault;
 use patrol::cloud::Source;
 use patrol::patterns::{Pattern, Verdict};
 use patrol::playback::Playback;
+use patrol::poll::PollEvent;
 use patrol::poll::{Intervals, Payload};
 
 fn key(c: char) -> Action {
@@ -94,12 +95,14 @@ fn stale_generations_and_old_worlds_are_dropped() {
     let new = snapshot(&sim);
     let mut state = state_of(&old);
     let at = old.taken_at;
-    let refreshed = |generation, epoch, s: &patrol::model::Snapshot| Action::Refreshed {
-        source: Source::AutoScaling,
-        epoch,
-        generation,
-        at,
-        result: Ok(Payload::AutoScaling(s.auto_scaling_groups.clone())),
+    let refreshed = |generation, epoch, s: &patrol::model::Snapshot| {
+        Action::Polled(PollEvent::Refreshed {
+            source: Source::AutoScaling,
+            epoch,
+            generation,
+            at,
+            result: Ok(Payload::AutoScaling(s.auto_scaling_groups.clone())),
+        })
     };
     update(&mut state, refreshed(3, 0, &new));
     assert_eq!(state.fleet.auto_scaling_groups[0].desired, 6);
@@ -173,13 +176,13 @@ fn a_failed_refresh_keeps_the_last_good_data_and_says_why() {
     let error = error_of("throttled").unwrap();
     update(
         &mut state,
-        Action::Refreshed {
+        Action::Polled(PollEvent::Refreshed {
             source: Source::TargetGroups,
             epoch: 0,
             generation: 2,
             at: s.taken_at,
             result: Err(error.clone()),
-        },
+        }),
     );
     assert_eq!(
         state.fleet.target_groups, s.target_groups,
@@ -202,13 +205,13 @@ fn a_failed_refresh_keeps_the_last_good_data_and_says_why() {
         .unwrap();
     update(
         &mut state,
-        Action::Refreshed {
+        Action::Polled(PollEvent::Refreshed {
             source: Source::TargetGroups,
             epoch: 0,
             generation: 3,
             at: s.taken_at,
             result: Ok(payload),
-        },
+        }),
     );
     assert!(state.last_error.is_none());
 }
@@ -320,12 +323,14 @@ fn a_pattern_is_not_judged_until_its_sources_have_answered() {
             .unwrap()
     };
     assert_eq!(state.patterns.len(), 8);
-    let refreshed = |source, generation, result| Action::Refreshed {
-        source,
-        epoch: 0,
-        generation,
-        at: s.taken_at,
-        result,
+    let refreshed = |source, generation, result| {
+        Action::Polled(PollEvent::Refreshed {
+            source,
+            epoch: 0,
+            generation,
+            at: s.taken_at,
+            result,
+        })
     };
     for (source, payload) in payloads(&s) {
         if source != Source::Alarms {

@@ -25,6 +25,7 @@ use patrol::cloud::sim::{Scenario, SimCloud};
 use patrol::cloud::{take_snapshot, Source};
 use patrol::model::Snapshot;
 use patrol::playback::Playback;
+use patrol::poll::PollEvent;
 use patrol::poll::{Intervals, Payload};
 use std::time::Duration;
 
@@ -101,13 +102,13 @@ pub fn refresh_all(state: &mut AppState, s: &Snapshot, generation: u64, at: Date
     for (source, payload) in payloads(s) {
         update(
             state,
-            Action::Refreshed {
+            Action::Polled(PollEvent::Refreshed {
                 source,
                 epoch: state.epoch,
                 generation,
                 at,
                 result: Ok(payload),
-            },
+            }),
         );
     }
 }

@@ -10,6 +10,7 @@ use patrol::app::{update, Action, AppState, Effect, View};
 use patrol::cloud::sim::{Fault, Scenario, SimCloud};
 use patrol::model::TargetHealthState;
 use patrol::playback::Playback;
+use patrol::poll::PollEvent;
 use patrol::theme::Theme;
 use patrol::ui;
 use patrol::world::WorldSpec;
@@ -318,13 +319,13 @@ fn after_a_switch_nothing_of_the_old_world_is_drawn() {
     for (source, payload) in super::payloads(&old) {
         update(
             &mut state,
-            Action::Refreshed {
+            Action::Polled(PollEvent::Refreshed {
                 source,
                 epoch: old_epoch,
                 generation: 99,
                 at: old.taken_at,
                 result: Ok(payload),
-            },
+            }),
         );
     }
     assert!(!screen(&state).contains(&old_id));
@@ -333,13 +334,13 @@ fn after_a_switch_nothing_of_the_old_world_is_drawn() {
     for (source, payload) in super::payloads(&new) {
         update(
             &mut state,
-            Action::Refreshed {
+            Action::Polled(PollEvent::Refreshed {
                 source,
                 epoch,
                 generation: 1,
                 at: new.taken_at,
                 result: Ok(payload),
-            },
+            }),
         );
     }
     assert!(screen(&state).contains(&new.target_groups[0].targets[0].target_id));

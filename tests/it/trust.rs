@@ -13,6 +13,7 @@ use patrol::ops::{plan_clone, plan_swap, AuditLog, CheckLevel, OpError, Ops};
 use patrol::patterns::{self, Pattern, Settings, Verdict};
 use patrol::playback::Playback;
 use patrol::poll::Payload;
+use patrol::poll::PollEvent;
 use std::sync::Arc;
 
 /// A key as the console's loop delivers it: then the frame it leads to is drawn.
@@ -279,13 +280,13 @@ fn a_verdict_on_stale_data_says_so_on_the_card() {
     let epoch = state.epoch;
     update(
         &mut state,
-        Action::Refreshed {
+        Action::Polled(PollEvent::Refreshed {
             source: Source::TargetGroups,
             epoch,
             generation: 5,
             at: s.taken_at,
             result: Err(error_of("throttled").unwrap()),
-        },
+        }),
     );
     let card = report(&state, Pattern::MultiServer);
     assert!(
@@ -332,13 +333,13 @@ fn sources_that_contradict_each_other_give_no_verdict() {
     let epoch = state.epoch;
     update(
         &mut state,
-        Action::Refreshed {
+        Action::Polled(PollEvent::Refreshed {
             source: Source::ElasticIps,
             epoch,
             generation: 5,
             at: s.taken_at + chrono::Duration::seconds(3),
             result: Ok(Payload::ElasticIps(addresses)),
-        },
+        }),
     );
     let card = report(&state, Pattern::FloatingIp);
     assert_eq!(card.verdict, Verdict::Unknown, "{card:?}");

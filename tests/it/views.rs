@@ -6,6 +6,7 @@ use patrol::app::{update, Action, AppState};
 use patrol::cloud::sim::Fault;
 use patrol::model::TargetHealthState;
 use patrol::playback::Playback;
+use patrol::poll::PollEvent;
 use patrol::theme::Theme;
 use patrol::ui;
 use ratatui::backend::TestBackend;
@@ -128,13 +129,13 @@ fn stale_data_is_marked_in_the_panel_title() {
     let at = state.wall;
     update(
         &mut state,
-        Action::Refreshed {
+        Action::Polled(PollEvent::Refreshed {
             source: patrol::cloud::Source::TargetGroups,
             epoch: 0,
             generation: 2,
             at,
             result: Err(patrol::cloud::sim::faults::error_of("access_denied").unwrap()),
-        },
+        }),
     );
     press(&mut state, '2');
     let screen = render(&state, 120, 40).backend().to_string();
