@@ -413,6 +413,17 @@ async fn the_simulated_dry_run_refuses_what_the_call_would() {
     assert_eq!(snapshot(&sim).images, s.images, "DryRun creates nothing");
 }
 
+/// The standard output of a command that must have exited 0 (its stderr says why not).
+fn stdout_of_success(out: &std::process::Output) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// `patrol swap` on the simulator, as a runbook runs it.
 #[test]
 fn patrol_swap_dry_run_on_the_simulator() {
@@ -420,13 +431,7 @@ fn patrol_swap_dry_run_on_the_simulator() {
         .args(["swap", FLOATING, "--dry-run"])
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = stdout_of_success(&out);
     assert!(
         text.contains("would succeed. Nothing was changed."),
         "{text}"
@@ -476,13 +481,7 @@ fn patrol_swap_on_moto_writes_the_consoles_audit_lines() {
     };
 
     let out = patrol(&["--dry-run"]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = stdout_of_success(&out);
     assert!(
         stdout.contains("ec2:AssociateAddress DryRun=true: would succeed"),
         "{stdout}"
