@@ -123,12 +123,6 @@ fn check_exit_code(verdict: Verdict, allow_empty: bool) -> u8 {
 fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::Result<ExitCode> {
     let _log = init_logging(cli.log_file.clone().unwrap_or(default_log))?;
     match cli.command {
-        Some(Command::Swap { .. } | Command::Clone { .. } | Command::ScaleOut { .. }) => {
-            match cli.command.as_ref().and_then(Command::runbook) {
-                Some((request, flags)) => runbook(&cli, &request, &flags),
-                None => anyhow::bail!("not a runbook command"),
-            }
-        }
         Some(Command::Check {
             json,
             after,
@@ -220,6 +214,11 @@ fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::R
             }
             Ok(ExitCode::SUCCESS)
         }
+        // Every other command is an operator action (swap, clone, scale-out, ...).
+        Some(ref command) => match command.runbook() {
+            Some((request, flags)) => runbook(&cli, &request, &flags),
+            None => anyhow::bail!("this command is not an operator action"),
+        },
         None => {
             // Everything that can be wrong with the input is found before raw mode.
             let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

@@ -85,7 +85,8 @@ impl CloneToAmi {
         ));
         let who = s.instance_label(instance_id);
         let running = instance.is_some_and(|i| i.state == InstanceState::Running);
-        let served = if running {
+        // Only a reboot takes anything down: without one, nothing it serves is touched.
+        let served = if running && !no_reboot {
             serves(s, instance_id)
         } else {
             vec![]
@@ -99,7 +100,8 @@ impl CloneToAmi {
                 "it holds no Elastic IP and is no healthy target".to_string()
             } else {
                 format!(
-                    "for about a minute {}; x takes the image without a reboot{}",
+                    "for about a minute {}; NoReboot (x here, --no-reboot in a runbook) takes the image \
+                     without one{}",
                     served.join("; "),
                     s.elastic_ips
                         .iter()

@@ -229,7 +229,21 @@ fn clone_plans_checks_executes_and_follows_to_available() {
         format!("create image \"{name}\" from app-primary ({primary})")
     );
     assert!(plan.change[1].starts_with("NoReboot"));
-    assert!(plan_clone(&s, &primary, name, false).change[1].starts_with("reboot"));
+    assert!(
+        !plan.effect.iter().any(|e| e.contains("reboot")),
+        "without a reboot nothing goes down: {:?}",
+        plan.effect
+    );
+    let rebooting = plan_clone(&s, &primary, name, false);
+    assert!(rebooting.change[1].starts_with("reboot"));
+    assert!(
+        rebooting
+            .effect
+            .iter()
+            .any(|e| e.starts_with("during the reboot")),
+        "{:?}",
+        rebooting.effect
+    );
 
     // Preflight failures: a taken name, a malformed name, a terminated or unknown instance.
     let taken = plan_clone(&s, &primary, "web-golden-2026-11-20", true);

@@ -259,7 +259,9 @@ fn a_clone_with_reboot_names_what_the_reboot_takes_down() {
         "{}",
         reboot.detail
     );
-    assert!(reboot.detail.contains("x takes the image without a reboot"));
+    assert!(reboot
+        .detail
+        .contains("NoReboot (x here, --no-reboot in a runbook) takes the image"));
     assert!(reboot
         .detail
         .contains("swap 203.0.113.10 to its standby first"));
