@@ -3,6 +3,7 @@
 //! header, the cells, the filter, the sort and the export all come from the same variant,
 //! so they cannot drift apart by position.
 
+use crate::cloud::Source;
 use crate::model::TargetHealthState;
 use crate::patterns::Verdict;
 use chrono::{DateTime, Utc};
@@ -24,6 +25,8 @@ pub enum Tone {
     Muted,
     Info,
     Title,
+    /// Read from a source that is stale: never drawn as good (or bad) news.
+    Stale,
 }
 
 impl Tone {
@@ -41,9 +44,11 @@ impl Tone {
     pub fn of_verdict(verdict: Verdict) -> Tone {
         match verdict {
             Verdict::Pass => Tone::Ok,
-            Verdict::Warn | Verdict::Unknown => Tone::Warn,
+            Verdict::Warn => Tone::Warn,
             Verdict::Fail => Tone::Crit,
             Verdict::NotApplicable => Tone::Muted,
+            // Nothing could be judged: drawn like stale data, never like a warning.
+            Verdict::Unknown => Tone::Stale,
         }
     }
 
@@ -67,6 +72,8 @@ pub trait Column: Copy + Eq + std::fmt::Debug + 'static {
     /// The names a `key=value` filter may use; the first names it in JSON exports.
     fn keys(self) -> &'static [&'static str];
     fn width(self) -> Width;
+    /// The sources its cells are read from: while one is stale, the cells say so.
+    fn sources(self) -> &'static [Source];
     /// Kept at its width when the table is squeezed: what tells rows apart.
     fn keep(self) -> bool {
         false
@@ -121,7 +128,8 @@ pub fn info<C: Column>() -> Vec<ColumnInfo> {
 /// Declares a view's column enum and its table of title, letter, keys and width.
 macro_rules! columns {
     ($(#[$doc:meta])* $name:ident {
-        $($variant:ident: $title:literal, $letter:literal, [$($key:literal),+], $width:expr;)+
+        $($variant:ident: $title:literal, $letter:literal, [$($key:literal),+], $width:expr,
+            [$($source:ident),*];)+
     } keep [$($keep:ident),*] hidden [$($hidden:ident),*]) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,6 +148,9 @@ macro_rules! columns {
             }
             fn width(self) -> Width {
                 match self { $($name::$variant => $width),+ }
+            }
+            fn sources(self) -> &'static [Source] {
+                match self { $($name::$variant => &[$(Source::$source),*]),+ }
             }
             #[allow(unreachable_patterns)]
             fn keep(self) -> bool {
@@ -164,74 +175,114 @@ use Width::{Fixed, Grow};
 columns! {
     /// View 2, Targets.
     TargetCol {
-        Group: "GROUP", 'R', ["group", "tg"], Fixed(12);
-        Target: "TARGET", 'T', ["target", "id"], Fixed(24);
-        Name: "NAME", 'N', ["name"], Fixed(13);
-        Zone: "AZ", 'A', ["az", "zone"], Fixed(11);
-        State: "STATE", 'S', ["state", "health"], Fixed(10);
-        Reason: "REASON", 'E', ["reason"], Grow(16);
-        Instance: "INSTANCE", 'I', ["instance"], Fixed(13);
+        Group: "GROUP", 'R', ["group", "tg"], Fixed(12),
+            [TargetGroups];
+        Target: "TARGET", 'T', ["target", "id"], Fixed(24),
+            [TargetGroups];
+        Name: "NAME", 'N', ["name"], Fixed(13),
+            [Instances];
+        Zone: "AZ", 'A', ["az", "zone"], Fixed(11),
+            [Instances];
+        State: "STATE", 'S', ["state", "health"], Fixed(10),
+            [TargetGroups, Instances];
+        Reason: "REASON", 'E', ["reason"], Grow(16),
+            [TargetGroups];
+        Instance: "INSTANCE", 'I', ["instance"], Fixed(13),
+            [Instances];
     } keep [Group, Target, State] hidden []
 }
 
 columns! {
     /// View 3, Capacity.
     GroupCol {
-        Group: "GROUP", 'R', ["group", "name"], Grow(16);
-        Min: "MIN", 'M', ["min"], Fixed(5);
-        Desired: "DESIRED", 'D', ["desired"], Fixed(8);
-        Max: "MAX", 'A', ["max"], Fixed(5);
-        InService: "IN SERVICE", 'I', ["in_service", "inservice"], Fixed(11);
-        Pending: "PENDING", 'P', ["pending"], Fixed(8);
-        Terminating: "TERMINATING", 'T', ["terminating"], Fixed(12);
-        Unhealthy: "UNHEALTHY", 'U', ["unhealthy"], Fixed(10);
-        Zones: "AZS", 'Z', ["azs"], Fixed(4);
-        Cpu: "CPU", 'C', ["cpu"], Fixed(6);
+        Group: "GROUP", 'R', ["group", "name"], Grow(16),
+            [AutoScaling];
+        Min: "MIN", 'M', ["min"], Fixed(5),
+            [AutoScaling];
+        Desired: "DESIRED", 'D', ["desired"], Fixed(8),
+            [AutoScaling];
+        Max: "MAX", 'A', ["max"], Fixed(5),
+            [AutoScaling];
+        InService: "IN SERVICE", 'I', ["in_service", "inservice"], Fixed(11),
+            [AutoScaling];
+        Pending: "PENDING", 'P', ["pending"], Fixed(8),
+            [AutoScaling];
+        Terminating: "TERMINATING", 'T', ["terminating"], Fixed(12),
+            [AutoScaling];
+        Unhealthy: "UNHEALTHY", 'U', ["unhealthy"], Fixed(10),
+            [AutoScaling];
+        Zones: "AZS", 'Z', ["azs"], Fixed(4),
+            [AutoScaling];
+        Cpu: "CPU", 'C', ["cpu"], Fixed(6),
+            [Metrics];
     } keep [Group] hidden []
 }
 
 columns! {
     /// View 4, Elastic IPs.
     AddressCol {
-        Address: "ADDRESS", 'A', ["address", "ip"], Fixed(15);
-        Name: "NAME", 'N', ["name"], Fixed(14);
-        Instance: "INSTANCE", 'I', ["instance", "id"], Fixed(21);
-        InstanceName: "INST. NAME", 'S', ["instance_name"], Fixed(14);
-        Role: "ROLE", 'R', ["role"], Fixed(8);
-        State: "STATE", 'T', ["state"], Fixed(10);
-        Health: "TARGET HEALTH", 'E', ["health"], Grow(16);
+        Address: "ADDRESS", 'A', ["address", "ip"], Fixed(15),
+            [ElasticIps];
+        Name: "NAME", 'N', ["name"], Fixed(14),
+            [ElasticIps];
+        Instance: "INSTANCE", 'I', ["instance", "id"], Fixed(21),
+            [ElasticIps];
+        InstanceName: "INST. NAME", 'S', ["instance_name"], Fixed(14),
+            [Instances];
+        Role: "ROLE", 'R', ["role"], Fixed(8),
+            [Instances];
+        State: "STATE", 'T', ["state"], Fixed(10),
+            [ElasticIps, Instances];
+        Health: "TARGET HEALTH", 'E', ["health"], Grow(16),
+            [TargetGroups, Instances];
     } keep [Address, Instance, State] hidden []
 }
 
 columns! {
     /// View 5, Zones.
     ZoneCol {
-        Zone: "ZONE", 'Z', ["zone", "az"], Fixed(15);
-        Instances: "INSTANCES", 'I', ["instances", "running"], Fixed(12);
-        Pending: "PENDING", 'P', ["pending"], Fixed(7);
-        Healthy: "HEALTHY", 'H', ["healthy"], Fixed(12);
-        Unhealthy: "UNHEALTHY", 'U', ["unhealthy"], Fixed(9);
-        IfLost: "IF AZ IS LOST", 'F', ["if_lost"], Grow(16);
+        Zone: "ZONE", 'Z', ["zone", "az"], Fixed(15),
+            [Instances];
+        Instances: "INSTANCES", 'I', ["instances", "running"], Fixed(12),
+            [Instances];
+        Pending: "PENDING", 'P', ["pending"], Fixed(7),
+            [Instances];
+        Healthy: "HEALTHY", 'H', ["healthy"], Fixed(12),
+            [TargetGroups, Instances];
+        Unhealthy: "UNHEALTHY", 'U', ["unhealthy"], Fixed(9),
+            [TargetGroups];
+        IfLost: "IF AZ IS LOST", 'F', ["if_lost"], Grow(16),
+            [TargetGroups, Instances, AutoScaling];
     } keep [Zone] hidden []
 }
 
 columns! {
     /// View 6, Images.
     ImageCol {
-        Name: "NAME", 'N', ["name"], Grow(24);
-        Image: "IMAGE", 'I', ["image", "id"], Fixed(22);
-        State: "STATE", 'S', ["state"], Fixed(10);
-        Source: "MADE FROM", 'M', ["source", "from"], Grow(20);
-        Created: "CREATED", 'C', ["created", "age"], Fixed(7);
+        Name: "NAME", 'N', ["name"], Grow(24),
+            [Images];
+        Image: "IMAGE", 'I', ["image", "id"], Fixed(22),
+            [Images];
+        State: "STATE", 'S', ["state"], Fixed(10),
+            [Images];
+        Source: "MADE FROM", 'M', ["source", "from"], Grow(20),
+            [Images, Instances];
+        Created: "CREATED", 'C', ["created", "age"], Fixed(7),
+            [Images];
     } keep [Image] hidden []
 }
 
 columns! {
     /// View 7, Patterns. The resources are shown under the table, for the selected finding.
+    /// A finding's staleness is its report's (`FindingRow::tone`), not a column's.
     FindingCol {
-        Pattern: "PATTERN", 'P', ["pattern"], Fixed(30);
-        State: "STATE", 'S', ["state", "verdict"], Fixed(7);
-        Finding: "FINDING", 'F', ["finding", "reason"], Grow(30);
-        Resources: "RESOURCES", 'R', ["resources", "resource"], Grow(10);
+        Pattern: "PATTERN", 'P', ["pattern"], Fixed(30),
+            [];
+        State: "STATE", 'S', ["state", "verdict"], Fixed(7),
+            [];
+        Finding: "FINDING", 'F', ["finding", "reason"], Grow(30),
+            [];
+        Resources: "RESOURCES", 'R', ["resources", "resource"], Grow(10),
+            [];
     } keep [Pattern] hidden [Resources]
 }

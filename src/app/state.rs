@@ -260,6 +260,13 @@ impl AppState {
     }
 
     /// How fresh a source is now: its age in the world's clock.
+    /// Whether any of `sources` is stale.
+    pub fn any_stale(&self, sources: &[Source]) -> bool {
+        sources
+            .iter()
+            .any(|s| matches!(self.freshness(*s), Freshness::Stale { .. }))
+    }
+
     pub fn freshness(&self, s: Source) -> Freshness {
         self.source(s).freshness(self.clock, self.wall)
     }

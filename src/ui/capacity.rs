@@ -3,6 +3,7 @@
 use super::{age_text, column_table, empty_hint, panel, panel_title, render_table};
 use crate::app::rows::{group_rows, selected_index, GroupRow};
 use crate::app::AppState;
+use crate::cloud::Source;
 use crate::model::{ActivityStatus, AlarmState, AutoScalingGroup};
 use crate::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -73,6 +74,7 @@ fn draw_cpu(frame: &mut Frame, area: Rect, state: &AppState, g: &AutoScalingGrou
             AlarmState::Alarm => theme.crit,
             AlarmState::InsufficientData => theme.muted,
         };
+        let style = super::unless_stale(state, &[Source::Alarms], style, theme);
         title.push(Span::styled(
             format!(
                 "· {} {} ({}{} {}) ",
@@ -138,6 +140,7 @@ fn draw_activities(
             ActivityStatus::InProgress => theme.warn,
             ActivityStatus::Failed | ActivityStatus::Cancelled => theme.crit,
         };
+        let style = super::unless_stale(state, &[Source::AutoScaling], style, theme);
         let cause = a.cause.split("  ").last().unwrap_or(&a.cause).to_string();
         Row::new(vec![
             Span::raw(format!("{} ago", age_text(state.clock - a.started_at))),

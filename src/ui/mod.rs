@@ -355,6 +355,21 @@ pub fn panel_title<'a>(name: &str, summary: String, state: &AppState, theme: &Th
     Line::from(spans)
 }
 
+/// `style` when `sources` are fresh; the stale style when one is not, so nothing read
+/// from stale data is drawn as good (or bad) news.
+pub fn unless_stale(
+    state: &AppState,
+    sources: &[crate::cloud::Source],
+    style: Style,
+    theme: &Theme,
+) -> Style {
+    if state.any_stale(sources) {
+        theme.stale
+    } else {
+        style
+    }
+}
+
 /// How fresh `sources` are, stale ones first (so they stay when an 80-column title is cut):
 /// loudly stale with the error kind and when the next try is; then, with `ages`, which are
 /// still loading and each one's age in the world's clock ("target_groups 3s · instances 2s").
@@ -419,13 +434,7 @@ pub fn empty_hint<'a>(state: &AppState, what: &str, theme: &Theme) -> Paragraph<
 
 /// The style for a verdict: `theme.ok`, `warn`, `crit`, or muted for n/a.
 pub fn verdict_style(verdict: Verdict, theme: &Theme) -> Style {
-    match verdict {
-        Verdict::Pass => theme.ok,
-        Verdict::Warn => theme.warn,
-        Verdict::Fail => theme.crit,
-        Verdict::NotApplicable => theme.muted,
-        Verdict::Unknown => theme.stale,
-    }
+    tone_style(crate::app::columns::Tone::of_verdict(verdict), theme)
 }
 
 /// A report's badge: its verdict, marked STALE when the data under it is stale.

@@ -3,7 +3,7 @@
 use super::empty_hint;
 use super::{
     fitted_table, header, panel, panel_title, render_table, report_badge, report_style, styled_row,
-    tone_style, verdict_style,
+    tone_style,
 };
 use crate::app::columns::{Column, FindingCol, Row, Width};
 use crate::app::rows::{finding_rows, selected_index};
@@ -90,10 +90,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         if let Some(why) = &r.report.stale {
             text.push(Line::styled(format!("STALE: {why}"), theme.stale));
         }
-        text.extend([Line::styled(
+        text.push(Line::styled(
             r.reason().to_string(),
-            verdict_style(r.verdict(), theme),
-        )]);
+            tone_style(r.tone(FindingCol::State), theme),
+        ));
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), detail);
     }
 }

@@ -51,6 +51,7 @@ pub fn tone_style(tone: Tone, theme: &Theme) -> Style {
         Tone::Muted => theme.muted,
         Tone::Info => theme.info,
         Tone::Title => theme.title,
+        Tone::Stale => theme.stale,
     }
 }
 
@@ -63,10 +64,16 @@ pub fn column_table<R: ColumnRow>(
     theme: &Theme,
 ) -> Table<'static> {
     let cols: Vec<R::Col> = R::Col::ALL.iter().copied().filter(|c| c.drawn()).collect();
+    // A column read from a stale source is drawn in the stale style, whatever it says.
+    let stale: Vec<bool> = cols.iter().map(|c| state.any_stale(c.sources())).collect();
     let body = rows.iter().map(|r| {
         styled_row(
             cols.iter()
-                .map(|c| (r.shown(*c, state.clock), tone_style(r.tone(*c), theme)))
+                .zip(&stale)
+                .map(|(c, stale)| {
+                    let tone = if *stale { Tone::Stale } else { r.tone(*c) };
+                    (r.shown(*c, state.clock), tone_style(tone, theme))
+                })
                 .collect(),
         )
         .style(theme.text)

@@ -4,6 +4,7 @@ use super::{column_table, empty_hint, panel, panel_title, render_table};
 use crate::app::columns::Row;
 use crate::app::rows::{selected_index, target_rows};
 use crate::app::AppState;
+use crate::cloud::Source;
 use crate::model::{TargetGroup, TargetHealthState};
 use crate::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -52,7 +53,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let lines: Vec<Line> = groups
         .iter()
         .take(4)
-        .map(|g| group_line(g, state.fleet.healthy_targets(g), theme))
+        .map(|g| group_line(g, state.fleet.healthy_targets(g), state, theme))
         .collect();
     frame.render_widget(Paragraph::new(lines), summary_area);
     if rows.is_empty() {
@@ -87,7 +88,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 }
 
 /// "web-tg  HTTP:80  check /health/deep every 10s (3 up / 2 down)  4/4 healthy".
-fn group_line<'a>(g: &TargetGroup, healthy: usize, theme: &Theme) -> Line<'a> {
+fn group_line<'a>(g: &TargetGroup, healthy: usize, state: &AppState, theme: &Theme) -> Line<'a> {
     let hc = &g.health_check;
     let style = if healthy == 0 && !g.targets.is_empty() {
         theme.crit
@@ -96,6 +97,13 @@ fn group_line<'a>(g: &TargetGroup, healthy: usize, theme: &Theme) -> Line<'a> {
     } else {
         theme.ok
     };
+    // Healthy counts whose targets (or instances) are stale are not news.
+    let style = super::unless_stale(
+        state,
+        &[Source::TargetGroups, Source::Instances],
+        style,
+        theme,
+    );
     Line::from(vec![
         Span::styled(format!("{:<14}", g.name), theme.title),
         Span::styled(

@@ -712,3 +712,66 @@ fn no_action_while_a_world_switch_is_opening_and_the_latest_switch_wins() {
     keys(&mut state, "s");
     assert!(state.dialog.is_some(), "actions work again");
 }
+
+/// Every cell on screen whose text contains `needle`'s row: (text of the row, the styles of
+/// its cells).
+fn styled_rows(state: &AppState, needle: &str) -> Vec<(String, Vec<ratatui::style::Style>)> {
+    let (w, h) = (120, 40);
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    terminal
+        .draw(|f| patrol::ui::draw(f, state, &patrol::theme::Theme::default_theme()))
+        .unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    (0..h)
+        .map(|y| {
+            let text: String = (0..w).map(|x| buffer[(x, y)].symbol()).collect();
+            let styles = (0..w).map(|x| buffer[(x, y)].style()).collect();
+            (text, styles)
+        })
+        .filter(|(text, _)| text.contains(needle))
+        .collect()
+}
+
+/// Table cells, group summaries and finding verdicts read from a stale source are drawn in
+/// the stale style: no green "healthy" or "pass" rests on data that is no longer current.
+#[test]
+fn nothing_read_from_stale_data_is_drawn_green() {
+    let (_, s) = minute_in();
+    let mut state = state_of(&s);
+    let ok = patrol::theme::Theme::default_theme().ok.fg;
+    let green = |state: &AppState, view: View, needle: &str| {
+        let mut state = state.clone();
+        state.view = view;
+        styled_rows(&state, needle)
+            .iter()
+            .any(|(_, styles)| styles.iter().any(|s| s.fg.is_some() && s.fg == ok))
+    };
+    // Fresh: the healthy counts, the group summary and the passes are green.
+    assert!(green(&state, View::Zones, "us-east-1a"));
+    assert!(green(&state, View::Targets, "web-tg   "));
+    assert!(green(
+        &state,
+        View::Patterns,
+        "app-tg: 2 of 2 targets healthy"
+    ));
+    let epoch = state.epoch;
+    update(
+        &mut state,
+        Action::Polled(PollEvent::Refreshed {
+            source: Source::TargetGroups,
+            epoch,
+            generation: 5,
+            at: s.taken_at,
+            result: Err(error_of("throttled").unwrap()),
+        }),
+    );
+    assert!(!green(&state, View::Zones, "us-east-1a"), "zone rows");
+    assert!(
+        !green(&state, View::Targets, "web-tg   "),
+        "target rows and summary"
+    );
+    assert!(
+        !green(&state, View::Patterns, "app-tg: 2 of 2 targets healthy"),
+        "a finding on stale target groups"
+    );
+}

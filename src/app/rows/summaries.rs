@@ -56,6 +56,8 @@ impl Row for FindingRow<'_> {
     fn tone(&self, c: FindingCol) -> Tone {
         match c {
             FindingCol::Pattern => Tone::Title,
+            // A verdict on stale data is never drawn as good (or bad) news.
+            FindingCol::State if self.report.stale.is_some() => Tone::Stale,
             FindingCol::State => Tone::of_verdict(self.verdict()),
             _ => Tone::Plain,
         }
