@@ -24,7 +24,7 @@ use ratatui::Frame;
 pub use crate::app::plan_text::{MIN_HEIGHT, MIN_WIDTH};
 pub use table::{
     column_table, column_widths, fit, fitted_table, header, render_table, styled_row, tone_style,
-    Cells,
+    Cells, Spec,
 };
 
 /// Draws the whole screen.

@@ -1,8 +1,8 @@
 //! View 7, Patterns: every pattern's findings, worst first within each pattern.
 
-use super::empty_hint;
+use super::{empty_hint, Spec};
 use super::{
-    fitted_table, header, panel, panel_title, render_table, report_badge, report_style, styled_row,
+    fitted_table, panel, panel_title, render_table, report_badge, report_style, styled_row,
     tone_style,
 };
 use crate::app::columns::{Column, FindingCol, Row, Width};
@@ -71,13 +71,19 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         )
         .style(theme.text)
     });
-    let widths = cols.iter().map(|c| match (c, c.width()) {
-        (FindingCol::Pattern, _) => Constraint::Length(19 + badge_width),
-        (_, Width::Fixed(n)) => Constraint::Length(n),
-        (_, Width::Grow(n)) => Constraint::Min(n),
-    });
-    let titles: Vec<&str> = cols.iter().map(|c| c.title()).collect();
-    let table = fitted_table(body, inner.width, widths, &[0]).header(header(&titles, state, theme));
+    let specs: Vec<Spec> = cols
+        .iter()
+        .map(|c| Spec {
+            title: c.title(),
+            // The name and the overall badge share the PATTERN column.
+            width: match c {
+                FindingCol::Pattern => Width::Fixed(19 + badge_width),
+                c => c.width(),
+            },
+            keep: c.keep(),
+        })
+        .collect();
+    let table = fitted_table(body, inner.width, &specs, state, theme);
     // The selected finding in full under the table: long reasons are cut in the row.
     let [list, detail] = Layout::vertical([Constraint::Min(1), Constraint::Length(3)]).areas(inner);
     render_table(frame, list, table, selected, theme);

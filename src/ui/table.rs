@@ -4,7 +4,7 @@
 use crate::app::columns::{Column, Row as ColumnRow, Tone, Width};
 use crate::app::AppState;
 use crate::theme::Theme;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Row, Table, TableState};
@@ -78,18 +78,15 @@ pub fn column_table<R: ColumnRow>(
         )
         .style(theme.text)
     });
-    let constraints = cols.iter().map(|c| match c.width() {
-        Width::Fixed(n) => Constraint::Length(n),
-        Width::Grow(n) => Constraint::Min(n),
-    });
-    let keys: Vec<usize> = cols
+    let specs: Vec<Spec> = cols
         .iter()
-        .enumerate()
-        .filter(|(_, c)| c.keep())
-        .map(|(i, _)| i)
+        .map(|c| Spec {
+            title: c.title(),
+            width: c.width(),
+            keep: c.keep(),
+        })
         .collect();
-    let titles: Vec<&'static str> = cols.iter().map(|c| c.title()).collect();
-    fitted_table(body, width, constraints, &keys).header(header(&titles, state, theme))
+    fitted_table(body, width, &specs, state, theme)
 }
 
 /// A row from cells that carry their own styles.
@@ -100,34 +97,27 @@ pub fn styled_row(cells: Vec<(String, Style)>) -> Cells {
     }
 }
 
-/// A table whose cells are cut to their column with an ellipsis, so a cut value never looks
-/// like a whole one (two addresses cut to `203.0.113` would read as the same). `width` is
-/// the width of the area `render_table` draws it in. When the columns do not all fit, the
-/// `keys` columns (what tells rows apart) keep their width and the others shrink.
+/// One column as a table asks for it: its title, its width, and whether it is a key (what
+/// tells rows apart, never squeezed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spec {
+    pub title: &'static str,
+    pub width: Width,
+    pub keep: bool,
+}
+
+/// A table whose cells (and titles) are cut to their column with an ellipsis, so a cut value
+/// never looks like a whole one (two addresses cut to `203.0.113` would read as the same).
+/// `width` is the width of the area `render_table` draws it in; `column_widths` says how it
+/// is shared out.
 pub fn fitted_table(
     rows: impl IntoIterator<Item = Cells>,
     width: u16,
-    constraints: impl IntoIterator<Item = Constraint>,
-    keys: &[usize],
+    specs: &[Spec],
+    state: &AppState,
+    theme: &Theme,
 ) -> Table<'static> {
-    let mut constraints: Vec<Constraint> = constraints.into_iter().collect();
-    let wanted: u16 = constraints
-        .iter()
-        .map(|c| match c {
-            Constraint::Length(n) | Constraint::Min(n) => *n,
-            _ => 0,
-        })
-        .sum::<u16>()
-        + constraints.len() as u16
-        + 2;
-    if wanted > width {
-        for (i, c) in constraints.iter_mut().enumerate() {
-            if let (false, Constraint::Length(n) | Constraint::Min(n)) = (keys.contains(&i), *c) {
-                *c = Constraint::Fill(n);
-            }
-        }
-    }
-    let widths = column_widths(width, &constraints);
+    let widths = column_widths(width, specs);
     let rows = rows.into_iter().map(|r| {
         Row::new(r.cells.into_iter().enumerate().map(|(c, (text, style))| {
             let w = widths.get(c).copied().unwrap_or(u16::MAX) as usize;
@@ -135,21 +125,60 @@ pub fn fitted_table(
         }))
         .style(r.style)
     });
-    Table::new(rows, constraints)
+    let titles: Vec<(&'static str, u16)> = specs
+        .iter()
+        .map(|s| s.title)
+        .zip(widths.iter().copied())
+        .collect();
+    Table::new(rows, widths.iter().map(|w| Constraint::Length(*w)))
+        .header(header(&titles, state, theme))
 }
 
-/// The width of each column of a table `render_table` draws in `width` columns (the
-/// selection mark's two columns first, one space between columns).
-pub fn column_widths(width: u16, constraints: &[Constraint]) -> Vec<u16> {
-    let [_, columns] = Layout::horizontal([Constraint::Length(2), Constraint::Fill(0)])
-        .areas(Rect::new(0, 0, width, 1));
-    Layout::horizontal(constraints.to_vec())
-        .flex(ratatui::layout::Flex::Start)
-        .spacing(1)
-        .split(columns)
-        .iter()
-        .map(|r| r.width)
-        .collect()
+/// How `render_table` shares `width` columns out (the selection mark's two first, one space
+/// between columns). When every column fits, each gets what it asks and the growing ones
+/// share what is left. When not, the growing columns give way first, then the fixed ones,
+/// each no narrower than its title while that can be helped; a key column never gives way.
+pub fn column_widths(width: u16, specs: &[Spec]) -> Vec<u16> {
+    let n = specs.len() as u16;
+    let space = width.saturating_sub(2 + n.saturating_sub(1));
+    let asked = |s: &Spec| match s.width {
+        Width::Fixed(w) | Width::Grow(w) => w,
+    };
+    let mut widths: Vec<u16> = specs.iter().map(asked).collect();
+    let total: u16 = widths.iter().sum();
+    if total <= space {
+        let growing: Vec<usize> = (0..specs.len())
+            .filter(|i| matches!(specs[*i].width, Width::Grow(_)))
+            .collect();
+        let extra = space - total;
+        for (k, i) in growing.iter().enumerate() {
+            let share = extra / growing.len() as u16;
+            widths[*i] += share + u16::from((k as u16) < extra % growing.len() as u16);
+        }
+        return widths;
+    }
+    let mut over = total - space;
+    let title = |s: &Spec| (s.title.chars().count() as u16).min(asked(s));
+    // Who gives way, in turn: growing columns to their titles, fixed ones to their titles,
+    // then any column that is not a key down to one cell.
+    for pass in 0..3 {
+        let gives_way = |s: &Spec| match pass {
+            0 => matches!(s.width, Width::Grow(_)),
+            1 => matches!(s.width, Width::Fixed(_)),
+            _ => true,
+        };
+        let floor = |s: &Spec| if pass < 2 { title(s) } else { 1 };
+        while over > 0 {
+            let room = |i: usize| widths[i].saturating_sub(floor(&specs[i]));
+            let widest = (0..specs.len())
+                .filter(|i| !specs[*i].keep && gives_way(&specs[*i]) && room(*i) > 0)
+                .max_by_key(|i| (room(*i), std::cmp::Reverse(*i)));
+            let Some(i) = widest else { break };
+            widths[i] -= 1;
+            over -= 1;
+        }
+    }
+    widths
 }
 
 /// `text` in at most `width` columns: cut with `…` when it does not fit.
@@ -179,22 +208,28 @@ pub fn fit(text: &str, width: usize) -> String {
     out
 }
 
-/// Header row in the theme's header style. A title that is one of the view's columns has
-/// its sort letter underlined (Shift + it sorts), and the sorted column an arrow.
-pub fn header<'a>(cells: &[&'a str], state: &AppState, theme: &Theme) -> Row<'a> {
-    use crate::app::table::{columns, sort_letters};
+/// Header row in the theme's header style, each title cut to its column's width with `…`.
+/// A title that is one of the view's columns has its sort letter underlined (Shift + it
+/// sorts), and the sorted column an arrow.
+pub fn header(titles: &[(&'static str, u16)], state: &AppState, theme: &Theme) -> Row<'static> {
+    use crate::app::table::columns;
     use ratatui::style::Modifier;
     let cols = columns(state.view);
-    let letters = sort_letters(state.view);
     let sort = state.list().sort;
-    Row::new(cells.iter().map(|title| {
-        let Some(i) = cols.iter().position(|c| c.title == *title) else {
-            return Line::from(Span::raw(*title));
-        };
+    Row::new(titles.iter().map(|(title, width)| {
+        let at = cols.iter().position(|c| c.title == *title);
+        let arrow =
+            sort.filter(|s| Some(s.column) == at)
+                .map(|s| if s.descending { "▼" } else { "▲" });
+        let label = fit(
+            title,
+            (*width as usize).saturating_sub(arrow.map_or(0, |_| 1)),
+        );
+        let letter = at.map(|i| cols[i].letter);
         let mut spans = Vec::new();
         let mut marked = false;
-        for ch in title.chars() {
-            let mark = !marked && Some(ch.to_ascii_uppercase()) == letters[i];
+        for ch in label.chars() {
+            let mark = !marked && Some(ch.to_ascii_uppercase()) == letter;
             marked |= mark;
             let style = if mark {
                 Style::default().add_modifier(Modifier::UNDERLINED)
@@ -203,9 +238,7 @@ pub fn header<'a>(cells: &[&'a str], state: &AppState, theme: &Theme) -> Row<'a>
             };
             spans.push(Span::styled(ch.to_string(), style));
         }
-        if let Some(s) = sort.filter(|s| s.column == i) {
-            spans.push(Span::raw(if s.descending { "▼" } else { "▲" }));
-        }
+        spans.extend(arrow.map(Span::raw));
         Line::from(spans)
     }))
     .style(theme.header)

@@ -87,7 +87,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     }
 }
 
-/// "web-tg  HTTP:80  check /health/deep every 10s (3 up / 2 down)  4/4 healthy".
+/// "web-tg  4/4 healthy  HTTP:80  check /health/deep every 10s (3 up / 2 down)".
 fn group_line<'a>(g: &TargetGroup, healthy: usize, state: &AppState, theme: &Theme) -> Line<'a> {
     let hc = &g.health_check;
     let style = if healthy == 0 && !g.targets.is_empty() {
@@ -104,11 +104,13 @@ fn group_line<'a>(g: &TargetGroup, healthy: usize, state: &AppState, theme: &The
         style,
         theme,
     );
+    // The count first: on a narrow terminal the check's details are what is cut.
     Line::from(vec![
         Span::styled(format!("{:<14}", g.name), theme.title),
+        Span::styled(format!("{healthy}/{} healthy", g.targets.len()), style),
         Span::styled(
             format!(
-                " {}:{}  check {} every {}s ({} up / {} down)  ",
+                "  {}:{}  check {} every {}s ({} up / {} down)",
                 g.protocol,
                 g.port,
                 hc.path.as_deref().unwrap_or("-"),
@@ -118,6 +120,5 @@ fn group_line<'a>(g: &TargetGroup, healthy: usize, state: &AppState, theme: &The
             ),
             theme.muted,
         ),
-        Span::styled(format!("{healthy}/{} healthy", g.targets.len()), style),
     ])
 }
