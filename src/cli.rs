@@ -127,7 +127,7 @@ pub enum Command {
         #[arg(long, value_name = "INSTANCE")]
         to: Option<String>,
         #[command(flatten)]
-        run: RunArgs,
+        run: crate::runbook::Flags,
     },
     /// Clone an instance (id or Name) to an AMI.
     ///
@@ -143,7 +143,7 @@ pub enum Command {
         #[arg(long)]
         no_reboot: bool,
         #[command(flatten)]
-        run: RunArgs,
+        run: crate::runbook::Flags,
     },
     /// Scale out an Auto Scaling group: raise its desired capacity.
     ///
@@ -159,41 +159,8 @@ pub enum Command {
         #[arg(long, value_name = "N")]
         to: Option<u32>,
         #[command(flatten)]
-        run: RunArgs,
+        run: crate::runbook::Flags,
     },
-}
-
-/// How a runbook command goes ahead.
-#[derive(Debug, Clone, Args)]
-pub struct RunArgs {
-    /// Go ahead without asking (for scripts). Without it, a terminal is asked for `yes`.
-    #[arg(long)]
-    pub yes: bool,
-    /// Stop after the preflight and the API's DryRun call: nothing changes, nothing is
-    /// logged (allowed in read-only mode).
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Print the plan and the outcome as one JSON document (the plan text goes to stderr).
-    #[arg(long)]
-    pub json: bool,
-    /// Accept every consequence the preflight marks with ? (recorded in the audit log).
-    #[arg(long)]
-    pub accept: bool,
-    /// On a production target, --yes also needs its name here.
-    #[arg(long, value_name = "TARGET")]
-    pub confirm: Option<String>,
-}
-
-impl RunArgs {
-    pub fn flags(&self) -> crate::runbook::Flags {
-        crate::runbook::Flags {
-            yes: self.yes,
-            dry_run: self.dry_run,
-            json: self.json,
-            accept: self.accept,
-            confirm: self.confirm.clone(),
-        }
-    }
 }
 
 impl Command {
@@ -231,7 +198,7 @@ impl Command {
             ),
             _ => return None,
         };
-        Some((request, run.flags()))
+        Some((request, run.clone()))
     }
 }
 

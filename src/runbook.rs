@@ -8,7 +8,7 @@
 //! confirmed, a consequence not accepted, the world changed under the plan); 4 the change
 //! was made but its new state was not seen in time: look before acting again.
 
-use crate::cloud::take_snapshot;
+use crate::cloud::{take_snapshot_of, Source};
 use crate::model::{Instance, Snapshot};
 use crate::ops::{
     default_image_name, Action, AuditLog, CloneToAmi, OpError, Ops, Outcome, Plan, ScaleOut, Swap,
@@ -43,18 +43,35 @@ pub enum Request {
     },
 }
 
-/// How the command goes ahead.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+impl Request {
+    /// What the action plans from: the only sources the command reads before its plan.
+    fn sources(&self) -> &'static [Source] {
+        match self {
+            Request::Swap { .. } => crate::ops::swap::SOURCES,
+            Request::Clone { .. } => crate::ops::clone::SOURCES,
+            Request::ScaleOut { .. } => crate::ops::scale_out::SOURCES,
+        }
+    }
+}
+
+/// How the command goes ahead: the flags every action command takes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
 pub struct Flags {
-    /// Go ahead without asking (scripts).
+    /// Go ahead without asking (for scripts). Without it, a terminal is asked for `yes`.
+    #[arg(long)]
     pub yes: bool,
-    /// Stop after the preflight and the API's DryRun; nothing changes.
+    /// Stop after the preflight and the API's DryRun call: nothing changes, nothing is
+    /// logged (allowed in read-only mode).
+    #[arg(long)]
     pub dry_run: bool,
-    /// Print the plan and the outcome as one JSON document (the text goes to stderr).
+    /// Print the plan and the outcome as one JSON document (the plan text goes to stderr).
+    #[arg(long)]
     pub json: bool,
-    /// Accept every consequence the preflight marks with `?` (recorded in the audit log).
+    /// Accept every consequence the preflight marks with ? (recorded in the audit log).
+    #[arg(long)]
     pub accept: bool,
-    /// A production target's name, which `--yes` needs on a production target.
+    /// On a production target, --yes also needs its name here.
+    #[arg(long, value_name = "TARGET")]
     pub confirm: Option<String>,
 }
 
@@ -180,7 +197,7 @@ async fn go(
     io: &mut Console,
     document: &mut Value,
 ) -> Result<Ending, Ending> {
-    let snapshot = take_snapshot(world.cloud.as_ref())
+    let snapshot = take_snapshot_of(world.cloud.as_ref(), request.sources())
         .await
         .map_err(|e| Ending::new(EXIT_CLOUD, "cloud", e.to_string()))?;
     let action = resolve(&snapshot, request).map_err(|m| Ending::new(EXIT_USAGE, "usage", m))?;

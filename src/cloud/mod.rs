@@ -258,19 +258,43 @@ pub async fn optional_instance_metrics(
 
 /// Reads every source once and assembles one snapshot (the headless `snapshot` command).
 pub async fn take_snapshot(cloud: &dyn Cloud) -> Result<Snapshot, CloudError> {
+    take_snapshot_of(cloud, &Source::ALL).await
+}
+
+/// Reads only `sources` (the rest stay empty): a runbook action reads what it plans from,
+/// so a CloudWatch outage or a role without CloudWatch rights never stops a swap.
+pub async fn take_snapshot_of(
+    cloud: &dyn Cloud,
+    sources: &[Source],
+) -> Result<Snapshot, CloudError> {
+    async fn read<T: Default>(
+        wanted: bool,
+        call: impl std::future::Future<Output = Result<T, CloudError>>,
+    ) -> Result<T, CloudError> {
+        if wanted {
+            call.await
+        } else {
+            Ok(T::default())
+        }
+    }
+    let wants = |s: Source| sources.contains(&s);
     let (instances, load_balancers, target_groups, groups, elastic_ips, images, alarms) = futures::try_join!(
-        cloud.instances(),
-        cloud.load_balancers(),
-        cloud.target_groups(),
-        cloud.auto_scaling_groups(),
-        cloud.elastic_ips(),
-        cloud.images(),
-        cloud.alarms(),
+        read(wants(Source::Instances), cloud.instances()),
+        read(wants(Source::LoadBalancers), cloud.load_balancers()),
+        read(wants(Source::TargetGroups), cloud.target_groups()),
+        // CPU is read per group: the metrics need the groups' names.
+        read(
+            wants(Source::AutoScaling) || wants(Source::Metrics),
+            cloud.auto_scaling_groups()
+        ),
+        read(wants(Source::ElasticIps), cloud.elastic_ips()),
+        read(wants(Source::Images), cloud.images()),
+        read(wants(Source::Alarms), cloud.alarms()),
     )?;
     let names: Vec<String> = groups.iter().map(|g| g.name.clone()).collect();
     let (metrics, instance_metrics) = futures::try_join!(
-        cloud.cpu_utilization(&names),
-        optional_instance_metrics(cloud)
+        read(wants(Source::Metrics), cloud.cpu_utilization(&names)),
+        read(wants(Source::Metrics), optional_instance_metrics(cloud))
     )?;
     Ok(Snapshot {
         world: cloud.world(),

@@ -4,7 +4,7 @@
 use super::action::{Action, Field, FieldValue};
 use super::plan::{check, choice, Plan};
 use super::OpError;
-use crate::cloud::{validate_image_name, Cloud, CloudError, CreateImageRequest, Receipt};
+use crate::cloud::{validate_image_name, Cloud, CloudError, CreateImageRequest, Receipt, Source};
 use crate::model::{ImageState, Instance, InstanceState, Snapshot, TargetHealthState};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -191,6 +191,14 @@ fn serves(s: &Snapshot, instance_id: &str) -> Vec<String> {
     }
     out
 }
+
+/// The sources a plan reads: the instance, the names taken, and what it serves.
+pub const SOURCES: &[Source] = &[
+    Source::Instances,
+    Source::Images,
+    Source::ElasticIps,
+    Source::TargetGroups,
+];
 
 #[async_trait]
 impl Action for CloneToAmi {

@@ -4,7 +4,7 @@
 use super::action::{Action, Field, FieldValue};
 use super::plan::{check, Plan};
 use super::OpError;
-use crate::cloud::{Cloud, CloudError, Receipt};
+use crate::cloud::{Cloud, CloudError, Receipt, Source};
 use crate::model::{LifecycleState, Snapshot};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -63,6 +63,9 @@ pub fn predicted_zones(
     }
     out
 }
+
+/// The sources a plan reads: the group.
+pub const SOURCES: &[Source] = &[Source::AutoScaling];
 
 #[async_trait]
 impl Action for ScaleOut {

@@ -4,7 +4,7 @@
 use super::action::{Action, Field, FieldValue, Undo};
 use super::plan::{check, choice, Plan};
 use super::OpError;
-use crate::cloud::{Cloud, CloudError, Receipt};
+use crate::cloud::{Cloud, CloudError, Receipt, Source};
 use crate::model::{InstanceState, Snapshot, TargetHealthState};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -98,6 +98,9 @@ fn ips(d: &[Displaced]) -> String {
         v.join(", ")
     }
 }
+
+/// The sources a plan reads: the addresses, the instances and their target health.
+pub const SOURCES: &[Source] = &[Source::ElasticIps, Source::Instances, Source::TargetGroups];
 
 #[async_trait]
 impl Action for Swap {

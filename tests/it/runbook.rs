@@ -104,9 +104,9 @@ fn yes() -> Flags {
 
 /// Where the floating IP is bound now.
 fn holder(sim: &patrol::cloud::sim::SimCloud) -> Option<String> {
-    snapshot(sim)
-        .elastic_ips
-        .iter()
+    futures::executor::block_on(sim.elastic_ips())
+        .unwrap()
+        .into_iter()
         .find(|a| a.public_ip == FLOATING)
         .and_then(|a| a.instance_id.clone())
 }
@@ -159,6 +159,43 @@ async fn yes_moves_the_address_verifies_it_and_writes_intent_and_outcome() {
     assert_eq!(r.audit[0]["action"], "swap-floating-ip");
     assert_eq!(r.audit[0]["before"]["instance"], primary.as_str());
     assert_eq!(r.audit[1]["after"]["instance"], standby.as_str());
+}
+
+/// A runbook action reads only what it plans from: CloudWatch and the image list being
+/// unreadable (an outage, or a role without those rights) does not stop a swap.
+#[tokio::test]
+async fn a_swap_does_not_wait_for_what_it_does_not_read() {
+    use patrol::cloud::sim::faults::error_of;
+    use patrol::cloud::sim::Fault;
+    use patrol::cloud::Source;
+    let sim = default_sim();
+    let standby = instance_named(&snapshot(&sim), "app-standby");
+    for source in [
+        Source::Metrics,
+        Source::Alarms,
+        Source::Images,
+        Source::AutoScaling,
+    ] {
+        sim.world_mut().inject(Fault::ApiErrors {
+            source,
+            error: error_of("access_denied").unwrap(),
+            duration: chrono::Duration::hours(1),
+        });
+    }
+    let r = run(&world(&sim, false, None), swap(), yes(), None).await;
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert_eq!(holder(&sim), Some(standby));
+    // What it does read must answer: the same fault on the addresses stops it, as a
+    // cloud failure (exit 1), before anything changes.
+    let sim = default_sim();
+    sim.world_mut().inject(Fault::ApiErrors {
+        source: Source::ElasticIps,
+        error: error_of("network").unwrap(),
+        duration: chrono::Duration::hours(1),
+    });
+    let r = run(&world(&sim, false, None), swap(), yes(), None).await;
+    assert_eq!(r.code, 1, "{}", r.err);
+    assert!(r.audit.is_empty());
 }
 
 #[tokio::test]
