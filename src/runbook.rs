@@ -208,10 +208,8 @@ async fn go(
             "the resource is not in this account and region",
         )
     })?;
-    if flags.accept {
-        while plan.open_choices().next().is_some() {
-            plan.toggle_accept();
-        }
+    if flags.accept && plan.open_choices().next().is_some() {
+        plan.toggle_accept();
     }
     io.say(flags.json, &plan.text().join("\n"));
     document["plan"] = json!(plan);
@@ -237,14 +235,8 @@ async fn go(
     if world.read_only {
         return Err(op_error(OpError::ReadOnly));
     }
-    if plan.blocked() {
-        // The same words as Ops::execute: the first failed check.
-        return Err(op_error(
-            crate::ops::preflight(&plan)
-                .err()
-                .unwrap_or(OpError::Preflight("a preflight check failed".into())),
-        ));
-    }
+    // A failed check stops it before anyone is asked (the same words as Ops::execute).
+    crate::ops::preflight(&plan).map_err(op_error)?;
     accept_consequences(&mut plan, io)?;
     confirm(&plan, world.production.as_deref(), flags, io)?;
     document["plan"] = json!(plan);
