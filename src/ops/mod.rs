@@ -19,7 +19,7 @@ pub use audit::{default_audit_file, AuditLog, AuditRecord};
 pub use clone::{default_image_name, plan_clone, CloneToAmi};
 pub use plan::{Check, CheckLevel, Plan};
 pub use scale_out::{plan_scale_out, ScaleOut};
-pub use swap::{displaced_by, plan_swap, Displaced, Swap};
+pub use swap::{plan_swap, Swap};
 
 use crate::cloud::{Cloud, CloudError, Receipt};
 use crate::model::WorldInfo;

@@ -30,11 +30,6 @@ impl ScaleOut {
             from: None,
         }
     }
-
-    /// The desired capacity the plan saw.
-    pub fn from(&self) -> Option<u32> {
-        self.from
-    }
 }
 
 /// Plans raising a group's desired capacity to `to`.
@@ -44,7 +39,7 @@ pub fn plan_scale_out(s: &Snapshot, group: &str, to: u32) -> Option<Plan> {
 
 /// Instances per zone of a group after adding `extra` more, placed as Auto Scaling does:
 /// each to the zone with the fewest, ties to the first zone.
-pub fn predicted_zones(
+fn predicted_zones(
     zones: &[String],
     current: &BTreeMap<String, u32>,
     extra: u32,

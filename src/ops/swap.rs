@@ -52,13 +52,8 @@ impl Swap {
         }
     }
 
-    /// The address, as the plan saw it.
-    pub fn public_ip(&self) -> Option<&str> {
-        self.seen.as_ref().map(|s| s.public_ip.as_str())
-    }
-
     /// Where the address was bound when the plan was made.
-    pub fn from(&self) -> Option<&str> {
+    fn from(&self) -> Option<&str> {
         self.seen.as_ref().and_then(|s| s.from.as_deref())
     }
 
