@@ -71,16 +71,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         )
         .style(theme.text)
     });
+    // The name and the overall badge share the PATTERN column.
     let specs: Vec<Spec> = cols
         .iter()
-        .map(|c| Spec {
-            title: c.title(),
-            // The name and the overall badge share the PATTERN column.
-            width: match c {
-                FindingCol::Pattern => Width::Fixed(19 + badge_width),
-                c => c.width(),
+        .map(|c| match c {
+            FindingCol::Pattern => Spec {
+                width: Width::Fixed(19 + badge_width),
+                ..Spec::of(*c)
             },
-            keep: c.keep(),
+            c => Spec::of(*c),
         })
         .collect();
     let table = fitted_table(body, inner.width, &specs, state, theme);

@@ -78,14 +78,7 @@ pub fn column_table<R: ColumnRow>(
         )
         .style(theme.text)
     });
-    let specs: Vec<Spec> = cols
-        .iter()
-        .map(|c| Spec {
-            title: c.title(),
-            width: c.width(),
-            keep: c.keep(),
-        })
-        .collect();
+    let specs: Vec<Spec> = cols.iter().map(|c| Spec::of(*c)).collect();
     fitted_table(body, width, &specs, state, theme)
 }
 
@@ -104,6 +97,17 @@ pub struct Spec {
     pub title: &'static str,
     pub width: Width,
     pub keep: bool,
+}
+
+impl Spec {
+    /// A column as its enum declares it.
+    pub fn of(column: impl Column) -> Spec {
+        Spec {
+            title: column.title(),
+            width: column.width(),
+            keep: column.keep(),
+        }
+    }
 }
 
 /// A table whose cells (and titles) are cut to their column with an ellipsis, so a cut value

@@ -160,11 +160,7 @@ pub fn state_of(s: &Snapshot) -> AppState {
 
 /// The screen `state` draws at `w`×`h`, as text, one line per row.
 pub fn screen_text(state: &AppState, w: u16, h: u16) -> String {
-    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
-    terminal
-        .draw(|f| patrol::ui::draw(f, state, &patrol::theme::Theme::default_theme()))
-        .unwrap();
-    let buffer = terminal.backend().buffer().clone();
+    let buffer = screen_buffer(state, w, h);
     (0..h)
         .map(|y| {
             (0..w)
@@ -173,6 +169,15 @@ pub fn screen_text(state: &AppState, w: u16, h: u16) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// One frame of the console in the default theme, cells and styles.
+pub fn screen_buffer(state: &AppState, w: u16, h: u16) -> ratatui::buffer::Buffer {
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    terminal
+        .draw(|f| patrol::ui::draw(f, state, &patrol::theme::Theme::default_theme()))
+        .unwrap();
+    terminal.backend().buffer().clone()
 }
 
 /// The patrol binary, with its config and state (log, default audit log) in a folder of

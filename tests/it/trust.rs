@@ -717,11 +717,7 @@ fn no_action_while_a_world_switch_is_opening_and_the_latest_switch_wins() {
 /// its cells).
 fn styled_rows(state: &AppState, needle: &str) -> Vec<(String, Vec<ratatui::style::Style>)> {
     let (w, h) = (120, 40);
-    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
-    terminal
-        .draw(|f| patrol::ui::draw(f, state, &patrol::theme::Theme::default_theme()))
-        .unwrap();
-    let buffer = terminal.backend().buffer().clone();
+    let buffer = crate::screen_buffer(state, w, h);
     (0..h)
         .map(|y| {
             let text: String = (0..w).map(|x| buffer[(x, y)].symbol()).collect();
