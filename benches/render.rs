@@ -73,6 +73,7 @@ fn big_fleet() -> Snapshot {
                 healthy_threshold: 3,
                 unhealthy_threshold: 2,
             },
+            deregistration_delay_seconds: Some(300),
             targets,
         });
     }

@@ -161,6 +161,37 @@ pub enum Command {
         #[command(flatten)]
         run: crate::runbook::Flags,
     },
+    /// Take an instance (id or Name) out of service for maintenance, or bring it back.
+    ///
+    /// start: in an Auto Scaling group, EnterStandby (desired drops by one unless
+    /// --keep-desired); from target groups outside it, DeregisterTargets; both drain for the
+    /// target group's deregistration delay. What it left is written on the instance as the
+    /// patrol:maintenance tag. end: ExitStandby and RegisterTargets into exactly what it
+    /// left, then the tag is removed.
+    ///
+    /// Exit codes: 0 done and verified, 1 the cloud failed, 2 the input is wrong, 3 refused
+    /// and nothing changed, 4 made but not seen in time.
+    Maintenance {
+        #[arg(value_enum)]
+        step: MaintenanceStep,
+        #[arg(value_name = "INSTANCE")]
+        instance: String,
+        /// start: keep the group's desired capacity, so it launches a replacement while the
+        /// instance is out (and is one larger when it is back).
+        #[arg(long)]
+        keep_desired: bool,
+        #[command(flatten)]
+        run: crate::runbook::Flags,
+    },
+}
+
+/// `patrol maintenance start|end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MaintenanceStep {
+    /// Take the instance out of service.
+    Start,
+    /// Bring it back into what it left.
+    End,
 }
 
 impl Command {
@@ -193,6 +224,19 @@ impl Command {
                     group: group.clone(),
                     by: *by,
                     to: *to,
+                },
+                run,
+            ),
+            Command::Maintenance {
+                step,
+                instance,
+                keep_desired,
+                run,
+            } => (
+                Request::Maintenance {
+                    start: *step == MaintenanceStep::Start,
+                    instance: instance.clone(),
+                    keep_desired: *keep_desired,
                 },
                 run,
             ),

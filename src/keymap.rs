@@ -31,6 +31,7 @@ pub enum KeyAction {
     SwapBack,
     Clone,
     ScaleOut,
+    Maintenance,
     Pause,
     Step,
     Slower,
@@ -118,7 +119,12 @@ pub const ACTIONS: &[(KeyAction, &str, &[&str], &str)] = &[
         &["s"],
         "on Elastic IPs: swap the address to its standby",
     ),
-    (SwapBack, "swap_back", &["b"], "after a swap: swap it back"),
+    (
+        SwapBack,
+        "swap_back",
+        &["b"],
+        "undo the last action: swap it back, or bring the instance back",
+    ),
     (
         Clone,
         "clone",
@@ -130,6 +136,12 @@ pub const ACTIONS: &[(KeyAction, &str, &[&str], &str)] = &[
         "scale_out",
         &["o", "+"],
         "on Capacity: scale the group out",
+    ),
+    (
+        Maintenance,
+        "maintenance",
+        &["m"],
+        "on Targets: take the instance out of service, or bring it back",
     ),
     (Pause, "pause", &["space"], "scenario: pause / resume"),
     (Step, "step", &["."], "scenario: let 10 seconds pass"),
@@ -151,7 +163,7 @@ impl KeyAction {
 
     /// Whether it changes the cloud (hidden and refused in read-only mode).
     pub fn changes_the_cloud(self) -> bool {
-        matches!(self, Swap | SwapBack | Clone | ScaleOut)
+        matches!(self, Swap | SwapBack | Clone | ScaleOut | Maintenance)
     }
 }
 
@@ -280,10 +292,22 @@ impl KeyMap {
         }
         let mut keys: BTreeMap<KeySpec, KeyAction> = BTreeMap::new();
         let mut order: BTreeMap<KeyAction, Vec<KeySpec>> = BTreeMap::new();
+        // The operator's keys first: a default key they bound elsewhere (say, `m` before
+        // the maintenance action had it) yields to their binding.
+        let mut theirs: Vec<KeySpec> = Vec::new();
+        for (name, texts) in custom {
+            for text in texts {
+                theirs.push(KeySpec::parse(text).map_err(|e| format!("keys.{name}: {e}"))?);
+            }
+        }
         for (action, name, defaults, _) in ACTIONS {
             let specs: Vec<String> = match custom.get(*name) {
                 Some(mine) => mine.clone(),
-                None => defaults.iter().map(|s| s.to_string()).collect(),
+                None => defaults
+                    .iter()
+                    .filter(|d| KeySpec::parse(d).is_ok_and(|k| !theirs.contains(&k)))
+                    .map(|s| s.to_string())
+                    .collect(),
             };
             for text in specs {
                 let spec = KeySpec::parse(&text).map_err(|e| format!("keys.{name}: {e}"))?;

@@ -11,7 +11,8 @@
 use crate::cloud::{take_snapshot_of, Source};
 use crate::model::{Instance, Snapshot};
 use crate::ops::{
-    default_image_name, Action, AuditLog, CloneToAmi, OpError, Ops, Outcome, Plan, ScaleOut, Swap,
+    default_image_name, Action, AuditLog, CloneToAmi, Direction, Maintenance, OpError, Ops,
+    Outcome, Plan, ScaleOut, Swap,
 };
 use crate::world::OpenWorld;
 use serde_json::{json, Value};
@@ -41,6 +42,12 @@ pub enum Request {
         by: Option<u32>,
         to: Option<u32>,
     },
+    /// Out of service (`start`) or back; INSTANCE is an instance id or Name.
+    Maintenance {
+        start: bool,
+        instance: String,
+        keep_desired: bool,
+    },
 }
 
 impl Request {
@@ -50,6 +57,7 @@ impl Request {
             Request::Swap { .. } => crate::ops::swap::SOURCES,
             Request::Clone { .. } => crate::ops::clone::SOURCES,
             Request::ScaleOut { .. } => crate::ops::scale_out::SOURCES,
+            Request::Maintenance { .. } => crate::ops::maintenance::SOURCES,
         }
     }
 }
@@ -161,6 +169,15 @@ impl Ending {
     }
 }
 
+/// Stops the simulator's clock when the command ends.
+struct Running(tokio::task::JoinHandle<()>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Runs one action on an open world. Returns the exit code.
 pub async fn run(
     world: &OpenWorld,
@@ -170,6 +187,11 @@ pub async fn run(
     io: &mut Console,
 ) -> u8 {
     let mut document = json!({ "world": world.cloud.world() });
+    // A simulated world lives while the command runs: a drain takes its time there too.
+    let _clock = world
+        .playback
+        .as_ref()
+        .map(|p| Running(tokio::spawn(p.run_clock())));
     let ending = match go(world, audit, request, flags, io, &mut document).await {
         Ok(ending) | Err(ending) => ending,
     };
@@ -271,9 +293,9 @@ fn ended(plan: &Plan, outcome: &Outcome) -> Ending {
             EXIT_DONE,
             "verified",
             format!(
-                "{}: done{id}, verified in {:.1} ms{audit}",
+                "{}: done{id}, verified in {}{audit}",
                 plan.title,
-                outcome.elapsed.as_secs_f64() * 1e3
+                crate::ops::took(outcome.elapsed)
             ),
         )
     } else {
@@ -432,6 +454,22 @@ fn resolve(s: &Snapshot, request: &Request) -> Result<Arc<dyn Action>, String> {
                 (None, by) => g.desired.saturating_add(by.unwrap_or(1)),
             };
             Arc::new(ScaleOut::new(&g.name, to))
+        }
+        Request::Maintenance {
+            start,
+            instance: who,
+            keep_desired,
+        } => {
+            if !start && *keep_desired {
+                return Err("--keep-desired applies to `maintenance start` only".into());
+            }
+            let i = instance(s, who)?;
+            let direction = if *start {
+                Direction::Start
+            } else {
+                Direction::End
+            };
+            Arc::new(Maintenance::new(&i.id, direction, !keep_desired))
         }
     })
 }

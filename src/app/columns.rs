@@ -209,6 +209,8 @@ columns! {
             [AutoScaling];
         Terminating: "TERMINATING", 'T', ["terminating"], Fixed(12),
             [AutoScaling];
+        Standby: "STANDBY", 'B', ["standby", "maintenance"], Fixed(8),
+            [AutoScaling];
         Unhealthy: "UNHEALTHY", 'U', ["unhealthy"], Fixed(10),
             [AutoScaling];
         Zones: "AZS", 'Z', ["azs"], Fixed(4),
@@ -251,6 +253,8 @@ columns! {
             [TargetGroups, Instances];
         Unhealthy: "UNHEALTHY", 'U', ["unhealthy"], Fixed(9),
             [TargetGroups];
+        Out: "OUT", 'O', ["out", "maintenance"], Fixed(4),
+            [Instances, AutoScaling];
         IfLost: "IF AZ IS LOST", 'F', ["if_lost"], Grow(16),
             [TargetGroups, Instances, AutoScaling];
     } keep [Zone] hidden []

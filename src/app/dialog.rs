@@ -9,7 +9,9 @@ use super::columns::Row;
 use super::rows::{row_keys, selected_index, target_rows};
 use super::{AppState, Effect, View};
 use crate::keymap::KeyAction;
-use crate::ops::{Action, CloneToAmi, Field, FieldValue, OpError, Outcome, Plan, ScaleOut, Swap};
+use crate::ops::{
+    Action, CloneToAmi, Field, FieldValue, Maintenance, OpError, Outcome, Plan, ScaleOut, Swap,
+};
 use crossterm::event::{KeyCode, KeyEvent};
 use std::sync::Arc;
 
@@ -160,7 +162,7 @@ fn selected_instance(state: &mut AppState) -> Option<String> {
         View::Targets => target_rows(&state.fleet, state.list())
             .iter()
             .find(|r| r.key() == key)
-            .map(|r| r.target.target_id.clone()),
+            .map(|r| r.target_id.to_string()),
         View::ElasticIps => state
             .fleet
             .elastic_ips
@@ -220,6 +222,13 @@ pub fn action_key(state: &mut AppState, action: KeyAction) -> bool {
             };
             let to = g.desired + 1;
             open(state, Arc::new(ScaleOut::new(&group, to)), None);
+        }
+        KeyAction::Maintenance if state.view == View::Targets => {
+            let Some(id) = selected_instance(state) else {
+                return false;
+            };
+            let action = Maintenance::toggle(&state.fleet, &id);
+            open(state, Arc::new(action), None);
         }
         _ => return false,
     }

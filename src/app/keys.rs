@@ -57,9 +57,15 @@ pub fn help_lines(keys: &KeyMap) -> Vec<HelpLine> {
         changes_the_cloud: false,
     });
     let grouped: Vec<KeyAction> = groups.iter().flat_map(|(a, _)| a.iter().copied()).collect();
-    for (action, _, _, what) in ACTIONS.iter().filter(|a| !grouped.contains(&a.0)) {
+    for (action, name, _, what) in ACTIONS.iter().filter(|a| !grouped.contains(&a.0)) {
+        let bound = keys.keys_of(*action);
         lines.push(HelpLine {
-            keys: keys.keys_of(*action).join(" / "),
+            keys: if bound.is_empty() {
+                // Its default key went to one of the operator's bindings.
+                format!("(no key: keys.{name})")
+            } else {
+                bound.join(" / ")
+            },
             what,
             changes_the_cloud: action.changes_the_cloud(),
         });

@@ -240,6 +240,56 @@ pub trait Cloud: Send + Sync {
     async fn create_image_dry_run(&self, request: &CreateImageRequest) -> Result<(), CloudError>;
     /// Sets an Auto Scaling group's desired capacity; never outside min..max.
     async fn set_desired_capacity(&self, group: &str, desired: u32) -> Result<Receipt, CloudError>;
+
+    /// One instance by id (verification and "is the plan still current").
+    async fn instance(&self, id: &str) -> Result<Option<Instance>, CloudError> {
+        Ok(self.instances().await?.into_iter().find(|i| i.id == id))
+    }
+    /// One target group by ARN, with its targets' health.
+    async fn target_group(&self, arn: &str) -> Result<Option<TargetGroup>, CloudError> {
+        Ok(self
+            .target_groups()
+            .await?
+            .into_iter()
+            .find(|t| t.arn == arn))
+    }
+    /// Puts an InService instance of a group into Standby (EnterStandby); with `decrement`
+    /// the group's desired capacity drops by one, without it the group launches a
+    /// replacement. Refused when the instance is not InService, or when decrementing would
+    /// take desired below min.
+    async fn enter_standby(
+        &self,
+        group: &str,
+        instance_id: &str,
+        decrement: bool,
+    ) -> Result<Receipt, CloudError>;
+    /// Returns a Standby instance to service (ExitStandby); desired rises by one, never
+    /// above max.
+    async fn exit_standby(&self, group: &str, instance_id: &str) -> Result<Receipt, CloudError>;
+    /// Registers an instance with a target group on a port (RegisterTargets).
+    async fn register_target(
+        &self,
+        target_group_arn: &str,
+        instance_id: &str,
+        port: u16,
+    ) -> Result<Receipt, CloudError>;
+    /// Deregisters an instance's target on a port (DeregisterTargets): it drains for the
+    /// group's deregistration delay, then is gone.
+    async fn deregister_target(
+        &self,
+        target_group_arn: &str,
+        instance_id: &str,
+        port: u16,
+    ) -> Result<Receipt, CloudError>;
+    /// Sets one tag on an instance (CreateTags).
+    async fn tag_instance(
+        &self,
+        instance_id: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<Receipt, CloudError>;
+    /// Removes one tag from an instance (DeleteTags).
+    async fn untag_instance(&self, instance_id: &str, key: &str) -> Result<Receipt, CloudError>;
 }
 
 /// NFS latency, or nothing when the account may not list metrics: a missing permission

@@ -1,10 +1,12 @@
 //! The fleet as patrol sees it: plain domain types shared by both worlds, never SDK types.
 
 mod fleet;
+mod maintenance;
 mod metrics;
 mod zones;
 
 pub use fleet::{serves, Standbys};
+pub use maintenance::{MaintenanceNote, OutOfService, MAINTENANCE_TAG, TAG_VALUE_MAX};
 pub use metrics::{
     Alarm, AlarmState, Comparison, InstanceMetric, MetricPoint, MetricSeries, CPU_METRIC,
     CPU_NAMESPACE,
@@ -159,6 +161,9 @@ pub struct TargetGroup {
     pub vpc_id: String,
     pub load_balancer_arns: Vec<String>,
     pub health_check: HealthCheck,
+    /// How long a deregistered target drains (`deregistration_delay.timeout_seconds`);
+    /// `None` when its attributes could not be read.
+    pub deregistration_delay_seconds: Option<u32>,
     pub targets: Vec<TargetHealth>,
 }
 
@@ -176,6 +181,8 @@ pub enum LifecycleState {
     InService,
     Terminating,
     Terminated,
+    /// Leaving service on EnterStandby, while the load balancer drains it.
+    EnteringStandby,
     Standby,
     /// Any other state the API reports (warm pools, hooks, detaching).
     Other(String),
@@ -189,6 +196,7 @@ impl LifecycleState {
             Self::InService => "InService",
             Self::Terminating => "Terminating",
             Self::Terminated => "Terminated",
+            Self::EnteringStandby => "EnteringStandby",
             Self::Standby => "Standby",
             Self::Other(s) => s,
         }

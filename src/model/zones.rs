@@ -10,6 +10,8 @@ pub struct ZoneSummary {
     pub zone: String,
     pub instances_running: usize,
     pub instances_pending: usize,
+    /// Instances out for maintenance (`patrol:maintenance`, or Standby in their group).
+    pub instances_out: usize,
     pub targets_healthy: usize,
     pub targets_unhealthy: usize,
     /// Targets in any other state (initial, draining, unused, unavailable).
@@ -42,6 +44,7 @@ pub fn zone_distribution(snapshot: &Snapshot) -> Vec<ZoneSummary> {
                 zone: z.to_string(),
                 instances_running: 0,
                 instances_pending: 0,
+                instances_out: 0,
                 targets_healthy: 0,
                 targets_unhealthy: 0,
                 targets_other: 0,
@@ -60,6 +63,12 @@ pub fn zone_distribution(snapshot: &Snapshot) -> Vec<ZoneSummary> {
                 InstanceState::Pending => z.instances_pending += 1,
                 _ => {}
             }
+        }
+    }
+    for o in snapshot.out_of_service() {
+        let zone = snapshot.instance(&o.instance_id).map(|i| i.zone.as_str());
+        if let Some(z) = zone.and_then(|z| zones.get_mut(z)) {
+            z.instances_out += 1;
         }
     }
     for g in &snapshot.auto_scaling_groups {

@@ -51,6 +51,12 @@ pub trait Action: Debug + Send + Sync + 'static {
     /// One fresh read: has the change been made?
     async fn seen(&self, cloud: &dyn Cloud, receipt: &Receipt) -> Result<bool, CloudError>;
 
+    /// How long verification waits for `seen` before the outcome is "unverified" (a
+    /// drain takes the target group's deregistration delay).
+    fn verify_within(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(60)
+    }
+
     /// What has happened since the action, from the latest data, for the action line
     /// (`resource` is the id the call returned; `now` is the world's clock). Empty when
     /// there is nothing to add.

@@ -10,6 +10,7 @@
 pub mod action;
 pub mod audit;
 pub mod clone;
+pub mod maintenance;
 pub mod plan;
 pub mod scale_out;
 pub mod swap;
@@ -17,6 +18,7 @@ pub mod swap;
 pub use action::{Action, Field, FieldValue, Undo};
 pub use audit::{default_audit_file, AuditLog, AuditRecord};
 pub use clone::{default_image_name, plan_clone, CloneToAmi};
+pub use maintenance::{Direction, Maintenance};
 pub use plan::{Check, CheckLevel, Plan};
 pub use scale_out::{plan_scale_out, ScaleOut};
 pub use swap::{plan_swap, Swap};
@@ -67,9 +69,8 @@ pub struct Ops {
     busy: AtomicBool,
 }
 
-/// Verification re-reads this often, and gives up after this long.
+/// Verification re-reads this often (until the action's `verify_within`).
 const VERIFY_EVERY: Duration = Duration::from_millis(250);
-const VERIFY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Clears the busy flag however `execute` ends.
 struct Running<'a>(&'a AtomicBool);
@@ -176,7 +177,8 @@ impl Ops {
 
         progress("verifying".into());
         let mut verified = false;
-        while started.elapsed() < VERIFY_TIMEOUT {
+        let within = plan.action.verify_within();
+        while started.elapsed() < within {
             match plan.action.seen(self.cloud.as_ref(), &receipt).await {
                 Ok(true) => {
                     verified = true;
@@ -185,7 +187,14 @@ impl Ops {
                 Ok(false) => {}
                 Err(e) => tracing::warn!(error = %e, "verification read failed; retrying"),
             }
-            tokio::time::sleep(VERIFY_EVERY).await;
+            // Quick at first (most changes show within seconds), then gently: a drain can
+            // take minutes, and each read is a call.
+            let pause = if started.elapsed() < Duration::from_secs(10) {
+                VERIFY_EVERY
+            } else {
+                VERIFY_EVERY * 8
+            };
+            tokio::time::sleep(pause).await;
         }
         // From the changing call itself (not the DryRun or the pre-reads before it).
         let elapsed = receipt.sent_at.unwrap_or(started).elapsed();
@@ -204,7 +213,7 @@ impl Ops {
         if !verified {
             line.error = Some(format!(
                 "the new state was not seen within {}s",
-                VERIFY_TIMEOUT.as_secs()
+                within.as_secs()
             ));
         }
         let audit_error = self
@@ -230,6 +239,16 @@ impl Ops {
             .dry_run(self.cloud.as_ref())
             .await
             .map_err(OpError::Cloud)
+    }
+}
+
+/// How long a change took to be seen: milliseconds for the quick ones (a swap's timing
+/// matters to the millisecond), seconds once it is a drain.
+pub fn took(elapsed: Duration) -> String {
+    if elapsed < Duration::from_secs(10) {
+        format!("{:.1} ms", elapsed.as_secs_f64() * 1e3)
+    } else {
+        format!("{:.1} s", elapsed.as_secs_f64())
     }
 }
 

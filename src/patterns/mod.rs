@@ -229,6 +229,27 @@ fn finding(verdict: Verdict, resources: &[&str], reason: impl Into<String>) -> F
     }
 }
 
+/// One note per instance out for maintenance: intentionally out, not a failure; the checks
+/// judge the capacity that remains.
+fn maintenance_notes(s: &Snapshot) -> Vec<Finding> {
+    s.out_of_service()
+        .iter()
+        .map(|o| {
+            let zone = s.instance(&o.instance_id).map_or("", |i| i.zone.as_str());
+            finding(
+                Verdict::Pass,
+                &[&o.instance_id],
+                format!(
+                    "{} in {zone} out for maintenance ({}): intentionally out, not counted; \
+                     judged on what remains",
+                    s.instance_label(&o.instance_id),
+                    o.words(s.taken_at)
+                ),
+            )
+        })
+        .collect()
+}
+
 /// `us-east-1a` → `1a`, for compact lists.
 pub fn short_zone(zone: &str) -> &str {
     zone.rfind('-').map_or(zone, |p| &zone[p + 1..])

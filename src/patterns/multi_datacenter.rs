@@ -15,7 +15,7 @@ pub fn check(s: &Snapshot) -> Report {
             vec![],
         );
     }
-    let mut findings = Vec::new();
+    let mut findings = super::maintenance_notes(s);
     let index = s.instance_index();
     for g in &s.target_groups {
         findings.extend(target_group_zones(&index, g));
@@ -126,11 +126,36 @@ fn group_zones(s: &Snapshot, g: &AutoScalingGroup) -> Vec<Finding> {
         ));
     }
     if is_imbalanced(&counts) {
-        out.push(finding(
-            Verdict::Warn,
-            &[&g.name],
-            format!("{} imbalanced over its AZs: {}", g.name, text.join(" · ")),
-        ));
+        // With the instances out for maintenance counted back, is it balanced?
+        let standby: Vec<(String, usize)> = counts
+            .iter()
+            .map(|(z, n)| {
+                let away = g
+                    .instances
+                    .iter()
+                    .filter(|i| &i.zone == z && s.maintenance_of(&i.instance_id).is_some())
+                    .count();
+                (z.clone(), n + away)
+            })
+            .collect();
+        let away: usize = standby.iter().map(|c| c.1).sum::<usize>() - total;
+        if away > 0 && !is_imbalanced(&standby) {
+            out.push(finding(
+                Verdict::Pass,
+                &[&g.name],
+                format!(
+                    "{} over its AZs: {} only while {away} is out for maintenance",
+                    g.name,
+                    text.join(" · ")
+                ),
+            ));
+        } else {
+            out.push(finding(
+                Verdict::Warn,
+                &[&g.name],
+                format!("{} imbalanced over its AZs: {}", g.name, text.join(" · ")),
+            ));
+        }
     }
     if total > 0 {
         let (largest, most) = counts

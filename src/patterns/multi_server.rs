@@ -2,19 +2,31 @@
 
 use super::{finding, Finding, Pattern, Report, Verdict};
 use crate::model::{serves, Instance, Snapshot, TargetHealthState};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 pub fn check(s: &Snapshot) -> Report {
     if s.target_groups.is_empty() {
         return Report::new(Pattern::MultiServer, "no target groups", vec![]);
     }
-    let mut findings = Vec::new();
+    let mut findings = super::maintenance_notes(s);
     let mut headline = Vec::new();
     let index = s.instance_index();
+    let out: HashSet<String> = s
+        .out_of_service()
+        .into_iter()
+        .map(|o| o.instance_id)
+        .collect();
     for g in &s.target_groups {
-        let healthy = g.targets.iter().filter(|t| serves(&index, t)).count();
-        let total = g.targets.len();
-        headline.push(format!("{} {healthy}/{total} healthy", g.name));
+        // Targets of instances out for maintenance are not counted either way.
+        let counted = || g.targets.iter().filter(|t| !out.contains(&t.target_id));
+        let healthy = counted().filter(|t| serves(&index, t)).count();
+        let total = counted().count();
+        let away = g.targets.len() - total;
+        headline.push(if away > 0 {
+            format!("{} {healthy}/{total} healthy ({away} out)", g.name)
+        } else {
+            format!("{} {healthy}/{total} healthy", g.name)
+        });
         findings.push(match healthy {
             0 if total == 0 => finding(
                 Verdict::Fail,

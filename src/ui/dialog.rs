@@ -97,7 +97,7 @@ pub fn draw_operation(frame: &mut Frame, area: Rect, state: &AppState, theme: &T
                     (
                         "✓",
                         theme.ok,
-                        format!("verified in {:.1} ms", outcome.elapsed.as_secs_f64() * 1e3),
+                        format!("verified in {}", crate::ops::took(outcome.elapsed)),
                     )
                 } else {
                     (

@@ -26,6 +26,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     if unknown > 0 {
         summary.push_str(&format!(" · {unknown} not checked yet"));
     }
+    let out = state.fleet.out_of_service().len();
+    if out > 0 {
+        summary.push_str(&format!(" · {out} out for maintenance"));
+    }
     let outer = panel(panel_title("Overview", summary, state, theme), theme);
     let inner = outer.inner(area);
     frame.render_widget(outer, area);

@@ -31,11 +31,27 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         .iter()
         .map(|g| g.count(TargetHealthState::Unhealthy))
         .sum();
+    let outs = state.fleet.out_of_service();
+    // The targets instances out for maintenance have left are listed too.
+    let left: usize = outs
+        .iter()
+        .flat_map(|o| o.left(&state.fleet).into_iter().map(move |l| (o, l)))
+        .filter(|(o, (g, port))| {
+            !g.targets
+                .iter()
+                .any(|t| t.target_id == o.instance_id && t.port == *port)
+        })
+        .count();
     let summary = format!(
-        "· {} · {} · {unhealthy} unhealthy{}",
+        "· {} · {} · {unhealthy} unhealthy{}{}",
         super::plural(groups.len(), "group"),
         super::plural(total, "target"),
-        if rows.len() != total {
+        if outs.is_empty() {
+            String::new()
+        } else {
+            format!(" · {} out for maintenance", outs.len())
+        },
+        if rows.len() != total + left {
             format!(" · {} shown", rows.len())
         } else {
             String::new()
@@ -53,7 +69,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let lines: Vec<Line> = groups
         .iter()
         .take(4)
-        .map(|g| group_line(g, state.fleet.healthy_targets(g), state, theme))
+        .map(|g| {
+            let away = g
+                .targets
+                .iter()
+                .filter(|t| outs.iter().any(|o| o.instance_id == t.target_id))
+                .count();
+            group_line(g, state.fleet.healthy_targets(g), away, state, theme)
+        })
         .collect();
     frame.render_widget(Paragraph::new(lines), summary_area);
     if rows.is_empty() {
@@ -71,15 +94,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let table = column_table(&rows[start..end], table_area.width, state, theme);
     render_table(frame, table_area, table, selected.map(|s| s - start), theme);
     if let Some(r) = selected.map(|s| &rows[s]) {
-        let detail = match &r.target.description {
-            Some(d) => format!("{} on {}: {d}", r.target.target_id, r.group.name),
-            None => format!(
-                "{} on {}: {}",
-                r.target.target_id,
-                r.group.name,
-                r.target.state.as_str()
-            ),
-        };
+        let detail = r.detail();
         frame.render_widget(
             Paragraph::new(Line::styled(detail, theme.muted)),
             detail_area,
@@ -88,7 +103,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 }
 
 /// "web-tg  4/4 healthy  HTTP:80  check /health/deep every 10s (3 up / 2 down)".
-fn group_line<'a>(g: &TargetGroup, healthy: usize, state: &AppState, theme: &Theme) -> Line<'a> {
+/// `away`: targets of instances out for maintenance, which are not counted.
+fn group_line<'a>(
+    g: &TargetGroup,
+    healthy: usize,
+    away: usize,
+    state: &AppState,
+    theme: &Theme,
+) -> Line<'a> {
     let hc = &g.health_check;
     let style = if healthy == 0 && !g.targets.is_empty() {
         theme.crit
@@ -107,7 +129,14 @@ fn group_line<'a>(g: &TargetGroup, healthy: usize, state: &AppState, theme: &The
     // The count first: on a narrow terminal the check's details are what is cut.
     Line::from(vec![
         Span::styled(format!("{:<14}", g.name), theme.title),
-        Span::styled(format!("{healthy}/{} healthy", g.targets.len()), style),
+        Span::styled(
+            if away > 0 {
+                format!("{healthy}/{} healthy ({away} out)", g.targets.len() - away)
+            } else {
+                format!("{healthy}/{} healthy", g.targets.len())
+            },
+            style,
+        ),
         Span::styled(
             format!(
                 "  {}:{}  check {} every {}s ({} up / {} down)",

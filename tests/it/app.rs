@@ -144,7 +144,7 @@ fn selection_and_filter_survive_a_refresh() {
     // Crash a different instance so the rows reorder (unhealthy first).
     let other = target_rows(&state.fleet, state.list())
         .iter()
-        .map(|r| r.target.target_id.clone())
+        .map(|r| r.target_id.to_string())
         .find(|id| !chosen.contains(id.as_str()))
         .unwrap();
     sim.world_mut().inject(Fault::Crash {

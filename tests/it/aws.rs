@@ -501,6 +501,14 @@ async fn every_page_of_target_groups_arrives() {
                      <ResponseMetadata><RequestId>r</RequestId></ResponseMetadata>\
                      </DescribeTargetGroupsResponse>"
                 )
+            } else if body.contains("Action=DescribeTargetGroupAttributes") {
+                "<DescribeTargetGroupAttributesResponse><DescribeTargetGroupAttributesResult>\
+                 <Attributes><member><Key>deregistration_delay.timeout_seconds</Key>\
+                 <Value>45</Value></member></Attributes>\
+                 </DescribeTargetGroupAttributesResult>\
+                 <ResponseMetadata><RequestId>r</RequestId></ResponseMetadata>\
+                 </DescribeTargetGroupAttributesResponse>"
+                    .to_string()
             } else {
                 "<DescribeTargetHealthResponse><DescribeTargetHealthResult>\
                  <TargetHealthDescriptions/></DescribeTargetHealthResult>\
@@ -527,6 +535,13 @@ async fn every_page_of_target_groups_arrives() {
     );
     assert_eq!(*markers.lock().unwrap(), vec!["", "p1", "p2"]);
     assert_eq!(cloud.calls().of("DescribeTargetHealth"), 6, "one per group");
+    assert!(groups
+        .iter()
+        .all(|g| g.deregistration_delay_seconds == Some(45)));
+    // The delays are read once, not on every refresh.
+    cloud.target_groups().await.unwrap();
+    assert_eq!(cloud.calls().of("DescribeTargetHealth"), 12);
+    assert_eq!(cloud.calls().of("DescribeTargetGroupAttributes"), 6);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1075,4 +1090,140 @@ async fn after_an_outage_every_source_is_fresh_within_its_interval_and_ten_secon
     }
     let slowest = fresh.values().max().unwrap();
     println!("moto behind the proxy: every source fresh {slowest:?} after it answered again");
+}
+
+/// Maintenance on moto. Outside a group, DeregisterTargets / RegisterTargets and the tag
+/// change exactly what was planned, verified. In a group, EnterStandby / ExitStandby are
+/// sent as planned; moto differs from AWS there (it keeps a Standby instance's targets
+/// registered and healthy, does not raise desired on ExitStandby, and accepts a decrement
+/// below min), so AWS's behaviour is asserted on the simulator
+/// (`maintenance::out_through_draining_and_back_into_exactly_what_it_left`), and patrol's
+/// own check refuses the decrement below min before anything is sent.
+#[tokio::test]
+async fn maintenance_on_moto_changes_exactly_what_was_planned() {
+    use patrol::model::{LifecycleState, MAINTENANCE_TAG};
+    use patrol::ops::{Action, AuditLog, Direction, Maintenance, Ops};
+    let region = "eu-south-1";
+    let seeded = seed(region).await;
+    let cloud = cloud(region).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ops = Ops::new(
+        std::sync::Arc::new(cloud.clone()),
+        AuditLog::new(dir.path().join("audit.jsonl")),
+        false,
+    );
+    let s = snapshot_of(&cloud).await;
+    let app_tg = s.target_groups.iter().find(|t| t.name == "app-tg").unwrap();
+    assert_eq!(
+        app_tg.deregistration_delay_seconds,
+        Some(300),
+        "DescribeTargetGroupAttributes is read"
+    );
+
+    // Outside a group: app-standby leaves app-tg and comes back on the same port.
+    let mut out = Maintenance::new(&seeded.standby, Direction::Start, true)
+        .plan(&s)
+        .unwrap();
+    assert!(out.calls[1].starts_with(&format!(
+        "elasticloadbalancing:DeregisterTargets TargetGroupArn={} Targets=[Id={},Port=8080]",
+        seeded.app_tg, seeded.standby
+    )));
+    out.toggle_accept();
+    let outcome = ops.execute(&out, &|_| {}).await.unwrap();
+    assert!(outcome.verified);
+    let after = snapshot_of(&cloud).await;
+    let ids = |s: &Snapshot, tg: &str| -> Vec<(String, u16)> {
+        s.target_groups
+            .iter()
+            .find(|t| t.arn == tg)
+            .unwrap()
+            .targets
+            .iter()
+            .map(|t| (t.target_id.clone(), t.port))
+            .collect()
+    };
+    assert_eq!(
+        ids(&after, &seeded.app_tg),
+        vec![(seeded.primary.clone(), 8080)]
+    );
+    let tag = after.instance(&seeded.standby).unwrap().tags[MAINTENANCE_TAG].clone();
+    assert!(tag.ends_with(" tg=app-tg:8080"), "{tag}");
+    // Nothing else moved: web-tg, the group and the addresses are as they were.
+    assert_eq!(ids(&after, &seeded.web_tg), ids(&s, &seeded.web_tg));
+    assert_eq!(after.auto_scaling_groups, s.auto_scaling_groups);
+    assert_eq!(after.elastic_ips, s.elastic_ips);
+
+    let back = Maintenance::new(&seeded.standby, Direction::End, true)
+        .plan(&after)
+        .unwrap();
+    assert!(back.ready(), "{:#?}", back.checks);
+    let outcome = ops.execute(&back, &|_| {}).await.unwrap();
+    assert!(outcome.verified);
+    let again = snapshot_of(&cloud).await;
+    let mut targets = ids(&again, &seeded.app_tg);
+    targets.sort();
+    let mut before = ids(&s, &seeded.app_tg);
+    before.sort();
+    assert_eq!(targets, before, "back into exactly what it left");
+    assert!(!again
+        .instance(&seeded.standby)
+        .unwrap()
+        .tags
+        .contains_key(MAINTENANCE_TAG));
+
+    // In the group: EnterStandby and ExitStandby as planned.
+    let g = &again.auto_scaling_groups[0];
+    let member = g.instances[0].instance_id.clone();
+    cloud.enter_standby(&g.name, &member, true).await.unwrap();
+    let s2 = snapshot_of(&cloud).await;
+    assert_eq!(
+        s2.group_member(&member).map(|(_, l)| l.clone()),
+        Some(LifecycleState::Standby)
+    );
+    assert_eq!(s2.auto_scaling_groups[0].desired, g.desired - 1);
+    // desired is now 2 = min: a second decrement is refused before it is sent.
+    let other = g.instances[1].instance_id.clone();
+    let e = cloud
+        .enter_standby(&g.name, &other, true)
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("min-size=2"), "{e}");
+    assert_eq!(
+        snapshot_of(&cloud)
+            .await
+            .group_member(&other)
+            .map(|(_, l)| l.clone()),
+        Some(LifecycleState::InService),
+        "nothing was sent"
+    );
+    cloud.exit_standby(&g.name, &member).await.unwrap();
+    let s3 = snapshot_of(&cloud).await;
+    assert_eq!(
+        s3.group_member(&member).map(|(_, l)| l.clone()),
+        Some(LifecycleState::InService)
+    );
+
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(dir.path().join("audit.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let story: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|l| {
+            (
+                l["action"].as_str().unwrap(),
+                l["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        story,
+        [
+            ("maintenance-start", "planned"),
+            ("maintenance-start", "verified"),
+            ("maintenance-end", "planned"),
+            ("maintenance-end", "verified"),
+        ]
+    );
 }

@@ -170,7 +170,7 @@ fn config_errors_name_the_file_the_line_and_the_key() {
         ("unknown-key", "line 3, column 1: unknown field `mosue`"),
         ("wrong-type", "simulator.seed: line 2, column 8: invalid type: string \"forty-two\", expected u64"),
         ("bad-value", "line 3, refresh.target_groups: 0s is outside 1s..1h"),
-        ("key-conflict", "line 2, keys.clone and keys.swap are both bound to \"s\""),
+        ("key-conflict", "keys.clone and keys.swap are both bound to \"x\""),
         ("unknown-world", "line 1, world: \"prod\" is not \"simulator\", \"aws\" or a name under [targets] (staging)"),
     ];
     for (name, expected) in cases {
@@ -236,5 +236,29 @@ fn a_bad_config_stops_patrol_before_the_terminal() {
     assert!(
         !err.contains("\x1b[?1049h"),
         "the terminal was never touched"
+    );
+}
+
+/// A default key the operator already bound to something else yields to their binding: a
+/// config written before `m` meant maintenance keeps working, and the help says the action
+/// has no key (and which setting gives it one).
+#[test]
+fn a_new_default_key_yields_to_the_operators_own_binding() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, "[keys]\nrefresh = \"m\"\n").unwrap();
+    let config = Config::load(Some(path.as_ref())).unwrap();
+    let m = crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Char('m'),
+        crossterm::event::KeyModifiers::NONE,
+    );
+    assert_eq!(config.keys.action(&m), Some(KeyAction::Refresh));
+    assert!(config.keys.keys_of(KeyAction::Maintenance).is_empty());
+    assert!(config.keys.keys_of(KeyAction::Refresh) == vec!["m".to_string()]);
+    let help = patrol::app::help_lines(&config.keys);
+    assert!(
+        help.iter().any(|l| l.keys == "(no key: keys.maintenance)"),
+        "{:?}",
+        help.iter().map(|l| &l.keys).collect::<Vec<_>>()
     );
 }

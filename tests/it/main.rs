@@ -7,6 +7,7 @@ mod config;
 mod conformance;
 mod e2e;
 mod inputs;
+mod maintenance;
 mod moto;
 mod ops;
 mod patterns;

@@ -111,6 +111,24 @@ impl Cloud for Flaky {
     async fn set_desired_capacity(&self, g: &str, d: u32) -> Result<Receipt, CloudError> {
         self.sim.set_desired_capacity(g, d).await
     }
+    async fn enter_standby(&self, g: &str, i: &str, d: bool) -> Result<Receipt, CloudError> {
+        self.sim.enter_standby(g, i, d).await
+    }
+    async fn exit_standby(&self, g: &str, i: &str) -> Result<Receipt, CloudError> {
+        self.sim.exit_standby(g, i).await
+    }
+    async fn register_target(&self, a: &str, i: &str, p: u16) -> Result<Receipt, CloudError> {
+        self.sim.register_target(a, i, p).await
+    }
+    async fn deregister_target(&self, a: &str, i: &str, p: u16) -> Result<Receipt, CloudError> {
+        self.sim.deregister_target(a, i, p).await
+    }
+    async fn tag_instance(&self, i: &str, k: &str, v: &str) -> Result<Receipt, CloudError> {
+        self.sim.tag_instance(i, k, v).await
+    }
+    async fn untag_instance(&self, i: &str, k: &str) -> Result<Receipt, CloudError> {
+        self.sim.untag_instance(i, k).await
+    }
 }
 
 /// Runs a poller over `cloud` in paused time: `mode` from the start until `outage`, then

@@ -571,3 +571,83 @@ fn patrol_swap_on_moto_writes_the_consoles_audit_lines() {
     assert_eq!(lines[1]["outcome"], "verified");
     assert_eq!(lines[1]["account"], "123456789012");
 }
+
+fn maintenance(start: bool, instance: &str) -> Request {
+    Request::Maintenance {
+        start,
+        instance: instance.into(),
+        keep_desired: false,
+    }
+}
+
+/// `patrol maintenance start|end`: the plan on stdout, the empty zone to accept, a drain
+/// followed on the simulator's running clock, and the pair in the audit log.
+#[tokio::test]
+async fn maintenance_start_and_end_from_the_command_line() {
+    let sim = patrol::cloud::sim::SimCloud::new(
+        &patrol::cloud::sim::Scenario::load("maintenance-window").unwrap(),
+        42,
+        crate::start(),
+        20.0,
+    );
+    patrol::playback::Playback::advance(&sim, crate::secs(60));
+    let w = world(&sim, false, None);
+    let s = snapshot(&sim);
+    let id = s
+        .instances
+        .iter()
+        .find(|i| i.zone == "us-east-1b")
+        .unwrap()
+        .id
+        .clone();
+
+    // Its zone would have no web-tg target: refused until accepted, nothing changed.
+    let r = run(&w, maintenance(true, &id), yes(), None).await;
+    assert_eq!(r.code, 3, "{}", r.err);
+    assert!(
+        r.out
+            .contains("? web-tg keeps a healthy target in us-east-1b"),
+        "{}",
+        r.out
+    );
+    assert!(r.audit.is_empty());
+
+    let accept = Flags {
+        yes: true,
+        accept: true,
+        ..Flags::default()
+    };
+    let r = run(&w, maintenance(true, &id), accept, None).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.out, r.err);
+    assert!(r.out.contains("autoscaling:EnterStandby"), "{}", r.out);
+    assert!(r.out.contains("verified in"), "{}", r.out);
+    let after = snapshot(&sim);
+    assert_eq!(
+        after.group_member(&id).map(|(_, l)| l.clone()),
+        Some(patrol::model::LifecycleState::Standby)
+    );
+
+    // Starting it again is refused: it is already out.
+    let r = run(&w, maintenance(true, &id), yes(), None).await;
+    assert_eq!(r.code, 3);
+    assert!(r.out.contains("✗ it is not already out"), "{}", r.out);
+
+    // --keep-desired belongs to start only.
+    let wrong = Request::Maintenance {
+        start: false,
+        instance: id.clone(),
+        keep_desired: true,
+    };
+    assert_eq!(run(&w, wrong, yes(), None).await.code, 2);
+
+    let r = run(&w, maintenance(false, &id), yes(), None).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.out, r.err);
+    assert!(r.out.contains("autoscaling:ExitStandby"), "{}", r.out);
+    let back = snapshot(&sim);
+    assert_eq!(
+        back.group_member(&id).map(|(_, l)| l.clone()),
+        Some(patrol::model::LifecycleState::InService)
+    );
+    assert_eq!(r.audit[1]["action"], "maintenance-end");
+    assert_eq!(r.audit[1]["outcome"], "verified");
+}

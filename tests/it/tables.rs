@@ -156,7 +156,10 @@ fn state_filter_finds_the_unhealthy_target_among_many() {
     assert_eq!(keys.len(), 1, "{keys:?}");
     assert!(keys[0].contains(&web));
     let rows = target_rows(&state.fleet, state.list());
-    assert_eq!(rows[0].target.state, TargetHealthState::Unhealthy);
+    assert_eq!(
+        rows[0].target.map(|t| t.state),
+        Some(TargetHealthState::Unhealthy)
+    );
 }
 
 #[test]

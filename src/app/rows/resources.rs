@@ -11,17 +11,68 @@ use crate::model::{
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
-/// One target of one target group, joined with its instance.
+/// One target of one target group, joined with its instance; or, for an instance out for
+/// maintenance, the target it left (listed, so it can be brought back from here).
 #[derive(Debug, Clone, Copy)]
 pub struct TargetRow<'a> {
     pub group: &'a TargetGroup,
-    pub target: &'a TargetHealth,
+    /// `None`: no longer registered, because the instance is out for maintenance.
+    pub target: Option<&'a TargetHealth>,
+    pub target_id: &'a str,
+    pub port: u16,
     pub instance: Option<&'a Instance>,
+    /// Set when the instance is out for maintenance.
+    pub out: Option<Out>,
+}
+
+/// How an instance is out for maintenance, for its rows.
+#[derive(Debug, Clone, Copy)]
+pub struct Out {
+    /// When it went out (its `patrol:maintenance` tag); `None` for someone else's Standby.
+    pub since: Option<DateTime<Utc>>,
+    pub now: DateTime<Utc>,
+}
+
+impl Out {
+    /// "maintenance 12m", or "Standby (not by patrol)".
+    pub fn words(&self) -> String {
+        match self.since {
+            Some(t) => format!("maintenance {}", crate::model::age_text(self.now - t)),
+            None => "Standby (not by patrol)".into(),
+        }
+    }
 }
 
 impl TargetRow<'_> {
     pub fn zone(&self) -> &str {
         self.instance.map_or("", |i| i.zone.as_str())
+    }
+
+    /// The state shown: the load balancer's, or `out` once it has left.
+    pub fn state_text(&self) -> &'static str {
+        self.target.map_or("out", |t| t.state.as_str())
+    }
+
+    fn rank(&self) -> u8 {
+        self.target
+            .map_or(TargetHealthState::Draining, |t| t.state)
+            .severity_rank()
+    }
+
+    /// The line under the table for the selected row.
+    pub fn detail(&self) -> String {
+        let base = format!("{}:{} on {}", self.target_id, self.port, self.group.name);
+        match (self.target, self.out) {
+            (None, Some(out)) => format!("{base}: {}; deregistered, m brings it back", out.words()),
+            (Some(t), out) => {
+                let what = t.description.as_deref().unwrap_or(t.state.as_str());
+                match out {
+                    Some(out) => format!("{base}: {}; {what}", out.words()),
+                    None => format!("{base}: {what}"),
+                }
+            }
+            (None, None) => base,
+        }
     }
 }
 
@@ -29,27 +80,32 @@ impl Row for TargetRow<'_> {
     type Col = TargetCol;
 
     fn key(&self) -> String {
-        format!(
-            "{}|{}:{}",
-            self.group.arn, self.target.target_id, self.target.port
-        )
+        // The same key while draining and once gone: the selection stays on the row.
+        format!("{}|{}:{}", self.group.arn, self.target_id, self.port)
     }
 
     fn copy_id(&self) -> Option<String> {
-        Some(self.target.target_id.clone())
+        Some(self.target_id.to_string())
     }
 
     fn cell(&self, c: TargetCol) -> String {
         match c {
             TargetCol::Group => self.group.name.clone(),
-            TargetCol::Target => format!("{}:{}", self.target.target_id, self.target.port),
+            TargetCol::Target => format!("{}:{}", self.target_id, self.port),
             TargetCol::Name => self
                 .instance
                 .and_then(|i| i.name.clone())
                 .unwrap_or_default(),
             TargetCol::Zone => self.zone().to_string(),
-            TargetCol::State => self.target.state.as_str().to_string(),
-            TargetCol::Reason => self.target.reason.clone().unwrap_or_default(),
+            TargetCol::State => self.state_text().to_string(),
+            TargetCol::Reason => {
+                let reason = self.target.and_then(|t| t.reason.clone());
+                match (self.out, reason) {
+                    (Some(out), Some(r)) => format!("{}: {r}", out.words()),
+                    (Some(out), None) => out.words(),
+                    (None, r) => r.unwrap_or_default(),
+                }
+            }
             TargetCol::Instance => self
                 .instance
                 .map_or("unknown", |i| i.state.as_str())
@@ -58,41 +114,76 @@ impl Row for TargetRow<'_> {
     }
 
     fn tone(&self, c: TargetCol) -> Tone {
-        match c {
-            TargetCol::State => Tone::of_target(self.target.state),
+        match (c, self.out, self.target) {
+            // Out on purpose: information, not an alarm.
+            (TargetCol::State | TargetCol::Reason, Some(_), _) => Tone::Info,
+            (TargetCol::State, None, Some(t)) => Tone::of_target(t.state),
             _ => Tone::Plain,
         }
     }
 }
 
-/// Every target, unhealthy first, then by group, zone and id; then as filtered and sorted.
+/// Instances out for maintenance, by id.
+fn outs_of(fleet: &Snapshot) -> HashMap<String, Out> {
+    fleet
+        .out_of_service()
+        .into_iter()
+        .map(|o| {
+            let since = o.note.as_ref().map(|n| n.since);
+            let now = fleet.taken_at;
+            (o.instance_id, Out { since, now })
+        })
+        .collect()
+}
+
+/// Every target, unhealthy first, then by group, zone and id, with the targets instances
+/// out for maintenance have left; then as filtered and sorted.
 pub fn target_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<TargetRow<'a>> {
     let index = fleet.instance_index();
+    let outs = outs_of(fleet);
     let mut rows: Vec<TargetRow> = fleet
         .target_groups
         .iter()
         .flat_map(|g| {
-            let index = &index;
+            let (index, outs) = (&index, &outs);
             g.targets.iter().map(move |t| TargetRow {
                 group: g,
-                target: t,
+                target: Some(t),
+                target_id: &t.target_id,
+                port: t.port,
                 instance: index.get(t.target_id.as_str()).copied(),
+                out: outs.get(&t.target_id).copied(),
             })
         })
         .collect();
+    for o in fleet.out_of_service() {
+        let Some(instance) = fleet.instance(&o.instance_id) else {
+            continue;
+        };
+        for (g, port) in o.left(fleet) {
+            let listed = g
+                .targets
+                .iter()
+                .any(|t| t.target_id == o.instance_id && t.port == port);
+            if !listed {
+                rows.push(TargetRow {
+                    group: g,
+                    target: None,
+                    target_id: &instance.id,
+                    port,
+                    instance: Some(instance),
+                    out: outs.get(&o.instance_id).copied(),
+                });
+            }
+        }
+    }
     rows.sort_by(|a, b| {
-        (
-            a.target.state.severity_rank(),
-            &a.group.name,
-            a.zone(),
-            &a.target.target_id,
-        )
-            .cmp(&(
-                b.target.state.severity_rank(),
-                &b.group.name,
-                b.zone(),
-                &b.target.target_id,
-            ))
+        (a.rank(), &a.group.name, a.zone(), a.target_id).cmp(&(
+            b.rank(),
+            &b.group.name,
+            b.zone(),
+            b.target_id,
+        ))
     });
     arrange(rows, View::Targets, list, cells)
 }
@@ -122,6 +213,9 @@ impl Row for GroupRow<'_> {
             GroupCol::InService => g.count(&LifecycleState::InService).to_string(),
             GroupCol::Pending => g.count(&LifecycleState::Pending).to_string(),
             GroupCol::Terminating => g.count(&LifecycleState::Terminating).to_string(),
+            GroupCol::Standby => (g.count(&LifecycleState::Standby)
+                + g.count(&LifecycleState::EnteringStandby))
+            .to_string(),
             GroupCol::Unhealthy => g
                 .instances
                 .iter()
@@ -156,6 +250,13 @@ impl Row for GroupRow<'_> {
                 }
             }
             GroupCol::Pending => Tone::warn_if(g.count(&LifecycleState::Pending) > 0),
+            GroupCol::Standby
+                if g.count(&LifecycleState::Standby)
+                    + g.count(&LifecycleState::EnteringStandby)
+                    > 0 =>
+            {
+                Tone::Info
+            }
             GroupCol::Unhealthy if g.instances.iter().any(|i| !i.healthy) => Tone::Crit,
             _ => Tone::Plain,
         }
@@ -251,6 +352,8 @@ pub struct AddressRow<'a> {
     pub instance: Option<&'a Instance>,
     /// The worst state of the instance's targets, with the group names.
     pub health: Option<(TargetHealthState, Vec<&'a str>)>,
+    /// Set when the instance is out for maintenance.
+    pub out: Option<Out>,
 }
 
 impl AddressRow<'_> {
@@ -286,11 +389,19 @@ impl Row for AddressRow<'_> {
                 .and_then(|i| i.tags.get(crate::model::FLOATING_IP_TAG).cloned())
                 .unwrap_or_default(),
             AddressCol::State => self.state(),
-            AddressCol::Health => match (self.instance, &self.health) {
-                (None, _) => String::new(),
-                (Some(_), Some((s, groups))) => format!("{} ({})", s.as_str(), groups.join(", ")),
-                (Some(_), None) => "not a target".to_string(),
-            },
+            AddressCol::Health => {
+                let health = match (self.instance, &self.health) {
+                    (None, _) => String::new(),
+                    (Some(_), Some((s, groups))) => {
+                        format!("{} ({})", s.as_str(), groups.join(", "))
+                    }
+                    (Some(_), None) => "not a target".to_string(),
+                };
+                match self.out {
+                    Some(out) => format!("{} · {health}", out.words()),
+                    None => health,
+                }
+            }
         }
     }
 
@@ -314,6 +425,7 @@ impl Row for AddressRow<'_> {
                 Some(i) if i.state == InstanceState::Running => Tone::Ok,
                 _ => Tone::Crit,
             },
+            AddressCol::Health if self.out.is_some() => Tone::Info,
             AddressCol::Health => self
                 .health
                 .as_ref()
@@ -339,6 +451,7 @@ pub fn address_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<AddressRow
             entry.1.push(g.name.as_str());
         }
     }
+    let outs = outs_of(fleet);
     let mut rows: Vec<AddressRow> = fleet
         .elastic_ips
         .iter()
@@ -348,6 +461,7 @@ pub fn address_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<AddressRow
                 address: a,
                 instance: id.and_then(|id| index.get(id).copied()),
                 health: id.and_then(|id| health.get(id).cloned()),
+                out: id.and_then(|id| outs.get(id).copied()),
             }
         })
         .collect();

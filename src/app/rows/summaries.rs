@@ -124,6 +124,7 @@ impl Row for ZoneRow {
             ZoneCol::Pending => z.instances_pending.to_string(),
             ZoneCol::Healthy => z.targets_healthy.to_string(),
             ZoneCol::Unhealthy => z.targets_unhealthy.to_string(),
+            ZoneCol::Out => z.instances_out.to_string(),
             ZoneCol::IfLost => match &z.worst_group_if_lost {
                 Some(g) => format!("{} ({g})", z.healthy_if_lost),
                 None => z.healthy_if_lost.to_string(),
@@ -154,6 +155,13 @@ impl Row for ZoneRow {
             ZoneCol::Healthy => Tone::Ok,
             ZoneCol::Unhealthy if z.targets_unhealthy > 0 => Tone::Crit,
             ZoneCol::Unhealthy => Tone::Muted,
+            ZoneCol::Out => {
+                if z.instances_out > 0 {
+                    Tone::Info
+                } else {
+                    Tone::Muted
+                }
+            }
             ZoneCol::IfLost if z.healthy_if_lost == 0 => Tone::Crit,
             ZoneCol::IfLost => Tone::Plain,
         }

@@ -268,6 +268,7 @@ impl AwsCloud {
                 page_size: None,
                 concurrency: DEFAULT_CONCURRENCY,
                 calls,
+                delays: Default::default(),
             }),
         }
     }

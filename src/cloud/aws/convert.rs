@@ -140,6 +140,7 @@ pub fn target_group(g: &elb::TargetGroup) -> TargetGroup {
             healthy_threshold: count(g.healthy_threshold_count()),
             unhealthy_threshold: count(g.unhealthy_threshold_count()),
         },
+        deregistration_delay_seconds: None,
         targets: Vec::new(),
     }
 }
@@ -179,6 +180,7 @@ pub fn lifecycle(state: Option<&asg::LifecycleState>) -> LifecycleState {
         Some("InService") => LifecycleState::InService,
         Some("Terminating") => LifecycleState::Terminating,
         Some("Terminated") => LifecycleState::Terminated,
+        Some("EnteringStandby") => LifecycleState::EnteringStandby,
         Some("Standby") => LifecycleState::Standby,
         Some(other) => LifecycleState::Other(other.to_string()),
         None => LifecycleState::Other("unknown".to_string()),

@@ -12,6 +12,7 @@ pub mod convert;
 pub mod error;
 mod metrics;
 mod reads;
+mod rotation;
 mod writes;
 
 pub use calls::CallCounter;
@@ -39,4 +40,28 @@ struct Inner {
     page_size: Option<i32>,
     concurrency: usize,
     calls: CallCounter,
+    delays: Remembered,
+}
+
+/// Target groups' deregistration delays, each kept for `ATTRIBUTES_FOR` after it was read.
+#[derive(Default)]
+struct Remembered(
+    std::sync::Mutex<std::collections::HashMap<String, (Option<u32>, std::time::Instant)>>,
+);
+
+/// How long a deregistration delay read is trusted.
+const ATTRIBUTES_FOR: std::time::Duration = std::time::Duration::from_secs(300);
+
+impl Remembered {
+    fn get(&self, arn: &str) -> Option<Option<u32>> {
+        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(arn)
+            .filter(|(_, at)| at.elapsed() < ATTRIBUTES_FOR)
+            .map(|(v, _)| *v)
+    }
+
+    fn put(&self, arn: &str, value: Option<u32>) {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.insert(arn.to_string(), (value, std::time::Instant::now()));
+    }
 }

@@ -42,12 +42,51 @@ impl AwsCloud {
                     .iter()
                     .map(convert::target)
                     .collect();
+                group.deregistration_delay_seconds = self.deregistration_delay(&group.arn).await;
                 Ok(Some(group))
             }
             // Deleted between the two calls: it is gone, not an error.
             Err(e) if e.kind == CloudErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// A target group's deregistration delay (DescribeTargetGroupAttributes), read once
+    /// per `ATTRIBUTES_FOR`: it changes rarely, and this keeps a refresh at one call per
+    /// group. `None` when it could not be read (the plan says it is unknown).
+    async fn deregistration_delay(&self, arn: &str) -> Option<u32> {
+        if let Some(known) = self.inner.delays.get(arn) {
+            return known;
+        }
+        let out = self
+            .inner
+            .elb
+            .describe_target_group_attributes()
+            .target_group_arn(arn)
+            .send()
+            .await
+            .map_err(|e| classify("DescribeTargetGroupAttributes", e));
+        let delay = match out {
+            Ok(out) => out
+                .attributes()
+                .iter()
+                .find(|a| a.key() == Some("deregistration_delay.timeout_seconds"))
+                .and_then(|a| a.value())
+                .and_then(|v| v.parse().ok()),
+            Err(e) if e.kind == CloudErrorKind::AccessDenied => {
+                tracing::warn!(error = %e, "deregistration delays not readable");
+                None
+            }
+            Err(e) if e.kind == CloudErrorKind::NotFound => None,
+            // Optional: a failed read leaves the delay unknown this time (the plan says so),
+            // and never takes the targets' health down with it.
+            Err(e) => {
+                tracing::warn!(error = %e, arn, "deregistration delay not read");
+                return None;
+            }
+        };
+        self.inner.delays.put(arn, delay);
+        delay
     }
 
     async fn activities(
@@ -298,5 +337,75 @@ impl Cloud for AwsCloud {
 
     async fn set_desired_capacity(&self, group: &str, desired: u32) -> Result<Receipt, CloudError> {
         self.set_desired(group, desired).await
+    }
+
+    async fn instance(&self, id: &str) -> Result<Option<Instance>, CloudError> {
+        self.one_instance(id).await
+    }
+
+    async fn target_group(&self, arn: &str) -> Result<Option<TargetGroup>, CloudError> {
+        let out = self
+            .inner
+            .elb
+            .describe_target_groups()
+            .target_group_arns(arn)
+            .send()
+            .await
+            .map_err(|e| classify("DescribeTargetGroups", e));
+        let group = match out {
+            Ok(out) => out.target_groups().first().map(convert::target_group),
+            Err(e) if e.kind == CloudErrorKind::NotFound => None,
+            Err(e) => return Err(e),
+        };
+        match group {
+            Some(g) => self.target_health(g).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn enter_standby(
+        &self,
+        group: &str,
+        instance_id: &str,
+        decrement: bool,
+    ) -> Result<Receipt, CloudError> {
+        self.enter_standby_call(group, instance_id, decrement).await
+    }
+
+    async fn exit_standby(&self, group: &str, instance_id: &str) -> Result<Receipt, CloudError> {
+        self.exit_standby_call(group, instance_id).await
+    }
+
+    async fn register_target(
+        &self,
+        target_group_arn: &str,
+        instance_id: &str,
+        port: u16,
+    ) -> Result<Receipt, CloudError> {
+        self.register_call(target_group_arn, instance_id, port)
+            .await
+    }
+
+    async fn deregister_target(
+        &self,
+        target_group_arn: &str,
+        instance_id: &str,
+        port: u16,
+    ) -> Result<Receipt, CloudError> {
+        self.deregister_call(target_group_arn, instance_id, port)
+            .await
+    }
+
+    async fn tag_instance(
+        &self,
+        instance_id: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<Receipt, CloudError> {
+        self.create_tag_call(instance_id, key, value).await
+    }
+
+    async fn untag_instance(&self, instance_id: &str, key: &str) -> Result<Receipt, CloudError> {
+        self.delete_tag_call(instance_id, key).await
     }
 }

@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, SecondsFormat, Utc};
 /// Activities kept per group, newest first.
 const ACTIVITY_HISTORY: usize = 50;
 
-fn stamp(t: DateTime<Utc>) -> String {
+pub(super) fn stamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
@@ -74,7 +74,12 @@ impl World {
         id
     }
 
-    fn record_activity(&mut self, gi: usize, description: String, cause: String) -> String {
+    pub(super) fn record_activity(
+        &mut self,
+        gi: usize,
+        description: String,
+        cause: String,
+    ) -> String {
         let id = format!(
             "{}-{}-{}",
             self.rng.hex(8),
@@ -98,7 +103,7 @@ impl World {
         id
     }
 
-    fn finish_activity(&mut self, gi: usize, id: &str, status: ActivityStatus) {
+    pub(super) fn finish_activity(&mut self, gi: usize, id: &str, status: ActivityStatus) {
         let now = self.now;
         if let Some(a) = self.groups[gi].activities.iter_mut().find(|a| a.id == id) {
             a.status = status;
@@ -110,6 +115,7 @@ impl World {
     /// unhealthy instances and replace them, finish terminations, close the gap to desired.
     pub(super) fn reconcile(&mut self, gi: usize, health_sweep: bool) {
         self.settle_members(gi);
+        self.standby_transitions(gi);
         if health_sweep {
             self.replace_unhealthy(gi);
         }
@@ -124,18 +130,25 @@ impl World {
     /// in service, so capacity never dips below desired.
     fn rebalance(&mut self, gi: usize) {
         let g = &self.groups[gi];
-        let settled = g
-            .members
+        // Standby instances are not part of the balance: only the active ones count.
+        let active: Vec<_> = g.members.iter().filter(|m| is_active(m)).collect();
+        let settled = active
             .iter()
             .all(|m| m.lifecycle == LifecycleState::InService);
-        if !settled || g.members.len() != g.desired as usize || g.rebalancing.is_some() {
+        let moving = g.members.iter().any(|m| {
+            matches!(
+                m.lifecycle,
+                LifecycleState::Terminating | LifecycleState::EnteringStandby
+            )
+        });
+        if !settled || moving || active.len() != g.desired as usize || g.rebalancing.is_some() {
             return;
         }
         let per_zone: Vec<(&String, usize)> = g
             .zones
             .iter()
             .filter(|z| !self.zones_down.contains(*z))
-            .map(|z| (z, g.members.iter().filter(|m| &m.zone == z).count()))
+            .map(|z| (z, active.iter().filter(|m| &m.zone == z).count()))
             .collect();
         let (Some(&(low, fewest)), Some(&(high, most))) = (
             per_zone.iter().min_by_key(|(_, n)| *n),

@@ -126,10 +126,10 @@ impl World {
                         healthy_threshold: tg.healthy_threshold,
                         unhealthy_threshold: tg.unhealthy_threshold,
                     },
+                    deregistration_delay_seconds: Some(tg.deregistration_delay.secs() as u32),
                     targets: Vec::new(),
                 },
                 targets: Vec::new(),
-                deregistration_delay: Duration::seconds(tg.deregistration_delay.secs()),
                 depends_on: tg.depends_on.clone(),
                 lb_zones,
             });

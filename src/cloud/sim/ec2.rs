@@ -163,7 +163,7 @@ impl World {
         self.images.iter().map(|i| i.image.clone()).collect()
     }
 
-    fn instance_not_found(id: &str) -> CloudError {
+    pub(super) fn instance_not_found(id: &str) -> CloudError {
         CloudError::new(
             CloudErrorKind::NotFound,
             "InvalidInstanceID.NotFound",

@@ -14,21 +14,35 @@ const CODE_503: Failure = (
 );
 
 impl World {
-    /// Registers an instance with a target group (by name). `healthy` skips the initial checks
-    /// (scenario set-up only); otherwise the target starts `initial`, as RegisterTargets does.
+    /// Registers an instance with a target group (by name) on the group's port. `healthy`
+    /// skips the initial checks (scenario set-up only); otherwise the target starts
+    /// `initial`, as RegisterTargets does.
     pub(super) fn register_target(&mut self, tg_name: &str, instance_id: &str, healthy: bool) {
+        if let Some(ti) = self
+            .target_groups
+            .iter()
+            .position(|t| t.model.name == tg_name)
+        {
+            let port = self.target_groups[ti].model.port;
+            self.register_on(ti, instance_id, port, healthy);
+        }
+    }
+
+    /// Registers an instance on one port of the target group at index `ti`. Already
+    /// registered there: nothing changes. Draining there: registered anew.
+    pub(super) fn register_on(&mut self, ti: usize, instance_id: &str, port: u16, healthy: bool) {
         let now = self.now;
         let jitter = self.rng.below(10) as i64;
-        let Some(tg) = self
-            .target_groups
-            .iter_mut()
-            .find(|t| t.model.name == tg_name)
-        else {
-            return;
-        };
-        if tg.targets.iter().any(|t| t.instance_id == instance_id) {
+        let tg = &mut self.target_groups[ti];
+        let same = |t: &SimTarget| t.instance_id == instance_id && t.port == port;
+        if tg
+            .targets
+            .iter()
+            .any(|t| same(t) && t.state != TargetHealthState::Draining)
+        {
             return;
         }
+        tg.targets.retain(|t| !same(t));
         let interval = tg.model.health_check.interval_seconds as i64;
         let (state, reason, description) = if healthy {
             (TargetHealthState::Healthy, None, None)
@@ -41,7 +55,7 @@ impl World {
         };
         tg.targets.push(SimTarget {
             instance_id: instance_id.to_string(),
-            port: tg.model.port,
+            port,
             state,
             reason,
             description,
@@ -52,20 +66,27 @@ impl World {
         });
     }
 
+    /// Starts draining the targets of the group at index `ti` that match: they leave after
+    /// the group's deregistration delay.
+    pub(super) fn drain(&mut self, ti: usize, matches: impl Fn(&SimTarget) -> bool) {
+        let now = self.now;
+        let tg = &mut self.target_groups[ti];
+        let until = now + tg.deregistration_delay();
+        for t in tg.targets.iter_mut() {
+            if matches(t) && t.state != TargetHealthState::Draining {
+                t.state = TargetHealthState::Draining;
+                t.reason = Some("Target.DeregistrationInProgress");
+                t.description = Some("Target deregistration is in progress");
+                t.drain_until = Some(until);
+            }
+        }
+    }
+
     /// Deregisters an instance from every target group: its targets drain for the group's
     /// deregistration delay, then disappear.
     pub(super) fn deregister_everywhere(&mut self, instance_id: &str) {
-        let now = self.now;
-        for tg in self.target_groups.iter_mut() {
-            let delay = tg.deregistration_delay;
-            for t in tg.targets.iter_mut() {
-                if t.instance_id == instance_id && t.state != TargetHealthState::Draining {
-                    t.state = TargetHealthState::Draining;
-                    t.reason = Some("Target.DeregistrationInProgress");
-                    t.description = Some("Target deregistration is in progress");
-                    t.drain_until = Some(now + delay);
-                }
-            }
+        for ti in 0..self.target_groups.len() {
+            self.drain(ti, |t| t.instance_id == instance_id);
         }
     }
 

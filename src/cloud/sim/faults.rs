@@ -124,8 +124,8 @@ impl World {
             if let Some(say) = &event.say {
                 self.narration = Some(say.clone());
             }
-            if event.kind == EventKind::AwaitSwap {
-                if !self.address_moved(&event) {
+            if event.kind.waits_for_operator() {
+                if !self.operator_done(&event) {
                     break;
                 }
                 self.timeline_delay = self.elapsed() - at;
@@ -141,7 +141,8 @@ impl World {
     /// Whether the timeline is holding for the operator.
     pub fn awaiting_operator(&self) -> bool {
         self.events.get(self.next_event).is_some_and(|e| {
-            e.kind == EventKind::AwaitSwap
+            e.kind.waits_for_operator()
+                && !self.operator_done(e)
                 && self.elapsed() >= Duration::seconds(e.at.secs()) + self.timeline_delay
         })
     }
@@ -153,6 +154,75 @@ impl World {
             (Duration::seconds(e.at.secs()) + self.timeline_delay - self.elapsed())
                 .max(Duration::zero()),
         )
+    }
+
+    /// Whether the operator has done what a waiting event waits for.
+    fn operator_done(&self, e: &EventDef) -> bool {
+        match e.kind {
+            EventKind::AwaitSwap => self.address_moved(e),
+            EventKind::AwaitOut => self.out_in(e).is_some(),
+            EventKind::AwaitBack => self.back_in(e),
+            _ => true,
+        }
+    }
+
+    /// The members of the event's group in its zone.
+    fn members_in<'a>(
+        &'a self,
+        e: &'a EventDef,
+    ) -> impl Iterator<Item = &'a super::world::Member> + 'a {
+        self.groups
+            .iter()
+            .filter(move |g| Some(&g.name) == e.group.as_ref())
+            .flat_map(|g| g.members.iter())
+            .filter(move |m| Some(&m.zone) == e.zone.as_ref())
+    }
+
+    /// The instance of the event's group and zone that is in Standby.
+    fn out_in(&self, e: &EventDef) -> Option<String> {
+        self.members_in(e)
+            .find(|m| m.lifecycle == crate::model::LifecycleState::Standby)
+            .map(|m| m.instance_id.clone())
+    }
+
+    /// Every member of the event's group and zone is InService and healthy in each of the
+    /// group's target groups.
+    fn back_in(&self, e: &EventDef) -> bool {
+        let tgs: Vec<&String> = self
+            .groups
+            .iter()
+            .filter(|g| Some(&g.name) == e.group.as_ref())
+            .flat_map(|g| g.target_groups.iter())
+            .collect();
+        self.members_in(e).all(|m| {
+            m.lifecycle == crate::model::LifecycleState::InService
+                && self
+                    .target_groups
+                    .iter()
+                    .filter(|t| tgs.contains(&&t.model.name))
+                    .all(|t| {
+                        t.targets.iter().any(|x| {
+                            x.instance_id == m.instance_id
+                                && x.state == crate::model::TargetHealthState::Healthy
+                        })
+                    })
+        })
+    }
+
+    /// Patches the instance that is out in the event's group and zone: the application
+    /// restarts, and the instance is tagged with the patch level.
+    fn patch(&mut self, e: &EventDef) {
+        let Some(id) = self.out_in(e) else {
+            tracing::warn!("scenario patch: no instance out for maintenance there");
+            return;
+        };
+        let back = self.now + Duration::seconds(self.timing.boot.secs());
+        if let Some(i) = self.instance_mut(&id) {
+            i.ready_at = back;
+            if let Some(v) = &e.version {
+                i.tags.insert("patrol:patch-level".into(), v.clone());
+            }
+        }
     }
 
     fn address_moved(&self, e: &EventDef) -> bool {
@@ -194,6 +264,10 @@ impl World {
                 (Some(g), Some(d)) => self.set_desired_capacity(g, d).map(|_| ()),
                 _ => Ok(()),
             },
+            EventKind::Patch => {
+                self.patch(e);
+                Ok(())
+            }
             EventKind::ContentUpdate => {
                 let id = e.name.as_deref().and_then(|n| self.live_instance_named(n));
                 if let (Some(i), Some(v)) = (id.and_then(|id| self.instance_mut(&id)), &e.version) {
@@ -242,7 +316,10 @@ impl World {
             | EventKind::Clone
             | EventKind::SetDesired
             | EventKind::ContentUpdate
-            | EventKind::AwaitSwap => return None,
+            | EventKind::AwaitSwap
+            | EventKind::AwaitOut
+            | EventKind::AwaitBack
+            | EventKind::Patch => return None,
         })
     }
 

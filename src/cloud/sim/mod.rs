@@ -9,6 +9,7 @@ mod load;
 mod nfs;
 mod rng;
 pub mod scenario;
+mod standby;
 mod world;
 
 pub use faults::Fault;
@@ -217,5 +218,58 @@ impl Cloud for SimCloud {
 
     async fn set_desired_capacity(&self, group: &str, desired: u32) -> Result<Receipt, CloudError> {
         self.world_mut().set_desired_capacity(group, desired)
+    }
+
+    async fn instance(&self, id: &str) -> Result<Option<Instance>, CloudError> {
+        self.read(Source::Instances, |w| {
+            w.describe_instances().into_iter().find(|i| i.id == id)
+        })
+    }
+
+    async fn enter_standby(
+        &self,
+        group: &str,
+        instance_id: &str,
+        decrement: bool,
+    ) -> Result<Receipt, CloudError> {
+        self.world_mut()
+            .enter_standby(group, instance_id, decrement)
+    }
+
+    async fn exit_standby(&self, group: &str, instance_id: &str) -> Result<Receipt, CloudError> {
+        self.world_mut().exit_standby(group, instance_id)
+    }
+
+    async fn register_target(
+        &self,
+        target_group_arn: &str,
+        instance_id: &str,
+        port: u16,
+    ) -> Result<Receipt, CloudError> {
+        self.world_mut()
+            .register_targets(target_group_arn, instance_id, port)
+    }
+
+    async fn deregister_target(
+        &self,
+        target_group_arn: &str,
+        instance_id: &str,
+        port: u16,
+    ) -> Result<Receipt, CloudError> {
+        self.world_mut()
+            .deregister_targets(target_group_arn, instance_id, port)
+    }
+
+    async fn tag_instance(
+        &self,
+        instance_id: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<Receipt, CloudError> {
+        self.world_mut().create_tag(instance_id, key, value)
+    }
+
+    async fn untag_instance(&self, instance_id: &str, key: &str) -> Result<Receipt, CloudError> {
+        self.world_mut().delete_tag(instance_id, key)
     }
 }

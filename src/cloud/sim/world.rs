@@ -56,7 +56,6 @@ pub(super) struct SimTargetGroup {
     /// The group as the API describes it (its `targets` stay empty; see `targets`).
     pub model: TargetGroup,
     pub targets: Vec<SimTarget>,
-    pub deregistration_delay: Duration,
     pub depends_on: Vec<String>,
     pub lb_zones: Vec<String>,
 }
@@ -173,6 +172,13 @@ pub(super) const METRIC_HISTORY: usize = 60;
 pub(super) const RECONCILE_EVERY: i64 = 10;
 /// How often the groups act on unhealthy instances; slower than capacity, as on AWS.
 pub(super) const HEALTH_SWEEP_EVERY: i64 = 30;
+
+impl SimTargetGroup {
+    /// How long a deregistered target drains.
+    pub fn deregistration_delay(&self) -> Duration {
+        Duration::seconds(self.model.deregistration_delay_seconds.unwrap_or(300) as i64)
+    }
+}
 
 impl World {
     /// Moves the clock forward by `dt`, one whole second at a time; a remainder carries over,

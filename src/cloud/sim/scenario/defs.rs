@@ -305,6 +305,23 @@ pub enum EventKind {
     /// The timeline waits until the operator moves the Elastic IP `address` to the
     /// instance `name`; later events keep their spacing from this one.
     AwaitSwap,
+    /// The timeline waits until an instance of `group` in `zone` is out for maintenance
+    /// (Standby).
+    AwaitOut,
+    /// The timeline waits until every instance of `group` in `zone` is back: InService and
+    /// healthy in the group's target groups.
+    AwaitBack,
+    /// The instance of `group` in `zone` that is out for maintenance is patched: its
+    /// application restarts (it answers nothing for the boot time) and it is tagged
+    /// `patrol:patch-level` = `version`.
+    Patch,
+}
+
+impl EventKind {
+    /// Events that hold the timeline until the operator has acted.
+    pub fn waits_for_operator(self) -> bool {
+        matches!(self, Self::AwaitSwap | Self::AwaitOut | Self::AwaitBack)
+    }
 }
 
 /// One entry of a scenario's timeline.

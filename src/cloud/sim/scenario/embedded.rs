@@ -38,6 +38,10 @@ pub(super) const EMBEDDED: &[(&str, &str)] = &[
         "nfs-replica",
         include_str!("../../../../assets/scenarios/nfs-replica.toml"),
     ),
+    (
+        "maintenance-window",
+        include_str!("../../../../assets/scenarios/maintenance-window.toml"),
+    ),
 ];
 
 /// Names of the embedded scenarios, in listing order.

@@ -250,6 +250,11 @@ impl Scenario {
                     ))
                 }
             }
+            EventKind::AwaitOut | EventKind::AwaitBack | EventKind::Patch => {
+                let group = need("group", &e.group)?;
+                check(groups, &key, "group", &group, "Auto Scaling group")?;
+                check(zones, &key, "zone", &need("zone", &e.zone)?, "zone")
+            }
             EventKind::Narrate => e
                 .say
                 .as_ref()
