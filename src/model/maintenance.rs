@@ -186,6 +186,18 @@ impl Snapshot {
         out
     }
 
+    /// How many instances out of service on purpose have left (or are leaving) this target
+    /// group: they are not counted among its targets either way.
+    pub fn out_of(&self, tg: &TargetGroup) -> usize {
+        self.out_of_service()
+            .iter()
+            .filter(|o| {
+                tg.targets.iter().any(|t| t.target_id == o.instance_id)
+                    || o.left(self).iter().any(|(g, _)| g.arn == tg.arn)
+            })
+            .count()
+    }
+
     /// The instance's maintenance, if it is out of service on purpose.
     pub fn maintenance_of(&self, instance_id: &str) -> Option<OutOfService> {
         self.out_of_service()

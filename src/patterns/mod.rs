@@ -240,8 +240,8 @@ fn maintenance_notes(s: &Snapshot) -> Vec<Finding> {
                 Verdict::Pass,
                 &[&o.instance_id],
                 format!(
-                    "{} in {zone} out for maintenance ({}): intentionally out, not counted; \
-                     judged on what remains",
+                    "{} in {zone}: {} for maintenance, on purpose; not counted, the check \
+                     judges what remains",
                     s.instance_label(&o.instance_id),
                     o.words(s.taken_at)
                 ),

@@ -21,7 +21,7 @@ pub fn check(s: &Snapshot) -> Report {
         let counted = || g.targets.iter().filter(|t| !out.contains(&t.target_id));
         let healthy = counted().filter(|t| serves(&index, t)).count();
         let total = counted().count();
-        let away = g.targets.len() - total;
+        let away = s.out_of(g);
         headline.push(if away > 0 {
             format!("{} {healthy}/{total} healthy ({away} out)", g.name)
         } else {

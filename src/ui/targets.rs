@@ -70,12 +70,20 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         .iter()
         .take(4)
         .map(|g| {
-            let away = g
+            let counted = g
                 .targets
                 .iter()
-                .filter(|t| outs.iter().any(|o| o.instance_id == t.target_id))
+                .filter(|t| !outs.iter().any(|o| o.instance_id == t.target_id))
                 .count();
-            group_line(g, state.fleet.healthy_targets(g), away, state, theme)
+            let away = state.fleet.out_of(g);
+            group_line(
+                g,
+                state.fleet.healthy_targets(g),
+                counted,
+                away,
+                state,
+                theme,
+            )
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), summary_area);
@@ -103,10 +111,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 }
 
 /// "web-tg  4/4 healthy  HTTP:80  check /health/deep every 10s (3 up / 2 down)".
-/// `away`: targets of instances out for maintenance, which are not counted.
+/// `counted`: its targets but those of instances out for maintenance (`away` of them).
 fn group_line<'a>(
     g: &TargetGroup,
     healthy: usize,
+    counted: usize,
     away: usize,
     state: &AppState,
     theme: &Theme,
@@ -131,9 +140,9 @@ fn group_line<'a>(
         Span::styled(format!("{:<14}", g.name), theme.title),
         Span::styled(
             if away > 0 {
-                format!("{healthy}/{} healthy ({away} out)", g.targets.len() - away)
+                format!("{healthy}/{counted} healthy ({away} out)")
             } else {
-                format!("{healthy}/{} healthy", g.targets.len())
+                format!("{healthy}/{counted} healthy")
             },
             style,
         ),

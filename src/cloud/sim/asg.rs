@@ -130,15 +130,19 @@ impl World {
     /// in service, so capacity never dips below desired.
     fn rebalance(&mut self, gi: usize) {
         let g = &self.groups[gi];
-        // Standby instances are not part of the balance: only the active ones count.
         let active: Vec<_> = g.members.iter().filter(|m| is_active(m)).collect();
         let settled = active
             .iter()
             .all(|m| m.lifecycle == LifecycleState::InService);
+        // An instance taken out for maintenance makes its zone look short, but it is coming
+        // back: rebalancing now would launch elsewhere and terminate a server the operator
+        // is counting on. Rebalancing waits until nothing is in Standby.
         let moving = g.members.iter().any(|m| {
             matches!(
                 m.lifecycle,
-                LifecycleState::Terminating | LifecycleState::EnteringStandby
+                LifecycleState::Terminating
+                    | LifecycleState::EnteringStandby
+                    | LifecycleState::Standby
             )
         });
         if !settled || moving || active.len() != g.desired as usize || g.rebalancing.is_some() {

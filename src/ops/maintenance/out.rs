@@ -342,7 +342,12 @@ fn target_part(d: &mut Draft, s: &Snapshot, i: &Instance, tg: &TargetGroup, l: &
     d.checks.push(check(
         &format!("{} keeps a healthy target", l.name),
         left > 0,
-        format!("{left} healthy targets stay in {}", l.name),
+        format!(
+            "{left} healthy target{} stay{} in {}",
+            if left == 1 { "" } else { "s" },
+            if left == 1 { "s" } else { "" },
+            l.name
+        ),
     ));
     if left == 1 {
         d.checks.push(choice(
