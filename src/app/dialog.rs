@@ -257,6 +257,10 @@ fn why_not_yes(dialog: &Dialog) -> Option<String> {
 /// A key while the dialog is open.
 pub fn on_dialog_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     use super::plan_text::{page, scroll};
+    // What the last key said is over; this key says its own (the dialog shows it).
+    if state.dialog.is_some() {
+        state.message = None;
+    }
     let Some(dialog) = state.dialog.as_mut() else {
         return vec![];
     };
@@ -327,7 +331,13 @@ pub fn on_dialog_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
             super::plan_text::sync(state);
         }
         KeyCode::Enter => match dialog.focus {
-            Focus::Unfocused => {}
+            // Nothing chosen: nothing happens, and the dialog says what would let Yes go.
+            Focus::Unfocused => {
+                state.message =
+                    Some(why_not_yes(dialog).unwrap_or_else(|| {
+                        "nothing chosen: y chooses Yes, n or Tab chooses No".into()
+                    }))
+            }
             Focus::No => {
                 state.dialog = None;
                 state.message = Some("cancelled: nothing was changed".into());

@@ -297,7 +297,25 @@ pub fn sync(state: &mut AppState) {
         return;
     };
     if d.shown != text {
-        d.seen = vec![false; text.len()];
+        // A row already on screen with exactly this text stays seen (accepting a
+        // consequence rewrites only its own rows); every changed or new row must be shown.
+        let mut before: std::collections::HashMap<&str, usize> = Default::default();
+        for (row, seen) in d.shown.iter().zip(&d.seen) {
+            if *seen {
+                *before.entry(row.as_str()).or_default() += 1;
+            }
+        }
+        let seen: Vec<bool> = text
+            .iter()
+            .map(|row| match before.get_mut(row.as_str()) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    true
+                }
+                _ => false,
+            })
+            .collect();
+        d.seen = seen;
         d.shown = text;
         if d.focus == Focus::Yes {
             d.focus = Focus::Unfocused;

@@ -70,14 +70,18 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, dialog: &Dialog, th
                 .alignment(Alignment::Right),
         );
     }
-    if below > 0 {
-        block = block.title_bottom(
-            Line::styled(
-                format!(" ↓ {below} more rows: PgDn/Space · Yes once every row was shown "),
-                theme.warn.reversed(),
-            )
-            .alignment(Alignment::Center),
-        );
+    // Why a key did nothing (Yes before every row was shown, a failed check) is said on
+    // the dialog itself: on a small terminal the dialog covers the message line.
+    let bottom = match (&state.message, below) {
+        (Some(message), _) => Some(format!(" {message} ")),
+        (None, 0) => None,
+        (None, below) => Some(format!(
+            " ↓ {below} more rows: PgDn/Space · Yes once every row was shown "
+        )),
+    };
+    if let Some(text) = bottom {
+        block = block
+            .title_bottom(Line::styled(text, theme.warn.reversed()).alignment(Alignment::Center));
     }
     frame.render_widget(Clear, popup);
     frame.render_widget(Paragraph::new(lines).block(block), popup);

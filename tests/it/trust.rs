@@ -106,6 +106,9 @@ fn yes_waits_until_every_row_of_the_plan_has_been_on_screen() {
         "{:?}",
         state.message
     );
+    // Said on the dialog itself: at 80×16 it covers the message line.
+    let screen = crate::screen_text(&state, 80, 16);
+    assert!(screen.contains("have not been on screen"), "{screen}");
     // Reading on: every row drawn once, then Yes.
     for _ in 0..10 {
         key(&mut state, KeyCode::PageDown);
@@ -113,6 +116,51 @@ fn yes_waits_until_every_row_of_the_plan_has_been_on_screen() {
     assert!(state.dialog.as_ref().unwrap().wholly_seen());
     keys(&mut state, "y");
     assert!(executes(&key(&mut state, KeyCode::Enter)));
+}
+
+/// Accepting a consequence rewrites only its own rows: at 80×24, after reading the whole
+/// maintenance plan, `a` then `y` `Enter` goes ahead without reading it all again. A row
+/// that changes off screen must be shown again before Yes.
+#[test]
+fn accepting_keeps_what_was_read_and_a_changed_row_must_be_read_again() {
+    let sim = patrol::cloud::sim::SimCloud::new(
+        &patrol::cloud::sim::Scenario::load("maintenance-window").unwrap(),
+        42,
+        crate::start(),
+        1.0,
+    );
+    sim.advance(secs(60));
+    let s = snapshot(&sim);
+    let mut state = sized(&s, 80, 24);
+    keys(&mut state, "2m");
+    for _ in 0..4 {
+        key(&mut state, KeyCode::PageDown);
+    }
+    assert!(state.dialog.as_ref().unwrap().wholly_seen());
+    keys(&mut state, "a");
+    assert!(
+        state.dialog.as_ref().unwrap().wholly_seen(),
+        "only the accepted rows changed, on screen"
+    );
+    keys(&mut state, "y");
+    assert!(executes(&key(&mut state, KeyCode::Enter)));
+
+    // Again, but now the top of the plan changes while the bottom is on screen.
+    let mut state = sized(&s, 80, 24);
+    keys(&mut state, "2m");
+    for _ in 0..4 {
+        key(&mut state, KeyCode::PageDown);
+    }
+    keys(&mut state, "a");
+    if let Some(d) = state.dialog.as_mut() {
+        d.plan.change[0].push_str(" (changed)");
+    }
+    patrol::app::plan_text::sync(&mut state);
+    let (w, h) = state.size;
+    update(&mut state, Action::Drawn(w, h));
+    assert!(!state.dialog.as_ref().unwrap().wholly_seen());
+    keys(&mut state, "y");
+    assert!(!executes(&key(&mut state, KeyCode::Enter)));
 }
 
 #[test]
