@@ -242,7 +242,7 @@ fn why_not_yes(dialog: &Dialog) -> Option<String> {
     }
     if !dialog.wholly_seen() {
         return Some(format!(
-            "{} rows of the plan have not been on screen: PgDn/Space shows them, then Yes",
+            "{} rows not shown yet: PgDn/Space shows them, then Yes",
             dialog.unseen()
         ));
     }

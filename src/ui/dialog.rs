@@ -80,8 +80,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, dialog: &Dialog, th
         )),
     };
     if let Some(text) = bottom {
-        block = block
-            .title_bottom(Line::styled(text, theme.warn.reversed()).alignment(Alignment::Center));
+        // Centred unless it is too wide, so a cut one keeps its beginning.
+        let fits = text.chars().count() + 2 <= popup.width as usize;
+        let line = Line::styled(text, theme.warn.reversed());
+        block = block.title_bottom(if fits {
+            line.alignment(Alignment::Center)
+        } else {
+            line.alignment(Alignment::Left)
+        });
     }
     frame.render_widget(Clear, popup);
     frame.render_widget(Paragraph::new(lines).block(block), popup);

@@ -102,13 +102,13 @@ fn yes_waits_until_every_row_of_the_plan_has_been_on_screen() {
         state
             .message
             .as_deref()
-            .is_some_and(|m| m.contains("have not been on screen")),
+            .is_some_and(|m| m.contains("rows not shown yet")),
         "{:?}",
         state.message
     );
     // Said on the dialog itself: at 80×16 it covers the message line.
     let screen = crate::screen_text(&state, 80, 16);
-    assert!(screen.contains("have not been on screen"), "{screen}");
+    assert!(screen.contains("rows not shown yet: PgDn"), "{screen}");
     // Reading on: every row drawn once, then Yes.
     for _ in 0..10 {
         key(&mut state, KeyCode::PageDown);
