@@ -70,6 +70,20 @@ fn target(s: &Snapshot, tg: &str, id: &str) -> Option<TargetHealthState> {
         .map(|t| t.state)
 }
 
+/// An instance of `group` that is InService.
+fn in_service(s: &Snapshot, group: &str) -> String {
+    s.auto_scaling_groups
+        .iter()
+        .find(|g| g.name == group)
+        .and_then(|g| {
+            g.instances
+                .iter()
+                .find(|i| i.lifecycle == LifecycleState::InService)
+        })
+        .map(|i| i.instance_id.clone())
+        .unwrap_or_else(|| panic!("nothing in service in {group}"))
+}
+
 fn healthy(s: &Snapshot, tg: &str) -> usize {
     let g = s.target_groups.iter().find(|t| t.name == tg).unwrap();
     s.healthy_targets(g)
@@ -184,17 +198,7 @@ fn each_preflight_failure_explains_itself_and_cannot_be_accepted() {
     crate::on_tokio(sim.set_desired_capacity("web-asg", 2)).unwrap();
     sim.advance(secs(120));
     let s3 = snapshot(&sim);
-    let web = s3
-        .auto_scaling_groups
-        .iter()
-        .find(|g| g.name == "web-asg")
-        .unwrap()
-        .instances
-        .iter()
-        .find(|i| i.lifecycle == LifecycleState::InService)
-        .unwrap()
-        .instance_id
-        .clone();
+    let web = in_service(&s3, "web-asg");
     let p = plan(&s3, &web, Direction::Start, true);
     let c = check(&p, "web-asg keeps its minimum in service");
     assert_eq!(c.level, patrol::ops::CheckLevel::Fail);
@@ -443,17 +447,7 @@ fn the_simulator_keeps_auto_scalings_standby_rules() {
     crate::on_tokio(sim.set_desired_capacity("web-asg", 2)).unwrap();
     sim.advance(secs(120));
     let s = snapshot(&sim);
-    let other = s
-        .auto_scaling_groups
-        .iter()
-        .find(|g| g.name == "web-asg")
-        .unwrap()
-        .instances
-        .iter()
-        .find(|i| i.lifecycle == LifecycleState::InService)
-        .unwrap()
-        .instance_id
-        .clone();
+    let other = in_service(&s, "web-asg");
     let e = run(Box::pin(sim.enter_standby("web-asg", &other, true))).unwrap_err();
     assert!(
         e.message.contains("min-size=2") && e.message.contains("desired-size=2"),

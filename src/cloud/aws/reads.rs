@@ -110,19 +110,9 @@ impl AwsCloud {
     }
 
     pub(super) async fn instance_state(&self, id: &str) -> Result<InstanceState, CloudError> {
-        let out = self
-            .inner
-            .ec2
-            .describe_instances()
-            .instance_ids(id)
-            .send()
-            .await
-            .map_err(|e| classify("DescribeInstances", e))?;
-        out.reservations()
-            .iter()
-            .flat_map(|r| r.instances())
-            .next()
-            .map(|i| convert::instance_state(i.state()))
+        self.one_instance(id)
+            .await?
+            .map(|i| i.state)
             .ok_or_else(|| {
                 CloudError::new(
                     CloudErrorKind::NotFound,
