@@ -29,14 +29,18 @@ pub(super) fn plan(m: &Maintenance, s: &Snapshot) -> Option<Plan> {
         .collect();
 
     let mut d = Draft::default();
-    d.change.push(match &note {
-        Some(n) => format!(
+    d.change.push(match (&out, &note) {
+        (None, _) => format!(
+            "{} is in service: there is nothing to bring back",
+            i.label()
+        ),
+        (Some(_), Some(n)) => format!(
             "{} returns to service after {} out (since {})",
             i.label(),
             age_text(s.taken_at - n.since),
             n.since.format("%H:%M:%S UTC")
         ),
-        None => format!(
+        (Some(_), None) => format!(
             "{} returns to service (Standby, not put there by patrol)",
             i.label()
         ),
