@@ -604,7 +604,12 @@ async fn maintenance_start_and_end_from_the_command_line() {
     // Nothing to bring back yet.
     let r = run(&w, maintenance(false, &id), yes(), None).await;
     assert_eq!(r.code, 3);
-    assert!(r.out.contains("is in service: there is nothing to bring back"), "{}", r.out);
+    assert!(
+        r.out
+            .contains("is in service: there is nothing to bring back"),
+        "{}",
+        r.out
+    );
 
     // Its zone would have no web-tg target: refused until accepted, nothing changed.
     let r = run(&w, maintenance(true, &id), yes(), None).await;
