@@ -55,6 +55,7 @@ pub const ACTIONS: &[(KeyAction, &str, &[&str], &str)] = &[
     (Show(View::Zones), "zones", &["5"], "view 5: Zones"),
     (Show(View::Images), "images", &["6"], "view 6: Images"),
     (Show(View::Patterns), "patterns", &["7"], "view 7: Patterns"),
+    (Show(View::Events), "events", &["8"], "view 8: Events"),
     (NextView, "next_view", &["tab"], "next view"),
     (PrevView, "prev_view", &["backtab"], "previous view"),
     (Down, "down", &["j", "down"], "move the selection down"),
@@ -67,7 +68,7 @@ pub const ACTIONS: &[(KeyAction, &str, &[&str], &str)] = &[
         Open,
         "open",
         &["enter"],
-        "on an Overview card or a Patterns row: open its view",
+        "on an Overview card, a Patterns row or an Events row: open its view",
     ),
     (
         Filter,

@@ -11,6 +11,7 @@ pub mod ops;
 pub mod patterns;
 pub mod playback;
 pub mod poll;
+pub mod record;
 pub mod runbook;
 pub mod settings;
 pub mod theme;

@@ -12,10 +12,11 @@ pub enum View {
     Zones,
     Images,
     Patterns,
+    Events,
 }
 
 impl View {
-    pub const ALL: [View; 7] = [
+    pub const ALL: [View; 8] = [
         View::Overview,
         View::Targets,
         View::Capacity,
@@ -23,6 +24,7 @@ impl View {
         View::Zones,
         View::Images,
         View::Patterns,
+        View::Events,
     ];
 
     /// The view's title in the tab bar.
@@ -35,6 +37,7 @@ impl View {
             View::Zones => "Zones",
             View::Images => "Images",
             View::Patterns => "Patterns",
+            View::Events => "Events",
         }
     }
 
@@ -59,7 +62,7 @@ impl View {
             View::ElasticIps => &[Source::ElasticIps, Source::Instances, Source::TargetGroups],
             View::Zones => &[Source::Instances, Source::TargetGroups, Source::AutoScaling],
             View::Images => &[Source::Images, Source::Instances],
-            View::Patterns => &Source::ALL,
+            View::Patterns | View::Events => &Source::ALL,
         }
     }
 }

@@ -277,6 +277,28 @@ columns! {
 }
 
 columns! {
+    /// View 8, Events: what changed, newest first.
+    EventCol {
+        Time: "TIME", 'T', ["time", "at"], Fixed(8),
+            [];
+        Kind: "KIND", 'K', ["kind"], Fixed(9),
+            [];
+        Resource: "RESOURCE", 'R', ["resource", "id"], Fixed(30),
+            [];
+        Name: "NAME", 'N', ["name"], Fixed(10),
+            [];
+        Zone: "AZ", 'A', ["az", "zone"], Fixed(11),
+            [];
+        State: "STATE", 'S', ["state", "after"], Fixed(11),
+            [];
+        From: "FROM", 'F', ["from", "before"], Fixed(11),
+            [];
+        Detail: "DETAIL", 'D', ["detail", "reason", "cause"], Grow(20),
+            [];
+    } keep [Time, Kind, State] hidden []
+}
+
+columns! {
     /// View 7, Patterns. The resources are shown under the table, for the selected finding.
     /// A finding's staleness is its report's (`FindingRow::tone`), not a column's.
     FindingCol {

@@ -367,6 +367,12 @@ fn confirmed(state: &mut AppState) -> Vec<Effect> {
     // What the dialog said before (e.g. "read on first") is over: the action line speaks.
     state.message = None;
     let id = state.operation.as_ref().map_or(0, |o| o.id) + 1;
+    state.events.push([action_event(
+        state,
+        &*dialog.plan.action,
+        "confirmed",
+        dialog.plan.title.clone(),
+    )]);
     state.operation = Some(Operation {
         id,
         title: dialog.plan.title.clone(),
@@ -378,6 +384,26 @@ fn confirmed(state: &mut AppState) -> Vec<Effect> {
         id,
         plan: Box::new(dialog.plan),
     }]
+}
+
+/// An operator action confirmed, or its outcome, for the Events view.
+fn action_event(
+    state: &AppState,
+    action: &dyn Action,
+    after: &str,
+    detail: String,
+) -> crate::record::Event {
+    crate::record::Event {
+        at: state.clock,
+        kind: crate::record::EventKind::Action,
+        resource: action.resources().first().cloned().unwrap_or_default(),
+        name: Some(action.name().to_string()),
+        zone: None,
+        before: None,
+        after: after.into(),
+        detail,
+        origin: "action".into(),
+    }
 }
 
 /// The dialog's action with one field changed (the caller plans it again).
@@ -462,6 +488,23 @@ pub fn on_done(state: &mut AppState, id: u64, result: Result<Outcome, OpError>) 
         return vec![];
     };
     state.dirty = true;
+    let (after, detail) = match &result {
+        Ok(o) if o.verified => (
+            "verified",
+            format!("{} in {}", op.title, crate::ops::took(o.elapsed)),
+        ),
+        Ok(_) => (
+            "unverified",
+            format!("{}: the new state was not seen in time", op.title),
+        ),
+        Err(e) => ("not done", format!("{}: {e}", op.title)),
+    };
+    let action = op.action.clone();
+    let event = action_event(state, &*action, after, detail);
+    state.events.push([event]);
+    let Some(op) = state.operation.as_mut().filter(|o| o.id == id) else {
+        return vec![];
+    };
     if let Ok(outcome) = &result {
         // After a swap, b undoes it; after the swap back there is nothing left to undo.
         if outcome.verified {

@@ -22,7 +22,8 @@ pub fn help_lines(keys: &KeyMap) -> Vec<HelpLine> {
     let groups: &[(&[KeyAction], &str)] = &[
         (
             &views,
-            "switch view: Overview, Targets, Capacity, Elastic IPs, Zones, Images, Patterns",
+            "switch view: Overview, Targets, Capacity, Elastic IPs, Zones, Images, Patterns, \
+             Events",
         ),
         (&[NextView, PrevView], "next / previous view"),
         (&[Down, Up], "move the selection"),
@@ -159,6 +160,7 @@ fn run(state: &mut AppState, action: KeyAction) -> Vec<Effect> {
         Last => move_selection(state, isize::MAX / 2),
         Open if state.view == View::Overview => open_card(state),
         Open if state.view == View::Patterns => open_finding(state),
+        Open if state.view == View::Events => open_event(state),
         Filter => state.filter_editing = true,
         ClearFilter => {
             let list = state.list_mut();
@@ -311,5 +313,48 @@ fn open_finding(state: &mut AppState) {
         if view != View::Patterns {
             state.view = view;
         }
+    }
+}
+
+/// Enter on an event: the view that shows its resource, filtered to it.
+fn open_event(state: &mut AppState) {
+    use crate::record::EventKind;
+    let rows = super::rows::event_rows(&state.events, state.list());
+    let at = selected_index(state.list(), rows.len(), |k| {
+        rows.iter().position(|r| r.key() == k)
+    });
+    let Some(e) = at.map(|i| rows[i].event.clone()) else {
+        return;
+    };
+    // The instance or resource id in the event (a target is `group id:port`).
+    let id = e
+        .resource
+        .split_whitespace()
+        .last()
+        .and_then(|t| t.split(':').next())
+        .unwrap_or_default()
+        .to_string();
+    let (view, filter) = match e.kind {
+        EventKind::Target | EventKind::Instance => (View::Targets, id),
+        EventKind::Group if id.starts_with("i-") => (View::Targets, id),
+        EventKind::Group | EventKind::Activity => (View::Capacity, e.resource.clone()),
+        EventKind::Alarm => (View::Capacity, String::new()),
+        EventKind::Address => (View::ElasticIps, e.resource.clone()),
+        EventKind::Image => (View::Images, e.resource.clone()),
+        EventKind::Pattern => (View::Patterns, e.resource.clone()),
+        EventKind::Source => (View::Overview, String::new()),
+        EventKind::Action => match e.name.as_deref() {
+            Some("swap-floating-ip") => (View::ElasticIps, e.resource.clone()),
+            Some("clone-to-ami") => (View::Images, String::new()),
+            Some("scale-out") => (View::Capacity, e.resource.clone()),
+            _ => (View::Targets, id),
+        },
+    };
+    state.view = view;
+    if view != View::Overview {
+        let list = state.list_mut();
+        list.filter = filter;
+        list.sort = None;
+        reanchor(state);
     }
 }

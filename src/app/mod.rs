@@ -22,6 +22,7 @@ pub use state::{AppState, Freshness, ListState, SourceStatus};
 use crate::cloud::{CloudError, Source};
 use crate::poll::Payload;
 use crate::poll::PollEvent;
+use crate::record::{Event, EventKind};
 use chrono::{DateTime, Utc};
 
 pub use crate::view::View;
@@ -148,6 +149,15 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
     }
 }
 
+/// A source began failing, or answers again.
+fn source_event(source: Source, at: DateTime<Utc>, after: &str, detail: String) -> Event {
+    Event {
+        after: after.into(),
+        detail,
+        ..Event::seen(source, at, EventKind::Source, source.name().into())
+    }
+}
+
 fn apply_refresh(
     state: &mut AppState,
     source: Source,
@@ -163,16 +173,37 @@ fn apply_refresh(
     }
     status.generation = generation;
     state.dirty = true;
+    let was_read = status.fetched_at.is_some();
+    let was_failing = status.error.is_some();
     let payload = match result {
         Ok(p) => p,
         Err(e) => {
             status.heard_at = Some(wall);
             status.error = Some((e.clone(), at));
+            if !was_failing {
+                state
+                    .events
+                    .push([source_event(source, at, "failing", e.to_string())]);
+            }
             state.last_error = Some((source, e));
             state.recheck();
             return;
         }
     };
+    if was_failing {
+        state.events.push([source_event(
+            source,
+            at,
+            "recovered",
+            "answers again".into(),
+        )]);
+    }
+    // From the second observation on: a first read is not "everything launched".
+    if was_read {
+        let seen = crate::record::of_refresh(&state.fleet, &payload, at);
+        state.events.push(seen);
+    }
+    let status = &mut state.sources[source as usize];
     status.error = None;
     status.retry_at = None;
     status.fetched_at = Some(at);

@@ -81,7 +81,7 @@ pub struct AppState {
     pub fleet: Snapshot,
     pub sources: Vec<SourceStatus>,
     pub view: View,
-    pub lists: [ListState; 7],
+    pub lists: [ListState; 8],
     pub filter_editing: bool,
     pub help: bool,
     pub wall: DateTime<Utc>,
@@ -124,6 +124,8 @@ pub struct AppState {
     pub switching: Option<(u64, String)>,
     /// The id of the latest switch requested.
     pub switch_seq: u64,
+    /// What changed and when, newest last (the Events view shows it newest first).
+    pub events: crate::record::Journal,
 }
 
 impl AppState {
@@ -170,6 +172,7 @@ impl AppState {
             quit_pending: false,
             switching: None,
             switch_seq: 0,
+            events: Default::default(),
         };
         state.recheck();
         state
@@ -190,6 +193,8 @@ impl AppState {
             s.interval = intervals.of(source);
         }
         self.last_error = None;
+        // The story of another world is not this one's.
+        self.events.clear();
         self.recheck();
         self.dialog = None;
         // A finished action's result line belongs to the old world. (A running one cannot
@@ -207,6 +212,7 @@ impl AppState {
     /// whose sources contradict each other waits for the one that is behind.
     pub fn recheck(&mut self) {
         let contradictions = cards::contradictions(self);
+        let before = std::mem::take(&mut self.patterns);
         self.patterns = Pattern::ALL
             .iter()
             .map(|&p| {
@@ -220,6 +226,8 @@ impl AppState {
                 patterns::check_pattern(p, &self.fleet, &self.checks, self.clock)
             })
             .collect();
+        let changed = crate::record::verdict_changes(&before, &self.patterns, self.clock);
+        self.events.push(changed);
         self.mark_stale();
     }
 

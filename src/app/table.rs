@@ -2,7 +2,7 @@
 //! `key=value`) and sort the operator set. Views, export and navigation all use this.
 
 use super::columns::{
-    info, AddressCol, ColumnInfo, FindingCol, GroupCol, ImageCol, TargetCol, ZoneCol,
+    info, AddressCol, ColumnInfo, EventCol, FindingCol, GroupCol, ImageCol, TargetCol, ZoneCol,
 };
 use super::{ListState, View};
 use std::cmp::Ordering;
@@ -18,6 +18,7 @@ pub fn columns(view: View) -> Vec<ColumnInfo> {
         View::Zones => info::<ZoneCol>(),
         View::Images => info::<ImageCol>(),
         View::Patterns => info::<FindingCol>(),
+        View::Events => info::<EventCol>(),
     }
 }
 

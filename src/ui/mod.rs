@@ -3,6 +3,7 @@
 mod capacity;
 mod dialog;
 mod eips;
+mod events;
 mod images;
 mod overview;
 mod patterns;
@@ -53,6 +54,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
         View::Zones => zones::draw(frame, body, state, theme),
         View::Images => images::draw(frame, body, state, theme),
         View::Patterns => patterns::draw(frame, body, state, theme),
+        View::Events => events::draw(frame, body, state, theme),
     }
     dialog::draw_operation(frame, op_line, state, theme);
     frame.render_widget(Paragraph::new(story_line(state, theme)), story);
@@ -137,30 +139,42 @@ fn draw_too_small(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme
 
 fn draw_tabs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     const HINT: &str = "? help  q quit ";
-    let tabs = |pad: &str, short: bool| -> Vec<Span<'static>> {
+    // `numbers`: the other views show only their number (the narrowest terminals).
+    let tabs = |pad: &str, short: bool, numbers: bool| -> Vec<Span<'static>> {
         let mut spans = vec![Span::styled(" patrol ", theme.title)];
         for (i, v) in View::ALL.iter().enumerate() {
-            let style = if *v == state.view {
+            let current = *v == state.view;
+            let style = if current {
                 theme.tab_active
             } else {
                 theme.muted
             };
             let title = if short { v.short_title() } else { v.title() };
-            spans.push(Span::styled(format!("{pad}{} {title}{pad}", i + 1), style));
+            let text = if numbers && !current {
+                format!("{pad}{}{pad}", i + 1)
+            } else {
+                format!("{pad}{} {title}{pad}", i + 1)
+            };
+            spans.push(Span::styled(text, style));
         }
         spans
     };
     let width = |spans: &[Span]| spans.iter().map(|s| s.width()).sum::<usize>();
-    // Roomy tabs when they fit beside the hint, tight ones otherwise.
-    let mut spans = tabs(" ", false);
-    if width(&spans) + HINT.len() > area.width as usize {
-        spans = tabs("", true);
+    let tighten = |mut spans: Vec<Span<'static>>| {
         let mut tight = vec![spans.remove(0)];
         for s in spans {
             tight.push(s);
             tight.push(Span::raw(" "));
         }
-        spans = tight;
+        tight
+    };
+    // Roomy tabs when they fit beside the hint, tight ones otherwise, numbers at the last.
+    let mut spans = tabs(" ", false, false);
+    if width(&spans) + HINT.len() > area.width as usize {
+        spans = tighten(tabs("", true, false));
+    }
+    if width(&spans) > area.width as usize {
+        spans = tighten(tabs("", true, true));
     }
     let room_for_hint = width(&spans) + HINT.len() <= area.width as usize;
     frame.render_widget(Paragraph::new(Line::from(spans)), area);

@@ -36,7 +36,33 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let selected = selected_index(state.list(), cards.len(), |k| {
         cards.iter().position(|c| c.pattern.name() == k)
     });
-    let rows = Layout::vertical([Constraint::Ratio(1, 4); 4]).split(inner);
+    // The latest events under the cards, when there are any and there is room.
+    let latest: Vec<&crate::record::Event> =
+        state.events.newest().map(|(_, e)| e).take(3).collect();
+    let strip = if latest.is_empty() || inner.height < 20 {
+        0
+    } else {
+        latest.len() as u16 + 1
+    };
+    let [cards_area, events_area] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(strip)]).areas(inner);
+    if strip > 0 {
+        let mut lines = vec![Line::styled(
+            "Latest events (8 Events lists them all)",
+            theme.header,
+        )];
+        lines.extend(latest.iter().map(|e| {
+            Line::from(vec![
+                Span::styled(format!("{} ", e.at.format("%H:%M:%S")), theme.muted),
+                Span::styled(format!("{:<9}", e.kind.as_str()), theme.text),
+                Span::styled(format!("{} ", e.resource), theme.title),
+                Span::styled(e.change(), theme.text),
+                Span::styled(format!("  {}", e.detail), theme.muted),
+            ])
+        }));
+        frame.render_widget(Paragraph::new(lines), events_area);
+    }
+    let rows = Layout::vertical([Constraint::Ratio(1, 4); 4]).split(cards_area);
     for (i, card) in cards.iter().enumerate() {
         let [left, right] = Layout::horizontal([Constraint::Ratio(1, 2); 2]).areas(rows[i / 2]);
         let cell = if i % 2 == 0 { left } else { right };

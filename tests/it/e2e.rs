@@ -124,6 +124,7 @@ fn views_switch_and_q_restores_the_terminal() {
         ("5", "Zones ·"),
         ("6", "Images ·"),
         ("7", "Patterns ·"),
+        ("8", "Events ·"),
         ("Tab", "Overview ·"),
     ] {
         s.keys(key);

@@ -6,6 +6,7 @@ mod cli;
 mod config;
 mod conformance;
 mod e2e;
+mod events;
 mod inputs;
 mod maintenance;
 mod moto;

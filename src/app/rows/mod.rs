@@ -1,8 +1,10 @@
 //! The rows of each view, filtered and ordered; navigation and drawing both use these.
 
+mod events;
 mod resources;
 mod summaries;
 
+pub use events::{event_rows, EventRow};
 pub use resources::{
     address_rows, group_rows, image_rows, target_rows, AddressRow, GroupRow, ImageRow, TargetRow,
 };
@@ -52,6 +54,7 @@ fn with_rows<T>(state: &AppState, f: impl FnOnce(&[&dyn AnyRow]) -> T) -> Option
         View::Zones => call(&zone_rows(fleet, list), f),
         View::Images => call(&image_rows(fleet, list), f),
         View::Patterns => call(&finding_rows(&state.patterns, list), f),
+        View::Events => call(&event_rows(&state.events, list), f),
     })
 }
 

@@ -1,0 +1,351 @@
+//! Events from two consecutive observations of one source: what is new, what changed, what
+//! is gone. Pure; the console calls it with what it held and what the refresh brought.
+
+use super::events::{Event, EventKind};
+use crate::cloud::Source;
+use crate::model::{
+    Alarm, AutoScalingGroup, ElasticIp, Image, Instance, Snapshot, TargetGroup, TargetHealth,
+};
+use crate::patterns::{Report, Verdict};
+use crate::poll::Payload;
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashMap};
+
+/// The events between what `held` shows of a source and what its refresh brought. Call it
+/// only from the second observation on: a first refresh is not "everything launched".
+pub fn of_refresh(held: &Snapshot, payload: &Payload, at: DateTime<Utc>) -> Vec<Event> {
+    let index = held.instance_index();
+    match payload {
+        Payload::Instances(new) => instances(&held.instances, new, at),
+        Payload::TargetGroups(new) => targets(&held.target_groups, new, &index, at),
+        Payload::AutoScaling(new) => groups(&held.auto_scaling_groups, new, &index, at),
+        Payload::ElasticIps(new) => addresses(&held.elastic_ips, new, &index, at),
+        Payload::Images(new) => images(&held.images, new, at),
+        Payload::Alarms(new) => alarms(&held.alarms, new, at),
+        Payload::LoadBalancers(_) | Payload::Metrics(..) => vec![],
+    }
+}
+
+/// Fills in the instance's name and zone, when patrol knows the instance.
+fn about(mut e: Event, index: &HashMap<&str, &Instance>, id: &str) -> Event {
+    if let Some(i) = index.get(id) {
+        e.name = i.name.clone();
+        e.zone = Some(i.zone.clone());
+    }
+    e
+}
+
+/// Items keyed for comparison, in a stable order.
+fn keyed<T, K: Ord>(items: &[T], key: impl Fn(&T) -> K) -> BTreeMap<K, &T> {
+    items.iter().map(|t| (key(t), t)).collect()
+}
+
+fn instances(old: &[Instance], new: &[Instance], at: DateTime<Utc>) -> Vec<Event> {
+    let (before, after) = (keyed(old, |i| i.id.clone()), keyed(new, |i| i.id.clone()));
+    let mut out = Vec::new();
+    let event = |i: &Instance| Event {
+        name: i.name.clone(),
+        zone: Some(i.zone.clone()),
+        ..Event::seen(Source::Instances, at, EventKind::Instance, i.id.clone())
+    };
+    for (id, i) in &after {
+        match before.get(id) {
+            None => out.push(Event {
+                after: i.state.as_str().into(),
+                detail: format!("launched: {} in {}", i.instance_type, i.zone),
+                ..event(i)
+            }),
+            Some(b) if b.state != i.state => out.push(Event {
+                before: Some(b.state.as_str().into()),
+                after: i.state.as_str().into(),
+                ..event(i)
+            }),
+            _ => {}
+        }
+    }
+    for (id, b) in &before {
+        if !after.contains_key(id) {
+            out.push(Event {
+                before: Some(b.state.as_str().into()),
+                after: "gone".into(),
+                detail: "no longer listed by DescribeInstances".into(),
+                ..event(b)
+            });
+        }
+    }
+    out
+}
+
+fn reason(t: &TargetHealth) -> String {
+    match (&t.reason, &t.description) {
+        (Some(r), Some(d)) => format!("{r}: {d}"),
+        (Some(r), None) => r.clone(),
+        (None, Some(d)) => d.clone(),
+        (None, None) => String::new(),
+    }
+}
+
+fn targets(
+    old: &[TargetGroup],
+    new: &[TargetGroup],
+    index: &HashMap<&str, &Instance>,
+    at: DateTime<Utc>,
+) -> Vec<Event> {
+    let flat = |groups: &[TargetGroup]| -> BTreeMap<(String, String, u16), TargetHealth> {
+        groups
+            .iter()
+            .flat_map(|g| {
+                g.targets
+                    .iter()
+                    .map(|t| ((g.name.clone(), t.target_id.clone(), t.port), t.clone()))
+            })
+            .collect()
+    };
+    let (before, after) = (flat(old), flat(new));
+    let event = |(group, id, port): &(String, String, u16)| {
+        about(
+            Event::seen(
+                Source::TargetGroups,
+                at,
+                EventKind::Target,
+                format!("{group} {id}:{port}"),
+            ),
+            index,
+            id,
+        )
+    };
+    let mut out = Vec::new();
+    for (key, t) in &after {
+        match before.get(key) {
+            None => out.push(Event {
+                after: t.state.as_str().into(),
+                detail: format!("registered; {}", reason(t))
+                    .trim_end_matches("; ")
+                    .into(),
+                ..event(key)
+            }),
+            Some(b) if b.state != t.state => out.push(Event {
+                before: Some(b.state.as_str().into()),
+                after: t.state.as_str().into(),
+                detail: reason(t),
+                ..event(key)
+            }),
+            _ => {}
+        }
+    }
+    for (key, b) in &before {
+        if !after.contains_key(key) {
+            out.push(Event {
+                before: Some(b.state.as_str().into()),
+                after: "gone".into(),
+                detail: "deregistered".into(),
+                ..event(key)
+            });
+        }
+    }
+    out
+}
+
+fn groups(
+    old: &[AutoScalingGroup],
+    new: &[AutoScalingGroup],
+    index: &HashMap<&str, &Instance>,
+    at: DateTime<Utc>,
+) -> Vec<Event> {
+    let before = keyed(old, |g| g.name.clone());
+    let mut out = Vec::new();
+    for g in new {
+        let event = |kind: EventKind, resource: String| {
+            Event::seen(Source::AutoScaling, at, kind, resource)
+        };
+        let Some(b) = before.get(&g.name) else {
+            out.push(Event {
+                after: format!("{}/{}/{}", g.min, g.desired, g.max),
+                detail: "new group (min/desired/max)".into(),
+                ..event(EventKind::Group, g.name.clone())
+            });
+            continue;
+        };
+        if (b.min, b.desired, b.max) != (g.min, g.desired, g.max) {
+            out.push(Event {
+                before: Some(format!("{}/{}/{}", b.min, b.desired, b.max)),
+                after: format!("{}/{}/{}", g.min, g.desired, g.max),
+                detail: "min/desired/max".into(),
+                ..event(EventKind::Group, g.name.clone())
+            });
+        }
+        // Each instance's lifecycle in the group (InService, Standby, Terminating …).
+        let members = keyed(&b.instances, |i| i.instance_id.clone());
+        for m in &g.instances {
+            let was = members.get(&m.instance_id).map(|x| x.lifecycle.as_str());
+            if was != Some(m.lifecycle.as_str()) {
+                out.push(about(
+                    Event {
+                        before: was.map(str::to_string),
+                        after: m.lifecycle.as_str().to_string(),
+                        detail: format!("in {}", g.name),
+                        ..event(EventKind::Group, m.instance_id.clone())
+                    },
+                    index,
+                    &m.instance_id,
+                ));
+            }
+        }
+        for (id, x) in &members {
+            if !g.instances.iter().any(|m| &m.instance_id == id) {
+                out.push(about(
+                    Event {
+                        before: Some(x.lifecycle.as_str().to_string()),
+                        after: "gone".into(),
+                        detail: format!("left {}", g.name),
+                        ..event(EventKind::Group, id.clone())
+                    },
+                    index,
+                    id,
+                ));
+            }
+        }
+        // Scaling activities: started, and ended.
+        let known = keyed(&b.activities, |a| a.id.clone());
+        for a in g.activities.iter().rev() {
+            let was = known.get(&a.id).map(|x| x.status);
+            if was != Some(a.status) {
+                out.push(Event {
+                    before: was.map(|s| s.as_str().to_string()),
+                    after: a.status.as_str().to_string(),
+                    detail: format!("{} · {}", a.description, a.cause),
+                    ..event(EventKind::Activity, g.name.clone())
+                });
+            }
+        }
+    }
+    for name in before.keys() {
+        if !new.iter().any(|g| &g.name == name) {
+            out.push(Event {
+                after: "gone".into(),
+                detail: "no longer listed".into(),
+                ..Event::seen(Source::AutoScaling, at, EventKind::Group, name.clone())
+            });
+        }
+    }
+    out
+}
+
+fn addresses(
+    old: &[ElasticIp],
+    new: &[ElasticIp],
+    index: &HashMap<&str, &Instance>,
+    at: DateTime<Utc>,
+) -> Vec<Event> {
+    let before = keyed(old, |a| a.allocation_id.clone());
+    let bound = |a: &ElasticIp| {
+        a.instance_id
+            .clone()
+            .unwrap_or_else(|| "unassociated".into())
+    };
+    let mut out = Vec::new();
+    for a in new {
+        let was = before.get(&a.allocation_id).map(|b| bound(b));
+        if was.as_deref() != Some(bound(a).as_str()) {
+            let e = Event {
+                before: was,
+                after: bound(a),
+                detail: a.allocation_id.clone(),
+                ..Event::seen(
+                    Source::ElasticIps,
+                    at,
+                    EventKind::Address,
+                    a.public_ip.clone(),
+                )
+            };
+            let zone = a.instance_id.as_deref().and_then(|id| index.get(id));
+            out.push(Event {
+                zone: zone.map(|i| i.zone.clone()),
+                name: zone.and_then(|i| i.name.clone()),
+                ..e
+            });
+        }
+    }
+    for (id, b) in &before {
+        if !new.iter().any(|a| &a.allocation_id == id) {
+            out.push(Event {
+                before: Some(bound(b)),
+                after: "released".into(),
+                detail: id.clone(),
+                ..Event::seen(
+                    Source::ElasticIps,
+                    at,
+                    EventKind::Address,
+                    b.public_ip.clone(),
+                )
+            });
+        }
+    }
+    out
+}
+
+fn images(old: &[Image], new: &[Image], at: DateTime<Utc>) -> Vec<Event> {
+    let before = keyed(old, |i| i.id.clone());
+    let mut out = Vec::new();
+    for i in new {
+        let was = before.get(&i.id).map(|b| b.state.as_str().to_string());
+        if was.as_deref() != Some(i.state.as_str()) {
+            out.push(Event {
+                name: Some(i.name.clone()),
+                before: was,
+                after: i.state.as_str().into(),
+                detail: i
+                    .source_instance_id
+                    .as_ref()
+                    .map_or(String::new(), |s| format!("made from {s}")),
+                ..Event::seen(Source::Images, at, EventKind::Image, i.id.clone())
+            });
+        }
+    }
+    out
+}
+
+fn alarms(old: &[Alarm], new: &[Alarm], at: DateTime<Utc>) -> Vec<Event> {
+    let before = keyed(old, |a| a.name.clone());
+    let mut out = Vec::new();
+    for a in new {
+        let was = before.get(&a.name).map(|b| b.state.as_str().to_string());
+        if was.as_deref() != Some(a.state.as_str()) {
+            out.push(Event {
+                before: was,
+                after: a.state.as_str().into(),
+                detail: a.state_reason.clone(),
+                ..Event::seen(Source::Alarms, at, EventKind::Alarm, a.name.clone())
+            });
+        }
+    }
+    out
+}
+
+/// A pattern's verdict changed between two runs of the checks. A verdict that was never
+/// judged before (not checked yet) is not news.
+pub fn verdict_changes(old: &[Report], new: &[Report], at: DateTime<Utc>) -> Vec<Event> {
+    new.iter()
+        .filter_map(|r| {
+            let b = old.iter().find(|o| o.pattern == r.pattern)?;
+            let never_judged = b.verdict == Verdict::Unknown && b.findings.is_empty();
+            if b.verdict == r.verdict || never_judged || r.verdict == Verdict::Unknown {
+                return None;
+            }
+            Some(Event {
+                at,
+                kind: EventKind::Pattern,
+                resource: r.pattern.name().to_string(),
+                name: None,
+                zone: None,
+                before: Some(b.verdict.as_str().to_string()),
+                after: r.verdict.as_str().to_string(),
+                detail: r
+                    .problems()
+                    .next()
+                    .map_or_else(|| r.headline.clone(), |f| f.reason.clone()),
+                origin: "check".into(),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,8 @@
+//! The flight recorder: what changed and when, derived from consecutive refreshes and from
+//! patrol's own actions (`events`), and kept in a bounded journal (`Journal`).
+
+mod diff;
+mod events;
+
+pub use diff::{of_refresh, verdict_changes};
+pub use events::{Event, EventKind, Journal, JOURNAL_LENGTH};
