@@ -91,8 +91,40 @@ pub enum Command {
         #[arg(long)]
         json: bool,
         /// Let this much simulated time pass first, e.g. 90s, 5m, 1h30m (simulator only).
-        #[arg(long, value_name = "DURATION", value_parser = Span::parse_arg)]
+        #[arg(long, value_name = "DURATION", value_parser = Span::parse_arg, conflicts_with = "from")]
         after: Option<Span>,
+        /// The fleet as a recording shows it, instead of a world's present.
+        #[arg(long, value_name = "FILE", requires = "at")]
+        from: Option<PathBuf>,
+        /// With --from: the moment, as a time of day (14:03:10), an RFC 3339 time, or a
+        /// span from the recording's start (+5m).
+        #[arg(long, value_name = "TIME", requires = "from")]
+        at: Option<String>,
+    },
+    /// Record a world headless, as the console polls it, to a recording (SQLite): the
+    /// fleet over time and its events. Stops after --for, or at Ctrl-C.
+    Record {
+        /// How long to record (wall time), e.g. 2h, 30m [default: until Ctrl-C].
+        #[arg(long = "for", value_name = "DURATION", value_parser = Span::parse_arg)]
+        duration: Option<Span>,
+        /// The recording to write (never overwritten) [default:
+        /// $XDG_STATE_HOME/patrol/recordings/<start>-<world>.sqlite].
+        #[arg(long, value_name = "FILE")]
+        to: Option<PathBuf>,
+    },
+    /// Print the events of a recording, oldest first.
+    Events {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// From this moment on (a time of day, an RFC 3339 time, or +5m from the start).
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// Up to this moment.
+        #[arg(long, value_name = "TIME")]
+        until: Option<String>,
+        /// One JSON document per event, one per line.
+        #[arg(long)]
+        json: bool,
     },
     /// Run the pattern checks once and exit as a monitoring plugin does: 0 OK, 1 WARNING,
     /// 2 CRITICAL, 3 UNKNOWN (usage or config error, unreadable fleet, nothing to check).

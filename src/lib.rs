@@ -5,6 +5,7 @@ pub mod cli;
 pub mod cloud;
 pub mod config;
 pub mod duration;
+pub mod flight;
 pub mod keymap;
 pub mod model;
 pub mod ops;

@@ -9,6 +9,7 @@ use patrol::cloud::sim::Scenario;
 use patrol::cloud::take_snapshot;
 use patrol::config::{Config, Resolved};
 use patrol::duration::Span;
+use patrol::flight;
 use patrol::model::{Snapshot, SnapshotDocument, WorldInfo};
 use patrol::ops::{audit, default_audit_file, AuditLog};
 use patrol::patterns::{self, Verdict};
@@ -203,15 +204,61 @@ fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::R
             write_stdout(&out);
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Snapshot { json, after }) => {
-            let (config, resolved) = settings(&cli)?;
-            let snapshot = headless_snapshot(&config, &resolved, after)?;
+        Some(Command::Snapshot {
+            json,
+            after,
+            ref from,
+            ref at,
+        }) => {
+            let snapshot = match (&from, &at) {
+                (Some(file), Some(at)) => flight::snapshot_from(file, at)?,
+                _ => {
+                    let (config, resolved) = settings(&cli)?;
+                    headless_snapshot(&config, &resolved, after)?
+                }
+            };
             let document = SnapshotDocument::new(&snapshot);
             if json {
                 write_stdout(&format!("{}\n", serde_json::to_string_pretty(&document)?));
             } else {
                 write_stdout(&summary(&document));
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Record { duration, ref to }) => {
+            let (config, resolved) = settings(&cli)?;
+            let (runtime, world) = open_headless(&config, &resolved)?;
+            let file = to
+                .clone()
+                .unwrap_or_else(|| flight::default_file(&world.cloud.world(), chrono::Utc::now()));
+            eprintln!(
+                "patrol: recording {} to {}{}",
+                world_line(&world.cloud.world()),
+                file.display(),
+                duration.map_or(" until Ctrl-C".to_string(), |d| format!(
+                    " for {}",
+                    humantime_words(d.0)
+                ))
+            );
+            let stop = flight::stop_after(duration.map(|d| d.0));
+            let done = runtime.block_on(flight::record(world, &file, stop))?;
+            write_stdout(&format!(
+                "recorded {} refreshes ({} failed) and {} events to {}\n",
+                done.refreshes,
+                done.failures,
+                done.events,
+                file.display()
+            ));
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Events {
+            ref file,
+            ref since,
+            ref until,
+            json,
+        }) => {
+            let text = flight::events_of(file, since.as_deref(), until.as_deref(), json)?;
+            write_stdout(&text);
             Ok(ExitCode::SUCCESS)
         }
         // Every other command is an operator action (swap, clone, scale-out, ...).
@@ -437,4 +484,9 @@ fn init_logging(
         .with_env_filter(filter)
         .init();
     Ok(guard)
+}
+
+/// A duration in words for a message: `2h`, `30m`, `45s`.
+fn humantime_words(d: std::time::Duration) -> String {
+    patrol::model::age_text(chrono::Duration::seconds(d.as_secs() as i64))
 }

@@ -46,6 +46,39 @@ pub enum Payload {
     Alarms(Vec<Alarm>),
 }
 
+impl Payload {
+    /// The source it comes from.
+    pub fn source(&self) -> Source {
+        match self {
+            Payload::Instances(_) => Source::Instances,
+            Payload::LoadBalancers(_) => Source::LoadBalancers,
+            Payload::TargetGroups(_) => Source::TargetGroups,
+            Payload::AutoScaling(_) => Source::AutoScaling,
+            Payload::ElasticIps(_) => Source::ElasticIps,
+            Payload::Images(_) => Source::Images,
+            Payload::Metrics(..) => Source::Metrics,
+            Payload::Alarms(_) => Source::Alarms,
+        }
+    }
+
+    /// Puts what it brought into a snapshot, in place of that source's part.
+    pub fn apply_to(self, fleet: &mut crate::model::Snapshot) {
+        match self {
+            Payload::Instances(v) => fleet.instances = v,
+            Payload::LoadBalancers(v) => fleet.load_balancers = v,
+            Payload::TargetGroups(v) => fleet.target_groups = v,
+            Payload::AutoScaling(v) => fleet.auto_scaling_groups = v,
+            Payload::ElasticIps(v) => fleet.elastic_ips = v,
+            Payload::Images(v) => fleet.images = v,
+            Payload::Metrics(cpu, per_instance) => {
+                fleet.metrics = cpu;
+                fleet.instance_metrics = per_instance;
+            }
+            Payload::Alarms(v) => fleet.alarms = v,
+        }
+    }
+}
+
 /// How often each source is refreshed when all is well, by source.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Intervals(BTreeMap<Source, Duration>);

@@ -211,20 +211,7 @@ fn apply_refresh(
     if state.last_error.as_ref().is_some_and(|(s, _)| *s == source) {
         state.last_error = None;
     }
-    let fleet = &mut state.fleet;
-    fleet.taken_at = state.clock;
-    match payload {
-        Payload::Instances(v) => fleet.instances = v,
-        Payload::LoadBalancers(v) => fleet.load_balancers = v,
-        Payload::TargetGroups(v) => fleet.target_groups = v,
-        Payload::AutoScaling(v) => fleet.auto_scaling_groups = v,
-        Payload::ElasticIps(v) => fleet.elastic_ips = v,
-        Payload::Images(v) => fleet.images = v,
-        Payload::Metrics(cpu, per_instance) => {
-            fleet.metrics = cpu;
-            fleet.instance_metrics = per_instance;
-        }
-        Payload::Alarms(v) => fleet.alarms = v,
-    }
+    state.fleet.taken_at = state.clock;
+    payload.apply_to(&mut state.fleet);
     state.recheck();
 }

@@ -13,7 +13,7 @@ pub const TAG_VALUE_MAX: usize = 256;
 
 /// What the `patrol:maintenance` tag says: `since=… [asg=NAME decrement=yes|no] tg=NAME:PORT …`
 /// (only characters every AWS service accepts in a tag value).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct MaintenanceNote {
     pub since: DateTime<Utc>,
     /// The Auto Scaling group it was put in Standby in, if it belongs to one.
@@ -84,7 +84,7 @@ impl MaintenanceNote {
 
 /// One instance out of service on purpose: tagged by patrol, or in Standby in its Auto
 /// Scaling group (someone else's maintenance is still maintenance).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct OutOfService {
     pub instance_id: String,
     /// The tag, when it is there and readable.

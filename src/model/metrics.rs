@@ -4,14 +4,14 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 /// One data point of a metric.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct MetricPoint {
     pub at: DateTime<Utc>,
     pub value: f64,
 }
 
 /// Average CPU utilisation of one Auto Scaling group, oldest point first.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct MetricSeries {
     pub auto_scaling_group: String,
     pub metric: String,
@@ -27,7 +27,7 @@ impl MetricSeries {
 }
 
 /// One metric of one instance, oldest point first (an NFS server's latency).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct InstanceMetric {
     pub instance_id: String,
     pub metric: String,
@@ -36,7 +36,7 @@ pub struct InstanceMetric {
 }
 
 /// CloudWatch alarm state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum AlarmState {
     Ok,
@@ -169,7 +169,7 @@ pub const CPU_NAMESPACE: &str = "AWS/EC2";
 pub const CPU_METRIC: &str = "CPUUtilization";
 
 /// One CloudWatch metric alarm.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Alarm {
     pub name: String,
     pub namespace: String,

@@ -37,7 +37,9 @@ pub const NFS_NAMESPACE: &str = "patrol/NFS";
 pub type Tags = BTreeMap<String, String>;
 
 /// EC2 instance state, as DescribeInstances names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum InstanceState {
     Pending,
@@ -63,7 +65,7 @@ impl InstanceState {
 }
 
 /// One EC2 instance.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Instance {
     pub id: String,
     /// The `Name` tag.
@@ -82,7 +84,7 @@ pub struct Instance {
 }
 
 /// One Elastic Load Balancing v2 load balancer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct LoadBalancer {
     pub arn: String,
     pub name: String,
@@ -96,7 +98,7 @@ pub struct LoadBalancer {
 }
 
 /// A target group's health check settings.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct HealthCheck {
     pub protocol: String,
     /// `traffic-port` or a port number.
@@ -109,7 +111,9 @@ pub struct HealthCheck {
 }
 
 /// Target health state, as DescribeTargetHealth names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum TargetHealthState {
     Unhealthy,
@@ -140,7 +144,7 @@ impl TargetHealthState {
 }
 
 /// The health of one registered target.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct TargetHealth {
     /// The instance id (or IP address for IP targets).
     pub target_id: String,
@@ -152,7 +156,7 @@ pub struct TargetHealth {
 }
 
 /// One target group with every target's health.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct TargetGroup {
     pub arn: String,
     pub name: String,
@@ -175,7 +179,7 @@ impl TargetGroup {
 }
 
 /// An Auto Scaling group instance's lifecycle state.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
 pub enum LifecycleState {
     Pending,
     InService,
@@ -204,7 +208,7 @@ impl LifecycleState {
 }
 
 /// One instance as its Auto Scaling group sees it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct GroupInstance {
     pub instance_id: String,
     pub zone: String,
@@ -214,7 +218,7 @@ pub struct GroupInstance {
 }
 
 /// Status of a scaling activity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub enum ActivityStatus {
     InProgress,
     Successful,
@@ -235,7 +239,7 @@ impl ActivityStatus {
 }
 
 /// One entry of DescribeScalingActivities.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ScalingActivity {
     pub id: String,
     pub description: String,
@@ -246,7 +250,7 @@ pub struct ScalingActivity {
 }
 
 /// One Auto Scaling group with its instances and recent activities (newest first).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct AutoScalingGroup {
     pub name: String,
     pub min: u32,
@@ -286,7 +290,7 @@ impl AutoScalingGroup {
 }
 
 /// One Elastic IP address.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ElasticIp {
     pub allocation_id: String,
     pub public_ip: String,
@@ -297,7 +301,7 @@ pub struct ElasticIp {
 }
 
 /// AMI state, as DescribeImages names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ImageState {
     Pending,
@@ -319,7 +323,7 @@ impl ImageState {
 }
 
 /// One AMI owned by the account.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Image {
     pub id: String,
     pub name: String,
@@ -342,7 +346,7 @@ pub fn age_text(d: chrono::Duration) -> String {
 }
 
 /// Which world a snapshot comes from. The screen always says so.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum WorldInfo {
     Simulated {
@@ -369,7 +373,7 @@ impl WorldInfo {
 }
 
 /// The whole fleet at one moment.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Snapshot {
     pub world: WorldInfo,
     pub taken_at: DateTime<Utc>,

@@ -7,7 +7,9 @@ use serde::Serialize;
 use std::collections::VecDeque;
 
 /// What an event is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum EventKind {
     /// A target's health in a target group.
@@ -49,7 +51,7 @@ impl EventKind {
 }
 
 /// One change, as patrol saw it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Event {
     /// When it was seen, in the world's clock (the refresh that saw it, or the action).
     pub at: DateTime<Utc>,

@@ -3,6 +3,8 @@
 
 mod diff;
 mod events;
+mod file;
 
 pub use diff::{of_refresh, verdict_changes};
 pub use events::{Event, EventKind, Journal, JOURNAL_LENGTH};
+pub use file::{RecordError, Recording, Tape, KEY_FRAME_EVERY, SCHEMA_VERSION};

@@ -12,6 +12,7 @@ mod maintenance;
 mod moto;
 mod ops;
 mod patterns;
+mod record;
 mod recovery;
 mod runbook;
 mod scenarios;

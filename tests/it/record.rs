@@ -1,0 +1,258 @@
+//! Recordings: a scenario recorded refresh by refresh and read back gives the same fleet at
+//! the same moments, byte for byte, and the same events; bad files are named and explained.
+
+use crate::{refresh_all, secs, snapshot, start, state_of};
+use patrol::app::{update, Action};
+use patrol::cloud::sim::{Scenario, SimCloud};
+use patrol::cloud::Source;
+use patrol::model::Snapshot;
+use patrol::playback::Playback;
+use patrol::record::{Event, Recording, Tape};
+
+/// Records `scenario` for `seconds` of world time, every source every 5 s, as the console
+/// sees it; returns the fleet the console held at each refresh and the events it derived.
+fn recorded(scenario: &str, seconds: u64, file: &std::path::Path) -> (Vec<Snapshot>, Vec<Event>) {
+    let sim = SimCloud::new(&Scenario::load(scenario).unwrap(), 42, start(), 1.0);
+    let first = snapshot(&sim);
+    let mut tape = Tape::create(file, &first.world, first.taken_at).unwrap();
+    let mut state = state_of(&first);
+    for (source, payload) in crate::payloads(&first) {
+        tape.refreshed(source, first.taken_at, &payload).unwrap();
+    }
+    let mut seen = vec![first];
+    let mut written = state.events.len();
+    for n in 0..seconds / 5 {
+        sim.advance(secs(5));
+        let s = snapshot(&sim);
+        let wall = state.wall;
+        update(
+            &mut state,
+            Action::Tick {
+                wall,
+                clock: s.taken_at,
+                narration: None,
+                playback: None,
+            },
+        );
+        for (source, payload) in crate::payloads(&s) {
+            tape.refreshed(source, s.taken_at, &payload).unwrap();
+        }
+        refresh_all(&mut state, &s, n + 2, s.taken_at);
+        let new = state.events.len() - written;
+        let mut fresh: Vec<Event> = state
+            .events
+            .newest()
+            .take(new)
+            .map(|(_, e)| e.clone())
+            .collect();
+        fresh.reverse();
+        tape.events(&fresh).unwrap();
+        written = state.events.len();
+        seen.push(s);
+    }
+    let mut events: Vec<Event> = state.events.newest().map(|(_, e)| e.clone()).collect();
+    events.reverse();
+    (seen, events)
+}
+
+#[test]
+fn a_recorded_scenario_reads_back_byte_for_byte_at_every_moment() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("az-outage.sqlite");
+    // 16 minutes: past a key frame (10 min), the outage, the launches and the rebalance.
+    let (seen, events) = recorded("az-outage", 16 * 60, &file);
+    let recording = Recording::open(&file).unwrap();
+    let (first, last) = recording.span().unwrap().unwrap();
+    assert_eq!(first, seen[0].taken_at);
+    assert_eq!(last, seen.last().unwrap().taken_at);
+    for live in seen.iter().step_by(7) {
+        let back = recording.snapshot_at(live.taken_at).unwrap();
+        assert_eq!(
+            serde_json::to_string(&back).unwrap(),
+            serde_json::to_string(live).unwrap(),
+            "the fleet at {}",
+            live.taken_at
+        );
+    }
+    // Between two refreshes, the fleet is as of the earlier one.
+    let between = seen[3].taken_at + chrono::Duration::seconds(2);
+    let back = recording.snapshot_at(between).unwrap();
+    assert_eq!(back.instances, seen[3].instances);
+    // Before the first read there is nothing.
+    let before = recording
+        .snapshot_at(seen[0].taken_at - chrono::Duration::seconds(1))
+        .unwrap();
+    assert!(before.instances.is_empty());
+    // The events, all of them, in order.
+    assert_eq!(recording.events(None, None).unwrap(), events);
+    let later = recording
+        .events(Some(start() + chrono::Duration::minutes(12)), None)
+        .unwrap();
+    assert!(!later.is_empty());
+    assert!(later
+        .iter()
+        .all(|e| e.at >= start() + chrono::Duration::minutes(12)));
+}
+
+#[test]
+fn only_what_changed_is_written_between_key_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("quiet.sqlite");
+    // The default world in its first minutes: a quiet fleet.
+    recorded("default", 180, &file);
+    let conn = rusqlite_count(&file);
+    // 37 reads of 8 sources; the first written whole, later only changes.
+    assert_eq!(conn.0, 37 * 8, "reads");
+    assert_eq!(conn.1, 8, "one key frame per source in three minutes");
+    assert!(conn.2 < 37 * 20, "items written: {}", conn.2);
+}
+
+/// (reads, frames, items) in a recording.
+fn rusqlite_count(file: &std::path::Path) -> (i64, i64, i64) {
+    let c = rusqlite::Connection::open(file).unwrap();
+    let n = |t: &str| -> i64 {
+        c.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))
+            .unwrap()
+    };
+    (n("reads"), n("frames"), n("items"))
+}
+
+#[test]
+fn bad_files_are_named_and_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.sqlite");
+    let e = Recording::open(&missing).err().unwrap().to_string();
+    assert!(
+        e.contains("nope.sqlite") && e.contains("no such file"),
+        "{e}"
+    );
+
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "not a database at all, just words\n".repeat(100)).unwrap();
+    let e = Recording::open(&text).err().unwrap().to_string();
+    assert!(
+        e.contains("notes.txt") && e.contains("not a patrol recording"),
+        "{e}"
+    );
+
+    let file = dir.path().join("r.sqlite");
+    recorded("default", 30, &file);
+    // Never overwritten.
+    let e = Tape::create(&file, &snapshot(&crate::default_sim()).world, start())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("never overwritten"), "{e}");
+    // Another format version is refused by name.
+    let other = dir.path().join("v9.sqlite");
+    std::fs::copy(&file, &other).unwrap();
+    rusqlite::Connection::open(&other)
+        .unwrap()
+        .execute(
+            "UPDATE meta SET value = '9' WHERE key = 'schema_version'",
+            [],
+        )
+        .unwrap();
+    let e = Recording::open(&other).err().unwrap().to_string();
+    assert!(
+        e.contains("recording format 9; this patrol reads format 1"),
+        "{e}"
+    );
+    // A file cut short: an error that names it, never a panic.
+    let cut = dir.path().join("cut.sqlite");
+    let bytes = std::fs::read(&file).unwrap();
+    std::fs::write(&cut, &bytes[..bytes.len() / 3]).unwrap();
+    let result =
+        Recording::open(&cut).and_then(|r| r.snapshot_at(start() + chrono::Duration::seconds(20)));
+    if let Err(e) = result {
+        assert!(e.to_string().contains("cut.sqlite"), "{e}");
+    }
+}
+
+#[test]
+fn moments_on_the_command_line() {
+    use patrol::flight::moment;
+    let start = chrono::DateTime::parse_from_rfc3339("2026-11-30T14:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let at = |t: &str| moment(t, start).unwrap().to_rfc3339();
+    assert_eq!(at("+5m"), "2026-11-30T14:05:00+00:00");
+    assert_eq!(at("14:03:10"), "2026-11-30T14:03:10+00:00");
+    assert_eq!(at("2026-11-30T15:00:00Z"), "2026-11-30T15:00:00+00:00");
+    // A time of day earlier than the start is the next day's.
+    assert_eq!(at("01:00"), "2026-12-01T01:00:00+00:00");
+    let e = moment("soon", start).unwrap_err();
+    assert!(e.contains("\"soon\" is not a moment"), "{e}");
+}
+
+#[test]
+fn patrol_record_events_and_snapshot_from_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("run.sqlite");
+    let out = crate::patrol_command()
+        .args([
+            "--scenario",
+            "az-outage",
+            "--speed",
+            "30",
+            "record",
+            "--for",
+            "6s",
+            "--to",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.starts_with("recorded ") && said.contains("events to"),
+        "{said}"
+    );
+    let out = crate::patrol_command()
+        .arg("events")
+        .arg(&file)
+        .args(["--since", "+1m", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|e| e["kind"] == "target" && e["after"] == "unhealthy"),
+        "{lines:#?}"
+    );
+    let out = crate::patrol_command()
+        .args(["snapshot", "--json", "--at", "+1m", "--from"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["world"]["scenario"], "az-outage");
+    assert!(doc["instances"].as_array().unwrap().len() >= 4);
+    // A file that is not there: exit 2, named.
+    let out = crate::patrol_command()
+        .args(["events", "/nonexistent/x.sqlite"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/x.sqlite"));
+    let _ = Source::ALL;
+}
