@@ -30,6 +30,9 @@ pub struct Cli {
     /// The audit log of actions (default: $XDG_STATE_HOME/patrol/audit.jsonl).
     #[arg(long, global = true, value_name = "PATH")]
     pub audit_log: Option<PathBuf>,
+    /// Do not record this console session (see [record] in the config file).
+    #[arg(long, global = true)]
+    pub no_record: bool,
     #[command(flatten)]
     pub checks: CheckSettings,
     /// The config file (default: $XDG_CONFIG_HOME/patrol/config.toml; a missing default is fine).

@@ -31,6 +31,16 @@ struct File {
     checks: Option<CheckSettings>,
     keys: Option<BTreeMap<String, OneOrMany>>,
     targets: Option<BTreeMap<String, TargetFile>>,
+    record: Option<RecordFile>,
+}
+
+/// `[record]`: the console's recording of every session.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecordFile {
+    enabled: Option<bool>,
+    dir: Option<PathBuf>,
+    keep: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -90,6 +100,8 @@ pub struct Config {
     pub checks: CheckSettings,
     pub keys: KeyMap,
     pub targets: BTreeMap<String, Target>,
+    /// Where the console records its sessions; `None` when recording is off.
+    pub record: Option<crate::record::RecordSettings>,
 }
 
 impl Default for Config {
@@ -105,6 +117,10 @@ impl Default for Config {
             checks: CheckSettings::default(),
             keys: KeyMap::default(),
             targets: BTreeMap::new(),
+            record: Some(crate::record::RecordSettings {
+                dir: crate::flight::recordings_dir(),
+                keep: std::time::Duration::from_secs(7 * 86_400),
+            }),
         }
     }
 }
@@ -211,6 +227,21 @@ impl Config {
                     ))
                 }
             };
+        let record = file.record.unwrap_or_default();
+        config.record = if record.enabled.unwrap_or(true) {
+            let keep = match record.keep.as_deref() {
+                None => std::time::Duration::from_secs(7 * 86_400),
+                Some(text) => crate::duration::Span::parse_arg(text)
+                    .map(|s| s.0)
+                    .map_err(|e| at("record.keep", e))?,
+            };
+            Some(crate::record::RecordSettings {
+                dir: record.dir.unwrap_or_else(crate::flight::recordings_dir),
+                keep,
+            })
+        } else {
+            None
+        };
         config.simulator = file.simulator.unwrap_or_default();
         for (name, value) in file.refresh.unwrap_or_default() {
             let key = format!("refresh.{name}");

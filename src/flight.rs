@@ -19,8 +19,13 @@ pub fn recordings_dir() -> PathBuf {
         .join("recordings")
 }
 
-/// A new recording's file name: when it started, and which world.
+/// A new recording's path in the default folder.
 pub fn default_file(world: &crate::model::WorldInfo, at: DateTime<Utc>) -> PathBuf {
+    recordings_dir().join(file_name(world, at))
+}
+
+/// A new recording's file name: when it started, and which world.
+pub fn file_name(world: &crate::model::WorldInfo, at: DateTime<Utc>) -> String {
     let which = match world {
         crate::model::WorldInfo::Simulated { scenario, .. } => format!("sim-{scenario}"),
         crate::model::WorldInfo::Aws {
@@ -30,7 +35,7 @@ pub fn default_file(world: &crate::model::WorldInfo, at: DateTime<Utc>) -> PathB
             account_id.as_deref().unwrap_or("account")
         ),
     };
-    recordings_dir().join(format!("{}-{which}.sqlite", at.format("%Y%m%dT%H%M%SZ")))
+    format!("{}-{which}.sqlite", at.format("%Y%m%dT%H%M%SZ"))
 }
 
 /// What `patrol record` did.

@@ -292,6 +292,7 @@ fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::R
                 checks: resolved.checks,
                 no_color,
                 export_dir: std::env::current_dir().unwrap_or_default(),
+                record: config.record.clone().filter(|_| !cli.no_record),
             };
             runtime.block_on(tui::run(world, theme, options))?;
             Ok(ExitCode::SUCCESS)

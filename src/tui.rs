@@ -48,6 +48,8 @@ pub struct Options {
     pub no_color: bool,
     /// Where `e` writes exports (the working directory).
     pub export_dir: PathBuf,
+    /// Where the session is recorded (`None`: not recorded).
+    pub record: Option<crate::record::RecordSettings>,
 }
 
 /// The world on screen and what runs for it.
@@ -177,6 +179,11 @@ where
 
     let (tx, mut rx) = mpsc::channel(1024);
     let (switched_tx, mut switched) = mpsc::channel::<(u64, anyhow::Result<OpenWorld>)>(4);
+    let recorder = options.record.as_ref().map(crate::record::Recorder::start);
+    if let Some(r) = &recorder {
+        r.world(&world.cloud.world(), world.cloud.clock());
+    }
+    let mut recorded = state.events.total();
     let mut shown = show(&mut state, world, &options.audit_log, &tx);
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -223,7 +230,10 @@ where
                     Ok(_) if !latest => continue,
                     Ok(world) => {
                         // The old world's poller and clock stop here; nothing of it is drawn
-                        // again.
+                        // again. Its recording ends; the new world's begins.
+                        if let Some(r) = &recorder {
+                            r.world(&world.cloud.world(), world.cloud.clock());
+                        }
                         shown = show(&mut state, world, &options.audit_log, &tx);
                         Action::SwitchDone { id, result: Ok(()) }
                     }
@@ -239,7 +249,27 @@ where
             _ = tokio::time::sleep(redraw_in), if state.dirty => continue,
             _ = &mut stop => return Ok(()),
         };
-        for effect in update(&mut state, action) {
+        if let (
+            Some(r),
+            Action::Polled(PollEvent::Refreshed {
+                source,
+                epoch,
+                at,
+                result,
+                ..
+            }),
+        ) = (&recorder, &action)
+        {
+            if *epoch == state.epoch {
+                r.refreshed(*source, *at, result);
+            }
+        }
+        let effects = update(&mut state, action);
+        if let Some(r) = &recorder {
+            r.events(state.events.since(recorded));
+            recorded = state.events.total();
+        }
+        for effect in effects {
             match effect {
                 Effect::Quit => return Ok(()),
                 Effect::RefreshNow => shown.poller.refresh_now(),
@@ -260,6 +290,10 @@ where
                         }
                         PlaybackCommand::Restart => {
                             sim.restart(Utc::now().with_nanosecond(0).unwrap_or_else(Utc::now));
+                            // Time starts again: so does the recording.
+                            if let Some(r) = &recorder {
+                                r.world(&shown.cloud.world(), shown.cloud.clock());
+                            }
                             // The same simulator, shown afresh: a new epoch, poller and clock.
                             let world = OpenWorld {
                                 cloud: shown.cloud.clone(),

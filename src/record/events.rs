@@ -131,6 +131,22 @@ impl Journal {
         self.events.len()
     }
 
+    /// How many events were ever pushed: the number the next one gets.
+    pub fn total(&self) -> u64 {
+        self.next
+    }
+
+    /// The events pushed since `total()` was `mark`, oldest first.
+    pub fn since(&self, mark: u64) -> Vec<Event> {
+        let mut out: Vec<Event> = self
+            .newest()
+            .take_while(|(seq, _)| *seq >= mark)
+            .map(|(_, e)| e.clone())
+            .collect();
+        out.reverse();
+        out
+    }
+
     pub fn is_empty(&self) -> bool {
         self.events.is_empty()
     }

@@ -111,6 +111,10 @@ impl App {
             mouse: false,
             no_color: false,
             export_dir: dir.path().to_path_buf(),
+            record: Some(patrol::record::RecordSettings {
+                dir: dir.path().join("recordings"),
+                keep: Duration::from_secs(86_400),
+            }),
         };
         let screen = Arc::new(Mutex::new(String::new()));
         let backend = Recorder {
@@ -202,4 +206,46 @@ async fn a_swap_export_playback_and_switch_by_keys_without_tmux() {
         .expect("q ends the loop")
         .unwrap();
     assert!(result.is_ok(), "{result:?}");
+}
+
+/// The console records its session by default: the refreshes and the events land in a
+/// recording that reads back, and the action the operator confirmed is among its events.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_records_its_session() {
+    let app = App::start().await;
+    app.wait_for("web-tg 4/4 healthy").await;
+    app.type_text("3o");
+    app.wait_for("Scale out web-asg").await;
+    app.type_text("y");
+    app.key(KeyCode::Enter);
+    app.wait_for("verified in").await;
+    let dir = app.dir.path().join("recordings");
+    let until = Instant::now() + Duration::from_secs(30);
+    loop {
+        let file = std::fs::read_dir(&dir)
+            .ok()
+            .and_then(|mut d| d.find_map(|e| e.ok().map(|e| e.path())))
+            .filter(|p| p.extension().is_some_and(|x| x == "sqlite"));
+        if let Some(file) = file {
+            let recording = patrol::record::Recording::open(&file).unwrap();
+            let events = recording.events(None, None).unwrap();
+            if events
+                .iter()
+                .any(|e| e.kind == patrol::record::EventKind::Action && e.after == "verified")
+            {
+                let (first, last) = recording.span().unwrap().unwrap();
+                assert!(last >= first);
+                let s = recording.snapshot_at(last).unwrap();
+                assert!(!s.instances.is_empty());
+                break;
+            }
+        }
+        assert!(
+            Instant::now() < until,
+            "no recording with the scale out in {}",
+            dir.display()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    app.key(KeyCode::Char('q'));
 }
