@@ -235,8 +235,15 @@ impl Config {
                     .map(|s| s.0)
                     .map_err(|e| at("record.keep", e))?,
             };
+            // `~/` is the home folder, as the operator means it.
+            let dir = record
+                .dir
+                .map(|d| match (d.strip_prefix("~"), dirs::home_dir()) {
+                    (Ok(rest), Some(home)) => home.join(rest),
+                    _ => d,
+                });
             Some(crate::record::RecordSettings {
-                dir: record.dir.unwrap_or_else(crate::flight::recordings_dir),
+                dir: dir.unwrap_or_else(crate::flight::recordings_dir),
                 keep,
             })
         } else {

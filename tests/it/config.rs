@@ -262,3 +262,25 @@ fn a_new_default_key_yields_to_the_operators_own_binding() {
         help.iter().map(|l| &l.keys).collect::<Vec<_>>()
     );
 }
+
+/// `[record]`: on by default; off, moved (with `~/` meaning home) or kept shorter; a bad
+/// `keep` names its key.
+#[test]
+fn the_record_section() {
+    let on = Config::parse("c.toml", "").unwrap();
+    assert!(on.record.is_some());
+    let off = Config::parse("c.toml", "[record]\nenabled = false\n").unwrap();
+    assert!(off.record.is_none());
+    let moved = Config::parse("c.toml", "[record]\ndir = \"~/recs\"\nkeep = \"2d\"\n").unwrap();
+    let r = moved.record.unwrap();
+    assert!(
+        r.dir.ends_with("recs") && !r.dir.starts_with("~"),
+        "{:?}",
+        r.dir
+    );
+    assert_eq!(r.keep, Duration::from_secs(2 * 86_400));
+    let e = Config::parse("c.toml", "[record]\nkeep = \"forever\"\n")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("record.keep"), "{e}");
+}
