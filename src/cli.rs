@@ -281,11 +281,16 @@ impl Command {
     }
 }
 
-/// The log file used when `--log-file` is not given: `$XDG_STATE_HOME/patrol/patrol.log`.
-pub fn default_log_file() -> PathBuf {
+/// patrol's own folder for what it keeps (log, audit log, recordings):
+/// `$XDG_STATE_HOME/patrol`.
+pub fn state_dir() -> PathBuf {
     dirs::state_dir()
         .or_else(dirs::cache_dir)
         .unwrap_or_else(std::env::temp_dir)
         .join("patrol")
-        .join("patrol.log")
+}
+
+/// The log file used when `--log-file` is not given: `$XDG_STATE_HOME/patrol/patrol.log`.
+pub fn default_log_file() -> PathBuf {
+    state_dir().join("patrol.log")
 }

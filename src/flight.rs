@@ -12,11 +12,7 @@ use tokio::sync::mpsc;
 
 /// Where recordings go when no file is named: `$XDG_STATE_HOME/patrol/recordings/`.
 pub fn recordings_dir() -> PathBuf {
-    dirs::state_dir()
-        .or_else(dirs::cache_dir)
-        .unwrap_or_else(std::env::temp_dir)
-        .join("patrol")
-        .join("recordings")
+    crate::cli::state_dir().join("recordings")
 }
 
 /// A new recording's path in the default folder.
@@ -60,7 +56,7 @@ pub async fn record(
     let clock = world.playback.as_ref().map(|p| tokio::spawn(p.run_clock()));
     let mut state = AppState::new(cloud.world(), &world.intervals, cloud.clock());
     let mut done = Recorded::default();
-    let mut written = 0usize;
+    let mut written = state.events.total();
     tokio::pin!(stop);
     let result = loop {
         let event = tokio::select! {
@@ -97,16 +93,10 @@ pub async fn record(
             done.refreshes += 1;
         }
         update(&mut state, Action::Polled(event));
-        // The events the console derived from it, oldest first.
-        let new = state.events.len().saturating_sub(written);
-        let mut fresh: Vec<Event> = state
-            .events
-            .newest()
-            .take(new)
-            .map(|(_, e)| e.clone())
-            .collect();
-        fresh.reverse();
-        written = state.events.len();
+        // The events the console derived from it, oldest first (counted by number: the
+        // journal keeps only the latest, the recording keeps them all).
+        let fresh: Vec<Event> = state.events.since(written);
+        written = state.events.total();
         done.events += fresh.len() as u64;
         if let Err(e) = tape.events(&fresh) {
             break Err(e);

@@ -157,3 +157,32 @@ impl Journal {
         self.dropped = 0;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(n: usize) -> Event {
+        Event::seen(
+            Source::Instances,
+            chrono::DateTime::UNIX_EPOCH,
+            EventKind::Instance,
+            format!("i-{n}"),
+        )
+    }
+
+    /// A full journal drops its oldest, and what came since a mark is still all there:
+    /// the recorder counts by number, not by length.
+    #[test]
+    fn since_a_mark_survives_a_full_journal() {
+        let mut j = Journal::default();
+        j.push((0..JOURNAL_LENGTH).map(event));
+        let mark = j.total();
+        j.push((0..5).map(|n| event(JOURNAL_LENGTH + n)));
+        assert_eq!(j.len(), JOURNAL_LENGTH);
+        assert_eq!(j.dropped, 5);
+        let since = j.since(mark);
+        assert_eq!(since.len(), 5);
+        assert_eq!(since[0].resource, format!("i-{JOURNAL_LENGTH}"));
+    }
+}

@@ -20,7 +20,7 @@ fn recorded(scenario: &str, seconds: u64, file: &std::path::Path) -> (Vec<Snapsh
         tape.refreshed(source, first.taken_at, &payload).unwrap();
     }
     let mut seen = vec![first];
-    let mut written = state.events.len();
+    let mut written = state.events.total();
     for n in 0..seconds / 5 {
         sim.advance(secs(5));
         let s = snapshot(&sim);
@@ -38,16 +38,8 @@ fn recorded(scenario: &str, seconds: u64, file: &std::path::Path) -> (Vec<Snapsh
             tape.refreshed(source, s.taken_at, &payload).unwrap();
         }
         refresh_all(&mut state, &s, n + 2, s.taken_at);
-        let new = state.events.len() - written;
-        let mut fresh: Vec<Event> = state
-            .events
-            .newest()
-            .take(new)
-            .map(|(_, e)| e.clone())
-            .collect();
-        fresh.reverse();
-        tape.events(&fresh).unwrap();
-        written = state.events.len();
+        tape.events(&state.events.since(written)).unwrap();
+        written = state.events.total();
         seen.push(s);
     }
     let mut events: Vec<Event> = state.events.newest().map(|(_, e)| e.clone()).collect();
