@@ -29,7 +29,10 @@ pub struct RecordSettings {
 
 /// The handle the console holds; dropping it ends the recording.
 pub struct Recorder {
-    tx: Sender<Message>,
+    tx: Option<Sender<Message>>,
+    /// The thread, joined on drop so the file is closed (and its log folded in) before
+    /// patrol exits.
+    thread: Option<std::thread::JoinHandle<()>>,
     /// The file being written, and the first error that stopped the recording.
     status: Arc<Mutex<(Option<PathBuf>, Option<String>)>>,
 }
@@ -42,7 +45,7 @@ impl Recorder {
         let status: Arc<Mutex<(Option<PathBuf>, Option<String>)>> = Default::default();
         let shared = status.clone();
         let dir = settings.dir.clone();
-        std::thread::spawn(move || {
+        let thread = std::thread::spawn(move || {
             let mut tape: Option<Tape> = None;
             let fail = |e: String| {
                 tracing::error!(error = %e, "recording stopped");
@@ -81,12 +84,22 @@ impl Recorder {
                 }
             }
         });
-        Recorder { tx, status }
+        Recorder {
+            tx: Some(tx),
+            thread: Some(thread),
+            status,
+        }
+    }
+
+    fn send(&self, message: Message) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(message);
+        }
     }
 
     /// A new world is on screen: a new file.
     pub fn world(&self, world: &WorldInfo, at: DateTime<Utc>) {
-        let _ = self.tx.send(Message::World(world.clone(), at));
+        self.send(Message::World(world.clone(), at));
     }
 
     pub fn refreshed(
@@ -95,7 +108,7 @@ impl Recorder {
         at: DateTime<Utc>,
         result: &Result<Payload, CloudError>,
     ) {
-        let _ = self.tx.send(match result {
+        self.send(match result {
             Ok(p) => Message::Refreshed(source, at, p.clone()),
             Err(e) => Message::Failed(source, at, e.clone()),
         });
@@ -103,13 +116,23 @@ impl Recorder {
 
     pub fn events(&self, events: Vec<Event>) {
         if !events.is_empty() {
-            let _ = self.tx.send(Message::Events(events));
+            self.send(Message::Events(events));
         }
     }
 
     /// The file being written, and why recording stopped, if it did.
     pub fn status(&self) -> (Option<PathBuf>, Option<String>) {
         self.status.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        // Closing the channel ends the thread once it has written what it was sent.
+        self.tx = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }
 
