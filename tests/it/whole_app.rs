@@ -222,10 +222,12 @@ async fn the_console_records_its_session() {
     let dir = app.dir.path().join("recordings");
     let until = Instant::now() + Duration::from_secs(30);
     loop {
-        let file = std::fs::read_dir(&dir)
-            .ok()
-            .and_then(|mut d| d.find_map(|e| e.ok().map(|e| e.path())))
-            .filter(|p| p.extension().is_some_and(|x| x == "sqlite"));
+        let file = std::fs::read_dir(&dir).ok().and_then(|mut d| {
+            d.find_map(|e| {
+                let p = e.ok()?.path();
+                p.extension().is_some_and(|x| x == "sqlite").then_some(p)
+            })
+        });
         if let Some(file) = file {
             let recording = patrol::record::Recording::open(&file).unwrap();
             let events = recording.events(None, None).unwrap();
