@@ -226,7 +226,15 @@ impl AppState {
                 patterns::check_pattern(p, &self.fleet, &self.checks, self.clock)
             })
             .collect();
-        let changed = crate::record::verdict_changes(&before, &self.patterns, self.clock);
+        // A verdict changes when the data that changes it arrives: at the latest read, which
+        // the console's clock (ticked a few times a second) may not have reached yet.
+        let at = self
+            .sources
+            .iter()
+            .filter_map(|s| s.fetched_at)
+            .max()
+            .map_or(self.clock, |read| read.max(self.clock));
+        let changed = crate::record::verdict_changes(&before, &self.patterns, at);
         self.events.push(changed);
         self.mark_stale();
     }

@@ -1227,3 +1227,85 @@ async fn maintenance_on_moto_changes_exactly_what_was_planned() {
         ]
     );
 }
+
+/// On moto: the console's events from two refreshes around changes the SDK makes (an
+/// address moved, desired capacity set, a target deregistered) show each change once, and
+/// a recording of the same refreshes reads them back.
+#[tokio::test]
+async fn events_on_moto_show_each_change_once() {
+    use patrol::record::{EventKind, Recording, Tape};
+    let region = "ap-northeast-3";
+    let seeded = seed(region).await;
+    let cloud = cloud(region).await;
+    let sdk = sdk_config(region).await;
+    let before = snapshot_of(&cloud).await;
+    let mut state = crate::state_of(&before);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("moto.sqlite");
+    let mut tape = Tape::create(&file, &before.world, before.taken_at).unwrap();
+    for (source, payload) in crate::payloads(&before) {
+        tape.refreshed(source, before.taken_at, &payload).unwrap();
+    }
+
+    aws_sdk_ec2::Client::new(&sdk)
+        .associate_address()
+        .allocation_id(&seeded.floating)
+        .instance_id(&seeded.standby)
+        .allow_reassociation(true)
+        .send()
+        .await
+        .unwrap();
+    aws_sdk_autoscaling::Client::new(&sdk)
+        .set_desired_capacity()
+        .auto_scaling_group_name("web-asg")
+        .desired_capacity(4)
+        .send()
+        .await
+        .unwrap();
+    aws_sdk_elasticloadbalancingv2::Client::new(&sdk)
+        .deregister_targets()
+        .target_group_arn(&seeded.app_tg)
+        .targets(
+            TargetDescription::builder()
+                .id(&seeded.standby)
+                .port(8080)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    let after = snapshot_of(&cloud).await;
+    let at = before.taken_at + chrono::Duration::seconds(5);
+    let mark = state.events.total();
+    crate::refresh_all(&mut state, &after, 2, at);
+    for (source, payload) in crate::payloads(&after) {
+        tape.refreshed(source, at, &payload).unwrap();
+    }
+    let events = state.events.since(mark);
+    tape.events(&events).unwrap();
+    let count = |kind: EventKind, resource: &str| {
+        events
+            .iter()
+            .filter(|e| e.kind == kind && e.resource.contains(resource))
+            .count()
+    };
+    let floating = bound(&before, &seeded.floating).public_ip.clone();
+    assert_eq!(count(EventKind::Address, &floating), 1, "{events:#?}");
+    let moved = events.iter().find(|e| e.resource == floating).unwrap();
+    assert_eq!(moved.before.as_deref(), Some(seeded.primary.as_str()));
+    assert_eq!(moved.after, seeded.standby);
+    let desired: Vec<_> = events
+        .iter()
+        .filter(|e| e.kind == EventKind::Group && e.resource == "web-asg")
+        .collect();
+    assert_eq!(desired.len(), 1, "{events:#?}");
+    assert_eq!(desired[0].change(), "2/3/6 → 2/4/6");
+    let gone = format!("app-tg {}:8080", seeded.standby);
+    assert_eq!(count(EventKind::Target, &gone), 1, "{events:#?}");
+    // Nothing else about those resources, and the recording tells the same story.
+    assert_eq!(
+        Recording::open(&file).unwrap().events(None, None).unwrap(),
+        events
+    );
+}
