@@ -115,6 +115,16 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         to: Option<PathBuf>,
     },
+    /// Open the console on a recording: the fleet as it was, from its first refresh on,
+    /// played like a scenario (Space pauses, . steps, < > change the speed, Ctrl-R goes back
+    /// to the beginning). Read-only: every action is refused.
+    Replay {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Start here instead of at the beginning (a time of day, RFC 3339, or +5m).
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+    },
     /// Print the events of a recording, oldest first.
     Events {
         #[arg(value_name = "FILE")]

@@ -24,6 +24,7 @@ pub fn default_file(world: &crate::model::WorldInfo, at: DateTime<Utc>) -> PathB
 pub fn file_name(world: &crate::model::WorldInfo, at: DateTime<Utc>) -> String {
     let which = match world {
         crate::model::WorldInfo::Simulated { scenario, .. } => format!("sim-{scenario}"),
+        crate::model::WorldInfo::Replay { .. } => "replay".to_string(),
         crate::model::WorldInfo::Aws {
             account_id, region, ..
         } => format!(
@@ -197,4 +198,46 @@ pub async fn stop_after(duration: Option<std::time::Duration>) {
             let _ = tokio::signal::ctrl_c().await;
         }
     }
+}
+
+/// `patrol replay FILE [--at T]`: the recording as a read-only world, and the console's
+/// options for it (the caller fills in what it knows: checks, theme, audit log).
+pub fn replay_world(
+    file: &Path,
+    at: Option<&str>,
+    config: &crate::config::Config,
+) -> anyhow::Result<(OpenWorld, crate::tui::Options)> {
+    let replay = crate::record::Replay::open(file)?;
+    if let Some(at) = at {
+        let (first, _) = replay.span();
+        replay.seek(moment(at, first).map_err(|e| anyhow::anyhow!("--at {e}"))?);
+    }
+    let shared = std::sync::Arc::new(replay);
+    let world = OpenWorld {
+        cloud: shared.clone(),
+        playback: Some(shared),
+        // Read often: the cursor moves as fast as the operator plays it.
+        intervals: crate::poll::Intervals::every(std::time::Duration::from_secs(1)),
+        read_only: true,
+        production: None,
+    };
+    let options = crate::tui::Options {
+        opener: crate::world::Opener {
+            config: config.clone(),
+            seed: 42,
+            speed: 1.0,
+            read_only: true,
+        },
+        audit_log: PathBuf::new(),
+        started: std::time::Instant::now(),
+        checks: Default::default(),
+        keymap: config.keys.clone(),
+        choices: Default::default(),
+        mouse: config.mouse,
+        no_color: false,
+        export_dir: std::env::current_dir().unwrap_or_default(),
+        // A replay is not recorded again.
+        record: None,
+    };
+    Ok((world, options))
 }

@@ -251,6 +251,20 @@ fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::R
             ));
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Replay { ref file, ref at }) => {
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            let (config, resolved) = settings(&cli)?;
+            let theme = Theme::load(resolved.theme.as_deref(), no_color)?;
+            let (world, mut options) = flight::replay_world(file, at.as_deref(), &config)?;
+            options.started = started;
+            options.checks = resolved.checks.clone();
+            options.no_color = no_color;
+            options.audit_log = audit_log(&cli).path().to_path_buf();
+            options.opener = opener(&config, &resolved);
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(tui::run(world, theme, options))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Events {
             ref file,
             ref since,
@@ -408,6 +422,7 @@ fn world_line(world: &WorldInfo) -> String {
         WorldInfo::Simulated { scenario, seed, .. } => {
             format!("SIMULATED {scenario} (seed {seed})")
         }
+        WorldInfo::Replay { file, from } => format!("REPLAY {file} of {}", world_line(from)),
         WorldInfo::Aws {
             account_id,
             region,

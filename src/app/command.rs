@@ -257,7 +257,7 @@ fn aws_now(state: &AppState) -> (Option<String>, Option<String>) {
             endpoint_url,
             ..
         } => (profile.clone(), endpoint_url.clone()),
-        WorldInfo::Simulated { .. } => (None, None),
+        WorldInfo::Simulated { .. } | WorldInfo::Replay { .. } => (None, None),
     }
 }
 

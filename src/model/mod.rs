@@ -361,6 +361,8 @@ pub enum WorldInfo {
         profile: Option<String>,
         endpoint_url: Option<String>,
     },
+    /// A recording played back: read-only, and never mistaken for the world it came from.
+    Replay { file: String, from: Box<WorldInfo> },
 }
 
 impl WorldInfo {
@@ -368,6 +370,7 @@ impl WorldInfo {
     pub fn region(&self) -> &str {
         match self {
             WorldInfo::Simulated { region, .. } | WorldInfo::Aws { region, .. } => region,
+            WorldInfo::Replay { from, .. } => from.region(),
         }
     }
 }

@@ -102,6 +102,8 @@ impl Ops {
     fn record(&self, op_id: &str, plan: &Plan, phase: &str, outcome: &str) -> AuditRecord {
         let (world, account, region, profile) = match self.cloud.world() {
             WorldInfo::Simulated { region, .. } => ("simulated", None, region, None),
+            // Refused before any record is written; named so if it ever were.
+            WorldInfo::Replay { from, .. } => ("replay", None, from.region().to_string(), None),
             WorldInfo::Aws {
                 account_id,
                 region,

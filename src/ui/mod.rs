@@ -212,6 +212,16 @@ pub fn world_badge<'a>(world: &WorldInfo, theme: &Theme) -> Span<'a> {
             }
             Span::styled(text, theme.world_aws)
         }
+        WorldInfo::Replay { file, from } => {
+            let from = match world_badge(from, theme).content.trim() {
+                "" => "?".to_string(),
+                t => t.to_string(),
+            };
+            Span::styled(
+                format!(" REPLAY {file} · recorded from {from} · read-only "),
+                theme.world_sim.reversed(),
+            )
+        }
     }
 }
 

@@ -248,3 +248,61 @@ fn patrol_record_events_and_snapshot_from_a_file() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/x.sqlite"));
     let _ = Source::ALL;
 }
+
+/// `patrol replay`: a recording as a world. Its reads are the fleet at the cursor, its
+/// changes refused, its cursor moves like a scenario's clock and stays within the recording.
+#[tokio::test]
+async fn a_replay_is_a_read_only_world_at_its_cursor() {
+    use patrol::cloud::{take_snapshot, Cloud, CloudErrorKind};
+    use patrol::model::WorldInfo;
+    use patrol::record::Replay;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("outage.sqlite");
+    let (seen, _) = recorded("az-outage", 300, &file);
+    let replay = Replay::open(&file).unwrap();
+    let (first, last) = replay.span();
+    assert_eq!(
+        (first, last),
+        (seen[0].taken_at, seen.last().unwrap().taken_at)
+    );
+    assert_eq!(replay.clock(), first, "it starts at the first refresh");
+    match replay.world() {
+        WorldInfo::Replay { file: f, from } => {
+            assert!(f.ends_with("outage.sqlite"));
+            assert!(
+                matches!(*from, WorldInfo::Simulated { ref scenario, .. } if scenario == "az-outage")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // Two minutes in: the fleet as it was then.
+    replay.seek(first + chrono::Duration::minutes(2));
+    let recording = Recording::open(&file).unwrap();
+    let mut read = take_snapshot(&replay).await.unwrap();
+    let then = recording.snapshot_at(replay.clock()).unwrap();
+    read.world = then.world.clone();
+    assert_eq!(read, then);
+    // Played: the cursor follows the clock, and never leaves the recording.
+    replay.advance(secs(30));
+    assert_eq!(replay.clock(), first + chrono::Duration::seconds(150));
+    replay.advance(secs(3600));
+    assert_eq!(replay.clock(), last);
+    assert!(replay.playback_state().paused, "at the end it stands still");
+    replay.restart(start());
+    assert_eq!(replay.clock(), first);
+    replay.seek(first - chrono::Duration::hours(1));
+    assert_eq!(replay.clock(), first);
+    assert!(replay.narration().unwrap().starts_with("REPLAY "));
+    // Nothing can be changed.
+    let e = replay.set_desired_capacity("web-asg", 9).await.unwrap_err();
+    assert_eq!(e.kind, CloudErrorKind::AccessDenied);
+    assert!(e.message.contains("read-only"), "{e}");
+    // A file that cannot be replayed says why before any terminal is touched.
+    let out = crate::patrol_command()
+        .args(["replay", "/nonexistent/recording.sqlite"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("/nonexistent/recording.sqlite: no such file"));
+}

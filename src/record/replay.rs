@@ -1,0 +1,274 @@
+//! A recording played back as a world: every read answers with the fleet as it was at the
+//! cursor, every change is refused (a recording is read-only), and the cursor moves as the
+//! simulator's clock does: paused, stepped, sped up, restarted from the beginning.
+
+use super::events::Event;
+use super::file::{RecordError, Recording};
+use crate::cloud::{Cloud, CloudError, CloudErrorKind, CreateImageRequest, Receipt, Source};
+use crate::model::{
+    Alarm, AutoScalingGroup, ElasticIp, Image, Instance, InstanceMetric, LoadBalancer,
+    MetricSeries, TargetGroup, WorldInfo,
+};
+use crate::playback::{Playback, PlaybackState};
+use crate::poll::Payload;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Where the replay is.
+#[derive(Debug, Clone, Copy)]
+struct Cursor {
+    at: DateTime<Utc>,
+    speed: f64,
+    paused: bool,
+}
+
+/// A recording as a world. Clones share the recording and the cursor.
+#[derive(Clone)]
+pub struct Replay {
+    recording: Arc<Mutex<Recording>>,
+    cursor: Arc<Mutex<Cursor>>,
+    file: String,
+    first: DateTime<Utc>,
+    last: DateTime<Utc>,
+    events: Arc<Vec<Event>>,
+}
+
+fn read_only() -> CloudError {
+    CloudError::new(
+        CloudErrorKind::AccessDenied,
+        "ReadOnlyRecording",
+        "a recording is read-only: nothing can be changed in a replay",
+    )
+}
+
+impl Replay {
+    /// Opens `path`, the cursor at its first refresh.
+    pub fn open(path: &Path) -> Result<Replay, RecordError> {
+        let recording = Recording::open(path)?;
+        let (first, last) = recording.span()?.ok_or_else(|| RecordError {
+            path: path.to_path_buf(),
+            what: "nothing was recorded in it (no refresh)".into(),
+        })?;
+        let events = recording.events(None, None)?;
+        Ok(Replay {
+            recording: Arc::new(Mutex::new(recording)),
+            cursor: Arc::new(Mutex::new(Cursor {
+                at: first,
+                speed: 1.0,
+                paused: false,
+            })),
+            file: path.display().to_string(),
+            first,
+            last,
+            events: Arc::new(events),
+        })
+    }
+
+    fn cursor(&self) -> MutexGuard<'_, Cursor> {
+        self.cursor.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Moves the cursor to `at`, within the recording.
+    pub fn seek(&self, at: DateTime<Utc>) {
+        self.cursor().at = at.clamp(self.first, self.last);
+    }
+
+    /// The moment the cursor is at.
+    pub fn at(&self) -> DateTime<Utc> {
+        self.cursor().at
+    }
+
+    /// The first and last refresh recorded.
+    pub fn span(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        (self.first, self.last)
+    }
+
+    /// One source as it was at the cursor (empty before its first read).
+    fn source(&self, source: Source) -> Result<Option<Payload>, CloudError> {
+        let at = self.at();
+        let recording = self.recording.lock().unwrap_or_else(|p| p.into_inner());
+        recording
+            .source_at(source, at)
+            .map_err(|e| CloudError::new(CloudErrorKind::Other, "DamagedRecording", e.to_string()))
+    }
+}
+
+macro_rules! at_cursor {
+    ($self:ident, $source:expr, $variant:ident) => {
+        match $self.source($source)? {
+            Some(Payload::$variant(v)) => Ok(v),
+            _ => Ok(Vec::new()),
+        }
+    };
+}
+
+#[async_trait]
+impl Cloud for Replay {
+    fn world(&self) -> WorldInfo {
+        let recording = self.recording.lock().unwrap_or_else(|p| p.into_inner());
+        WorldInfo::Replay {
+            file: self.file.clone(),
+            from: Box::new(recording.world.clone()),
+        }
+    }
+
+    fn clock(&self) -> DateTime<Utc> {
+        self.at()
+    }
+
+    async fn instances(&self) -> Result<Vec<Instance>, CloudError> {
+        at_cursor!(self, Source::Instances, Instances)
+    }
+    async fn load_balancers(&self) -> Result<Vec<LoadBalancer>, CloudError> {
+        at_cursor!(self, Source::LoadBalancers, LoadBalancers)
+    }
+    async fn target_groups(&self) -> Result<Vec<TargetGroup>, CloudError> {
+        at_cursor!(self, Source::TargetGroups, TargetGroups)
+    }
+    async fn auto_scaling_groups(&self) -> Result<Vec<AutoScalingGroup>, CloudError> {
+        at_cursor!(self, Source::AutoScaling, AutoScaling)
+    }
+    async fn elastic_ips(&self) -> Result<Vec<ElasticIp>, CloudError> {
+        at_cursor!(self, Source::ElasticIps, ElasticIps)
+    }
+    async fn images(&self) -> Result<Vec<Image>, CloudError> {
+        at_cursor!(self, Source::Images, Images)
+    }
+    async fn cpu_utilization(&self, _groups: &[String]) -> Result<Vec<MetricSeries>, CloudError> {
+        match self.source(Source::Metrics)? {
+            Some(Payload::Metrics(cpu, _)) => Ok(cpu),
+            _ => Ok(Vec::new()),
+        }
+    }
+    async fn instance_metrics(&self) -> Result<Vec<InstanceMetric>, CloudError> {
+        match self.source(Source::Metrics)? {
+            Some(Payload::Metrics(_, per_instance)) => Ok(per_instance),
+            _ => Ok(Vec::new()),
+        }
+    }
+    async fn alarms(&self) -> Result<Vec<Alarm>, CloudError> {
+        at_cursor!(self, Source::Alarms, Alarms)
+    }
+
+    async fn associate_address(&self, _: &str, _: &str) -> Result<Receipt, CloudError> {
+        Err(read_only())
+    }
+    async fn associate_address_dry_run(&self, _: &str, _: &str) -> Result<(), CloudError> {
+        Err(read_only())
+    }
+    async fn create_image(&self, _: &CreateImageRequest) -> Result<Receipt, CloudError> {
+        Err(read_only())
+    }
+    async fn create_image_dry_run(&self, _: &CreateImageRequest) -> Result<(), CloudError> {
+        Err(read_only())
+    }
+    async fn set_desired_capacity(&self, _: &str, _: u32) -> Result<Receipt, CloudError> {
+        Err(read_only())
+    }
+    async fn enter_standby(&self, _: &str, _: &str, _: bool) -> Result<Receipt, CloudError> {
+        Err(read_only())
+    }
+    async fn exit_standby(&self, _: &str, _: &str) -> Result<Receipt, CloudError> {
+        Err(read_only())
+    }
+    async fn register_target(&self, _: &str, _: &str, _: u16) -> Result<Receipt, CloudError> {
+        Err(read_only())
+    }
+    async fn deregister_target(&self, _: &str, _: &str, _: u16) -> Result<Receipt, CloudError> {
+        Err(read_only())
+    }
+    async fn tag_instance(&self, _: &str, _: &str, _: &str) -> Result<Receipt, CloudError> {
+        Err(read_only())
+    }
+    async fn untag_instance(&self, _: &str, _: &str) -> Result<Receipt, CloudError> {
+        Err(read_only())
+    }
+}
+
+/// The replay plays like a scenario: the cursor follows real time × speed.
+impl Playback for Replay {
+    fn playback_state(&self) -> PlaybackState {
+        let c = *self.cursor();
+        PlaybackState {
+            elapsed: c.at - self.first,
+            speed: c.speed,
+            paused: c.paused || c.at >= self.last,
+            awaiting_operator: false,
+            next_event_in: self
+                .events
+                .iter()
+                .find(|e| e.at > c.at)
+                .map(|e| e.at - c.at),
+        }
+    }
+
+    /// Where the cursor is in the recording, and the latest event by then.
+    fn narration(&self) -> Option<String> {
+        let at = self.at();
+        let latest = self
+            .events
+            .iter()
+            .rev()
+            .find(|e| e.at <= at)
+            .map_or(String::new(), |e| {
+                format!(
+                    " · last: {} {} {} {}",
+                    e.at.format("%H:%M:%S"),
+                    e.kind.as_str(),
+                    e.resource,
+                    e.change()
+                )
+            });
+        Some(format!(
+            "REPLAY {} of {}–{}{latest}",
+            at.format("%H:%M:%S"),
+            self.first.format("%H:%M:%S"),
+            self.last.format("%H:%M:%S UTC")
+        ))
+    }
+
+    fn advance(&self, dt: std::time::Duration) {
+        let step = chrono::Duration::from_std(dt).unwrap_or_default();
+        let mut c = self.cursor();
+        c.at = (c.at + step).min(self.last);
+    }
+
+    fn toggle_pause(&self) -> bool {
+        let mut c = self.cursor();
+        c.paused = !c.paused;
+        c.paused
+    }
+
+    fn scale_speed(&self, factor: f64) -> f64 {
+        let mut c = self.cursor();
+        let (slowest, fastest) = crate::settings::Speed::RANGE;
+        c.speed = (c.speed * factor).clamp(slowest, fastest);
+        c.speed
+    }
+
+    /// Back to the recording's beginning (`start` is the simulator's; a recording has its own).
+    fn restart(&self, _start: DateTime<Utc>) {
+        self.cursor().at = self.first;
+    }
+
+    fn run_clock(&self) -> futures::future::BoxFuture<'static, ()> {
+        let replay = self.clone();
+        Box::pin(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut last = tokio::time::Instant::now();
+            loop {
+                tick.tick().await;
+                let now = tokio::time::Instant::now();
+                let real = now - last;
+                last = now;
+                let c = *replay.cursor();
+                if !c.paused {
+                    replay.advance(real.mul_f64(c.speed));
+                }
+            }
+        })
+    }
+}
