@@ -36,3 +36,29 @@ pub trait Playback: Send + Sync {
     /// The clock: timeline time follows real time × speed while this runs.
     fn run_clock(&self) -> BoxFuture<'static, ()>;
 }
+
+/// A speed multiplied by `factor`, within `Speed::RANGE`.
+pub fn scaled(speed: f64, factor: f64) -> f64 {
+    let (slowest, fastest) = crate::settings::Speed::RANGE;
+    (speed * factor).clamp(slowest, fastest)
+}
+
+/// A timeline's clock: every 100 ms, the real time that passed × the speed is let pass,
+/// unless the timeline is paused. Runs until dropped.
+pub fn real_time_clock<P: Playback + 'static>(world: P) -> BoxFuture<'static, ()> {
+    Box::pin(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(100));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last = tokio::time::Instant::now();
+        loop {
+            tick.tick().await;
+            let now = tokio::time::Instant::now();
+            let real = now - last;
+            last = now;
+            let p = world.playback_state();
+            if !p.paused {
+                world.advance(real.mul_f64(p.speed));
+            }
+        }
+    })
+}

@@ -243,8 +243,7 @@ impl Playback for Replay {
 
     fn scale_speed(&self, factor: f64) -> f64 {
         let mut c = self.cursor();
-        let (slowest, fastest) = crate::settings::Speed::RANGE;
-        c.speed = (c.speed * factor).clamp(slowest, fastest);
+        c.speed = crate::playback::scaled(c.speed, factor);
         c.speed
     }
 
@@ -254,21 +253,6 @@ impl Playback for Replay {
     }
 
     fn run_clock(&self) -> futures::future::BoxFuture<'static, ()> {
-        let replay = self.clone();
-        Box::pin(async move {
-            let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            let mut last = tokio::time::Instant::now();
-            loop {
-                tick.tick().await;
-                let now = tokio::time::Instant::now();
-                let real = now - last;
-                last = now;
-                let c = *replay.cursor();
-                if !c.paused {
-                    replay.advance(real.mul_f64(c.speed));
-                }
-            }
-        })
+        crate::playback::real_time_clock(self.clone())
     }
 }

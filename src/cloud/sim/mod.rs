@@ -104,8 +104,7 @@ impl Playback for SimCloud {
     /// Within `Speed::RANGE`.
     fn scale_speed(&self, factor: f64) -> f64 {
         let mut p = self.pace();
-        let (slowest, fastest) = crate::settings::Speed::RANGE;
-        p.speed = (p.speed * factor).clamp(slowest, fastest);
+        p.speed = crate::playback::scaled(p.speed, factor);
         p.speed
     }
 
@@ -117,22 +116,7 @@ impl Playback for SimCloud {
 
     /// Virtual time follows real time × speed (unless paused) until dropped.
     fn run_clock(&self) -> futures::future::BoxFuture<'static, ()> {
-        let sim = self.clone();
-        Box::pin(async move {
-            let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            let mut last = tokio::time::Instant::now();
-            loop {
-                tick.tick().await;
-                let now = tokio::time::Instant::now();
-                let real = now - last;
-                last = now;
-                let p = *sim.pace();
-                if !p.paused {
-                    sim.advance(real.mul_f64(p.speed));
-                }
-            }
-        })
+        crate::playback::real_time_clock(self.clone())
     }
 }
 
