@@ -37,6 +37,8 @@ pub enum KeyAction {
     Slower,
     Faster,
     Restart,
+    NextEvent,
+    PrevEvent,
 }
 
 use KeyAction::*;
@@ -153,6 +155,18 @@ pub const ACTIONS: &[(KeyAction, &str, &[&str], &str)] = &[
         "restart",
         &["ctrl-r"],
         "scenario: restart from the beginning",
+    ),
+    (
+        NextEvent,
+        "next_event",
+        &["]"],
+        "replay: go to the next recorded event (:goto TIME goes to a moment)",
+    ),
+    (
+        PrevEvent,
+        "prev_event",
+        &["["],
+        "replay: go to the previous recorded event",
     ),
 ];
 

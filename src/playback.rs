@@ -35,6 +35,16 @@ pub trait Playback: Send + Sync {
     fn restart(&self, start: DateTime<Utc>);
     /// The clock: timeline time follows real time × speed while this runs.
     fn run_clock(&self) -> BoxFuture<'static, ()>;
+    /// Moves to a moment, as the operator wrote it; returns where it is now. A scenario's
+    /// time only runs forward: only a replay can seek.
+    fn goto(&self, _moment: &str) -> Result<DateTime<Utc>, String> {
+        Err("only a replay can go to a moment: a scenario's time only runs forward".into())
+    }
+    /// Moves to the next (`forward`) or previous event; `None` when there is none (or the
+    /// timeline cannot seek).
+    fn jump(&self, _forward: bool) -> Option<DateTime<Utc>> {
+        None
+    }
 }
 
 /// A speed multiplied by `factor`, within `Speed::RANGE`.

@@ -282,6 +282,23 @@ where
                             sim.toggle_pause();
                         }
                         PlaybackCommand::Step => sim.advance(STEP),
+                        PlaybackCommand::Goto(moment) => {
+                            let said = match sim.goto(&moment) {
+                                Ok(at) => format!("at {}", at.format("%H:%M:%S UTC")),
+                                Err(e) => e,
+                            };
+                            update(&mut state, Action::Notice(said));
+                            shown.poller.refresh_now();
+                        }
+                        PlaybackCommand::NextEvent | PlaybackCommand::PrevEvent => {
+                            let forward = command == PlaybackCommand::NextEvent;
+                            let said = match sim.jump(forward) {
+                                Some(at) => format!("at {}", at.format("%H:%M:%S UTC")),
+                                None => "no recorded event that way".into(),
+                            };
+                            update(&mut state, Action::Notice(said));
+                            shown.poller.refresh_now();
+                        }
                         PlaybackCommand::Slower => {
                             sim.scale_speed(0.5);
                         }

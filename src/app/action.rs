@@ -93,8 +93,8 @@ pub enum Effect {
     Copy(String),
 }
 
-/// What the scenario keys ask of the simulator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What the scenario keys ask of the simulator (or of a replay).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PlaybackCommand {
     TogglePause,
     /// Let 10 seconds of scenario time pass at once.
@@ -102,4 +102,9 @@ pub enum PlaybackCommand {
     Slower,
     Faster,
     Restart,
+    /// A replay: move to this moment (`:goto 14:03:10`, `:goto +5m`).
+    Goto(String),
+    /// A replay: move to the next (or previous) recorded event.
+    NextEvent,
+    PrevEvent,
 }

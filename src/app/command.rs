@@ -92,7 +92,7 @@ const VIEWS: &[(&str, View)] = &[
 pub fn command_words() -> Vec<&'static str> {
     let mut words: Vec<&str> = VIEWS.iter().map(|(w, _)| *w).collect();
     words.extend([
-        "region", "profile", "theme", "scenario", "export", "copy", "help", "q", "quit",
+        "region", "profile", "theme", "scenario", "export", "copy", "help", "q", "quit", "goto",
     ]);
     words
 }
@@ -201,6 +201,11 @@ pub fn execute(state: &mut AppState, line: &str) -> Vec<Effect> {
         ("export", Some("json")) => export(state, ExportFormat::Json),
         ("export", Some(other)) => say(state, format!("export writes csv or json, not {other:?}")),
         ("copy", _) => copy(state),
+        ("goto", Some(moment)) => super::keys::goto(state, moment),
+        ("goto", None) => say(
+            state,
+            "goto needs a moment: 14:03:10, +5m or an RFC 3339 time".into(),
+        ),
         ("theme", Some(name)) => vec![Effect::LoadTheme(name.to_string())],
         ("scenario", Some(name)) => {
             if !state.choices.scenarios.iter().any(|s| s == name) && !name.ends_with(".toml") {

@@ -185,6 +185,8 @@ fn run(state: &mut AppState, action: KeyAction) -> Vec<Effect> {
         Slower => return playback(state, PlaybackCommand::Slower),
         Faster => return playback(state, PlaybackCommand::Faster),
         Restart => return playback(state, PlaybackCommand::Restart),
+        NextEvent => return playback(state, PlaybackCommand::NextEvent),
+        PrevEvent => return playback(state, PlaybackCommand::PrevEvent),
         _ => state.dirty = false,
     }
     vec![]
@@ -213,7 +215,7 @@ fn sort_by_letter(state: &mut AppState, letter: char) {
 /// A scenario key: passed to the simulator, or explained on AWS.
 fn playback(state: &mut AppState, command: PlaybackCommand) -> Vec<Effect> {
     if state.playback.is_none() {
-        state.message = Some("scenario keys work on the simulator only".into());
+        state.message = Some("scenario keys work on the simulator and in a replay only".into());
         return vec![];
     }
     if command == PlaybackCommand::Restart {
@@ -223,6 +225,11 @@ fn playback(state: &mut AppState, command: PlaybackCommand) -> Vec<Effect> {
         state.message = Some("scenario restarted from its beginning (same seed)".into());
     }
     vec![Effect::Playback(command)]
+}
+
+/// `:goto TIME`: a replay moves to that moment.
+pub fn goto(state: &mut AppState, moment: &str) -> Vec<Effect> {
+    playback(state, PlaybackCommand::Goto(moment.to_string()))
 }
 
 fn edit_filter(state: &mut AppState, key: KeyEvent) {

@@ -85,6 +85,23 @@ impl Replay {
         (self.first, self.last)
     }
 
+    /// The recording as a line: `·` time, `•` an event, `|` the cursor, e.g.
+    /// `[··•·•••|····•···]`.
+    fn scrubber(&self, at: DateTime<Utc>) -> String {
+        const WIDTH: usize = 24;
+        let span = (self.last - self.first).num_milliseconds().max(1) as f64;
+        let cell = |t: DateTime<Utc>| {
+            let share = (t - self.first).num_milliseconds() as f64 / span;
+            ((share * (WIDTH - 1) as f64).round() as usize).min(WIDTH - 1)
+        };
+        let mut line = vec!['·'; WIDTH];
+        for e in self.events.iter() {
+            line[cell(e.at)] = '•';
+        }
+        line[cell(at)] = '|';
+        format!("[{}]", line.into_iter().collect::<String>())
+    }
+
     /// One source as it was at the cursor (empty before its first read).
     fn source(&self, source: Source) -> Result<Option<Payload>, CloudError> {
         let at = self.at();
@@ -222,9 +239,9 @@ impl Playback for Replay {
                 )
             });
         Some(format!(
-            "REPLAY {} of {}–{}{latest}",
-            at.format("%H:%M:%S"),
+            "REPLAY {} {} {}{latest}",
             self.first.format("%H:%M:%S"),
+            self.scrubber(at),
             self.last.format("%H:%M:%S UTC")
         ))
     }
@@ -254,5 +271,29 @@ impl Playback for Replay {
 
     fn run_clock(&self) -> futures::future::BoxFuture<'static, ()> {
         crate::playback::real_time_clock(self.clone())
+    }
+
+    fn goto(&self, moment: &str) -> Result<DateTime<Utc>, String> {
+        let at = crate::flight::moment(moment, self.first)?;
+        if at < self.first || at > self.last {
+            return Err(format!(
+                "{moment:?} is outside the recording ({}–{})",
+                self.first.format("%H:%M:%S"),
+                self.last.format("%H:%M:%S UTC")
+            ));
+        }
+        self.seek(at);
+        Ok(self.at())
+    }
+
+    fn jump(&self, forward: bool) -> Option<DateTime<Utc>> {
+        let at = self.at();
+        let to = if forward {
+            self.events.iter().map(|e| e.at).find(|t| *t > at)
+        } else {
+            self.events.iter().rev().map(|e| e.at).find(|t| *t < at)
+        }?;
+        self.seek(to);
+        Some(to)
     }
 }

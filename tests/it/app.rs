@@ -268,7 +268,7 @@ fn scenario_keys_go_to_the_simulator_and_are_explained_elsewhere() {
     assert_eq!(press(&mut state, " "), vec![]);
     assert_eq!(
         state.message.as_deref(),
-        Some("scenario keys work on the simulator only")
+        Some("scenario keys work on the simulator and in a replay only")
     );
     super::tick_from(&mut state, &sim);
     for (key, command) in [

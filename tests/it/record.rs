@@ -293,6 +293,44 @@ async fn a_replay_is_a_read_only_world_at_its_cursor() {
     replay.seek(first - chrono::Duration::hours(1));
     assert_eq!(replay.clock(), first);
     assert!(replay.narration().unwrap().starts_with("REPLAY "));
+    // `:goto` in the console asks the world to seek.
+    let mut state = crate::state_of(&recording.snapshot_at(first).unwrap());
+    state.playback = Some(replay.playback_state());
+    let effects = patrol::app::command::execute(&mut state, "goto +2m");
+    assert_eq!(
+        effects,
+        vec![patrol::app::Effect::Playback(
+            patrol::app::PlaybackCommand::Goto("+2m".into())
+        )]
+    );
+    // Seeking: to a moment, to the next and previous recorded event; the narration's
+    // scrubber marks the cursor among the event ticks.
+    assert_eq!(
+        replay.goto("+2m").unwrap(),
+        first + chrono::Duration::minutes(2)
+    );
+    assert!(replay
+        .goto("+3h")
+        .unwrap_err()
+        .contains("outside the recording"));
+    assert!(replay
+        .goto("whenever")
+        .unwrap_err()
+        .contains("is not a moment"));
+    let next = replay.jump(true).unwrap();
+    assert!(next > first + chrono::Duration::minutes(2));
+    assert_eq!(replay.clock(), next);
+    let back = replay.jump(false).unwrap();
+    assert!(back < next);
+    let said = replay.narration().unwrap();
+    assert!(
+        said.contains('|') && said.contains('•') && said.contains('['),
+        "{said}"
+    );
+    // The simulator cannot seek, and says so.
+    let sim = crate::default_sim();
+    assert!(sim.goto("+1m").unwrap_err().contains("only a replay"));
+    assert_eq!(sim.jump(true), None);
     // Nothing can be changed.
     let e = replay.set_desired_capacity("web-asg", 9).await.unwrap_err();
     assert_eq!(e.kind, CloudErrorKind::AccessDenied);
