@@ -45,6 +45,15 @@ pub trait Playback: Send + Sync {
     fn jump(&self, _forward: bool) -> Option<DateTime<Utc>> {
         None
     }
+    /// A recording's events after `after` (from its start when `None`) up to `until`;
+    /// `None` for a timeline that records none.
+    fn recorded_events(
+        &self,
+        _after: Option<DateTime<Utc>>,
+        _until: DateTime<Utc>,
+    ) -> Option<Vec<crate::record::Event>> {
+        None
+    }
 }
 
 /// A speed multiplied by `factor`, within `Speed::RANGE`.

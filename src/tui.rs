@@ -184,6 +184,8 @@ where
         r.world(&world.cloud.world(), world.cloud.clock());
     }
     let mut recorded = state.events.total();
+    // How far a replay's recorded events have been shown.
+    let mut replayed_to: Option<chrono::DateTime<Utc>> = None;
     let mut shown = show(&mut state, world, &options.audit_log, &tx);
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -264,7 +266,27 @@ where
                 r.refreshed(*source, *at, result);
             }
         }
+        let ticked = matches!(action, Action::Tick { .. });
         let effects = update(&mut state, action);
+        // A replay's recorded events follow its cursor (from the start again after a seek
+        // back).
+        if ticked {
+            if let Some(p) = &shown.playback {
+                let cursor = shown.cloud.clock();
+                let back = replayed_to.is_some_and(|t| cursor < t);
+                let after = if back { None } else { replayed_to };
+                if let Some(events) = p.recorded_events(after, cursor) {
+                    update(
+                        &mut state,
+                        Action::Replayed {
+                            events,
+                            from_start: replayed_to.is_none() || back,
+                        },
+                    );
+                    replayed_to = Some(cursor);
+                }
+            }
+        }
         if let Some(r) = &recorder {
             r.events(state.events.since(recorded));
             recorded = state.events.total();

@@ -23,6 +23,12 @@ pub enum Action {
         narration: Option<String>,
         playback: Option<PlaybackState>,
     },
+    /// A replay's recorded events up to its cursor: appended, or (`from_start`, after a
+    /// seek back) in place of what the journal held.
+    Replayed {
+        events: Vec<crate::record::Event>,
+        from_start: bool,
+    },
     /// The world was replaced (a switch, a scenario restart): everything shown so far is
     /// dropped.
     WorldReset {

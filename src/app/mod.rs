@@ -80,6 +80,16 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             }
             vec![]
         }
+        Action::Replayed { events, from_start } => {
+            if from_start {
+                state.events.clear();
+            }
+            if !events.is_empty() || from_start {
+                state.dirty = true;
+            }
+            state.events.push(events);
+            vec![]
+        }
         Action::WorldReset {
             world,
             intervals,
@@ -198,8 +208,10 @@ fn apply_refresh(
             "answers again".into(),
         )]);
     }
-    // From the second observation on: a first read is not "everything launched".
-    if was_read {
+    // From the second observation on: a first read is not "everything launched". A replay
+    // shows the events it recorded instead (`Action::Replayed`): what changed across a seek
+    // is not an event.
+    if was_read && !matches!(state.world, crate::model::WorldInfo::Replay { .. }) {
         let seen = crate::record::of_refresh(&state.fleet, &payload, at);
         state.events.push(seen);
     }

@@ -234,8 +234,10 @@ impl AppState {
             .filter_map(|s| s.fetched_at)
             .max()
             .map_or(self.clock, |read| read.max(self.clock));
-        let changed = crate::record::verdict_changes(&before, &self.patterns, at);
-        self.events.push(changed);
+        if !matches!(self.world, crate::model::WorldInfo::Replay { .. }) {
+            let changed = crate::record::verdict_changes(&before, &self.patterns, at);
+            self.events.push(changed);
+        }
         self.mark_stale();
     }
 

@@ -286,6 +286,20 @@ impl Playback for Replay {
         Ok(self.at())
     }
 
+    fn recorded_events(
+        &self,
+        after: Option<DateTime<Utc>>,
+        until: DateTime<Utc>,
+    ) -> Option<Vec<Event>> {
+        Some(
+            self.events
+                .iter()
+                .filter(|e| after.is_none_or(|a| e.at > a) && e.at <= until)
+                .cloned()
+                .collect(),
+        )
+    }
+
     fn jump(&self, forward: bool) -> Option<DateTime<Utc>> {
         let at = self.at();
         let to = if forward {

@@ -22,7 +22,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if rows.is_empty() {
-        let hint = if state.events.is_empty() {
+        let replay = matches!(state.world, crate::model::WorldInfo::Replay { .. });
+        let hint = if state.events.is_empty() && replay {
+            "no event was recorded before the cursor (] goes to the next one)"
+        } else if state.events.is_empty() {
             "nothing has changed yet: events begin at each source's second read"
         } else {
             "no event matches the filter (Esc clears it)"

@@ -293,6 +293,53 @@ async fn a_replay_is_a_read_only_world_at_its_cursor() {
     replay.seek(first - chrono::Duration::hours(1));
     assert_eq!(replay.clock(), first);
     assert!(replay.narration().unwrap().starts_with("REPLAY "));
+    // View 8 in a replay: the recorded events up to the cursor, not what changed between
+    // two reads of the replay (a seek would make everything look new).
+    let until = first + chrono::Duration::minutes(2);
+    let recorded = replay.recorded_events(None, until).unwrap();
+    assert_eq!(recorded, recording.events(None, Some(until)).unwrap());
+    let later = replay
+        .recorded_events(Some(until), first + chrono::Duration::minutes(4))
+        .unwrap();
+    assert!(later.iter().all(|e| e.at > until));
+    let mut state = crate::state_of(&recording.snapshot_at(first).unwrap());
+    state.world = replay.world();
+    crate::refresh_all(
+        &mut state,
+        &recording
+            .snapshot_at(first + chrono::Duration::minutes(4))
+            .unwrap(),
+        2,
+        first + chrono::Duration::minutes(4),
+    );
+    assert!(
+        state.events.is_empty(),
+        "a replay derives no events of its own"
+    );
+    patrol::app::update(
+        &mut state,
+        patrol::app::Action::Replayed {
+            events: recorded.clone(),
+            from_start: true,
+        },
+    );
+    assert_eq!(state.events.len(), recorded.len());
+    patrol::app::update(
+        &mut state,
+        patrol::app::Action::Replayed {
+            events: later.clone(),
+            from_start: false,
+        },
+    );
+    assert_eq!(state.events.len(), recorded.len() + later.len());
+    patrol::app::update(
+        &mut state,
+        patrol::app::Action::Replayed {
+            events: vec![],
+            from_start: true,
+        },
+    );
+    assert!(state.events.is_empty(), "back to the start: nothing yet");
     // `:goto` in the console asks the world to seek.
     let mut state = crate::state_of(&recording.snapshot_at(first).unwrap());
     state.playback = Some(replay.playback_state());
