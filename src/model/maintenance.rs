@@ -186,11 +186,11 @@ impl Snapshot {
         out
     }
 
-    /// How many instances out of service on purpose have left (or are leaving) this target
-    /// group: they are not counted among its targets either way.
-    pub fn out_of(&self, tg: &TargetGroup) -> usize {
-        self.out_of_service()
-            .iter()
+    /// How many of `outs` (this snapshot's `out_of_service()`, worked out once by the
+    /// caller) have left, or are leaving, this target group: they are not counted among its
+    /// targets either way.
+    pub fn out_of(&self, tg: &TargetGroup, outs: &[OutOfService]) -> usize {
+        outs.iter()
             .filter(|o| {
                 tg.targets.iter().any(|t| t.target_id == o.instance_id)
                     || o.left(self).iter().any(|(g, _)| g.arn == tg.arn)

@@ -127,13 +127,15 @@ fn group_zones(s: &Snapshot, g: &AutoScalingGroup) -> Vec<Finding> {
     }
     if is_imbalanced(&counts) {
         // With the instances out for maintenance counted back, is it balanced?
+        let outs = s.out_of_service();
+        let is_out = |id: &str| outs.iter().any(|o| o.instance_id == id);
         let standby: Vec<(String, usize)> = counts
             .iter()
             .map(|(z, n)| {
                 let away = g
                     .instances
                     .iter()
-                    .filter(|i| &i.zone == z && s.maintenance_of(&i.instance_id).is_some())
+                    .filter(|i| &i.zone == z && is_out(&i.instance_id))
                     .count();
                 (z.clone(), n + away)
             })

@@ -11,17 +11,18 @@ pub fn check(s: &Snapshot) -> Report {
     let mut findings = super::maintenance_notes(s);
     let mut headline = Vec::new();
     let index = s.instance_index();
-    let out: HashSet<String> = s
-        .out_of_service()
-        .into_iter()
-        .map(|o| o.instance_id)
-        .collect();
+    let outs = s.out_of_service();
+    let out: HashSet<&str> = outs.iter().map(|o| o.instance_id.as_str()).collect();
     for g in &s.target_groups {
         // Targets of instances out for maintenance are not counted either way.
-        let counted = || g.targets.iter().filter(|t| !out.contains(&t.target_id));
+        let counted = || {
+            g.targets
+                .iter()
+                .filter(|t| !out.contains(t.target_id.as_str()))
+        };
         let healthy = counted().filter(|t| serves(&index, t)).count();
         let total = counted().count();
-        let away = s.out_of(g);
+        let away = s.out_of(g, &outs);
         headline.push(if away > 0 {
             format!("{} {healthy}/{total} healthy ({away} out)", g.name)
         } else {

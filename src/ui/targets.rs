@@ -75,7 +75,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 .iter()
                 .filter(|t| !outs.iter().any(|o| o.instance_id == t.target_id))
                 .count();
-            let away = state.fleet.out_of(g);
+            let away = state.fleet.out_of(g, &outs);
             group_line(
                 g,
                 state.fleet.healthy_targets(g),

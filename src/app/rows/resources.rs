@@ -5,8 +5,8 @@ use crate::app::columns::{AddressCol, GroupCol, ImageCol, Row, TargetCol, Tone};
 use crate::app::table::arrange;
 use crate::app::{ListState, View};
 use crate::model::{
-    AutoScalingGroup, ElasticIp, Image, Instance, Snapshot, TargetGroup, TargetHealth,
-    TargetHealthState,
+    AutoScalingGroup, ElasticIp, Image, Instance, OutOfService, Snapshot, TargetGroup,
+    TargetHealth, TargetHealthState,
 };
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -123,15 +123,13 @@ impl Row for TargetRow<'_> {
     }
 }
 
-/// Instances out for maintenance, by id.
-fn outs_of(fleet: &Snapshot) -> HashMap<String, Out> {
-    fleet
-        .out_of_service()
-        .into_iter()
+/// Instances out for maintenance (`fleet.out_of_service()`), by id.
+fn outs_of(fleet: &Snapshot, outs: &[OutOfService]) -> HashMap<String, Out> {
+    outs.iter()
         .map(|o| {
             let since = o.note.as_ref().map(|n| n.since);
             let now = fleet.taken_at;
-            (o.instance_id, Out { since, now })
+            (o.instance_id.clone(), Out { since, now })
         })
         .collect()
 }
@@ -140,7 +138,8 @@ fn outs_of(fleet: &Snapshot) -> HashMap<String, Out> {
 /// out for maintenance have left; then as filtered and sorted.
 pub fn target_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<TargetRow<'a>> {
     let index = fleet.instance_index();
-    let outs = outs_of(fleet);
+    let out_of_service = fleet.out_of_service();
+    let outs = outs_of(fleet, &out_of_service);
     let mut rows: Vec<TargetRow> = fleet
         .target_groups
         .iter()
@@ -156,7 +155,7 @@ pub fn target_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<TargetRow<'
             })
         })
         .collect();
-    for o in fleet.out_of_service() {
+    for o in &out_of_service {
         let Some(instance) = fleet.instance(&o.instance_id) else {
             continue;
         };
@@ -451,7 +450,7 @@ pub fn address_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<AddressRow
             entry.1.push(g.name.as_str());
         }
     }
-    let outs = outs_of(fleet);
+    let outs = outs_of(fleet, &fleet.out_of_service());
     let mut rows: Vec<AddressRow> = fleet
         .elastic_ips
         .iter()
