@@ -15,18 +15,7 @@ fn played(scenario: &str, seconds: u64) -> (SimCloud, AppState) {
     let mut state = state_of(&snapshot(&sim));
     for n in 0..seconds / 5 {
         sim.advance(secs(5));
-        let s = snapshot(&sim);
-        let wall = state.wall;
-        update(
-            &mut state,
-            Action::Tick {
-                wall,
-                clock: s.taken_at,
-                narration: None,
-                playback: None,
-            },
-        );
-        refresh_all(&mut state, &s, n + 2, s.taken_at);
+        crate::observe(&mut state, &snapshot(&sim), n + 2);
     }
     (sim, state)
 }

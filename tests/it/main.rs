@@ -116,6 +116,22 @@ pub fn refresh_all(state: &mut AppState, s: &Snapshot, generation: u64, at: Date
     }
 }
 
+/// The console as it is after a refresh of every source at `s`'s moment: its clock
+/// ticked there, then each source read (as generation `generation`).
+pub fn observe(state: &mut AppState, s: &Snapshot, generation: u64) {
+    let wall = state.wall;
+    update(
+        state,
+        Action::Tick {
+            wall,
+            clock: s.taken_at,
+            narration: None,
+            playback: None,
+        },
+    );
+    refresh_all(state, s, generation, s.taken_at);
+}
+
 /// Brings the console's narration and playback up to date with `sim`, its clocks as they are.
 pub fn tick_from(state: &mut AppState, sim: &SimCloud) {
     let (wall, clock) = (state.wall, state.clock);

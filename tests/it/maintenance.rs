@@ -542,47 +542,29 @@ fn the_simulator_registers_and_deregisters_as_elbv2_does() {
     assert_eq!(e.code, "InvalidTarget");
     // The same instance on a second port is a second target.
     crate::on_tokio(sim.register_target(&app_tg, &standby, 9090)).unwrap();
-    let s = snapshot(&sim);
-    let ports: Vec<u16> = s
-        .target_groups
-        .iter()
-        .find(|t| t.name == "app-tg")
-        .unwrap()
-        .targets
-        .iter()
-        .filter(|t| t.target_id == standby)
-        .map(|t| t.port)
-        .collect();
-    assert_eq!(ports, vec![8080, 9090]);
-    // Deregistered: draining for the delay, then gone; the other port is untouched.
-    crate::on_tokio(sim.deregister_target(&app_tg, &standby, 9090)).unwrap();
-    sim.advance(secs(29));
-    assert_eq!(
-        snapshot(&sim)
-            .target_groups
+    let ports = |s: &Snapshot| -> Vec<(u16, TargetHealthState)> {
+        s.target_groups
             .iter()
             .find(|t| t.name == "app-tg")
             .unwrap()
             .targets
             .iter()
-            .filter(|t| t.target_id == standby && t.port == 9090)
-            .map(|t| t.state)
-            .collect::<Vec<_>>(),
-        vec![TargetHealthState::Draining]
-    );
-    sim.advance(secs(2));
-    let s = snapshot(&sim);
-    let left: Vec<u16> = s
-        .target_groups
-        .iter()
-        .find(|t| t.name == "app-tg")
-        .unwrap()
-        .targets
-        .iter()
-        .filter(|t| t.target_id == standby)
-        .map(|t| t.port)
+            .filter(|t| t.target_id == standby)
+            .map(|t| (t.port, t.state))
+            .collect()
+    };
+    let on = |s: &Snapshot| -> Vec<u16> { ports(s).into_iter().map(|(p, _)| p).collect() };
+    assert_eq!(on(&snapshot(&sim)), vec![8080, 9090]);
+    // Deregistered: draining for the delay, then gone; the other port is untouched.
+    crate::on_tokio(sim.deregister_target(&app_tg, &standby, 9090)).unwrap();
+    sim.advance(secs(29));
+    let on_9090: Vec<_> = ports(&snapshot(&sim))
+        .into_iter()
+        .filter(|(p, _)| *p == 9090)
         .collect();
-    assert_eq!(left, vec![8080]);
+    assert_eq!(on_9090, vec![(9090, TargetHealthState::Draining)]);
+    sim.advance(secs(2));
+    assert_eq!(on(&snapshot(&sim)), vec![8080]);
     // An instance that is not running cannot be registered: one web-asg scales in.
     crate::on_tokio(sim.set_desired_capacity("web-asg", 3)).unwrap();
     sim.advance(secs(60));

@@ -1,8 +1,7 @@
 //! Recordings: a scenario recorded refresh by refresh and read back gives the same fleet at
 //! the same moments, byte for byte, and the same events; bad files are named and explained.
 
-use crate::{refresh_all, secs, snapshot, start, state_of};
-use patrol::app::{update, Action};
+use crate::{secs, snapshot, start, state_of};
 use patrol::cloud::sim::{Scenario, SimCloud};
 use patrol::cloud::Source;
 use patrol::model::Snapshot;
@@ -24,20 +23,10 @@ fn recorded(scenario: &str, seconds: u64, file: &std::path::Path) -> (Vec<Snapsh
     for n in 0..seconds / 5 {
         sim.advance(secs(5));
         let s = snapshot(&sim);
-        let wall = state.wall;
-        update(
-            &mut state,
-            Action::Tick {
-                wall,
-                clock: s.taken_at,
-                narration: None,
-                playback: None,
-            },
-        );
         for (source, payload) in crate::payloads(&s) {
             tape.refreshed(source, s.taken_at, &payload).unwrap();
         }
-        refresh_all(&mut state, &s, n + 2, s.taken_at);
+        crate::observe(&mut state, &s, n + 2);
         tape.events(&state.events.since(written)).unwrap();
         written = state.events.total();
         seen.push(s);
