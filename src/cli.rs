@@ -155,6 +155,11 @@ pub enum Command {
     },
     /// List the embedded scenarios.
     Scenarios,
+    /// Scenario files: `patrol scenario export` writes a fleet's shape as one.
+    Scenario {
+        #[command(subcommand)]
+        command: ScenarioCommand,
+    },
     /// Print the audit log of actions as a table (or as JSON lines with --json).
     Audit {
         #[arg(long)]
@@ -227,6 +232,28 @@ pub enum Command {
         keep_desired: bool,
         #[command(flatten)]
         run: crate::runbook::Flags,
+    },
+}
+
+/// `patrol scenario ...`.
+#[derive(Debug, Subcommand)]
+pub enum ScenarioCommand {
+    /// Print a fleet's shape as a simulator scenario: instances, groups, load balancers and
+    /// target groups with their health checks, Elastic IPs with their tags, images, alarms.
+    /// Ids, names and addresses stay as they were. Play it with `patrol --scenario FILE`.
+    ///
+    /// The fleet is the chosen world's (the simulator, or AWS with --aws, --profile, ...),
+    /// or a recording's at a moment (--from FILE --at T).
+    Export {
+        /// Let this much simulated time pass first (simulator only).
+        #[arg(long, value_name = "DURATION", value_parser = Span::parse_arg, conflicts_with = "from")]
+        after: Option<Span>,
+        /// The fleet as a recording shows it, instead of a world's present.
+        #[arg(long, value_name = "FILE", requires = "at")]
+        from: Option<PathBuf>,
+        /// With --from: the moment (a time of day, an RFC 3339 time, or +5m from the start).
+        #[arg(long, value_name = "TIME", requires = "from")]
+        at: Option<String>,
     },
 }
 

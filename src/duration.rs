@@ -1,6 +1,7 @@
 //! Durations as operators write them: `90s`, `5m`, `1h30m`, `2d`.
 
 use serde::de::{self, Deserialize, Deserializer};
+use serde::{Serialize, Serializer};
 use std::time::Duration;
 
 /// A span of time written as `90s`, `5m`, `1h30m`: scenario timing, `--after`,
@@ -46,6 +47,29 @@ impl Span {
     }
 }
 
+impl std::fmt::Display for Span {
+    /// The way it is written: `90s` as `1m30s`, `5400s` as `1h30m`, zero as `0s`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut left = self.0.as_secs();
+        if left == 0 {
+            return f.write_str("0s");
+        }
+        for (unit, size) in [('d', 86_400), ('h', 3600), ('m', 60), ('s', 1)] {
+            if left >= size {
+                write!(f, "{}{unit}", left / size)?;
+                left %= size;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for Span {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 impl<'de> Deserialize<'de> for Span {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
@@ -69,5 +93,18 @@ mod tests {
         assert_eq!(Span::parse("5"), None);
         assert_eq!(Span::parse("5 mins"), None);
         assert_eq!(Span::parse(""), None);
+    }
+
+    #[test]
+    fn spans_are_written_as_they_are_read() {
+        for (secs, text) in [
+            (0, "0s"),
+            (90, "1m30s"),
+            (5400, "1h30m"),
+            (86_400 + 5, "1d5s"),
+        ] {
+            assert_eq!(span(secs).to_string(), text);
+            assert_eq!(Span::parse(text), Some(span(secs)));
+        }
     }
 }

@@ -171,6 +171,7 @@ pub fn events_of(
     json: bool,
 ) -> anyhow::Result<String> {
     let recording = Recording::open(file)?;
+    warn_damage(file, &recording);
     let at = |flag: &str, t: Option<&str>| -> anyhow::Result<Option<DateTime<Utc>>> {
         t.map(|t| moment(t, recording.started_at))
             .transpose()
@@ -180,10 +181,44 @@ pub fn events_of(
     Ok(events_text(&events, json))
 }
 
-/// `patrol snapshot --from FILE --at T`: the fleet as the recording shows it then.
+/// Says on stderr that a recording is damaged and how much of it is read.
+fn warn_damage(file: &Path, recording: &Recording) {
+    if let Some(d) = &recording.damage {
+        eprintln!("patrol: recording {}: {d}", file.display());
+    }
+}
+
+/// `patrol snapshot --from FILE --at T`: the fleet as the recording shows it then. A moment
+/// outside what the recording holds is refused, not answered with its nearest end.
 pub fn snapshot_from(file: &Path, at: &str) -> anyhow::Result<crate::model::Snapshot> {
     let recording = Recording::open(file)?;
+    warn_damage(file, &recording);
+    let text = at;
     let at = moment(at, recording.started_at).map_err(|e| anyhow::anyhow!("--at {e}"))?;
+    let Some((first, last)) = recording.span()? else {
+        anyhow::bail!("recording {}: nothing was recorded in it", file.display());
+    };
+    let clock = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M:%S").to_string();
+    // Past the last refresh the fleet is as last read, for as long as a refresh takes to
+    // come round; past the damage nothing is known.
+    let slack = match recording.damage {
+        Some(_) => Duration::zero(),
+        None => Duration::seconds(60),
+    };
+    if at < first || at > last + slack {
+        let ends = if recording.damage.is_some() {
+            "is readable (the rest is damaged)"
+        } else {
+            "holds"
+        };
+        anyhow::bail!(
+            "--at {text:?} ({}) is outside what recording {} {ends}: {} to {}",
+            clock(at),
+            file.display(),
+            clock(first),
+            clock(last)
+        );
+    }
     Ok(recording.snapshot_at(at)?)
 }
 

@@ -3,7 +3,7 @@
 use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches};
 use patrol::app::command::Choices;
-use patrol::cli::{default_log_file, Cli, Command};
+use patrol::cli::{default_log_file, Cli, Command, ScenarioCommand};
 use patrol::cloud::sim::scenario;
 use patrol::cloud::sim::Scenario;
 use patrol::cloud::take_snapshot;
@@ -204,19 +204,36 @@ fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::R
             write_stdout(&out);
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Scenario {
+            command:
+                ScenarioCommand::Export {
+                    after,
+                    ref from,
+                    ref at,
+                },
+        }) => {
+            let mut snapshot = fleet(&cli, after, from.as_deref(), at.as_deref())?;
+            if let Some(file) = &from {
+                // Said in the file's header: which recording, of which world.
+                snapshot.world = patrol::model::WorldInfo::Replay {
+                    file: file.display().to_string(),
+                    from: Box::new(snapshot.world),
+                    damaged_after: None,
+                };
+            }
+            let text = scenario::Export::of(&snapshot)
+                .to_toml()
+                .map_err(|e| anyhow::anyhow!("cannot write the scenario: {e}"))?;
+            write_stdout(&text);
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Snapshot {
             json,
             after,
             ref from,
             ref at,
         }) => {
-            let snapshot = match (&from, &at) {
-                (Some(file), Some(at)) => flight::snapshot_from(file, at)?,
-                _ => {
-                    let (config, resolved) = settings(&cli)?;
-                    headless_snapshot(&config, &resolved, after)?
-                }
-            };
+            let snapshot = fleet(&cli, after, from.as_deref(), at.as_deref())?;
             let document = SnapshotDocument::new(&snapshot);
             if json {
                 write_stdout(&format!("{}\n", serde_json::to_string_pretty(&document)?));
@@ -360,6 +377,23 @@ fn open_headless(
 
 /// One snapshot of the chosen world, for the headless commands; `after` lets simulated
 /// time pass first.
+/// The fleet a headless command prints: a recording's at a moment, or the chosen world's
+/// now (after `after` of simulated time).
+fn fleet(
+    cli: &Cli,
+    after: Option<Span>,
+    from: Option<&std::path::Path>,
+    at: Option<&str>,
+) -> anyhow::Result<Snapshot> {
+    match (from, at) {
+        (Some(file), Some(at)) => flight::snapshot_from(file, at),
+        _ => {
+            let (config, resolved) = settings(cli)?;
+            headless_snapshot(&config, &resolved, after)
+        }
+    }
+}
+
 fn headless_snapshot(
     config: &Config,
     resolved: &Resolved,
@@ -422,7 +456,9 @@ fn world_line(world: &WorldInfo) -> String {
         WorldInfo::Simulated { scenario, seed, .. } => {
             format!("SIMULATED {scenario} (seed {seed})")
         }
-        WorldInfo::Replay { file, from } => format!("REPLAY {file} of {}", world_line(from)),
+        WorldInfo::Replay { file, from, .. } => {
+            format!("REPLAY {file} of {}", world_line(from))
+        }
         WorldInfo::Aws {
             account_id,
             region,

@@ -362,7 +362,13 @@ pub enum WorldInfo {
         endpoint_url: Option<String>,
     },
     /// A recording played back: read-only, and never mistaken for the world it came from.
-    Replay { file: String, from: Box<WorldInfo> },
+    Replay {
+        file: String,
+        from: Box<WorldInfo>,
+        /// When the file is damaged: the last moment it could be read to.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        damaged_after: Option<DateTime<Utc>>,
+    },
 }
 
 impl WorldInfo {

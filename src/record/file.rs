@@ -31,6 +31,28 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// A source is written whole at least this often (world time), so a seek reads little.
 pub const KEY_FRAME_EVERY: chrono::Duration = chrono::Duration::minutes(10);
 
+/// The tables (and their columns, in order) and indexes of a recording.
+const SCHEMA: &str = "
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE reads (at TEXT NOT NULL, source TEXT NOT NULL, error TEXT);
+    CREATE TABLE frames (at TEXT NOT NULL, source TEXT NOT NULL);
+    CREATE TABLE items (at TEXT NOT NULL, source TEXT NOT NULL, key TEXT NOT NULL, body TEXT);
+    CREATE TABLE orders (at TEXT NOT NULL, source TEXT NOT NULL, keys TEXT NOT NULL);
+    CREATE TABLE events (at TEXT NOT NULL, kind TEXT NOT NULL, resource TEXT NOT NULL, body TEXT NOT NULL);
+    CREATE INDEX items_by_time ON items (source, at);
+    CREATE INDEX frames_by_time ON frames (source, at);
+    CREATE INDEX orders_by_time ON orders (source, at);
+    CREATE INDEX events_by_time ON events (at);";
+
+/// The tables that hold the recording over time, with their columns (`at` first).
+const TIMED: [(&str, &str); 5] = [
+    ("reads", "at, source, error"),
+    ("frames", "at, source"),
+    ("items", "at, source, key, body"),
+    ("orders", "at, source, keys"),
+    ("events", "at, kind, resource, body"),
+];
+
 /// What went wrong with a recording, naming the file.
 #[derive(Debug, thiserror::Error)]
 #[error("recording {path}: {what}")]
@@ -136,21 +158,9 @@ impl Tape {
         }
         let conn = Connection::open(path).map_err(|e| fail(e.to_string()))?;
         let world_json = serde_json::to_string(world).map_err(|e| fail(e.to_string()))?;
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = NORMAL;
-             CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-             CREATE TABLE reads (at TEXT NOT NULL, source TEXT NOT NULL, error TEXT);
-             CREATE TABLE frames (at TEXT NOT NULL, source TEXT NOT NULL);
-             CREATE TABLE items (at TEXT NOT NULL, source TEXT NOT NULL, key TEXT NOT NULL, body TEXT);
-             CREATE TABLE orders (at TEXT NOT NULL, source TEXT NOT NULL, keys TEXT NOT NULL);
-             CREATE TABLE events (at TEXT NOT NULL, kind TEXT NOT NULL, resource TEXT NOT NULL, body TEXT NOT NULL);
-             CREATE INDEX items_by_time ON items (source, at);
-             CREATE INDEX frames_by_time ON frames (source, at);
-             CREATE INDEX orders_by_time ON orders (source, at);
-             CREATE INDEX events_by_time ON events (at);",
-        )
-        .map_err(|e| fail(e.to_string()))?;
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+            .and_then(|()| conn.execute_batch(SCHEMA))
+            .map_err(|e| fail(e.to_string()))?;
         conn.execute(
             "INSERT INTO meta (key, value) VALUES ('schema_version', ?1), ('world', ?2), ('started_at', ?3)",
             params![SCHEMA_VERSION.to_string(), world_json, stamp(at)],
@@ -284,6 +294,84 @@ impl Tape {
     }
 }
 
+/// SQLite's own check of the file's structure: `Err` with its first complaint.
+fn check(conn: &Connection) -> Result<(), String> {
+    let first: rusqlite::Result<String> = conn.query_row("PRAGMA quick_check(1)", [], |r| r.get(0));
+    match first {
+        Ok(ok) if ok == "ok" => Ok(()),
+        Ok(complaint) => Err(one_line(&complaint)),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// SQLite's complaint without its banner, on one line.
+fn one_line(complaint: &str) -> String {
+    let text = complaint.replace("*** in database main ***", "");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Copies what can be read of a damaged recording into memory: each table row by row until
+/// the first row that cannot be read. Everything from the moment of the earliest such row on
+/// is dropped, in every table, so the copy is the recording as it was up to the damage, whole.
+/// Returns the copy and, when rows were lost, the last moment kept (`Some(None)`: none).
+type Cut = Option<Option<DateTime<Utc>>>;
+fn salvage(src: &Connection) -> rusqlite::Result<(Connection, Cut)> {
+    let copy = Connection::open_in_memory()?;
+    copy.execute_batch(SCHEMA)?;
+    copy.execute(
+        "INSERT INTO meta (key, value) SELECT ?1, ?2",
+        params!["schema_version", SCHEMA_VERSION.to_string()],
+    )?;
+    for key in ["world", "started_at"] {
+        let value: String =
+            src.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))?;
+        copy.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+            params![key, value],
+        )?;
+    }
+    // The moment of the first row that could not be read, over every table.
+    let mut broken_at: Option<String> = None;
+    for (table, columns) in TIMED {
+        let n = columns.split(',').count();
+        let marks = (1..=n)
+            .map(|i| format!("?{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut put = copy.prepare(&format!("INSERT INTO {table} ({columns}) VALUES ({marks})"))?;
+        let mut last_good = String::new();
+        let read = (|| -> rusqlite::Result<()> {
+            let mut q = src.prepare(&format!("SELECT {columns} FROM {table} ORDER BY rowid"))?;
+            let mut rows = q.query([])?;
+            while let Some(row) = rows.next()? {
+                let values: Vec<rusqlite::types::Value> = (0..n)
+                    .map(|i| row.get(i))
+                    .collect::<rusqlite::Result<_>>()?;
+                if let rusqlite::types::Value::Text(at) = &values[0] {
+                    last_good = at.clone();
+                }
+                put.execute(rusqlite::params_from_iter(values))?;
+            }
+            Ok(())
+        })();
+        if read.is_err() {
+            // The moment being read when the damage began may be partly lost: it goes too.
+            let at = last_good;
+            if broken_at.as_ref().is_none_or(|b| at < *b) {
+                broken_at = Some(at);
+            }
+        }
+    }
+    let Some(cut) = broken_at else {
+        return Ok((copy, None));
+    };
+    for (table, _) in TIMED {
+        copy.execute(&format!("DELETE FROM {table} WHERE at >= ?1"), [&cut])?;
+    }
+    let kept: Option<String> = copy.query_row("SELECT max(at) FROM reads", [], |r| r.get(0))?;
+    Ok((copy, Some(kept.as_deref().and_then(time))))
+}
+
 /// The first and the last moment of something.
 pub type Span = (DateTime<Utc>, DateTime<Utc>);
 
@@ -293,6 +381,35 @@ pub struct Recording {
     path: PathBuf,
     pub world: WorldInfo,
     pub started_at: DateTime<Utc>,
+    /// Set when the file is damaged: what could be read of it is what it replays.
+    pub damage: Option<Damage>,
+}
+
+/// Where a damaged recording stops being readable, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Damage {
+    /// The last moment read whole; `None` when only indexes were damaged (nothing lost).
+    pub readable_until: Option<DateTime<Utc>>,
+    /// What SQLite said.
+    pub why: String,
+}
+
+impl std::fmt::Display for Damage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.readable_until {
+            Some(t) => write!(
+                f,
+                "damaged after {} ({}): it replays up to there",
+                t.format("%Y-%m-%d %H:%M:%S"),
+                self.why
+            ),
+            None => write!(
+                f,
+                "its indexes were damaged ({}) and are rebuilt in memory: nothing is lost",
+                self.why
+            ),
+        }
+    }
 }
 
 impl Recording {
@@ -306,6 +423,11 @@ impl Recording {
             return Err(fail("no such file".into()));
         }
         let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| fail(e.to_string()))?;
+        // A file cut short is shorter than its header says; SQLite then refuses to read even
+        // its first pages unless told to take the file's own length (the connection is
+        // read-only: nothing is ever written).
+        conn.execute_batch("PRAGMA writable_schema = ON;")
             .map_err(|e| fail(e.to_string()))?;
         let meta = |key: &str| -> Result<String, RecordError> {
             conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
@@ -324,11 +446,36 @@ impl Recording {
         let started = meta("started_at")?;
         let started_at =
             time(&started).ok_or_else(|| fail(format!("bad start time {started:?}")))?;
+        let (conn, damage) = match check(&conn) {
+            Ok(()) => (conn, None),
+            Err(why) => {
+                let (copy, readable_until) =
+                    salvage(&conn).map_err(|e| fail(format!("damaged beyond reading: {e}")))?;
+                let readable_until = match readable_until {
+                    Some(None) => {
+                        return Err(fail(format!(
+                            "damaged before its first refresh ({why}): there is nothing to replay"
+                        )))
+                    }
+                    Some(Some(t)) => Some(t),
+                    None => None,
+                };
+                tracing::warn!(file = %path.display(), %why, ?readable_until, "damaged recording");
+                (
+                    copy,
+                    Some(Damage {
+                        readable_until,
+                        why,
+                    }),
+                )
+            }
+        };
         Ok(Recording {
             conn,
             path: path.to_path_buf(),
             world,
             started_at,
+            damage,
         })
     }
 

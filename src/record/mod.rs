@@ -9,6 +9,6 @@ mod replay;
 
 pub use diff::{of_refresh, verdict_changes};
 pub use events::{Event, EventKind, Journal, JOURNAL_LENGTH};
-pub use file::{RecordError, Recording, Tape, KEY_FRAME_EVERY, SCHEMA_VERSION};
+pub use file::{Damage, RecordError, Recording, Tape, KEY_FRAME_EVERY, SCHEMA_VERSION};
 pub use recorder::{RecordSettings, Recorder};
 pub use replay::Replay;

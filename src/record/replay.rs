@@ -33,6 +33,8 @@ pub struct Replay {
     first: DateTime<Utc>,
     last: DateTime<Utc>,
     events: Arc<Vec<Event>>,
+    /// What the file's damage cost, said on the narration line all along.
+    damage: Option<super::file::Damage>,
 }
 
 fn read_only() -> CloudError {
@@ -52,7 +54,9 @@ impl Replay {
             what: "nothing was recorded in it (no refresh)".into(),
         })?;
         let events = recording.events(None, None)?;
+        let damage = recording.damage.clone();
         Ok(Replay {
+            damage,
             recording: Arc::new(Mutex::new(recording)),
             cursor: Arc::new(Mutex::new(Cursor {
                 at: first,
@@ -78,6 +82,11 @@ impl Replay {
     /// The moment the cursor is at.
     pub fn at(&self) -> DateTime<Utc> {
         self.cursor().at
+    }
+
+    /// The file's damage, if it is damaged.
+    pub fn damage(&self) -> Option<&super::file::Damage> {
+        self.damage.as_ref()
     }
 
     /// The first and last refresh recorded.
@@ -128,6 +137,7 @@ impl Cloud for Replay {
         WorldInfo::Replay {
             file: self.file.clone(),
             from: Box::new(recording.world.clone()),
+            damaged_after: self.damage.as_ref().and_then(|d| d.readable_until),
         }
     }
 
@@ -238,8 +248,12 @@ impl Playback for Replay {
                     e.change()
                 )
             });
+        let damage = match &self.damage {
+            Some(d) if d.readable_until.is_some() => " · FILE DAMAGED: it ends at the damage",
+            _ => "",
+        };
         Some(format!(
-            "REPLAY {} {} {}{latest}",
+            "REPLAY {} {} {}{damage}{latest}",
             self.first.format("%H:%M:%S"),
             self.scrubber(at),
             self.last.format("%H:%M:%S UTC")
@@ -276,8 +290,12 @@ impl Playback for Replay {
     fn goto(&self, moment: &str) -> Result<DateTime<Utc>, String> {
         let at = crate::flight::moment(moment, self.first)?;
         if at < self.first || at > self.last {
+            let rest = match &self.damage {
+                Some(d) if d.readable_until.is_some() => "; the rest of the file is damaged",
+                _ => "",
+            };
             return Err(format!(
-                "{moment:?} is outside the recording ({}–{})",
+                "{moment:?} is outside the recording ({}–{}{rest})",
                 self.first.format("%H:%M:%S"),
                 self.last.format("%H:%M:%S UTC")
             ));

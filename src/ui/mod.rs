@@ -212,13 +212,20 @@ pub fn world_badge<'a>(world: &WorldInfo, theme: &Theme) -> Span<'a> {
             }
             Span::styled(text, theme.world_aws)
         }
-        WorldInfo::Replay { file, from } => {
+        WorldInfo::Replay {
+            file,
+            from,
+            damaged_after,
+        } => {
             let from = match world_badge(from, theme).content.trim() {
                 "" => "?".to_string(),
                 t => t.to_string(),
             };
+            let damaged = damaged_after.map_or(String::new(), |t| {
+                format!("DAMAGED: ends {} · ", t.format("%H:%M:%S"))
+            });
             Span::styled(
-                format!(" REPLAY {file} · recorded from {from} · read-only "),
+                format!(" REPLAY {file} · {damaged}recorded from {from} · read-only "),
                 theme.world_sim.reversed(),
             )
         }

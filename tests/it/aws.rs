@@ -61,6 +61,12 @@ pub async fn run_instance(
 /// app-alb/app-tg; web-alb with a listener on web-tg; web-asg (2/3/6) over the three subnets attached to web-tg; a
 /// floating EIP on app-primary and a spare; five minutes of CPU for web-asg; an alarm.
 pub async fn seed(region: &str) -> Seeded {
+    seed_over(region, 3).await
+}
+
+/// The same fleet over the region's first `zones` zones (two at least: moto gives some
+/// regions only two).
+pub async fn seed_over(region: &str, zones: usize) -> Seeded {
     let sdk = sdk_config(region).await;
     let ec2 = aws_sdk_ec2::Client::new(&sdk);
     let elb = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
@@ -72,7 +78,7 @@ pub async fn seed(region: &str) -> Seeded {
         zones,
         subnets,
         ami,
-    } = crate::moto::network(&ec2, 3).await;
+    } = crate::moto::network(&ec2, zones).await;
 
     let primary = run_instance(&ec2, &ami, &subnets[0], "app-primary").await;
     let standby = run_instance(&ec2, &ami, &subnets[1], "app-standby").await;

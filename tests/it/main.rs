@@ -7,6 +7,7 @@ mod config;
 mod conformance;
 mod e2e;
 mod events;
+mod export;
 mod inputs;
 mod maintenance;
 mod moto;

@@ -10,7 +10,11 @@ use patrol::record::{Event, Recording, Tape};
 
 /// Records `scenario` for `seconds` of world time, every source every 5 s, as the console
 /// sees it; returns the fleet the console held at each refresh and the events it derived.
-fn recorded(scenario: &str, seconds: u64, file: &std::path::Path) -> (Vec<Snapshot>, Vec<Event>) {
+pub fn recorded(
+    scenario: &str,
+    seconds: u64,
+    file: &std::path::Path,
+) -> (Vec<Snapshot>, Vec<Event>) {
     let sim = SimCloud::new(&Scenario::load(scenario).unwrap(), 42, start(), 1.0);
     let first = snapshot(&sim);
     let mut tape = Tape::create(file, &first.world, first.taken_at).unwrap();
@@ -139,7 +143,7 @@ fn bad_files_are_named_and_explained() {
         e.contains("recording format 9; this patrol reads format 1"),
         "{e}"
     );
-    // A file cut short: an error that names it, never a panic.
+    // A file cut short before its first refresh: an error that names it, never a panic.
     let cut = dir.path().join("cut.sqlite");
     let bytes = std::fs::read(&file).unwrap();
     std::fs::write(&cut, &bytes[..bytes.len() / 3]).unwrap();
@@ -148,6 +152,159 @@ fn bad_files_are_named_and_explained() {
     if let Err(e) = result {
         assert!(e.to_string().contains("cut.sqlite"), "{e}");
     }
+}
+
+/// The recording of `scenario` for `minutes`, then its file with `damage` done to the bytes.
+fn damaged(
+    dir: &std::path::Path,
+    minutes: u64,
+    damage: impl Fn(&mut Vec<u8>),
+) -> (std::path::PathBuf, Vec<Snapshot>, Vec<Event>) {
+    let file = dir.join("whole.sqlite");
+    let (seen, events) = recorded("az-outage", minutes * 60, &file);
+    let mut bytes = std::fs::read(&file).unwrap();
+    damage(&mut bytes);
+    let broken = dir.join("damaged.sqlite");
+    std::fs::write(&broken, &bytes).unwrap();
+    (broken, seen, events)
+}
+
+/// Every moment up to where the damaged file is readable reads back as it was recorded;
+/// nothing after it is made up.
+fn replays_up_to_the_damage(recording: &Recording, seen: &[Snapshot], events: &[Event]) {
+    let damage = recording.damage.clone().expect("the damage is noticed");
+    let until = damage.readable_until.expect("some of it is readable");
+    let (first, last) = recording.span().unwrap().unwrap();
+    assert_eq!(first, seen[0].taken_at);
+    assert_eq!(last, until);
+    assert!(
+        until < seen.last().unwrap().taken_at,
+        "the damage cost the end"
+    );
+    assert!(until > seen[0].taken_at, "the start is kept");
+    let before: Vec<&Snapshot> = seen.iter().filter(|s| s.taken_at <= until).collect();
+    for live in before.iter().step_by(5).chain(before.last()) {
+        let back = recording.snapshot_at(live.taken_at).unwrap();
+        assert_eq!(
+            serde_json::to_string(&back).unwrap(),
+            serde_json::to_string(live).unwrap(),
+            "the fleet at {}",
+            live.taken_at
+        );
+    }
+    let kept = recording.events(None, None).unwrap();
+    let expected: Vec<&Event> = events.iter().filter(|e| e.at < until).collect();
+    assert!(
+        kept.len() >= expected.len(),
+        "{} < {}",
+        kept.len(),
+        expected.len()
+    );
+    assert!(
+        kept.iter().zip(events).all(|(a, b)| a == b),
+        "events are a prefix"
+    );
+    assert!(
+        damage.to_string().contains("it replays up to there"),
+        "{damage}"
+    );
+}
+
+#[test]
+fn a_recording_cut_mid_write_replays_up_to_the_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    // Cut at two thirds, not at a page boundary: what a full disk or a copy that stopped
+    // leaves.
+    let (file, seen, events) = damaged(dir.path(), 30, |b| b.truncate(b.len() * 2 / 3 + 123));
+    let recording = Recording::open(&file).unwrap();
+    replays_up_to_the_damage(&recording, &seen, &events);
+
+    // As a replay: the narration says so, and the cursor stops at the damage.
+    let replay = patrol::record::Replay::open(&file).unwrap();
+    let until = recording.damage.as_ref().unwrap().readable_until.unwrap();
+    assert_eq!(replay.span().1, until);
+    let said = patrol::playback::Playback::narration(&replay).unwrap();
+    assert!(said.contains("FILE DAMAGED"), "{said}");
+    // And the badge, which is on screen at any width.
+    let world = patrol::cloud::Cloud::world(&replay);
+    let state = patrol::app::AppState::new(world, &Default::default(), until);
+    let screen = crate::screen_text(&state, 80, 24);
+    let badge = screen.lines().last().unwrap();
+    assert!(
+        badge.contains(&format!("DAMAGED: ends {}", until.format("%H:%M:%S"))),
+        "{screen}"
+    );
+
+    // Headless: stderr says it, and a moment past the damage is refused, not made up.
+    let out = crate::patrol_command()
+        .arg("events")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("damaged.sqlite") && err.contains("damaged after"),
+        "{err}"
+    );
+    let out = crate::patrol_command()
+        .args(["snapshot", "--json", "--at", "+29m", "--from"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is readable (the rest is damaged)"), "{err}");
+}
+
+#[test]
+fn a_recording_damaged_in_the_middle_replays_up_to_the_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    // Garbage over two pages half-way through: a bad sector, a stray write.
+    let (file, seen, events) = damaged(dir.path(), 30, |b| {
+        let at = (b.len() / 2) / 4096 * 4096;
+        for (i, byte) in b[at..at + 8192].iter_mut().enumerate() {
+            *byte = (i * 7 + 13) as u8;
+        }
+    });
+    let recording = Recording::open(&file).unwrap();
+    replays_up_to_the_damage(&recording, &seen, &events);
+}
+
+#[test]
+fn a_crash_mid_write_loses_at_most_the_refresh_being_written() {
+    // The writer is killed with the last refreshes still in the write-ahead log, part of the
+    // last one written: SQLite keeps every refresh that was committed.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("live.sqlite");
+    let sim = SimCloud::new(&Scenario::load("default").unwrap(), 42, start(), 1.0);
+    let first = snapshot(&sim);
+    let mut tape = Tape::create(&file, &first.world, first.taken_at).unwrap();
+    let mut times = Vec::new();
+    for _ in 0..40 {
+        let s = snapshot(&sim);
+        for (source, payload) in crate::payloads(&s) {
+            tape.refreshed(source, s.taken_at, &payload).unwrap();
+        }
+        times.push(s.taken_at);
+        sim.advance(secs(15));
+    }
+    let wal = dir.path().join("live.sqlite-wal");
+    let (db, log) = (std::fs::read(&file).unwrap(), std::fs::read(&wal).unwrap());
+    assert!(!log.is_empty(), "the refreshes are still in the log");
+    std::mem::forget(tape); // killed: no clean close, no checkpoint
+    let copy = dir.path().join("crashed.sqlite");
+    std::fs::write(&copy, db).unwrap();
+    std::fs::write(
+        dir.path().join("crashed.sqlite-wal"),
+        &log[..log.len() - 1000],
+    )
+    .unwrap();
+    let recording = Recording::open(&copy).unwrap();
+    assert!(recording.damage.is_none());
+    let (_, last) = recording.span().unwrap().unwrap();
+    let lost = times.iter().filter(|t| **t > last).count();
+    assert!(lost <= 1, "{lost} refreshes lost");
 }
 
 #[test]
@@ -256,7 +413,7 @@ async fn a_replay_is_a_read_only_world_at_its_cursor() {
     );
     assert_eq!(replay.clock(), first, "it starts at the first refresh");
     match replay.world() {
-        WorldInfo::Replay { file: f, from } => {
+        WorldInfo::Replay { file: f, from, .. } => {
             assert!(f.ends_with("outage.sqlite"));
             assert!(
                 matches!(*from, WorldInfo::Simulated { ref scenario, .. } if scenario == "az-outage")

@@ -60,10 +60,14 @@ impl World {
     ) -> String {
         let g = &self.groups[gi];
         let mut tags = g.tags.clone();
-        tags.insert("Name".into(), g.name_tag.clone());
+        // An empty name tag: its instances have no Name (as when no tag propagates one).
+        let name = Some(g.name_tag.clone()).filter(|n| !n.is_empty());
+        if let Some(n) = &name {
+            tags.insert("Name".into(), n.clone());
+        }
         tags.insert("aws:autoscaling:groupName".into(), g.name.clone());
-        let (name, itype, group) = (g.name_tag.clone(), g.instance_type.clone(), g.name.clone());
-        let id = self.create_instance(Some(name), zone, &itype, tags, Some(group), at);
+        let (itype, group) = (g.instance_type.clone(), g.name.clone());
+        let id = self.create_instance(name, zone, &itype, tags, Some(group), at);
         self.groups[gi].members.push(Member {
             instance_id: id.clone(),
             zone: zone.to_string(),

@@ -2,7 +2,7 @@
 //! addresses, images and alarms.
 
 use super::rng::Rng;
-use super::scenario::Scenario;
+use super::scenario::{MemberDef, Scenario};
 use super::world::*;
 use crate::model::{
     Alarm, AlarmState, ElasticIp, HealthCheck, Image, ImageState, LifecycleState, LoadBalancer,
@@ -16,11 +16,17 @@ impl World {
     /// every instance running and healthy, an hour of CPU history.
     pub fn new(scenario: &Scenario, seed: u64, start: DateTime<Utc>) -> World {
         let mut rng = Rng::new(seed);
-        let vpc_id = format!("vpc-{}", rng.hex(17));
+        let vpc_id = (scenario.vpc_id.clone()).unwrap_or_else(|| format!("vpc-{}", rng.hex(17)));
         let subnets = scenario
             .zones
             .iter()
-            .map(|z| (z.clone(), format!("subnet-{}", rng.hex(17))))
+            .map(|z| {
+                let subnet = scenario.subnets.get(z).cloned();
+                (
+                    z.clone(),
+                    subnet.unwrap_or_else(|| format!("subnet-{}", rng.hex(17))),
+                )
+            })
             .collect();
         let mut world = World {
             scenario_name: scenario.name.clone(),
@@ -58,6 +64,7 @@ impl World {
             next_health_sweep: start + Duration::seconds(HEALTH_SWEEP_EVERY),
             next_metric: start + Duration::seconds(60),
             ip_counter: 10,
+            reserved_ips: reserved_ips(scenario),
             carry_ms: 0,
         };
         world.events.sort_by_key(|e| e.at);
@@ -72,7 +79,10 @@ impl World {
         world
     }
 
-    fn arn(&mut self, service_path: &str, name: &str) -> String {
+    fn arn(&mut self, kept: &Option<String>, service_path: &str, name: &str) -> String {
+        if let Some(arn) = kept {
+            return arn.clone();
+        }
         format!(
             "arn:aws:elasticloadbalancing:{}:{}:{service_path}/{name}/{}",
             self.region,
@@ -83,13 +93,16 @@ impl World {
 
     fn build_load_balancers(&mut self, scenario: &Scenario) {
         for lb in &scenario.load_balancers {
-            let arn = self.arn("loadbalancer/app", &lb.name);
-            let dns_name = format!(
-                "{}-{}.{}.elb.amazonaws.com",
-                lb.name,
-                1_000_000_000 + self.rng.below(8_999_999_999),
-                self.region
-            );
+            let arn = self.arn(&lb.arn, "loadbalancer/app", &lb.name);
+            let dns_name = match &lb.dns_name {
+                Some(dns) => dns.clone(),
+                None => format!(
+                    "{}-{}.{}.elb.amazonaws.com",
+                    lb.name,
+                    1_000_000_000 + self.rng.below(8_999_999_999),
+                    self.region
+                ),
+            };
             self.load_balancers.push(LoadBalancer {
                 arn,
                 name: lb.name.clone(),
@@ -102,11 +115,11 @@ impl World {
             });
         }
         for tg in &scenario.target_groups {
-            let arn = self.arn("targetgroup", &tg.name);
+            let arn = self.arn(&tg.arn, "targetgroup", &tg.name);
             let lb = self
                 .load_balancers
                 .iter()
-                .find(|l| l.name == tg.load_balancer);
+                .find(|l| Some(&l.name) == tg.load_balancer.as_ref());
             let (lb_arns, lb_zones) =
                 lb.map_or((vec![], vec![]), |l| (vec![l.arn.clone()], l.zones.clone()));
             self.target_groups.push(SimTargetGroup {
@@ -122,7 +135,7 @@ impl World {
                         port: "traffic-port".into(),
                         path: Some(tg.health_check_path.clone()),
                         interval_seconds: tg.interval.secs() as u32,
-                        timeout_seconds: 5,
+                        timeout_seconds: tg.timeout().secs() as u32,
                         healthy_threshold: tg.healthy_threshold,
                         unhealthy_threshold: tg.unhealthy_threshold,
                     },
@@ -169,11 +182,26 @@ impl World {
                 content: g.content.clone(),
             });
             let gi = self.groups.len() - 1;
-            for n in 0..g.desired {
+            // As they were, or `desired` of them spread over the zones.
+            let kept = g.instances.iter().map(Some);
+            let made = (0..g.desired).map(|_| None);
+            let members: Vec<Option<&MemberDef>> = if g.instances.is_empty() {
+                made.collect()
+            } else {
+                kept.collect()
+            };
+            for (n, def) in members.into_iter().enumerate() {
                 // Launched over the previous hours, steady by now.
                 let launched = self.now - Duration::minutes(180 - 7 * n as i64);
-                let zone = self.placement_zone(gi);
+                let zone = match def {
+                    Some(m) => m.zone.clone(),
+                    None => self.placement_zone(gi),
+                };
                 let id = self.launch_group_instance(gi, &zone, launched);
+                let id = match def {
+                    Some(m) => self.keep_identity(&id, &m.id, m.private_ip.as_ref()),
+                    None => id,
+                };
                 self.settle_running(&id);
                 let member = self.groups[gi]
                     .members
@@ -203,6 +231,10 @@ impl World {
                 None,
                 launched,
             );
+            let id = match &def.id {
+                Some(kept) => self.keep_identity(&id, kept, def.private_ip.as_ref()),
+                None => id,
+            };
             self.settle_running(&id);
             for tg in &def.target_groups {
                 self.register_target(tg, &id, true);
@@ -217,7 +249,8 @@ impl World {
 
     fn build_addresses_and_images(&mut self, scenario: &Scenario) {
         for def in &scenario.elastic_ips {
-            let allocation_id = format!("eipalloc-{}", self.rng.hex(17));
+            let allocation_id = (def.allocation_id.clone())
+                .unwrap_or_else(|| format!("eipalloc-{}", self.rng.hex(17)));
             let mut address = ElasticIp {
                 allocation_id,
                 public_ip: def.public_ip.clone(),
@@ -226,13 +259,10 @@ impl World {
                 private_ip: None,
                 tags: def.tags.clone(),
             };
-            if let Some(name) = &def.instance {
+            if let Some(which) = &def.instance {
                 let association_id = format!("eipassoc-{}", self.rng.hex(17));
-                if let Some(inst) = self
-                    .instances
-                    .iter_mut()
-                    .find(|i| i.name.as_deref() == Some(name))
-                {
+                let at = self.named(which);
+                if let Some(inst) = at.map(|i| &mut self.instances[i]) {
                     inst.public_ip = Some(def.public_ip.clone());
                     address.association_id = Some(association_id);
                     address.instance_id = Some(inst.id.clone());
@@ -242,13 +272,10 @@ impl World {
             self.addresses.push(address);
         }
         for def in &scenario.images {
-            let id = format!("ami-{}", self.rng.hex(17));
-            let source = def.instance.as_ref().and_then(|n| {
-                self.instances
-                    .iter()
-                    .find(|i| i.name.as_deref() == Some(n))
-                    .map(|i| i.id.clone())
-            });
+            let id = (def.id.clone()).unwrap_or_else(|| format!("ami-{}", self.rng.hex(17)));
+            let source = (def.instance.as_ref())
+                .and_then(|which| self.named(which))
+                .map(|i| self.instances[i].id.clone());
             let mut tags = def.tags.clone();
             if let Some(s) = &source {
                 tags.insert(crate::cloud::SOURCE_INSTANCE_TAG.into(), s.clone());
@@ -266,6 +293,30 @@ impl World {
                 available_at: created_at,
             });
         }
+    }
+
+    /// The instance a scenario names: by instance id, or by a Name tag (validation made sure
+    /// only one instance has it).
+    fn named(&self, which: &str) -> Option<usize> {
+        let by_id = self.instances.iter().position(|i| i.id == which);
+        by_id.or_else(|| (self.instances.iter()).position(|i| i.name.as_deref() == Some(which)))
+    }
+
+    /// Gives an instance just made for the scenario the id (and private IP) it had in the
+    /// fleet the scenario was exported from; returns the id.
+    fn keep_identity(&mut self, made: &str, id: &str, private_ip: Option<&String>) -> String {
+        if let Some(i) = self.instance_mut(made) {
+            i.id = id.to_string();
+            if let Some(ip) = private_ip {
+                i.private_ip = ip.clone();
+            }
+        }
+        for m in self.groups.iter_mut().flat_map(|g| g.members.iter_mut()) {
+            if m.instance_id == made {
+                m.instance_id = id.to_string();
+            }
+        }
+        id.to_string()
     }
 
     fn build_alarms(&mut self, scenario: &Scenario) {
@@ -287,4 +338,12 @@ impl World {
             });
         }
     }
+}
+
+/// The private IPs a scenario gives its instances: made-up ones never repeat them.
+fn reserved_ips(scenario: &Scenario) -> BTreeSet<String> {
+    let standalone = scenario.instances.iter().map(|i| &i.private_ip);
+    let members = (scenario.auto_scaling_groups.iter())
+        .flat_map(|g| g.instances.iter().map(|m| &m.private_ip));
+    standalone.chain(members).flatten().cloned().collect()
 }

@@ -174,16 +174,18 @@ impl World {
                 model.targets = tg
                     .targets
                     .iter()
-                    .map(|t| self.target_health(t, &tg.lb_zones))
+                    .map(|t| self.target_health(t, tg))
                     .collect();
                 model
             })
             .collect()
     }
 
-    /// A target's health as the API reports it: stopped instances and targets in zones the
-    /// load balancer does not serve are `unused`, whatever the checks said.
-    fn target_health(&self, t: &SimTarget, lb_zones: &[String]) -> TargetHealth {
+    /// A target's health as the API reports it: stopped instances, targets of a target group
+    /// no load balancer forwards to, and targets in zones the load balancer does not serve are
+    /// `unused`, whatever the checks said.
+    fn target_health(&self, t: &SimTarget, tg: &super::world::SimTargetGroup) -> TargetHealth {
+        let lb_zones = &tg.lb_zones;
         let instance = self.instance(&t.instance_id);
         let (state, reason, description) = match instance {
             Some(i)
@@ -199,6 +201,18 @@ impl World {
                     TargetHealthState::Unused,
                     Some("Target.InvalidState"),
                     Some("Target is in the stopped or terminated state"),
+                )
+            }
+            Some(_)
+                if t.state != TargetHealthState::Draining
+                    && tg.model.load_balancer_arns.is_empty() =>
+            {
+                (
+                    TargetHealthState::Unused,
+                    Some("Target.NotInUse"),
+                    Some(
+                        "Target group is not configured to receive traffic from the load balancer",
+                    ),
                 )
             }
             Some(i) if !lb_zones.is_empty() && !lb_zones.contains(&i.zone) => (

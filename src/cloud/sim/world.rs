@@ -162,6 +162,8 @@ pub struct World {
     pub(super) next_health_sweep: DateTime<Utc>,
     pub(super) next_metric: DateTime<Utc>,
     pub(super) ip_counter: u32,
+    /// Private IPs a scenario gave its instances; [`World::next_private_ip`] skips them.
+    pub(super) reserved_ips: BTreeSet<String>,
     /// Sub-second time not yet stepped.
     pub(super) carry_ms: i64,
 }
@@ -233,13 +235,20 @@ impl World {
             .iter()
             .position(|(z, _)| z == zone)
             .unwrap_or(0);
-        self.ip_counter += 1;
-        let n = self.ip_counter;
-        format!(
-            "10.0.{}.{}",
-            subnet * 16 + (n / 250) as usize % 16,
-            n % 250 + 4
-        )
+        // A subnet's made-up addresses repeat after 4,000 launches; so, at worst, does this.
+        for _ in 0..4000 {
+            self.ip_counter += 1;
+            let n = self.ip_counter;
+            let ip = format!(
+                "10.0.{}.{}",
+                subnet * 16 + (n / 250) as usize % 16,
+                n % 250 + 4
+            );
+            if !self.reserved_ips.contains(&ip) {
+                return ip;
+            }
+        }
+        format!("10.0.{}.{}", subnet * 16, self.ip_counter % 250 + 4)
     }
 
     /// An AWS-shaped request id for a mutation's receipt.

@@ -2,7 +2,7 @@
 
 use super::Span;
 use crate::model::Tags;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 pub(super) fn span(secs: u64) -> Span {
@@ -10,7 +10,7 @@ pub(super) fn span(secs: u64) -> Span {
 }
 
 /// How long the simulated cloud takes to do things.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Timing {
     /// pending → running.
@@ -37,25 +37,36 @@ impl Default for Timing {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct DependencyDef {
     pub name: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoadBalancerDef {
     pub name: String,
+    /// Its ARN as it was (an exported fleet); made up when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dns_name: Option<String>,
     /// Defaults to every zone of the scenario.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zones: Option<Vec<String>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TargetGroupDef {
     pub name: String,
-    pub load_balancer: String,
+    /// Its ARN as it was (an exported fleet); made up when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// The load balancer that forwards to it; none for a target group no listener uses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub load_balancer: Option<String>,
     #[serde(default = "default_port")]
     pub port: u16,
     #[serde(default = "default_health_path")]
@@ -66,10 +77,14 @@ pub struct TargetGroupDef {
     pub healthy_threshold: u32,
     #[serde(default = "default_unhealthy_threshold")]
     pub unhealthy_threshold: u32,
+    /// How long a check waits for an answer: 5s unless set, and always shorter than the
+    /// interval (ELB's rule).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Span>,
     #[serde(default = "default_deregistration_delay")]
     pub deregistration_delay: Span,
     /// Dependencies the health-check page exercises (a deep check).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<String>,
 }
 
@@ -92,8 +107,16 @@ fn default_deregistration_delay() -> Span {
     span(30)
 }
 
+impl TargetGroupDef {
+    /// The health check's timeout: as set, or ELB's 5s default, kept below the interval.
+    pub fn timeout(&self) -> Span {
+        self.timeout
+            .unwrap_or_else(|| span(5.min(self.interval.0.as_secs().saturating_sub(1)).max(2)))
+    }
+}
+
 /// Requests per second arriving at a group, and what each instance can take.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrafficDef {
     pub rps: f64,
@@ -116,7 +139,7 @@ fn default_idle_cpu() -> f64 {
 }
 
 /// A simple scaling policy fired by an alarm: `adjustment` instances out (or in).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyDef {
     pub alarm: String,
@@ -129,7 +152,7 @@ fn default_cooldown() -> Span {
     span(300)
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct GroupDef {
     pub name: String,
@@ -137,31 +160,53 @@ pub struct GroupDef {
     pub desired: u32,
     pub max: u32,
     /// Defaults to every zone of the scenario.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zones: Option<Vec<String>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub target_groups: Vec<String>,
     #[serde(default = "default_instance_type")]
     pub instance_type: String,
-    /// The Name tag of its instances; defaults to the group name.
+    /// The Name tag of its instances; defaults to the group name; `""` gives them none.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name_tag: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Tags::is_empty")]
     pub tags: Tags,
     #[serde(default = "default_health_check_type")]
     pub health_check_type: String,
     #[serde(default = "default_grace")]
     pub health_check_grace: Span,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub traffic: Option<TrafficDef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scale_out: Option<PolicyDef>,
     /// Fired by a low-CPU alarm (`comparison = "LessThanThreshold"`); never below min.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scale_in: Option<PolicyDef>,
     /// The image (by name) it launches from; launches fail while it is not available.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     /// Its instances copy the shared content from an NFS server (NFS Replica).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<ContentDef>,
+    /// The instances it has at the start, as they were (an exported fleet). Without them it
+    /// launches `desired` instances with made-up ids; with them it starts with exactly these,
+    /// and then does what Auto Scaling does when their number differs from `desired`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instances: Vec<MemberDef>,
+}
+
+/// One instance an Auto Scaling group starts with.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberDef {
+    pub id: String,
+    pub zone: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub private_ip: Option<String>,
 }
 
 /// How a group's instances copy the shared content (NFS Replica).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContentDef {
     /// The instance (Name tag) that holds the content and its `patrol:content-version`.
@@ -182,7 +227,7 @@ fn default_resync() -> Span {
 }
 
 /// How an NFS server's latency grows with its clients: `latency_ms / (1 - clients/saturation)`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct NfsDef {
     #[serde(default = "default_nfs_latency")]
@@ -219,43 +264,58 @@ fn default_grace() -> Span {
     span(300)
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct InstanceDef {
     pub name: String,
+    /// Its instance id as it was (an exported fleet); made up when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub private_ip: Option<String>,
     pub zone: String,
     #[serde(default = "default_instance_type")]
     pub instance_type: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Tags::is_empty")]
     pub tags: Tags,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub target_groups: Vec<String>,
     /// Its NFS service, when it is tagged `patrol:role = "nfs-server"` (defaults apply).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub nfs: Option<NfsDef>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ElasticIpDef {
     pub public_ip: String,
-    /// The Name tag of the instance it is bound to, if any.
+    /// Its allocation id as it was (an exported fleet); made up when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allocation_id: Option<String>,
+    /// The instance it is bound to, if any: an instance id (also of a group's instance), or a
+    /// Name tag that only one instance has.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub instance: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Tags::is_empty")]
     pub tags: Tags,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ImageDef {
     pub name: String,
-    /// The Name tag of the instance it was made from.
+    /// Its image id as it was (an exported fleet); made up when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The instance it was made from: an instance id, or a Name tag only one instance has.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub instance: Option<String>,
     pub age: Span,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Tags::is_empty")]
     pub tags: Tags,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AlarmDef {
     pub name: String,
@@ -275,7 +335,7 @@ fn default_periods() -> usize {
 }
 
 /// What a timeline event does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// The application on an instance stops answering (by `name`, or the oldest of `group`).
@@ -325,24 +385,38 @@ impl EventKind {
 }
 
 /// One entry of a scenario's timeline.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventDef {
     pub at: Span,
     #[serde(rename = "do")]
     pub kind: EventKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dependency: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub factor: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ramp: Option<Span>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<Span>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub desired: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub say: Option<String>,
 }

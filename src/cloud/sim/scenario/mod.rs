@@ -3,14 +3,16 @@
 
 mod defs;
 mod embedded;
+mod export;
 mod validate;
 
 pub use crate::duration::Span;
 pub use defs::*;
 pub use embedded::embedded_names;
+pub use export::Export;
 
 use embedded::EMBEDDED;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// A scenario file could not be used. The message names the file and the key.
@@ -23,7 +25,7 @@ pub struct ScenarioError {
 }
 
 /// A whole scenario as written in its file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     pub name: String,
@@ -33,25 +35,30 @@ pub struct Scenario {
     #[serde(default = "default_account")]
     pub account_id: String,
     pub zones: Vec<String>,
+    /// The VPC and each zone's subnet as they were (an exported fleet); made up when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub subnets: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     pub timing: Timing,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dependencies: Vec<DependencyDef>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub load_balancers: Vec<LoadBalancerDef>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub target_groups: Vec<TargetGroupDef>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub auto_scaling_groups: Vec<GroupDef>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub instances: Vec<InstanceDef>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub elastic_ips: Vec<ElasticIpDef>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub images: Vec<ImageDef>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alarms: Vec<AlarmDef>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<EventDef>,
 }
 

@@ -39,12 +39,15 @@ impl Scenario {
         }
         for (i, tg) in self.target_groups.iter().enumerate() {
             let key = format!("target_groups[{i}]");
-            known(
-                &lbs,
-                format!("{key}.load_balancer"),
-                &tg.load_balancer,
-                "load balancer",
-            )?;
+            if let Some(lb) = &tg.load_balancer {
+                known(&lbs, format!("{key}.load_balancer"), lb, "load balancer")?;
+            }
+            let timeout = tg.timeout();
+            if !(2..=120).contains(&timeout.secs()) || timeout >= tg.interval {
+                return Err(format!(
+                    "{key}.timeout: must be 2s..2m and shorter than the interval (ELB's rule)"
+                ));
+            }
             for d in &tg.depends_on {
                 known(&deps, format!("{key}.depends_on"), d, "dependency")?;
             }
@@ -103,9 +106,10 @@ impl Scenario {
                 known(&tgs, format!("{key}.target_groups"), t, "target group")?;
             }
         }
+        self.validate_identities()?;
         for (i, e) in self.elastic_ips.iter().enumerate() {
             if let Some(n) = &e.instance {
-                known(&names, format!("elastic_ips[{i}].instance"), n, "instance")?;
+                self.instance_ref(&format!("elastic_ips[{i}].instance"), n)?;
             }
             if e.public_ip.parse::<std::net::Ipv4Addr>().is_err() {
                 return Err(format!(
@@ -116,7 +120,7 @@ impl Scenario {
         }
         for (i, img) in self.images.iter().enumerate() {
             if let Some(n) = &img.instance {
-                known(&names, format!("images[{i}].instance"), n, "instance")?;
+                self.instance_ref(&format!("images[{i}].instance"), n)?;
             }
         }
         for (i, a) in self.alarms.iter().enumerate() {
@@ -147,6 +151,128 @@ impl Scenario {
             self.validate_event(i, e, &zones, &deps, &groups, &names)?;
         }
         Ok(())
+    }
+
+    /// The ids an exported fleet keeps: well formed, each used once; a group's instances in
+    /// its zones and no more of them than its max.
+    fn validate_identities(&self) -> Result<(), String> {
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        let mut once = |key: String, value: &str, prefix: &str| -> Result<(), String> {
+            let hex = value.strip_prefix(prefix).unwrap_or("");
+            if hex.is_empty() || !hex.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Err(format!(
+                    "{key}: {value:?} is not an id like {prefix}0123456789abcdef0"
+                ));
+            }
+            if !seen.insert(value.to_string()) {
+                return Err(format!("{key}: {value:?} is used twice"));
+            }
+            Ok(())
+        };
+        if let Some(v) = &self.vpc_id {
+            once("vpc_id".into(), v, "vpc-")?;
+        }
+        for (zone, subnet) in &self.subnets {
+            if !self.zones.contains(zone) {
+                return Err(format!("subnets.{zone}: no zone named {zone:?} in zones"));
+            }
+            once(format!("subnets.{zone}"), subnet, "subnet-")?;
+        }
+        let mut ips: BTreeSet<String> = BTreeSet::new();
+        let mut ip_once = |key: String, ip: &Option<String>| -> Result<(), String> {
+            let Some(ip) = ip else { return Ok(()) };
+            if ip.parse::<std::net::Ipv4Addr>().is_err() {
+                return Err(format!("{key}: {ip:?} is not an IPv4 address"));
+            }
+            if !ips.insert(ip.clone()) {
+                return Err(format!("{key}: {ip:?} is used twice"));
+            }
+            Ok(())
+        };
+        for (i, inst) in self.instances.iter().enumerate() {
+            if let Some(id) = &inst.id {
+                once(format!("instances[{i}].id"), id, "i-")?;
+            }
+            ip_once(format!("instances[{i}].private_ip"), &inst.private_ip)?;
+        }
+        for (gi, g) in self.auto_scaling_groups.iter().enumerate() {
+            let key = format!("auto_scaling_groups[{gi}].instances");
+            if g.instances.len() > g.max as usize {
+                return Err(format!(
+                    "{key}: {} instances, more than max {}",
+                    g.instances.len(),
+                    g.max
+                ));
+            }
+            let zones = g.zones.as_ref().unwrap_or(&self.zones);
+            for (i, m) in g.instances.iter().enumerate() {
+                once(format!("{key}[{i}].id"), &m.id, "i-")?;
+                ip_once(format!("{key}[{i}].private_ip"), &m.private_ip)?;
+                if !zones.contains(&m.zone) {
+                    return Err(format!(
+                        "{key}[{i}].zone: {:?} is not one of the group's zones",
+                        m.zone
+                    ));
+                }
+            }
+        }
+        let mut public: BTreeSet<&str> = BTreeSet::new();
+        for (i, e) in self.elastic_ips.iter().enumerate() {
+            if let Some(a) = &e.allocation_id {
+                once(format!("elastic_ips[{i}].allocation_id"), a, "eipalloc-")?;
+            }
+            if !public.insert(&e.public_ip) {
+                return Err(format!(
+                    "elastic_ips[{i}].public_ip: {:?} is used twice",
+                    e.public_ip
+                ));
+            }
+        }
+        for (i, img) in self.images.iter().enumerate() {
+            if let Some(id) = &img.id {
+                once(format!("images[{i}].id"), id, "ami-")?;
+            }
+        }
+        let arns = (self.load_balancers.iter().enumerate())
+            .map(|(i, l)| (format!("load_balancers[{i}].arn"), &l.arn))
+            .chain(
+                (self.target_groups.iter().enumerate())
+                    .map(|(i, t)| (format!("target_groups[{i}].arn"), &t.arn)),
+            );
+        for (key, arn) in arns {
+            let Some(arn) = arn else { continue };
+            if !arn.starts_with("arn:") {
+                return Err(format!("{key}: {arn:?} is not an ARN"));
+            }
+            if !seen.insert(arn.clone()) {
+                return Err(format!("{key}: {arn:?} is used twice"));
+            }
+        }
+        Ok(())
+    }
+
+    /// An instance named by an address or an image: an instance id, or a Name tag that only
+    /// one instance has (a group's instances carry its name tag).
+    fn instance_ref(&self, key: &str, which: &str) -> Result<(), String> {
+        let members = self.auto_scaling_groups.iter().flat_map(|g| &g.instances);
+        let by_id = (self.instances.iter().filter_map(|i| i.id.as_deref()))
+            .chain(members.map(|m| m.id.as_str()))
+            .any(|id| id == which);
+        if by_id {
+            return Ok(());
+        }
+        let standalone = self.instances.iter().filter(|i| i.name == which).count();
+        let in_groups: usize = (self.auto_scaling_groups.iter())
+            .filter(|g| g.name_tag.as_ref().unwrap_or(&g.name) == which)
+            .map(|g| g.instances.len().max(g.desired as usize))
+            .sum();
+        match standalone + in_groups {
+            0 => Err(format!("{key}: no instance with the id or Name {which:?}")),
+            1 => Ok(()),
+            n => Err(format!(
+                "{key}: {n} instances are named {which:?}; name one by its instance id"
+            )),
+        }
     }
 
     fn validate_event(
