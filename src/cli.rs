@@ -93,16 +93,8 @@ pub enum Command {
         /// elastic_ips, zones, images, load_balancers, metrics, alarms).
         #[arg(long)]
         json: bool,
-        /// Let this much simulated time pass first, e.g. 90s, 5m, 1h30m (simulator only).
-        #[arg(long, value_name = "DURATION", value_parser = Span::parse_arg, conflicts_with = "from")]
-        after: Option<Span>,
-        /// The fleet as a recording shows it, instead of a world's present.
-        #[arg(long, value_name = "FILE", requires = "at")]
-        from: Option<PathBuf>,
-        /// With --from: the moment, as a time of day (14:03:10), an RFC 3339 time, or a
-        /// span from the recording's start (+5m).
-        #[arg(long, value_name = "TIME", requires = "from")]
-        at: Option<String>,
+        #[command(flatten)]
+        fleet: FleetAt,
     },
     /// Record a world headless, as the console polls it, to a recording (SQLite): the
     /// fleet over time and its events. Stops after --for, or at Ctrl-C.
@@ -245,16 +237,24 @@ pub enum ScenarioCommand {
     /// The fleet is the chosen world's (the simulator, or AWS with --aws, --profile, ...),
     /// or a recording's at a moment (--from FILE --at T).
     Export {
-        /// Let this much simulated time pass first (simulator only).
-        #[arg(long, value_name = "DURATION", value_parser = Span::parse_arg, conflicts_with = "from")]
-        after: Option<Span>,
-        /// The fleet as a recording shows it, instead of a world's present.
-        #[arg(long, value_name = "FILE", requires = "at")]
-        from: Option<PathBuf>,
-        /// With --from: the moment (a time of day, an RFC 3339 time, or +5m from the start).
-        #[arg(long, value_name = "TIME", requires = "from")]
-        at: Option<String>,
+        #[command(flatten)]
+        fleet: FleetAt,
     },
+}
+
+/// Which fleet a headless command prints: the world's now (or later), or a recording's.
+#[derive(Debug, Clone, Args)]
+pub struct FleetAt {
+    /// Let this much simulated time pass first, e.g. 90s, 5m, 1h30m (simulator only).
+    #[arg(long, value_name = "DURATION", value_parser = Span::parse_arg, conflicts_with = "from")]
+    pub after: Option<Span>,
+    /// The fleet as a recording shows it, instead of a world's present.
+    #[arg(long, value_name = "FILE", requires = "at")]
+    pub from: Option<PathBuf>,
+    /// With --from: the moment, as a time of day (14:03:10), an RFC 3339 time, or a span
+    /// from the recording's start (+5m).
+    #[arg(long, value_name = "TIME", requires = "from")]
+    pub at: Option<String>,
 }
 
 /// `patrol maintenance start|end`.

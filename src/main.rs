@@ -205,15 +205,10 @@ fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::R
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Scenario {
-            command:
-                ScenarioCommand::Export {
-                    after,
-                    ref from,
-                    ref at,
-                },
+            command: ScenarioCommand::Export { ref fleet },
         }) => {
-            let mut snapshot = fleet(&cli, after, from.as_deref(), at.as_deref())?;
-            if let Some(file) = &from {
+            let mut snapshot = fleet_at(&cli, fleet)?;
+            if let Some(file) = &fleet.from {
                 // Said in the file's header: which recording, of which world.
                 snapshot.world = patrol::model::WorldInfo::Replay {
                     file: file.display().to_string(),
@@ -227,13 +222,8 @@ fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::R
             write_stdout(&text);
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Snapshot {
-            json,
-            after,
-            ref from,
-            ref at,
-        }) => {
-            let snapshot = fleet(&cli, after, from.as_deref(), at.as_deref())?;
+        Some(Command::Snapshot { json, ref fleet }) => {
+            let snapshot = fleet_at(&cli, fleet)?;
             let document = SnapshotDocument::new(&snapshot);
             if json {
                 write_stdout(&format!("{}\n", serde_json::to_string_pretty(&document)?));
@@ -379,17 +369,12 @@ fn open_headless(
 /// time pass first.
 /// The fleet a headless command prints: a recording's at a moment, or the chosen world's
 /// now (after `after` of simulated time).
-fn fleet(
-    cli: &Cli,
-    after: Option<Span>,
-    from: Option<&std::path::Path>,
-    at: Option<&str>,
-) -> anyhow::Result<Snapshot> {
-    match (from, at) {
+fn fleet_at(cli: &Cli, fleet: &patrol::cli::FleetAt) -> anyhow::Result<Snapshot> {
+    match (&fleet.from, &fleet.at) {
         (Some(file), Some(at)) => flight::snapshot_from(file, at),
         _ => {
             let (config, resolved) = settings(cli)?;
-            headless_snapshot(&config, &resolved, after)
+            headless_snapshot(&config, &resolved, fleet.after)
         }
     }
 }

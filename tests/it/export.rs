@@ -358,32 +358,21 @@ target_groups = ["tg", "spare-tg"]
 #[test]
 fn scenario_export_prints_a_scenario_of_the_world_or_of_a_recording() {
     let dir = tempfile::tempdir().unwrap();
-    let out = crate::patrol_command()
-        .args(["scenario", "export", "--after", "1m"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text =
+        crate::stdout_of(crate::patrol_command().args(["scenario", "export", "--after", "1m"]));
     let file = dir.path().join("fleet.toml");
     std::fs::write(&file, &text).unwrap();
     let scenario = Scenario::load(file.to_str().unwrap()).unwrap();
     assert_eq!(scenario.auto_scaling_groups[0].instances.len(), 4);
 
     // And it plays: the snapshot of the exported world shows the same instance ids.
-    let out = crate::patrol_command()
-        .args(["--scenario", file.to_str().unwrap(), "snapshot", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let played: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let played = crate::stdout_of(crate::patrol_command().args([
+        "--scenario",
+        file.to_str().unwrap(),
+        "snapshot",
+        "--json",
+    ]));
+    let played: Value = serde_json::from_str(&played).unwrap();
     let ids = |v: &Value| {
         let mut ids: Vec<String> = (v["instances"].as_array().unwrap().iter())
             .map(|i| i["id"].as_str().unwrap().to_string())
@@ -436,23 +425,14 @@ fn a_recorded_fleet_exports_as_it_was_at_the_moment() {
         .collect();
     assert_eq!(ids, recorded);
     // Through the command line, with the forms --at takes.
-    let out = crate::patrol_command()
-        .args([
-            "scenario",
-            "export",
-            "--from",
-            file.to_str().unwrap(),
-            "--at",
-            "+2m",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = crate::stdout_of(crate::patrol_command().args([
+        "scenario",
+        "export",
+        "--from",
+        file.to_str().unwrap(),
+        "--at",
+        "+2m",
+    ]));
     assert!(text.contains("Exported from the recording"), "{text}");
     assert!(text.contains("r.sqlite"), "{text}");
     Scenario::parse("<from recording>", &text).unwrap();

@@ -210,3 +210,14 @@ pub fn patrol_command() -> std::process::Command {
         .env("XDG_CONFIG_HOME", dir.join("config"));
     command
 }
+
+/// Runs `command` and returns what it printed; a failure shows its stderr.
+pub fn stdout_of(command: &mut std::process::Command) -> String {
+    let out = command.output().expect("patrol runs");
+    assert!(
+        out.status.success(),
+        "{command:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
