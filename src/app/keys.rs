@@ -300,25 +300,60 @@ fn move_selection(state: &mut AppState, delta: isize) {
     list.selected_key = Some(keys[next].clone());
 }
 
+/// Enter on an Overview card: the resource of its worst finding (or its view).
 fn open_card(state: &mut AppState) {
     let cards = &state.patterns;
     let at = selected_index(state.list(), cards.len(), |k| {
         cards.iter().position(|c| c.pattern.name() == k)
     });
-    if let Some(i) = at {
-        state.view = super::view_of(cards[i].pattern);
+    let Some(report) = at.map(|i| &cards[i]) else {
+        return;
+    };
+    let pattern = report.pattern;
+    // The worst finding, and of those the most precise (a target rather than its group);
+    // when all is well, the pattern's view.
+    let worst = (report.findings.iter())
+        .filter(|f| f.verdict > crate::patterns::Verdict::Pass)
+        .max_by_key(|f| (f.verdict, f.resources.len()));
+    match worst {
+        Some(f) => {
+            let resources = f.resources.clone();
+            open_resources(state, pattern, &resources)
+        }
+        None => state.view = super::view_of(pattern),
     }
 }
 
+/// Enter on a finding: its resource, selected, in the view that shows it.
 fn open_finding(state: &mut AppState) {
     let rows = super::rows::finding_rows(&state.patterns, state.list());
     let at = selected_index(state.list(), rows.len(), |k| {
         rows.iter().position(|r| r.key() == k)
     });
     if let Some(r) = at.map(|i| rows[i]) {
-        let view = super::view_of(r.report.pattern);
-        if view != View::Patterns {
-            state.view = view;
+        let resources = r.finding.map(|f| f.resources.clone()).unwrap_or_default();
+        open_resources(state, r.report.pattern, &resources);
+    }
+}
+
+/// Opens the view that shows a pattern's resources with them selected (one) or listed by a
+/// filter (several); the pattern's own view when they are shown nowhere.
+fn open_resources(state: &mut AppState, pattern: crate::patterns::Pattern, resources: &[String]) {
+    let view = super::view_of(pattern);
+    match super::rows::locate(state, view, resources) {
+        Some(found) => {
+            state.view = found.view;
+            let list = state.list_mut();
+            list.filter = found.filter;
+            list.sort = None;
+            list.selected_key = Some(found.select);
+        }
+        None if view != View::Patterns => state.view = view,
+        None => {
+            state.message = Some(format!(
+                "{} has no view of its own yet: its findings are listed here",
+                pattern.name()
+            ))
         }
     }
 }

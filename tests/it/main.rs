@@ -5,6 +5,7 @@ mod aws;
 mod cli;
 mod config;
 mod conformance;
+mod drill;
 mod e2e;
 mod events;
 mod export;
@@ -220,4 +221,16 @@ pub fn stdout_of(command: &mut std::process::Command) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+/// One key pressed in the console, then a frame drawn (as the terminal loop does).
+pub fn press_key(
+    state: &mut AppState,
+    code: crossterm::event::KeyCode,
+) -> Vec<patrol::app::Effect> {
+    use crossterm::event::{KeyEvent, KeyModifiers};
+    let effects = update(state, Action::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    let (w, h) = state.size;
+    update(state, Action::Drawn(w, h));
+    effects
 }

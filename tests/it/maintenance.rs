@@ -643,14 +643,7 @@ async fn the_maintenance_window_patches_every_server_and_keeps_two_healthy() {
 }
 
 fn key(state: &mut patrol::app::AppState, code: crossterm::event::KeyCode) {
-    use crossterm::event::{KeyEvent, KeyModifiers};
-    use patrol::app::{update, Action as AppAction};
-    update(
-        state,
-        AppAction::Key(KeyEvent::new(code, KeyModifiers::NONE)),
-    );
-    let (w, h) = state.size;
-    update(state, AppAction::Drawn(w, h));
+    crate::press_key(state, code);
 }
 
 /// In the console: `m` on a target opens the plan of taking its instance out, `d` flips

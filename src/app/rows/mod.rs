@@ -41,12 +41,22 @@ impl<R: Row> AnyRow for R {
 /// Calls `f` with the current view's rows, as filtered and sorted: the one place that
 /// knows which rows each view has (None for the Overview, which has no table).
 fn with_rows<T>(state: &AppState, f: impl FnOnce(&[&dyn AnyRow]) -> T) -> Option<T> {
+    rows_of(state, state.view, state.list(), f)
+}
+
+/// The same for any view, listed as `list` says.
+fn rows_of<T>(
+    state: &AppState,
+    view: View,
+    list: &ListState,
+    f: impl FnOnce(&[&dyn AnyRow]) -> T,
+) -> Option<T> {
     fn call<R: Row, T>(rows: &[R], f: impl FnOnce(&[&dyn AnyRow]) -> T) -> T {
         let rows: Vec<&dyn AnyRow> = rows.iter().map(|r| r as &dyn AnyRow).collect();
         f(&rows)
     }
-    let (fleet, list) = (&state.fleet, state.list());
-    Some(match state.view {
+    let fleet = &state.fleet;
+    Some(match view {
         View::Overview => return None,
         View::Targets => call(&target_rows(fleet, list), f),
         View::Capacity => call(&group_rows(fleet, list), f),
@@ -56,6 +66,86 @@ fn with_rows<T>(state: &AppState, f: impl FnOnce(&[&dyn AnyRow]) -> T) -> Option
         View::Patterns => call(&finding_rows(&state.patterns, list), f),
         View::Events => call(&event_rows(&state.events, list), f),
     })
+}
+
+/// Where resources named by a finding are shown: a view, and there the one row that shows
+/// them (selected) or the rows that do (a filter that lists them, the first selected).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Located {
+    pub view: View,
+    pub filter: String,
+    pub select: String,
+}
+
+/// Finds `resources` (ids and names, most general first, as findings list them) in
+/// `preferred`, or else in the first view that shows any of them. Each resource that the
+/// view shows narrows the rows to those that show it too, unless none would be left.
+pub fn locate(state: &AppState, preferred: View, resources: &[String]) -> Option<Located> {
+    // Views of resources only: the Overview, Patterns and Events only mention them.
+    let resource_view = |v: &View| !matches!(v, View::Overview | View::Patterns | View::Events);
+    let order = std::iter::once(preferred)
+        .chain(View::ALL.into_iter().filter(|v| *v != preferred))
+        .filter(resource_view);
+    for view in order {
+        let columns = super::table::columns(view);
+        let all = ListState::default();
+        let rows: Vec<(String, Vec<String>)> = rows_of(state, view, &all, |rows| {
+            (rows.iter())
+                .map(|r| (r.row_key(), r.row_cells()))
+                .collect()
+        })
+        .unwrap_or_default();
+        let mut left: Vec<usize> = (0..rows.len()).collect();
+        let mut pairs: Vec<String> = Vec::new();
+        for resource in resources.iter().filter(|r| !r.is_empty()) {
+            let shows = |i: &usize| -> Option<usize> {
+                rows[*i].1.iter().position(|cell| mentions(cell, resource))
+            };
+            let narrowed: Vec<usize> = left
+                .iter()
+                .copied()
+                .filter(|i| shows(i).is_some())
+                .collect();
+            let Some(column) = narrowed.first().and_then(shows) else {
+                continue;
+            };
+            left = narrowed;
+            if !resource.contains(char::is_whitespace) {
+                let exact = rows[left[0]].1[column].eq_ignore_ascii_case(resource);
+                let value = if exact {
+                    resource.clone()
+                } else {
+                    format!("{resource}*")
+                };
+                pairs.push(format!("{}={value}", columns[column].keys[0]));
+            }
+        }
+        if pairs.is_empty() || left.is_empty() {
+            continue;
+        }
+        let select = rows[left[0]].0.clone();
+        let filter = if left.len() == 1 {
+            String::new()
+        } else {
+            pairs.join(" ")
+        };
+        return Some(Located {
+            view,
+            filter,
+            select,
+        });
+    }
+    None
+}
+
+/// Whether a cell shows a resource: it is the resource, or the resource with a port
+/// (`i-…:80`) or a note after it.
+fn mentions(cell: &str, resource: &str) -> bool {
+    let (cell, resource) = (cell.to_lowercase(), resource.to_lowercase());
+    cell == resource
+        || cell
+            .strip_prefix(&resource)
+            .is_some_and(|rest| rest.starts_with(':') || rest.starts_with(' '))
 }
 
 /// The current view's table as text, as filtered and sorted (none for the Overview).
