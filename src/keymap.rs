@@ -18,6 +18,7 @@ pub enum KeyAction {
     First,
     Last,
     Open,
+    Detail,
     Filter,
     ClearFilter,
     ReverseSort,
@@ -70,7 +71,13 @@ pub const ACTIONS: &[(KeyAction, &str, &[&str], &str)] = &[
         Open,
         "open",
         &["enter"],
-        "on an Overview card, a Patterns row or an Events row: open its view",
+        "on a card, a finding or an event: its resource; elsewhere: the detail pane",
+    ),
+    (
+        Detail,
+        "detail",
+        &["d"],
+        "the detail pane: every field, the full text, related resources (1-9 open them)",
     ),
     (
         Filter,

@@ -110,6 +110,9 @@ pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         }
         return vec![];
     }
+    if state.detail.is_some() {
+        return on_detail_key(state, key, action);
+    }
     if state.dialog.is_some() {
         return super::dialog::on_dialog_key(state, key);
     }
@@ -161,6 +164,7 @@ fn run(state: &mut AppState, action: KeyAction) -> Vec<Effect> {
         Open if state.view == View::Overview => open_card(state),
         Open if state.view == View::Patterns => open_finding(state),
         Open if state.view == View::Events => open_event(state),
+        Open | Detail => open_detail(state),
         Filter => state.filter_editing = true,
         ClearFilter => {
             let list = state.list_mut();
@@ -298,6 +302,120 @@ fn move_selection(state: &mut AppState, delta: isize) {
     let list = state.list_mut();
     list.selected_index = next;
     list.selected_key = Some(keys[next].clone());
+}
+
+/// `d` (or Enter in a view of resources): the detail pane of the selected row.
+fn open_detail(state: &mut AppState) {
+    match super::detail::selected(state) {
+        Some(d) => state.detail = Some(d),
+        None if state.view == View::Overview => {
+            state.message = Some("d describes a row: open a view (Enter on a card)".into())
+        }
+        None => state.message = Some("nothing selected to describe".into()),
+    }
+}
+
+/// A key while the detail pane is open: it scrolls, follows links, goes back, copies, or
+/// closes the pane. Nothing else acts while it covers the view.
+fn on_detail_key(state: &mut AppState, key: KeyEvent, action: Option<KeyAction>) -> Vec<Effect> {
+    use KeyAction::*;
+    let Some(d) = state.detail.clone() else {
+        return vec![];
+    };
+    let detail = super::detail::of(state, &d);
+    let page = page(state).max(1) as i64;
+    let width = state.size.0.saturating_sub(2) as usize;
+    let lines = super::detail::layout(&detail, width, d.link).len() as i64;
+    // The pane covers the view: the screen less the tab bar, the status lines, its borders.
+    let shown = state.size.1 as i64 - 6;
+    let scroll = |state: &mut AppState, by: i64| {
+        if let Some(d) = state.detail.as_mut() {
+            d.scroll = (d.scroll as i64 + by).clamp(0, (lines - shown).max(0)) as u16;
+        }
+    };
+    let links = detail.links.len();
+    match (key.code, action) {
+        (KeyCode::Esc, _) | (_, Some(Detail | Quit | ClearFilter)) => state.detail = None,
+        (KeyCode::Backspace | KeyCode::Left | KeyCode::Char('h'), _) => {
+            let mut d = d;
+            match d.back.pop() {
+                Some((view, key)) => {
+                    select(state, view, &key);
+                    d.view = view;
+                    d.key = key;
+                    d.scroll = 0;
+                    d.link = 0;
+                    state.detail = Some(d);
+                }
+                None => state.detail = None,
+            }
+        }
+        (KeyCode::Char(c @ '1'..='9'), _) => {
+            let n = c as usize - '1' as usize;
+            match detail.links.get(n) {
+                Some(link) => follow(state, d, link),
+                None => state.message = Some(format!("no related resource {}", n + 1)),
+            }
+        }
+        (KeyCode::Tab | KeyCode::BackTab, _) if links > 0 => {
+            let step = if key.code == KeyCode::Tab {
+                1
+            } else {
+                links - 1
+            };
+            if let Some(d) = state.detail.as_mut() {
+                d.link = (d.link + step) % links;
+            }
+        }
+        (KeyCode::Enter, _) => match detail.links.get(d.link) {
+            Some(link) => follow(state, d.clone(), link),
+            None => state.message = Some("nothing related to open".into()),
+        },
+        (_, Some(Down)) => scroll(state, 1),
+        (_, Some(Up)) => scroll(state, -1),
+        (_, Some(PageDown | Pause)) => scroll(state, page),
+        (_, Some(PageUp)) => scroll(state, -page),
+        (_, Some(First)) => scroll(state, -lines),
+        (_, Some(Last)) => scroll(state, lines),
+        (_, Some(Copy)) => {
+            return match detail.copy_id {
+                Some(id) => vec![Effect::Copy(id)],
+                None => {
+                    state.message = Some("nothing to copy here".into());
+                    vec![]
+                }
+            }
+        }
+        _ => {
+            state.message = Some(
+                "detail: j/k scroll · 1-9 or Tab, Enter open a related resource · \
+                 Backspace back · y copy · Esc closes"
+                    .into(),
+            )
+        }
+    }
+    vec![]
+}
+
+/// Opens a related resource: its view, its row selected (a filter that hides it is
+/// cleared), and its detail pane, remembering the way back.
+fn follow(state: &mut AppState, mut d: super::detail::DetailState, link: &super::detail::Link) {
+    d.back.push((d.view, d.key.clone()));
+    select(state, link.view, &link.key);
+    d.view = link.view;
+    d.key = link.key.clone();
+    d.scroll = 0;
+    d.link = 0;
+    state.detail = Some(d);
+}
+
+/// Shows `view` with the row `key` selected, clearing a filter that would hide it.
+fn select(state: &mut AppState, view: View, key: &str) {
+    state.view = view;
+    if !row_keys(state).iter().any(|k| k == key) {
+        state.list_mut().filter.clear();
+    }
+    state.list_mut().selected_key = Some(key.to_string());
 }
 
 /// Enter on an Overview card: the resource of its worst finding (or its view).

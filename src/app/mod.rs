@@ -4,6 +4,7 @@ mod action;
 pub mod cards;
 pub mod columns;
 pub mod command;
+pub mod detail;
 pub mod dialog;
 mod keys;
 pub mod line_edit;

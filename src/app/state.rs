@@ -84,6 +84,8 @@ pub struct AppState {
     pub lists: [ListState; 8],
     pub filter_editing: bool,
     pub help: bool,
+    /// The detail pane, when open: which row's resource it shows.
+    pub detail: Option<super::detail::DetailState>,
     pub wall: DateTime<Utc>,
     pub clock: DateTime<Utc>,
     pub narration: Option<String>,
@@ -150,6 +152,7 @@ impl AppState {
             lists: Default::default(),
             filter_editing: false,
             help: false,
+            detail: None,
             wall: now,
             clock: now,
             narration: None,

@@ -1,6 +1,7 @@
 //! Drawing: views borrow the state and the theme and draw; they never mutate, fetch or sleep.
 
 mod capacity;
+mod detail;
 mod dialog;
 mod eips;
 mod events;
@@ -55,6 +56,9 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
         View::Images => images::draw(frame, body, state, theme),
         View::Patterns => patterns::draw(frame, body, state, theme),
         View::Events => events::draw(frame, body, state, theme),
+    }
+    if let Some(d) = &state.detail {
+        detail::draw(frame, body, state, d, theme);
     }
     dialog::draw_operation(frame, op_line, state, theme);
     frame.render_widget(Paragraph::new(story_line(state, theme)), story);

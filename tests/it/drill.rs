@@ -142,3 +142,126 @@ fn enter_on_an_overview_card_opens_its_worst_finding() {
         "the worst finding is an unhealthy target: {cells:?}"
     );
 }
+
+/// The default world at 4m25s (the crash being handled), seen twice so Events has rows.
+fn crash_being_handled() -> AppState {
+    default_at(4 * 60 + 25)
+}
+
+/// The default world at `secs`, seen at its start and then.
+fn default_at(secs: u64) -> AppState {
+    let sim = SimCloud::new(&Scenario::load("default").unwrap(), 42, start(), 1.0);
+    let first = snapshot(&sim);
+    sim.advance(std::time::Duration::from_secs(secs));
+    let mut state = state_of(&first);
+    crate::observe(&mut state, &snapshot(&sim), 2);
+    state
+}
+
+/// Selects the row of `view` whose cells include `text`, and presses `key` there.
+fn open_on(state: &mut AppState, view: View, text: &str, key: KeyCode) {
+    state.view = view;
+    *state.list_mut() = ListState::default();
+    let keys = row_keys(state);
+    let rows = table_text(state).unwrap().rows;
+    let at = rows
+        .iter()
+        .position(|r| r.iter().any(|c| c.contains(text)))
+        .unwrap_or_else(|| panic!("no row of {view:?} shows {text}"));
+    state.list_mut().selected_key = Some(keys[at].clone());
+    press_key(state, key);
+}
+
+#[test]
+fn the_detail_pane_of_each_kind_of_resource() {
+    let base = crash_being_handled();
+    for (view, text, key, name) in [
+        (View::Targets, "unhealthy", KeyCode::Enter, "target"),
+        (View::Capacity, "web-asg", KeyCode::Enter, "group"),
+        (View::ElasticIps, "203.0.113.10", KeyCode::Enter, "address"),
+        (View::Images, "web-golden", KeyCode::Enter, "image"),
+        (View::Zones, "us-east-1a", KeyCode::Enter, "zone"),
+        (View::Patterns, "unhealthy", KeyCode::Char('d'), "finding"),
+        (View::Events, "unhealthy", KeyCode::Char('d'), "event"),
+    ] {
+        for (w, h) in [(120, 40), (80, 24)] {
+            let mut state = base.clone();
+            state.size = (w, h);
+            open_on(&mut state, view, text, key);
+            assert!(state.detail.is_some(), "{name}: the pane opened");
+            let screen = crate::screen_text(&state, w, h);
+            insta::assert_snapshot!(format!("detail_{name}_{w}x{h}"), screen);
+        }
+    }
+}
+
+#[test]
+fn the_detail_panes_links_reach_the_right_resource() {
+    let mut state = crash_being_handled();
+    state.size = (120, 40);
+    let s = state.fleet.clone();
+    let primary = crate::instance_named(&s, "app-primary");
+    let app_tg = s.target_groups.iter().find(|t| t.name == "app-tg").unwrap();
+    // An address → its instance's target.
+    open_on(&mut state, View::ElasticIps, "203.0.113.10", KeyCode::Enter);
+    press_key(&mut state, KeyCode::Char('1'));
+    let target = patrol::app::rows::target_key(&app_tg.arn, &primary, 8080);
+    assert_eq!(state.view, View::Targets);
+    assert_eq!(state.list().selected_key.as_deref(), Some(target.as_str()));
+    assert_eq!(state.detail.as_ref().unwrap().key, target);
+    // Back, and the pane is the address's again.
+    press_key(&mut state, KeyCode::Backspace);
+    assert_eq!(state.view, View::ElasticIps);
+    assert!(state.detail.as_ref().unwrap().back.is_empty());
+
+    // A web target → its group, even when a filter hides the group's row.
+    state.detail = None;
+    state.view = View::Capacity;
+    state.list_mut().filter = "nothing-matches".into();
+    let web = s.auto_scaling_groups[0].instances[0].instance_id.clone();
+    open_on(&mut state, View::Targets, &web, KeyCode::Enter);
+    let detail = patrol::app::detail::of(&state, state.detail.as_ref().unwrap());
+    let n = detail
+        .links
+        .iter()
+        .position(|l| l.label == "group web-asg")
+        .expect("a link to its group");
+    press_key(&mut state, KeyCode::Char(char::from(b'1' + n as u8)));
+    assert_eq!(state.view, View::Capacity);
+    assert_eq!(state.list().selected_key.as_deref(), Some("web-asg"));
+    assert!(
+        state.list().filter.is_empty(),
+        "the filter that hid it is cleared"
+    );
+    let screen = crate::screen_text(&state, 120, 40);
+    assert!(screen.contains("Auto Scaling group web-asg"), "{screen}");
+    // Tab then Enter opens the highlighted link; Esc closes the pane.
+    press_key(&mut state, KeyCode::Tab);
+    press_key(&mut state, KeyCode::Enter);
+    assert_eq!(state.view, View::Targets);
+    press_key(&mut state, KeyCode::Esc);
+    assert!(state.detail.is_none());
+}
+
+#[test]
+fn the_detail_pane_scrolls_and_keys_elsewhere_say_why() {
+    // At 7m web-asg has replaced the crashed instance: its activities have causes.
+    let mut state = default_at(7 * 60);
+    state.size = (80, 24);
+    state.view = View::Overview;
+    press_key(&mut state, KeyCode::Char('d'));
+    assert!(state.detail.is_none());
+    assert!(state.message.as_deref().unwrap().contains("open a view"));
+    open_on(&mut state, View::Capacity, "web-asg", KeyCode::Char('d'));
+    press_key(&mut state, KeyCode::Char('G'));
+    let bottom = state.detail.as_ref().unwrap().scroll;
+    assert!(bottom > 0, "a group's activities run past one screen");
+    let screen = crate::screen_text(&state, 80, 24);
+    assert!(screen.contains("cause:"), "{screen}");
+    press_key(&mut state, KeyCode::Char('g'));
+    assert_eq!(state.detail.as_ref().unwrap().scroll, 0);
+    // While the pane is open, an action key does nothing but say what works here.
+    press_key(&mut state, KeyCode::Char('s'));
+    assert!(state.dialog.is_none());
+    assert!(state.message.as_deref().unwrap().contains("Esc closes"));
+}

@@ -6,7 +6,8 @@ mod summaries;
 
 pub use events::{event_rows, EventRow};
 pub use resources::{
-    address_rows, group_rows, image_rows, target_rows, AddressRow, GroupRow, ImageRow, TargetRow,
+    address_rows, group_rows, image_rows, target_key, target_rows, AddressRow, GroupRow, ImageRow,
+    TargetRow,
 };
 pub use summaries::{finding_rows, zone_rows, FindingRow, ZoneRow};
 

@@ -81,7 +81,7 @@ impl Row for TargetRow<'_> {
 
     fn key(&self) -> String {
         // The same key while draining and once gone: the selection stays on the row.
-        format!("{}|{}:{}", self.group.arn, self.target_id, self.port)
+        target_key(&self.group.arn, self.target_id, self.port)
     }
 
     fn copy_id(&self) -> Option<String> {
@@ -136,6 +136,11 @@ fn outs_of(fleet: &Snapshot, outs: &[OutOfService]) -> HashMap<String, Out> {
 
 /// Every target, unhealthy first, then by group, zone and id, with the targets instances
 /// out for maintenance have left; then as filtered and sorted.
+/// The key of a target's row: its group, instance and port.
+pub fn target_key(group_arn: &str, instance_id: &str, port: u16) -> String {
+    format!("{group_arn}|{instance_id}:{port}")
+}
+
 pub fn target_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<TargetRow<'a>> {
     let index = fleet.instance_index();
     let out_of_service = fleet.out_of_service();

@@ -1,0 +1,52 @@
+//! The detail pane: the selected resource in full, over the view it was opened from.
+
+use super::panel;
+use crate::app::detail::{self, DetailState, Drawn};
+use crate::app::AppState;
+use crate::theme::Theme;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+use ratatui::Frame;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, d: &DetailState, theme: &Theme) {
+    let detail = detail::of(state, d);
+    let width = area.width.saturating_sub(2) as usize;
+    let lines: Vec<Line> = detail::layout(&detail, width, d.link)
+        .into_iter()
+        .map(|l| match l {
+            Drawn::Blank => Line::default(),
+            Drawn::Heading(title) => Line::from(Span::styled(title, theme.header)),
+            Drawn::Field(label, value) => Line::from(vec![
+                Span::styled(label, theme.muted),
+                Span::styled(value, theme.text),
+            ]),
+            Drawn::Text(text) => Line::from(Span::styled(text, theme.text)),
+            Drawn::Link(number, on, label, view) => Line::from(vec![
+                Span::styled(
+                    number.map_or("    ".to_string(), |n| format!("[{n}] ")),
+                    theme.info,
+                ),
+                Span::styled(label, if on { theme.selection } else { theme.text }),
+                Span::styled(format!("  {}", view.title()), theme.muted),
+            ]),
+        })
+        .collect();
+    let back = if d.back.is_empty() {
+        ""
+    } else {
+        " · Backspace back"
+    };
+    let title = Line::from(vec![
+        Span::styled(format!(" {} ", detail.title), theme.title),
+        Span::styled(
+            format!("· j/k scroll · y copy{back} · Esc closes "),
+            theme.muted,
+        ),
+    ]);
+    let paragraph = Paragraph::new(lines)
+        .scroll((d.scroll, 0))
+        .block(panel(title, theme));
+    frame.render_widget(Clear, area);
+    frame.render_widget(paragraph, area);
+}
