@@ -59,6 +59,12 @@ pub const ACTIONS: &[(KeyAction, &str, &[&str], &str)] = &[
     (Show(View::Images), "images", &["6"], "view 6: Images"),
     (Show(View::Patterns), "patterns", &["7"], "view 7: Patterns"),
     (Show(View::Events), "events", &["8"], "view 8: Events"),
+    (
+        Show(View::Instances),
+        "instances",
+        &["9"],
+        "view 9: Instances",
+    ),
     (NextView, "next_view", &["tab"], "next view"),
     (PrevView, "prev_view", &["backtab"], "previous view"),
     (Down, "down", &["j", "down"], "move the selection down"),

@@ -13,10 +13,11 @@ pub enum View {
     Images,
     Patterns,
     Events,
+    Instances,
 }
 
 impl View {
-    pub const ALL: [View; 8] = [
+    pub const ALL: [View; 9] = [
         View::Overview,
         View::Targets,
         View::Capacity,
@@ -25,6 +26,7 @@ impl View {
         View::Images,
         View::Patterns,
         View::Events,
+        View::Instances,
     ];
 
     /// The view's title in the tab bar.
@@ -38,6 +40,7 @@ impl View {
             View::Images => "Images",
             View::Patterns => "Patterns",
             View::Events => "Events",
+            View::Instances => "Instances",
         }
     }
 
@@ -62,6 +65,12 @@ impl View {
             View::ElasticIps => &[Source::ElasticIps, Source::Instances, Source::TargetGroups],
             View::Zones => &[Source::Instances, Source::TargetGroups, Source::AutoScaling],
             View::Images => &[Source::Images, Source::Instances],
+            View::Instances => &[
+                Source::Instances,
+                Source::TargetGroups,
+                Source::ElasticIps,
+                Source::AutoScaling,
+            ],
             View::Patterns | View::Events => &Source::ALL,
         }
     }

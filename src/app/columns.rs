@@ -83,6 +83,11 @@ pub trait Column: Copy + Eq + std::fmt::Debug + 'static {
     fn drawn(self) -> bool {
         true
     }
+    /// Drawn only when the table is wide enough for every column at its full width (a
+    /// narrow terminal drops it rather than squeezing every column to a stub).
+    fn wide_only(self) -> bool {
+        false
+    }
 }
 
 /// One row of a view's table.
@@ -111,6 +116,9 @@ pub struct ColumnInfo {
     pub title: &'static str,
     pub letter: char,
     pub keys: &'static [&'static str],
+    /// Drawn in the table (always, or only when it is wide enough).
+    pub drawn: bool,
+    pub wide_only: bool,
 }
 
 /// The columns of one enum, in order.
@@ -121,6 +129,8 @@ pub fn info<C: Column>() -> Vec<ColumnInfo> {
             title: c.title(),
             letter: c.letter(),
             keys: c.keys(),
+            drawn: c.drawn(),
+            wide_only: c.wide_only(),
         })
         .collect()
 }
@@ -130,7 +140,7 @@ macro_rules! columns {
     ($(#[$doc:meta])* $name:ident {
         $($variant:ident: $title:literal, $letter:literal, [$($key:literal),+], $width:expr,
             [$($source:ident),*];)+
-    } keep [$($keep:ident),*] hidden [$($hidden:ident),*]) => {
+    } keep [$($keep:ident),*] hidden [$($hidden:ident),*] $(wide [$($wide:ident),*])?) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub enum $name { $($variant),+ }
@@ -164,6 +174,13 @@ macro_rules! columns {
                 match self {
                     $($name::$hidden => false,)*
                     _ => true,
+                }
+            }
+            #[allow(unreachable_patterns)]
+            fn wide_only(self) -> bool {
+                match self {
+                    $($($name::$wide => true,)*)?
+                    _ => false,
                 }
             }
         }
@@ -258,6 +275,32 @@ columns! {
         IfLost: "IF AZ IS LOST", 'F', ["if_lost"], Grow(16),
             [TargetGroups, Instances, AutoScaling];
     } keep [Zone] hidden []
+}
+
+columns! {
+    /// View 9, Instances.
+    InstanceCol {
+        Name: "NAME", 'N', ["name"], Fixed(13),
+            [Instances];
+        Instance: "INSTANCE", 'I', ["instance", "id"], Fixed(20),
+            [Instances];
+        State: "STATE", 'S', ["state"], Fixed(10),
+            [Instances, AutoScaling];
+        Zone: "AZ", 'A', ["az", "zone"], Fixed(11),
+            [Instances];
+        Type: "TYPE", 'T', ["type"], Fixed(10),
+            [Instances];
+        Group: "GROUP", 'R', ["group", "asg"], Fixed(14),
+            [Instances, AutoScaling];
+        Role: "ROLE", 'O', ["role"], Fixed(8),
+            [Instances];
+        Address: "ADDRESS", 'D', ["address", "ip"], Fixed(15),
+            [ElasticIps, Instances];
+        Health: "TARGET HEALTH", 'H', ["health"], Grow(16),
+            [TargetGroups];
+        PrivateIp: "PRIVATE IP", 'P', ["private_ip"], Fixed(13),
+            [Instances];
+    } keep [Instance, State] hidden [PrivateIp] wide [Type, Role, Zone]
 }
 
 columns! {

@@ -86,6 +86,9 @@ const VIEWS: &[(&str, View)] = &[
     ("amis", View::Images),
     ("patterns", View::Patterns),
     ("checks", View::Patterns),
+    ("events", View::Events),
+    ("instances", View::Instances),
+    ("ec2", View::Instances),
 ];
 
 /// Every command word, for completion.

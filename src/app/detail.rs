@@ -146,6 +146,15 @@ pub fn of(state: &AppState, d: &DetailState) -> Detail {
         View::Events => (event_rows(&state.events, &all).into_iter())
             .find(|r| r.key() == d.key)
             .map(|r| event(state, r.event, now)),
+        View::Instances => (fleet.instances.iter()).find(|i| i.id == d.key).map(|i| {
+            let mut detail = Detail::new(format!("Instance {}", i.label()));
+            detail.copy_id = Some(i.id.clone());
+            instance(&mut detail, fleet, i, now);
+            detail
+                .links
+                .retain(|l| !(l.view == View::Instances && l.key == i.id));
+            detail
+        }),
         View::Overview => None,
     };
     found.unwrap_or_else(|| {
@@ -245,6 +254,11 @@ fn instance(d: &mut Detail, s: &Snapshot, i: &Instance, now: DateTime<Utc>) {
         );
     }
     d.link(format!("zone {}", i.zone), View::Zones, i.zone.clone());
+    d.link(
+        format!("instance {}", i.label()),
+        View::Instances,
+        i.id.clone(),
+    );
 }
 
 fn target(s: &Snapshot, r: &super::rows::TargetRow, now: DateTime<Utc>) -> Detail {

@@ -169,6 +169,7 @@ fn selected_instance(state: &mut AppState) -> Option<String> {
             .iter()
             .find(|a| a.allocation_id == key)
             .and_then(|a| a.instance_id.clone()),
+        View::Instances => Some(key),
         _ => None,
     }
 }
@@ -198,7 +199,12 @@ pub fn action_key(state: &mut AppState, action: KeyAction) -> bool {
             };
             open(state, undo.action, Some(undo.name.into()));
         }
-        KeyAction::Clone if matches!(state.view, View::Targets | View::ElasticIps) => {
+        KeyAction::Clone
+            if matches!(
+                state.view,
+                View::Targets | View::ElasticIps | View::Instances
+            ) =>
+        {
             let Some(id) = selected_instance(state) else {
                 return false;
             };
@@ -223,7 +229,7 @@ pub fn action_key(state: &mut AppState, action: KeyAction) -> bool {
             let to = g.desired + 1;
             open(state, Arc::new(ScaleOut::new(&group, to)), None);
         }
-        KeyAction::Maintenance if state.view == View::Targets => {
+        KeyAction::Maintenance if matches!(state.view, View::Targets | View::Instances) => {
             let Some(id) = selected_instance(state) else {
                 return false;
             };

@@ -22,8 +22,7 @@ pub fn help_lines(keys: &KeyMap) -> Vec<HelpLine> {
     let groups: &[(&[KeyAction], &str)] = &[
         (
             &views,
-            "switch view: Overview, Targets, Capacity, Elastic IPs, Zones, Images, Patterns, \
-             Events",
+            "view: Overview Targets Capacity EIPs Zones Images Patterns Events Instances",
         ),
         (&[NextView, PrevView], "next / previous view"),
         (&[Down, Up], "move the selection"),

@@ -81,7 +81,7 @@ pub struct AppState {
     pub fleet: Snapshot,
     pub sources: Vec<SourceStatus>,
     pub view: View,
-    pub lists: [ListState; 8],
+    pub lists: [ListState; View::ALL.len()],
     pub filter_editing: bool,
     pub help: bool,
     /// The detail pane, when open: which row's resource it shows.

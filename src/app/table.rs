@@ -2,7 +2,8 @@
 //! `key=value`) and sort the operator set. Views, export and navigation all use this.
 
 use super::columns::{
-    info, AddressCol, ColumnInfo, EventCol, FindingCol, GroupCol, ImageCol, TargetCol, ZoneCol,
+    info, AddressCol, ColumnInfo, EventCol, FindingCol, GroupCol, ImageCol, InstanceCol, TargetCol,
+    ZoneCol,
 };
 use super::{ListState, View};
 use std::cmp::Ordering;
@@ -19,6 +20,7 @@ pub fn columns(view: View) -> Vec<ColumnInfo> {
         View::Images => info::<ImageCol>(),
         View::Patterns => info::<FindingCol>(),
         View::Events => info::<EventCol>(),
+        View::Instances => info::<InstanceCol>(),
     }
 }
 

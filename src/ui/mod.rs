@@ -6,6 +6,7 @@ mod dialog;
 mod eips;
 mod events;
 mod images;
+mod instances;
 mod overview;
 mod patterns;
 mod table;
@@ -56,6 +57,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
         View::Images => images::draw(frame, body, state, theme),
         View::Patterns => patterns::draw(frame, body, state, theme),
         View::Events => events::draw(frame, body, state, theme),
+        View::Instances => instances::draw(frame, body, state, theme),
     }
     if let Some(d) = &state.detail {
         detail::draw(frame, body, state, d, theme);

@@ -63,7 +63,24 @@ pub fn column_table<R: ColumnRow>(
     state: &AppState,
     theme: &Theme,
 ) -> Table<'static> {
-    let cols: Vec<R::Col> = R::Col::ALL.iter().copied().filter(|c| c.drawn()).collect();
+    let mut cols: Vec<R::Col> = R::Col::ALL.iter().copied().filter(|c| c.drawn()).collect();
+    let asked: u16 = (cols.iter())
+        .map(|c| match c.width() {
+            crate::app::columns::Width::Fixed(w) | crate::app::columns::Width::Grow(w) => w + 1,
+        })
+        .sum();
+    // Too narrow for every column at full width: drop the wide-only ones, last first,
+    // until the rest fit.
+    let mut asked = asked + 1;
+    while asked > width {
+        let Some(at) = cols.iter().rposition(|c| c.wide_only()) else {
+            break;
+        };
+        let dropped = cols.remove(at);
+        asked -= match dropped.width() {
+            crate::app::columns::Width::Fixed(w) | crate::app::columns::Width::Grow(w) => w + 1,
+        };
+    }
     // A column read from a stale source is drawn in the stale style, whatever it says.
     let stale: Vec<bool> = cols.iter().map(|c| state.any_stale(c.sources())).collect();
     let body = rows.iter().map(|r| {

@@ -265,3 +265,34 @@ fn the_detail_pane_scrolls_and_keys_elsewhere_say_why() {
     assert!(state.dialog.is_none());
     assert!(state.message.as_deref().unwrap().contains("Esc closes"));
 }
+
+#[test]
+fn the_instances_view_lists_every_instance_and_acts_on_it() {
+    for (w, h) in [(120, 40), (80, 24)] {
+        let mut state = crash_being_handled();
+        state.size = (w, h);
+        press_key(&mut state, KeyCode::Char('9'));
+        assert_eq!(state.view, View::Instances);
+        let screen = crate::screen_text(&state, w, h);
+        insta::assert_snapshot!(format!("instances_{w}x{h}"), screen);
+    }
+    let mut state = crash_being_handled();
+    state.size = (120, 40);
+    // The crashed web instance comes first: its target is the worst.
+    state.view = View::Instances;
+    let rows = table_text(&state).unwrap().rows;
+    assert_eq!(rows.len(), state.fleet.instances.len());
+    assert!(
+        rows[0].iter().any(|c| c.contains("unhealthy")),
+        "{:?}",
+        rows[0]
+    );
+    // c clones the selected instance; m takes it out; both name it in their plan.
+    let id = rows[0][1].clone();
+    open_on(&mut state, View::Instances, &id, KeyCode::Char('c'));
+    let dialog = state.dialog.as_ref().expect("c opens the clone plan");
+    assert!(format!("{dialog:?}").contains(&id));
+    state.dialog = None;
+    open_on(&mut state, View::Instances, &id, KeyCode::Char('m'));
+    assert!(state.dialog.is_some(), "m opens the maintenance plan");
+}

@@ -125,6 +125,7 @@ fn views_switch_and_q_restores_the_terminal() {
         ("6", "Images ·"),
         ("7", "Patterns ·"),
         ("8", "Events ·"),
+        ("9", "Instances ·"),
         ("Tab", "Overview ·"),
     ] {
         s.keys(key);

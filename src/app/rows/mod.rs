@@ -1,10 +1,12 @@
 //! The rows of each view, filtered and ordered; navigation and drawing both use these.
 
 mod events;
+mod instances;
 mod resources;
 mod summaries;
 
 pub use events::{event_rows, EventRow};
+pub use instances::{instance_rows, InstanceRow};
 pub use resources::{
     address_rows, group_rows, image_rows, target_key, target_rows, AddressRow, GroupRow, ImageRow,
     TargetRow,
@@ -66,6 +68,7 @@ fn rows_of<T>(
         View::Images => call(&image_rows(fleet, list), f),
         View::Patterns => call(&finding_rows(&state.patterns, list), f),
         View::Events => call(&event_rows(&state.events, list), f),
+        View::Instances => call(&instance_rows(fleet, list), f),
     })
 }
 
