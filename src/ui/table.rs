@@ -264,3 +264,27 @@ pub fn header(titles: &[(&'static str, u16)], state: &AppState, theme: &Theme) -
     }))
     .style(theme.header)
 }
+
+/// A view that is one table of rows in a titled panel: the title with its summary, the
+/// rows (or why there are none), the selected row marked.
+pub fn draw_rows_view<R: ColumnRow>(
+    frame: &mut ratatui::Frame,
+    area: ratatui::layout::Rect,
+    state: &AppState,
+    theme: &Theme,
+    (name, summary, what): (&str, String, &str),
+    rows: &[R],
+) {
+    let block = super::panel(super::panel_title(name, summary, state, theme), theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if rows.is_empty() {
+        frame.render_widget(super::empty_hint(state, what, theme), inner);
+        return;
+    }
+    let selected = crate::app::rows::selected_index(state.list(), rows.len(), |k| {
+        rows.iter().position(|r| r.key() == k)
+    });
+    let table = column_table(rows, inner.width, state, theme);
+    render_table(frame, inner, table, selected, theme);
+}
