@@ -145,7 +145,7 @@ pub const ACTIONS: &[(KeyAction, &str, &[&str], &str)] = &[
         Clone,
         "clone",
         &["c"],
-        "on Targets or Elastic IPs: clone the instance to an AMI",
+        "on Targets, Elastic IPs or Instances: clone the instance to an AMI",
     ),
     (
         ScaleOut,
@@ -157,7 +157,7 @@ pub const ACTIONS: &[(KeyAction, &str, &[&str], &str)] = &[
         Maintenance,
         "maintenance",
         &["m"],
-        "on Targets: take the instance out of service, or bring it back",
+        "on Targets or Instances: take the instance out of service, or bring it back",
     ),
     (Pause, "pause", &["space"], "scenario: pause / resume"),
     (Step, "step", &["."], "scenario: let 10 seconds pass"),
