@@ -248,13 +248,15 @@ columns! {
             [ElasticIps];
         InstanceName: "INST. NAME", 'S', ["instance_name"], Fixed(14),
             [Instances];
-        Role: "ROLE", 'R', ["role"], Fixed(8),
+        Role: "ROLE", 'R', ["role"], Fixed(7),
             [Instances];
         State: "STATE", 'T', ["state"], Fixed(10),
             [ElasticIps, Instances];
-        Health: "TARGET HEALTH", 'E', ["health"], Grow(16),
+        Health: "TARGET HEALTH", 'E', ["health"], Grow(14),
             [TargetGroups, Instances];
-    } keep [Address, Instance, State] hidden []
+        SwapTo: "SWAP TO (s)", 'W', ["swap_to", "standby"], Grow(14),
+            [ElasticIps, Instances, TargetGroups];
+    } keep [Address, Instance, State] hidden [] wide [Name]
 }
 
 columns! {

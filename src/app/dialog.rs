@@ -177,6 +177,42 @@ fn selected_instance(state: &mut AppState) -> Option<String> {
 /// The action keys: `s` swap, `b` swap back, `c` clone, `+`/`o` scale out. They do nothing
 /// in read-only mode or while an action runs.
 pub fn action_key(state: &mut AppState, action: KeyAction) -> bool {
+    let opened = open_action(state, action);
+    if !opened && state.message.is_none() {
+        state.message = Some(why_not(state, action));
+    }
+    opened
+}
+
+/// Why an action key did nothing here, naming the key and where it works.
+fn why_not(state: &AppState, action: KeyAction) -> String {
+    let key = (state.keymap.keys_of(action).into_iter().next()).unwrap_or_else(|| "the key".into());
+    if state.read_only {
+        return format!(
+            "{key} changes the cloud: this console is read-only (--read-only or a replay)"
+        );
+    }
+    if let Some(op) = state.running_operation() {
+        return format!("{key} waits: {} is still running", op.title);
+    }
+    match action {
+        KeyAction::Swap => format!("{key} swaps an Elastic IP: open 4 Elastic IPs and select one"),
+        KeyAction::SwapBack => {
+            format!("{key} undoes the last verified action: there is none to undo")
+        }
+        KeyAction::Clone => format!(
+            "{key} clones an instance: select one in 2 Targets, 4 Elastic IPs or 9 Instances"
+        ),
+        KeyAction::ScaleOut => format!("{key} scales a group out: open 3 Capacity and select one"),
+        KeyAction::Maintenance => format!(
+            "{key} takes an instance out for maintenance: select one in 2 Targets or 9 Instances"
+        ),
+        _ => format!("{key} does nothing here"),
+    }
+}
+
+/// Opens the plan of an action key when the view and the selection allow it.
+fn open_action(state: &mut AppState, action: KeyAction) -> bool {
     if state.read_only || state.running_operation().is_some() {
         return false;
     }

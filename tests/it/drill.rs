@@ -296,3 +296,56 @@ fn the_instances_view_lists_every_instance_and_acts_on_it() {
     open_on(&mut state, View::Instances, &id, KeyCode::Char('m'));
     assert!(state.dialog.is_some(), "m opens the maintenance plan");
 }
+
+#[test]
+fn an_action_key_where_it_cannot_act_says_why() {
+    let mut state = crash_being_handled();
+    state.size = (120, 40);
+    state.view = View::Overview;
+    for (key, says) in [
+        ('s', "s swaps an Elastic IP: open 4 Elastic IPs"),
+        ('c', "c clones an instance: select one in 2 Targets"),
+        ('+', "scales a group out: open 3 Capacity"),
+        ('m', "m takes an instance out for maintenance"),
+        ('b', "b undoes the last verified action: there is none"),
+    ] {
+        press_key(&mut state, KeyCode::Char(key));
+        assert!(state.dialog.is_none());
+        let message = state.message.clone().unwrap_or_default();
+        assert!(message.contains(says), "{key}: {message:?}");
+    }
+    state.read_only = true;
+    state.view = View::ElasticIps;
+    press_key(&mut state, KeyCode::Char('s'));
+    assert!(state.dialog.is_none());
+    assert!(state.message.as_deref().unwrap().contains("read-only"));
+}
+
+#[test]
+fn the_elastic_ips_view_says_which_standby_a_swap_would_use() {
+    // primary-failure at 80s: app-primary is down, app-standby is healthy and tagged.
+    let mut state = console_at("primary-failure", 80);
+    state.view = View::ElasticIps;
+    let table = table_text(&state).unwrap();
+    let col = table
+        .titles
+        .iter()
+        .position(|t| t.starts_with("SWAP TO"))
+        .unwrap();
+    let row = (table.rows.iter())
+        .find(|r| r[0] == "203.0.113.10")
+        .expect("the floating address");
+    assert_eq!(row[col], "app-standby ✓ checks pass");
+    // When the standby fails its checks, the row says so before s is pressed.
+    let mut s = state.fleet.clone();
+    let standby = crate::instance_named(&s, "app-standby");
+    for g in &mut s.target_groups {
+        for t in g.targets.iter_mut().filter(|t| t.target_id == standby) {
+            t.state = patrol::model::TargetHealthState::Unhealthy;
+        }
+    }
+    state.fleet = s;
+    let table = table_text(&state).unwrap();
+    let row = table.rows.iter().find(|r| r[0] == "203.0.113.10").unwrap();
+    assert!(row[col].starts_with("app-standby ✗"), "{}", row[col]);
+}

@@ -358,6 +358,57 @@ pub struct AddressRow<'a> {
     pub health: Option<(TargetHealthState, Vec<&'a str>)>,
     /// Set when the instance is out for maintenance.
     pub out: Option<Out>,
+    /// What `s` would do now: the standby and how its checks stand.
+    pub swap: SwapPreview,
+}
+
+/// The standby a swap of an address would use now, and whether its plan's checks pass:
+/// the same plan `s` opens, so the row never promises what the dialog would not do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SwapPreview {
+    pub text: String,
+    pub tone: Tone,
+}
+
+impl SwapPreview {
+    fn of(fleet: &Snapshot, allocation_id: &str) -> SwapPreview {
+        use crate::ops::action::Field;
+        use crate::ops::plan::CheckLevel;
+        let Some(plan) = crate::ops::swap::plan_swap(fleet, allocation_id, None) else {
+            return SwapPreview {
+                text: String::new(),
+                tone: Tone::Plain,
+            };
+        };
+        let to = plan.fields.iter().find_map(|f| match f {
+            Field::Pick { value, .. } if !value.is_empty() => Some(value.clone()),
+            _ => None,
+        });
+        let Some(to) = to else {
+            return SwapPreview {
+                text: "no standby".into(),
+                tone: Tone::Crit,
+            };
+        };
+        let label = fleet.instance(&to).map_or(to.clone(), |i| {
+            i.name.clone().unwrap_or_else(|| i.id.clone())
+        });
+        let first = |level: CheckLevel| plan.checks.iter().find(|c| c.level == level);
+        match (first(CheckLevel::Fail), first(CheckLevel::Choice)) {
+            (Some(c), _) => SwapPreview {
+                text: format!("{label} ✗ {}", c.what),
+                tone: Tone::Crit,
+            },
+            (None, Some(c)) => SwapPreview {
+                text: format!("{label} ? {}", c.what),
+                tone: Tone::Warn,
+            },
+            (None, None) => SwapPreview {
+                text: format!("{label} ✓ checks pass"),
+                tone: Tone::Ok,
+            },
+        }
+    }
 }
 
 impl AddressRow<'_> {
@@ -393,6 +444,7 @@ impl Row for AddressRow<'_> {
                 .and_then(|i| i.tags.get(crate::model::FLOATING_IP_TAG).cloned())
                 .unwrap_or_default(),
             AddressCol::State => self.state(),
+            AddressCol::SwapTo => self.swap.text.clone(),
             AddressCol::Health => {
                 let health = match (self.instance, &self.health) {
                     (None, _) => String::new(),
@@ -429,6 +481,7 @@ impl Row for AddressRow<'_> {
                 Some(i) if i.state == InstanceState::Running => Tone::Ok,
                 _ => Tone::Crit,
             },
+            AddressCol::SwapTo => self.swap.tone,
             AddressCol::Health if self.out.is_some() => Tone::Info,
             AddressCol::Health => self
                 .health
@@ -466,6 +519,7 @@ pub fn address_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<AddressRow
                 instance: id.and_then(|id| index.get(id).copied()),
                 health: id.and_then(|id| health.get(id).cloned()),
                 out: id.and_then(|id| outs.get(id).copied()),
+                swap: SwapPreview::of(fleet, &a.allocation_id),
             }
         })
         .collect();
