@@ -147,6 +147,17 @@ pub enum Command {
     },
     /// List the embedded scenarios.
     Scenarios,
+    /// Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell).
+    ///
+    /// bash: patrol completions bash > ~/.local/share/bash-completion/completions/patrol
+    /// zsh:  patrol completions zsh > "${fpath[1]}/_patrol"
+    /// fish: patrol completions fish > ~/.config/fish/completions/patrol.fish
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print patrol's man page (roff): patrol man > ~/.local/share/man/man1/patrol.1
+    Man,
     /// Scenario files: `patrol scenario export` writes a fleet's shape as one.
     Scenario {
         #[command(subcommand)]

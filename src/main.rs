@@ -195,6 +195,20 @@ fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::R
             }
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Completions { shell }) => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut command, "patrol", &mut out);
+            write_stdout(&String::from_utf8_lossy(&out));
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Man) => {
+            let command = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_mangen::Man::new(command).render(&mut out)?;
+            write_stdout(&String::from_utf8_lossy(&out));
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Scenarios) => {
             let mut out = String::new();
             for name in scenario::embedded_names() {

@@ -300,3 +300,37 @@ fn no_command_panics_on_a_closed_stdout() {
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn completions_and_the_man_page_are_generated_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        let script = crate::stdout_of(crate::patrol_command().args(["completions", shell]));
+        for word in ["patrol", "scenario", "replay", "maintenance", "read-only"] {
+            assert!(script.contains(word), "{shell}: no {word} in\n{script}");
+        }
+        if shell == "bash" {
+            // The script must at least parse.
+            let file = dir.path().join("patrol.bash");
+            std::fs::write(&file, &script).unwrap();
+            let ok = std::process::Command::new("bash")
+                .arg("-n")
+                .arg(&file)
+                .status()
+                .unwrap();
+            assert!(ok.success(), "bash -n rejects the completion script");
+        }
+    }
+    let out = crate::patrol_command()
+        .args(["completions", "tcsh"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("tcsh"));
+    let man = crate::stdout_of(crate::patrol_command().arg("man"));
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH patrol"),
+        "{man}"
+    );
+    assert!(man.contains("replay") && man.contains("scenario"), "{man}");
+}
