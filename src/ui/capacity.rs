@@ -7,8 +7,9 @@ use crate::cloud::Source;
 use crate::model::{ActivityStatus, AlarmState, AutoScalingGroup};
 use crate::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, RenderDirection, Row, Sparkline, Table};
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Row, Table};
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
@@ -27,7 +28,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let table_height = (groups.len() as u16 + 1).min(inner.height / 3).max(2);
     let [table_area, cpu_area, activity_area] = Layout::vertical([
         Constraint::Length(table_height),
-        Constraint::Length(7),
+        // The chart: five rows of plot (20 braille dots of height), its axis and labels.
+        Constraint::Length(9),
         Constraint::Min(3),
     ])
     .areas(inner);
@@ -93,25 +95,74 @@ fn draw_cpu(frame: &mut Frame, area: Rect, state: &AppState, g: &AutoScalingGrou
         ));
     }
     let block = panel(Line::from(title), theme);
-    let data: Vec<u64> = series
-        .map(|s| s.points.iter().map(|p| p.value.round() as u64).collect())
+    // The last hour, in minutes before the world's now (a replay's cursor), left to right.
+    let now = state.clock;
+    let points: Vec<(f64, f64)> = series
+        .map(|s| {
+            (s.points.iter())
+                .map(|p| (-((now - p.at).num_seconds() as f64) / 60.0, p.value))
+                .filter(|(x, _)| *x >= -60.0)
+                .collect()
+        })
         .unwrap_or_default();
-    let width = block.inner(area).width as usize;
-    let tail = &data[data.len().saturating_sub(width)..];
-    let peak_style = if tail.iter().any(|v| *v >= 70) {
+    let cpu_alarms: Vec<_> = (state.fleet.alarms.iter())
+        .filter(|a| a.watches_group_cpu(&g.name))
+        .collect();
+    let peak_style = if cpu_alarms.iter().any(|a| {
+        points
+            .iter()
+            .any(|(_, v)| a.comparison.breaches(*v, a.threshold))
+    }) {
         theme.warn
     } else {
         theme.info
     };
-    // Newest at the right edge, where the eye looks for "now".
-    let newest_first: Vec<u64> = tail.iter().rev().copied().collect();
-    let spark = Sparkline::default()
-        .data(&newest_first)
-        .direction(RenderDirection::RightToLeft)
-        .max(100)
-        .style(peak_style)
-        .block(block);
-    frame.render_widget(spark, area);
+    // Each CPU alarm's threshold as a line across the hour, in its state's colour.
+    let lines: Vec<(Vec<(f64, f64)>, ratatui::style::Style)> = cpu_alarms
+        .iter()
+        .map(|a| {
+            let style = match a.state {
+                AlarmState::Ok => theme.ok,
+                AlarmState::Alarm => theme.crit,
+                AlarmState::InsufficientData => theme.muted,
+            };
+            let style = super::unless_stale(state, &[Source::Alarms], style, theme);
+            (vec![(-60.0, a.threshold), (0.0, a.threshold)], style)
+        })
+        .collect();
+    let mut datasets: Vec<Dataset> = lines
+        .iter()
+        .map(|(data, style)| {
+            Dataset::default()
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(*style)
+                .data(data)
+        })
+        .collect();
+    datasets.push(
+        Dataset::default()
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(peak_style)
+            .data(&points),
+    );
+    let chart = Chart::new(datasets)
+        .block(block)
+        .x_axis(
+            Axis::default()
+                .bounds([-60.0, 0.0])
+                .labels(["-60m", "-30m", "now"])
+                .style(theme.muted),
+        )
+        .y_axis(
+            Axis::default()
+                .bounds([0.0, 100.0])
+                .labels(["0%", "50%", "100%"])
+                .style(theme.muted),
+        )
+        .legend_position(None);
+    frame.render_widget(chart, area);
 }
 
 fn draw_activities(
