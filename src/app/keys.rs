@@ -26,6 +26,10 @@ pub fn help_lines(keys: &KeyMap) -> Vec<HelpLine> {
         ),
         (&[NextView, PrevView], "next / previous view"),
         (&[Down, Up], "move the selection"),
+        (
+            &[Left, Right],
+            "on the Overview: the card to the left / right",
+        ),
         (&[PageDown, PageUp], "a page down / up"),
         (&[First, Last], "first / last row"),
         (
@@ -154,6 +158,11 @@ fn run(state: &mut AppState, action: KeyAction) -> Vec<Effect> {
         Show(view) => state.view = view,
         NextView => state.view = View::ALL[(state.view.index() + 1) % n],
         PrevView => state.view = View::ALL[(state.view.index() + n - 1) % n],
+        // The Overview's cards are two to a row: j/k go down and up a row, h/l across.
+        Down if state.view == View::Overview => move_selection(state, 2),
+        Up if state.view == View::Overview => move_selection(state, -2),
+        Left if state.view == View::Overview => move_selection(state, -1),
+        Right if state.view == View::Overview => move_selection(state, 1),
         Down => move_selection(state, 1),
         Up => move_selection(state, -1),
         PageDown => move_selection(state, page(state)),

@@ -258,7 +258,7 @@ fn navigation_clamps_and_jumps() {
     press(&mut state, "g");
     assert_eq!(state.list().selected_key.as_ref(), keys.first());
     // Enter on an Overview card opens its view.
-    press(&mut state, "1j");
+    press(&mut state, "1l");
     update(&mut state, code(KeyCode::Enter));
     assert_eq!(state.view, View::Zones, "card 2 is Multi-DataCenter");
 }

@@ -349,3 +349,25 @@ fn the_elastic_ips_view_says_which_standby_a_swap_would_use() {
     let row = table.rows.iter().find(|r| r[0] == "203.0.113.10").unwrap();
     assert!(row[col].starts_with("app-standby ✗"), "{}", row[col]);
 }
+
+#[test]
+fn h_and_l_move_across_the_overview_cards_and_j_and_k_a_row() {
+    let mut state = crash_being_handled();
+    state.size = (120, 40);
+    state.view = View::Overview;
+    let cards: Vec<String> = state
+        .patterns
+        .iter()
+        .map(|r| r.pattern.name().to_string())
+        .collect();
+    state.list_mut().selected_key = Some(cards[0].clone());
+    let at = |state: &AppState| state.list().selected_key.clone().unwrap();
+    press_key(&mut state, KeyCode::Char('l'));
+    assert_eq!(at(&state), cards[1]);
+    press_key(&mut state, KeyCode::Char('j'));
+    assert_eq!(at(&state), cards[3], "j goes down a row of two cards");
+    press_key(&mut state, KeyCode::Char('h'));
+    assert_eq!(at(&state), cards[2]);
+    press_key(&mut state, KeyCode::Char('k'));
+    assert_eq!(at(&state), cards[0]);
+}
