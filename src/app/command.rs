@@ -134,22 +134,42 @@ pub fn on_prompt_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     let Some(line) = state.prompt.as_mut() else {
         return vec![];
     };
+    if key.code != KeyCode::Tab {
+        state.completing = None;
+    }
     match key.code {
         KeyCode::Esc => state.prompt = None,
-        KeyCode::Backspace if line.pop().is_none() => state.prompt = None,
+        // Backspace on an empty line closes the prompt; otherwise the editor deletes.
+        KeyCode::Backspace if line.is_empty() => state.prompt = None,
         KeyCode::Tab => {
-            let line = line.clone();
-            let found = completions(state, &line);
-            if let Some(common) = common_prefix(&found) {
-                let head = match line.rfind(' ') {
-                    Some(p) => &line[..=p],
-                    None => "",
-                };
+            // Cycling goes on from the line as it was typed; else the line as it is.
+            let (base, turn) = match &state.completing {
+                Some((base, n)) => (base.clone(), Some(n + 1)),
+                None => (line.clone(), None),
+            };
+            let found = completions(state, &base);
+            let head = match base.rfind(' ') {
+                Some(p) => base[..=p].to_string(),
+                None => String::new(),
+            };
+            let typed = &base[head.len()..];
+            let Some(common) = common_prefix(&found) else {
+                state.message = Some(format!("nothing completes {typed:?}"));
+                return vec![];
+            };
+            if turn.is_none() && (found.len() == 1 || common.len() > typed.len()) {
+                // The candidates share more than was typed: complete that much.
                 let mut next = format!("{head}{common}");
                 if found.len() == 1 && !next.contains(' ') {
                     next.push(' ');
                 }
                 state.prompt = Some(next);
+            } else {
+                // Nothing more in common: each Tab shows the next candidate.
+                let n = turn.unwrap_or(0) % found.len();
+                state.prompt = Some(format!("{head}{}", found[n]));
+                state.completing = Some((base, n));
+                state.message = Some(format!("{} of {}: {}", n + 1, found.len(), found.join(" ")));
             }
         }
         KeyCode::Enter => {

@@ -112,6 +112,8 @@ pub struct AppState {
     pub keymap: crate::keymap::KeyMap,
     /// The `:` command line being typed.
     pub prompt: Option<String>,
+    /// Tab cycling through completions: the line as typed before, and the candidate shown.
+    pub completing: Option<(String, usize)>,
     /// A list to pick a profile, region, theme or scenario from.
     pub picker: Option<command::Picker>,
     /// Names the prompt completes.
@@ -169,6 +171,7 @@ impl AppState {
             patterns: Vec::new(),
             keymap: crate::keymap::KeyMap::default(),
             prompt: None,
+            completing: None,
             picker: None,
             choices: command::Choices::default(),
             production: None,

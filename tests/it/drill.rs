@@ -371,3 +371,42 @@ fn h_and_l_move_across_the_overview_cards_and_j_and_k_a_row() {
     press_key(&mut state, KeyCode::Char('k'));
     assert_eq!(at(&state), cards[0]);
 }
+
+#[test]
+fn tab_in_command_mode_completes_then_cycles_through_the_candidates() {
+    let mut state = crash_being_handled();
+    state.size = (120, 40);
+    press_key(&mut state, KeyCode::Char(':'));
+    press_key(&mut state, KeyCode::Char('i'));
+    press_key(&mut state, KeyCode::Tab);
+    assert_eq!(
+        state.prompt.as_deref(),
+        Some("images"),
+        "the common part first"
+    );
+    // Backspace to "i", then Tab: "images" and "instances" share only "i": Tab cycles.
+    for _ in 0.."mages".len() {
+        press_key(&mut state, KeyCode::Backspace);
+    }
+    assert_eq!(
+        state.prompt.as_deref(),
+        Some("i"),
+        "one Backspace, one character"
+    );
+    let candidates = patrol::app::command::completions(&state, "i");
+    assert!(candidates.len() >= 2, "{candidates:?}");
+    let mut seen = Vec::new();
+    for _ in 0..candidates.len() + 1 {
+        press_key(&mut state, KeyCode::Tab);
+        seen.push(state.prompt.clone().unwrap());
+    }
+    assert_eq!(
+        seen[..candidates.len()],
+        candidates[..],
+        "one candidate per Tab"
+    );
+    assert_eq!(seen[candidates.len()], candidates[0], "and round again");
+    // Enter runs the one shown.
+    press_key(&mut state, KeyCode::Enter);
+    assert!(state.prompt.is_none());
+}
