@@ -2,7 +2,6 @@
 
 use super::rows::{selected_id, table_text};
 use super::{AppState, Effect, View};
-use crate::keymap::KeyAction;
 use crate::model::WorldInfo;
 use crate::world::WorldSpec;
 use crossterm::event::{KeyCode, KeyEvent};
@@ -42,7 +41,20 @@ pub enum PickKind {
 pub struct Picker {
     pub kind: PickKind,
     pub items: Vec<String>,
+    /// The position among the items the query lets through.
     pub selected: usize,
+    /// What the operator typed: only items that contain it (any case) are listed.
+    pub query: String,
+}
+
+impl Picker {
+    /// The items the query lets through, in order.
+    pub fn shown(&self) -> Vec<&String> {
+        let q = self.query.to_lowercase();
+        (self.items.iter())
+            .filter(|i| i.to_lowercase().contains(&q))
+            .collect()
+    }
 }
 
 impl PickKind {
@@ -304,10 +316,21 @@ fn pick(state: &mut AppState, kind: PickKind) -> Vec<Effect> {
     if items.is_empty() {
         return say(state, format!("no {} to choose from", kind.title()));
     }
+    // It opens on the value in use, so Enter alone keeps it.
+    let current = match (kind, &state.world) {
+        (PickKind::Region, w) => Some(w.region().to_string()),
+        (PickKind::Profile, crate::model::WorldInfo::Aws { profile, .. }) => profile.clone(),
+        (PickKind::Scenario, crate::model::WorldInfo::Simulated { scenario, .. }) => {
+            Some(scenario.clone())
+        }
+        _ => None,
+    };
+    let selected = (current.and_then(|c| items.iter().position(|i| *i == c))).unwrap_or(0);
     state.picker = Some(Picker {
         kind,
         items,
-        selected: 0,
+        selected,
+        query: String::new(),
     });
     vec![]
 }
@@ -317,18 +340,29 @@ pub fn on_picker_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     let Some(p) = state.picker.as_mut() else {
         return vec![];
     };
-    let action = state.keymap.action(&key);
-    match (key.code, action) {
-        (KeyCode::Esc, _) | (_, Some(KeyAction::Quit)) => state.picker = None,
-        (_, Some(KeyAction::Down)) => p.selected = (p.selected + 1).min(p.items.len() - 1),
-        (_, Some(KeyAction::Up)) => p.selected = p.selected.saturating_sub(1),
-        (KeyCode::Enter, _) => {
-            let choice = p.items[p.selected].clone();
+    // Letters filter (so j and k are typed, not moves): the arrows move.
+    let shown = p.shown().len();
+    match key.code {
+        KeyCode::Esc if !p.query.is_empty() => {
+            p.query.clear();
+            p.selected = 0;
+        }
+        KeyCode::Esc => state.picker = None,
+        KeyCode::Down | KeyCode::Tab => p.selected = (p.selected + 1).min(shown.saturating_sub(1)),
+        KeyCode::Up | KeyCode::BackTab => p.selected = p.selected.saturating_sub(1),
+        KeyCode::Enter => {
+            let Some(choice) = p.shown().get(p.selected).map(|c| c.to_string()) else {
+                state.message = Some(format!("nothing matches {:?}", p.query));
+                return vec![];
+            };
             let command = p.kind.command();
             state.picker = None;
             return execute(state, &format!("{command} {choice}"));
         }
-        _ => {}
+        _ => {
+            super::line_edit::edit(&mut p.query, &key);
+            p.selected = 0;
+        }
     }
     vec![]
 }

@@ -327,13 +327,26 @@ fn draw_help(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 
 /// A list to pick from, centred.
 fn draw_picker(frame: &mut Frame, area: Rect, p: &crate::app::command::Picker, theme: &Theme) {
-    let longest = p
-        .items
-        .iter()
-        .map(|i| i.chars().count())
-        .max()
-        .unwrap_or(10) as u16;
-    let width = (longest + 6).max(30).min(area.width);
+    let shown = p.shown();
+    let title = if p.query.is_empty() {
+        format!(
+            " {} · type to filter · ↑↓ · Enter picks · Esc ",
+            p.kind.title()
+        )
+    } else {
+        format!(
+            " {} · {} · {} of {} · Esc clears ",
+            p.kind.title(),
+            p.query,
+            shown.len(),
+            p.items.len()
+        )
+    };
+    let longest = (p.items.iter().map(|i| i.chars().count()).max()).unwrap_or(10) as u16;
+    let width = (longest + 6)
+        .max(title.chars().count() as u16 + 2)
+        .max(30)
+        .min(area.width);
     let height = (p.items.len() as u16 + 2)
         .min(area.height.saturating_sub(2))
         .max(3);
@@ -343,8 +356,9 @@ fn draw_picker(frame: &mut Frame, area: Rect, p: &crate::app::command::Picker, t
         width,
         height,
     };
-    let rows = p.items.iter().map(|i| Row::new(vec![Span::raw(i.clone())]));
-    let title = format!(" {} · Enter picks · Esc ", p.kind.title());
+    let rows = shown
+        .iter()
+        .map(|i| Row::new(vec![Span::raw(i.to_string())]));
     let table = Table::new(rows, [Constraint::Min(10)]).block(panel(title, theme));
     frame.render_widget(Clear, popup);
     render_table(frame, popup, table, Some(p.selected), theme);

@@ -410,3 +410,30 @@ fn tab_in_command_mode_completes_then_cycles_through_the_candidates() {
     press_key(&mut state, KeyCode::Enter);
     assert!(state.prompt.is_none());
 }
+
+#[test]
+fn a_picker_opens_on_the_value_in_use_and_filters_as_you_type() {
+    let mut state = crash_being_handled();
+    state.size = (120, 40);
+    for c in ":region".chars() {
+        press_key(&mut state, KeyCode::Char(c));
+    }
+    press_key(&mut state, KeyCode::Enter);
+    let p = state.picker.as_ref().expect(":region opens the picker");
+    assert_eq!(p.shown()[p.selected], "us-east-1", "on the region in use");
+    for c in "eu-w".chars() {
+        press_key(&mut state, KeyCode::Char(c));
+    }
+    let p = state.picker.as_ref().unwrap();
+    assert!(!p.shown().is_empty());
+    assert!(
+        p.shown().iter().all(|r| r.starts_with("eu-west")),
+        "{:?}",
+        p.shown()
+    );
+    // Esc clears the filter first, then closes.
+    press_key(&mut state, KeyCode::Esc);
+    assert!(state.picker.as_ref().unwrap().query.is_empty());
+    press_key(&mut state, KeyCode::Esc);
+    assert!(state.picker.is_none());
+}

@@ -218,11 +218,14 @@ fn command_mode_runs_each_command_and_reports_unknown_ones() {
         state.message.as_deref(),
         Some("unknown command :fly (Tab completes; :help lists the keys)")
     );
-    // The picker: :profile with no name lists them; j and Enter pick.
+    // The picker: :profile with no name lists them; typing filters, Enter picks.
     type_keys(&mut state, ":profile\n");
     assert!(state.picker.is_some());
-    assert!(screen(&state).contains("AWS profile · Enter picks"));
-    let effects = type_keys(&mut state, "j\n");
+    assert!(screen(&state).contains("AWS profile · type to filter"));
+    type_keys(&mut state, "STAG");
+    assert_eq!(state.picker.as_ref().unwrap().shown(), vec!["staging"]);
+    assert!(screen(&state).contains("AWS profile · STAG · 1 of"));
+    let effects = type_keys(&mut state, "\n");
     assert_eq!(
         effects,
         vec![Effect::Switch {
