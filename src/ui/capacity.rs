@@ -117,6 +117,8 @@ fn draw_cpu(frame: &mut Frame, area: Rect, state: &AppState, g: &AutoScalingGrou
     } else {
         theme.info
     };
+    // CPU read from a stale source is never drawn as good (or bad) news.
+    let peak_style = super::unless_stale(state, &[Source::Metrics], peak_style, theme);
     // Each CPU alarm's threshold as a line across the hour, in its state's colour.
     let lines: Vec<(Vec<(f64, f64)>, ratatui::style::Style)> = cpu_alarms
         .iter()

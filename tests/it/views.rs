@@ -151,6 +151,25 @@ fn stale_data_is_marked_in_the_panel_title() {
         screen.contains("target_groups: access denied (User is not authorized"),
         "status bar"
     );
+    // The detail pane of a target says so too, and draws its values as stale, never green.
+    update(
+        &mut state,
+        Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    );
+    assert!(state.detail.is_some());
+    let terminal = render(&state, 80, 24);
+    let screen = terminal.backend().to_string();
+    assert!(screen.contains("STALE target_groups"), "{screen}");
+    let buffer = terminal.backend().buffer();
+    let stale = Theme::default_theme().stale;
+    let (x, y) = (0..24u16)
+        .find_map(|y| {
+            let line: String = (0..80u16).map(|x| buffer[(x, y)].symbol()).collect();
+            line.find("healthy")
+                .map(|col| (line[..col].chars().count() as u16, y))
+        })
+        .expect("the target's state in the pane");
+    assert_eq!(buffer[(x, y)].fg, stale.fg.unwrap_or_default());
 }
 
 /// An alarm's condition is drawn as CloudWatch has it: a scale-in alarm is "< 30%", not "> 30%".

@@ -134,13 +134,13 @@ fn outs_of(fleet: &Snapshot, outs: &[OutOfService]) -> HashMap<String, Out> {
         .collect()
 }
 
-/// Every target, unhealthy first, then by group, zone and id, with the targets instances
-/// out for maintenance have left; then as filtered and sorted.
 /// The key of a target's row: its group, instance and port.
 pub fn target_key(group_arn: &str, instance_id: &str, port: u16) -> String {
     format!("{group_arn}|{instance_id}:{port}")
 }
 
+/// Every target, unhealthy first, then by group, zone and id, with the targets instances
+/// out for maintenance have left; then as filtered and sorted.
 pub fn target_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<TargetRow<'a>> {
     let index = fleet.instance_index();
     let out_of_service = fleet.out_of_service();
