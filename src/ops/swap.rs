@@ -5,7 +5,7 @@ use super::action::{Action, Field, FieldValue, Undo};
 use super::plan::{check, choice, Plan};
 use super::OpError;
 use crate::cloud::{Cloud, CloudError, Receipt, Source};
-use crate::model::{InstanceState, Snapshot, TargetHealthState};
+use crate::model::{InstanceState, Snapshot, Standbys, TargetHealthState};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -97,19 +97,15 @@ fn ips(d: &[Displaced]) -> String {
 /// The sources a plan reads: the addresses, the instances and their target health.
 pub const SOURCES: &[Source] = &[Source::ElasticIps, Source::Instances, Source::TargetGroups];
 
-#[async_trait]
-impl Action for Swap {
-    fn name(&self) -> &'static str {
-        "swap-floating-ip"
-    }
-
-    fn plan(&self, s: &Snapshot) -> Option<Plan> {
+impl Swap {
+    /// The plan, with the snapshot's standbys already indexed: one index serves every
+    /// address of a view (the Elastic IPs view previews each address's swap).
+    pub fn plan_with(&self, s: &Snapshot, standbys: &Standbys<'_>) -> Option<Plan> {
         let allocation_id = self.allocation_id.as_str();
         let address = s
             .elastic_ips
             .iter()
             .find(|a| a.allocation_id == allocation_id)?;
-        let standbys = s.standbys();
         let candidates: Vec<String> = standbys
             .for_address(allocation_id)
             .map(|i| i.id.clone())
@@ -259,6 +255,17 @@ impl Action for Swap {
             checks,
             accepted: vec![],
         })
+    }
+}
+
+#[async_trait]
+impl Action for Swap {
+    fn name(&self) -> &'static str {
+        "swap-floating-ip"
+    }
+
+    fn plan(&self, s: &Snapshot) -> Option<Plan> {
+        self.plan_with(s, &s.standbys())
     }
 
     fn with(&self, field: &str, value: FieldValue) -> Arc<dyn Action> {

@@ -104,6 +104,14 @@ pub fn instance_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<InstanceR
             addresses.entry(id).or_default().push(&a.public_ip);
         }
     }
+    // Each instance's lifecycle in its group, indexed once (not a scan of every group per
+    // instance).
+    let mut lifecycles: HashMap<&str, &LifecycleState> = HashMap::new();
+    for g in &fleet.auto_scaling_groups {
+        for m in &g.instances {
+            lifecycles.insert(&m.instance_id, &m.lifecycle);
+        }
+    }
     let outs: HashMap<String, String> = (fleet.out_of_service().into_iter())
         .map(|o| {
             let words = o.words(fleet.taken_at);
@@ -116,7 +124,7 @@ pub fn instance_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<InstanceR
             h.sort_by_key(|(g, port, s)| (s.severity_rank(), *g, *port));
             InstanceRow {
                 instance: i,
-                lifecycle: fleet.group_member(&i.id).map(|(_, l)| l.clone()),
+                lifecycle: lifecycles.get(i.id.as_str()).map(|l| (*l).clone()),
                 addresses: addresses.remove(i.id.as_str()).unwrap_or_default(),
                 health: h,
                 out: outs.get(&i.id).cloned(),

@@ -5,7 +5,7 @@ use crate::app::columns::{AddressCol, GroupCol, ImageCol, Row, TargetCol, Tone};
 use crate::app::table::arrange;
 use crate::app::{ListState, View};
 use crate::model::{
-    AutoScalingGroup, ElasticIp, Image, Instance, OutOfService, Snapshot, TargetGroup,
+    AutoScalingGroup, ElasticIp, Image, Instance, OutOfService, Snapshot, Standbys, TargetGroup,
     TargetHealth, TargetHealthState,
 };
 use chrono::{DateTime, Utc};
@@ -371,10 +371,11 @@ pub struct SwapPreview {
 }
 
 impl SwapPreview {
-    fn of(fleet: &Snapshot, allocation_id: &str) -> SwapPreview {
+    fn of(fleet: &Snapshot, standbys: &Standbys, allocation_id: &str) -> SwapPreview {
         use crate::ops::action::Field;
         use crate::ops::plan::CheckLevel;
-        let Some(plan) = crate::ops::swap::plan_swap(fleet, allocation_id, None) else {
+        let swap = crate::ops::swap::Swap::new(allocation_id, None);
+        let Some(plan) = swap.plan_with(fleet, standbys) else {
             return SwapPreview {
                 text: String::new(),
                 tone: Tone::Plain,
@@ -509,6 +510,7 @@ pub fn address_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<AddressRow
         }
     }
     let outs = outs_of(fleet, &fleet.out_of_service());
+    let standbys = fleet.standbys();
     let mut rows: Vec<AddressRow> = fleet
         .elastic_ips
         .iter()
@@ -519,7 +521,7 @@ pub fn address_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<AddressRow
                 instance: id.and_then(|id| index.get(id).copied()),
                 health: id.and_then(|id| health.get(id).cloned()),
                 out: id.and_then(|id| outs.get(id).copied()),
-                swap: SwapPreview::of(fleet, &a.allocation_id),
+                swap: SwapPreview::of(fleet, &standbys, &a.allocation_id),
             }
         })
         .collect();
