@@ -4,10 +4,7 @@
 //! live as the table under it.
 
 use super::columns::Row;
-use super::rows::{
-    address_rows, event_rows, finding_rows, group_rows, image_rows, target_key, target_rows,
-    zone_rows,
-};
+use super::rows::{event_rows, finding_rows, target_key, target_rows, zone_rows};
 use super::{AppState, ListState, View};
 use crate::model::{age_text, Instance, Snapshot, Tags};
 use chrono::{DateTime, Utc};
@@ -124,28 +121,30 @@ pub fn of(state: &AppState, d: &DetailState) -> Detail {
     let all = ListState::default();
     let fleet = &state.fleet;
     let now = state.clock;
+    // A resource the fleet holds by its key is looked up there; a row that is made of more
+    // (a target left by an instance out for maintenance, a zone, a finding, an event) is
+    // found among its view's rows.
+    fn row<R: Row>(rows: Vec<R>, key: &str) -> Option<R> {
+        rows.into_iter().find(|r| r.key() == key)
+    }
     let found = match d.view {
-        View::Targets => (target_rows(fleet, &all).into_iter())
-            .find(|r| r.key() == d.key)
-            .map(|r| target(fleet, &r, now)),
-        View::Capacity => (group_rows(fleet, &all).into_iter())
-            .find(|r| r.key() == d.key)
-            .map(|r| group(fleet, r.group, r.cpu, now)),
-        View::ElasticIps => (address_rows(fleet, &all).into_iter())
-            .find(|r| r.key() == d.key)
-            .map(|r| address(fleet, r.address, now)),
-        View::Images => (image_rows(fleet, &all).into_iter())
-            .find(|r| r.key() == d.key)
-            .map(|r| image(fleet, r.image, now)),
-        View::Zones => (zone_rows(fleet, &all).into_iter())
-            .find(|r| r.key() == d.key)
-            .map(|r| zone(fleet, &r.zone)),
-        View::Patterns => (finding_rows(&state.patterns, &all).into_iter())
-            .find(|r| r.key() == d.key)
-            .map(|r| finding(state, &r)),
-        View::Events => (event_rows(&state.events, &all).into_iter())
-            .find(|r| r.key() == d.key)
-            .map(|r| event(state, r.event, now)),
+        View::Targets => row(target_rows(fleet, &all), &d.key).map(|r| target(fleet, &r, now)),
+        View::Capacity => (fleet.auto_scaling_groups.iter())
+            .find(|g| g.name == d.key)
+            .map(|g| group(fleet, g, fleet.group_cpu(&g.name), now)),
+        View::ElasticIps => (fleet.elastic_ips.iter())
+            .find(|a| a.allocation_id == d.key)
+            .map(|a| address(fleet, a, now)),
+        View::Images => (fleet.images.iter())
+            .find(|i| i.id == d.key)
+            .map(|i| image(fleet, i, now)),
+        View::Zones => row(zone_rows(fleet, &all), &d.key).map(|r| zone(fleet, &r.zone)),
+        View::Patterns => {
+            row(finding_rows(&state.patterns, &all), &d.key).map(|r| finding(state, &r))
+        }
+        View::Events => {
+            row(event_rows(&state.events, &all), &d.key).map(|r| event(state, r.event, now))
+        }
         View::Instances => (fleet.instances.iter()).find(|i| i.id == d.key).map(|i| {
             let mut detail = Detail::new(format!("Instance {}", i.label()));
             detail.copy_id = Some(i.id.clone());
@@ -214,12 +213,7 @@ fn instance(d: &mut Detail, s: &Snapshot, i: &Instance, now: DateTime<Utc>) {
     if !registered.is_empty() {
         d.section("Target health");
         for (g, t) in registered {
-            let why = match (&t.reason, &t.description) {
-                (Some(r), Some(text)) => format!(" · {r}: {text}"),
-                (Some(r), None) => format!(" · {r}"),
-                (None, Some(text)) => format!(" · {text}"),
-                (None, None) => String::new(),
-            };
+            let why = t.why().map_or(String::new(), |w| format!(" · {w}"));
             d.field(
                 &format!("{}:{}", g.name, t.port),
                 format!("{}{why}", t.state.as_str()),

@@ -155,6 +155,19 @@ pub struct TargetHealth {
     pub description: Option<String>,
 }
 
+impl TargetHealth {
+    /// The load balancer's reason in one line: `Target.Timeout: Request timed out`, the code
+    /// or the description alone when that is all it gave, `None` when it gave neither.
+    pub fn why(&self) -> Option<String> {
+        match (&self.reason, &self.description) {
+            (Some(r), Some(d)) => Some(format!("{r}: {d}")),
+            (Some(r), None) => Some(r.clone()),
+            (None, Some(d)) => Some(d.clone()),
+            (None, None) => None,
+        }
+    }
+}
+
 /// One target group with every target's health.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct TargetGroup {

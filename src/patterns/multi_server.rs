@@ -70,12 +70,7 @@ fn unhealthy_targets<'a>(
         .iter()
         .filter(|t| t.state == TargetHealthState::Unhealthy)
         .map(move |t| {
-            let why = match (&t.reason, &t.description) {
-                (Some(r), Some(d)) => format!("{r}: {d}"),
-                (Some(r), None) => r.clone(),
-                (None, Some(d)) => d.clone(),
-                (None, None) => "no reason given".into(),
-            };
+            let why = t.why().unwrap_or_else(|| "no reason given".into());
             finding(
                 Verdict::Warn,
                 &[&g.name, &t.target_id],

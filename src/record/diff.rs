@@ -76,15 +76,6 @@ fn instances(old: &[Instance], new: &[Instance], at: DateTime<Utc>) -> Vec<Event
     out
 }
 
-fn reason(t: &TargetHealth) -> String {
-    match (&t.reason, &t.description) {
-        (Some(r), Some(d)) => format!("{r}: {d}"),
-        (Some(r), None) => r.clone(),
-        (None, Some(d)) => d.clone(),
-        (None, None) => String::new(),
-    }
-}
-
 fn targets(
     old: &[TargetGroup],
     new: &[TargetGroup],
@@ -119,7 +110,7 @@ fn targets(
         match before.get(key) {
             None => out.push(Event {
                 after: t.state.as_str().into(),
-                detail: format!("registered; {}", reason(t))
+                detail: format!("registered; {}", t.why().unwrap_or_default())
                     .trim_end_matches("; ")
                     .into(),
                 ..event(key)
@@ -127,7 +118,7 @@ fn targets(
             Some(b) if b.state != t.state => out.push(Event {
                 before: Some(b.state.as_str().into()),
                 after: t.state.as_str().into(),
-                detail: reason(t),
+                detail: t.why().unwrap_or_default(),
                 ..event(key)
             }),
             _ => {}

@@ -111,14 +111,8 @@ fn enter_on_every_finding_selects_its_resource() {
             reached.insert(pattern.name());
         }
     }
-    for p in [
-        Pattern::MultiServer,
-        Pattern::MultiDataCenter,
-        Pattern::FloatingIp,
-        Pattern::DeepHealthCheck,
-        Pattern::ScaleOut,
-        Pattern::CloneServer,
-    ] {
+    // Every pattern: the NFS ones lead to their servers and replicas in Instances.
+    for p in Pattern::ALL {
         let p = p.name();
         assert!(
             reached.contains(p),

@@ -327,42 +327,23 @@ fn moments_on_the_command_line() {
 fn patrol_record_events_and_snapshot_from_a_file() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("run.sqlite");
-    let out = crate::patrol_command()
-        .args([
-            "--scenario",
-            "az-outage",
-            "--speed",
-            "30",
-            "record",
-            "--for",
-            "6s",
-            "--to",
-        ])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let said = crate::stdout_of(
+        crate::patrol_command()
+            .args(["--scenario", "az-outage", "--speed", "30"])
+            .args(["record", "--for", "6s", "--to"])
+            .arg(&file),
     );
-    let said = String::from_utf8_lossy(&out.stdout);
     assert!(
         said.starts_with("recorded ") && said.contains("events to"),
         "{said}"
     );
-    let out = crate::patrol_command()
-        .arg("events")
-        .arg(&file)
-        .args(["--since", "+1m", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let events = crate::stdout_of(
+        crate::patrol_command()
+            .arg("events")
+            .arg(&file)
+            .args(["--since", "+1m", "--json"]),
     );
-    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+    let lines: Vec<serde_json::Value> = events
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
@@ -372,17 +353,12 @@ fn patrol_record_events_and_snapshot_from_a_file() {
             .any(|e| e["kind"] == "target" && e["after"] == "unhealthy"),
         "{lines:#?}"
     );
-    let out = crate::patrol_command()
-        .args(["snapshot", "--json", "--at", "+1m", "--from"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let doc = crate::stdout_of(
+        crate::patrol_command()
+            .args(["snapshot", "--json", "--at", "+1m", "--from"])
+            .arg(&file),
     );
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&doc).unwrap();
     assert_eq!(doc["world"]["scenario"], "az-outage");
     assert!(doc["instances"].as_array().unwrap().len() >= 4);
     // A file that is not there: exit 2, named.

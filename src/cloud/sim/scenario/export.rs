@@ -3,6 +3,7 @@
 //! the same in the rehearsal. What the fleet has that a scenario cannot say, and what the
 //! export had to assume, is written at the top of the file.
 
+use super::defs::span;
 use super::defs::*;
 use super::{Scenario, Timing};
 use crate::duration::Span;
@@ -278,7 +279,7 @@ impl<'a> Exporter<'a> {
                 healthy_threshold: threshold(hc.healthy_threshold),
                 unhealthy_threshold: threshold(hc.unhealthy_threshold),
                 timeout: Some(timeout),
-                deregistration_delay: secs(delay as u64),
+                deregistration_delay: span(delay as u64),
                 depends_on: Vec::new(),
             });
         }
@@ -294,7 +295,7 @@ impl<'a> Exporter<'a> {
                 "target group {tg}: interval {interval}s / timeout {timeout}s brought to {i}s / {t}s"
             ));
         }
-        (secs(i as u64), secs(t as u64))
+        (span(i as u64), span(t as u64))
     }
 
     fn tg_names(&self, arns: &[String]) -> Vec<String> {
@@ -359,7 +360,7 @@ impl<'a> Exporter<'a> {
                 name_tag: name_tag.filter(|n| n != &g.name),
                 tags: common_tags(members.iter().map(|(_, i)| &i.tags)),
                 health_check_type: g.health_check_type.clone(),
-                health_check_grace: secs(g.health_check_grace_seconds as u64),
+                health_check_grace: span(g.health_check_grace_seconds as u64),
                 traffic: self.traffic(g),
                 scale_out: self.policy(g, &alarms, true),
                 scale_in: self.policy(g, &alarms, false),
@@ -416,7 +417,7 @@ impl<'a> Exporter<'a> {
             rps,
             rps_per_instance: RPS_PER_INSTANCE,
             wave: 0.0,
-            wave_period: secs(600),
+            wave_period: span(600),
             idle_cpu: IDLE_CPU,
         })
     }
@@ -443,7 +444,7 @@ impl<'a> Exporter<'a> {
         Some(PolicyDef {
             alarm: alarm.name.clone(),
             adjustment: 1,
-            cooldown: secs(300),
+            cooldown: span(300),
         })
     }
 
@@ -480,8 +481,8 @@ impl<'a> Exporter<'a> {
         ));
         Some(ContentDef {
             source,
-            copy: secs(30),
-            resync: secs(300),
+            copy: span(30),
+            resync: span(300),
         })
     }
 
@@ -599,7 +600,7 @@ impl<'a> Exporter<'a> {
                 name: img.name.clone(),
                 id: Some(img.id.clone()),
                 instance,
-                age: secs(age as u64),
+                age: span(age as u64),
                 tags,
             });
         }
@@ -633,10 +634,6 @@ impl<'a> Exporter<'a> {
         }
         out
     }
-}
-
-fn secs(n: u64) -> Span {
-    Span(std::time::Duration::from_secs(n))
 }
 
 /// The account (when the world knows it) and the words for where the fleet came from.
