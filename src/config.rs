@@ -269,6 +269,14 @@ impl Config {
             config.intervals.set(source, span.0);
         }
         config.checks = file.checks.unwrap_or_default();
+        if let Some(ms) = config.checks.max_nfs_latency {
+            if !(ms.is_finite() && ms > 0.0) {
+                return Err(at(
+                    "checks.max_nfs_latency",
+                    format!("{ms} is not a latency: give milliseconds above 0, e.g. 20"),
+                ));
+            }
+        }
         let keys: BTreeMap<String, Vec<String>> = file
             .keys
             .unwrap_or_default()

@@ -67,6 +67,7 @@ pub const ACTIONS: &[(KeyAction, &str, &[&str], &str)] = &[
         &["9"],
         "view 9: Instances",
     ),
+    (Show(View::Nfs), "nfs", &["0"], "view 0: NFS"),
     (NextView, "next_view", &["tab"], "next view"),
     (PrevView, "prev_view", &["backtab"], "previous view"),
     (Down, "down", &["j", "down"], "move the selection down"),
@@ -159,7 +160,7 @@ pub const ACTIONS: &[(KeyAction, &str, &[&str], &str)] = &[
         Clone,
         "clone",
         &["c"],
-        "on Targets, Elastic IPs or Instances: clone the instance to an AMI",
+        "on Targets, Elastic IPs, Instances, NFS: clone the instance to an AMI",
     ),
     (
         ScaleOut,
@@ -387,6 +388,21 @@ impl KeyMap {
             .get(&action)
             .map(|specs| specs.iter().map(KeySpec::label).collect())
             .unwrap_or_default()
+    }
+
+    /// What opens a view, as its tab shows it: its key (the first, if one is a single
+    /// character), else its `:` command.
+    pub fn view_key(&self, view: View) -> String {
+        let action = KeyAction::Show(view);
+        let keys = self.keys_of(action);
+        (keys.iter().find(|k| k.chars().count() == 1))
+            .cloned()
+            .unwrap_or_else(|| format!(":{}", action.name()))
+    }
+
+    /// A view as the operator reaches it: "4 Elastic IPs", or ":eips Elastic IPs".
+    pub fn view_label(&self, view: View) -> String {
+        format!("{} {}", self.view_key(view), view.title())
     }
 
     /// Whether Shift + this letter is free to sort by.

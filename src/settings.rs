@@ -79,6 +79,20 @@ pub struct CheckSettings {
     /// [default: 8].
     #[arg(long, global = true, value_name = "N")]
     pub max_nfs_clients: Option<usize>,
+    /// NFS latency in milliseconds above which NFS Sharing warns (fails above twice this)
+    /// [default: 20].
+    #[arg(long, global = true, value_name = "MS", value_parser = parse_latency)]
+    pub max_nfs_latency: Option<f64>,
+}
+
+/// A latency limit in milliseconds: a positive, finite number.
+fn parse_latency(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(ms) if ms.is_finite() && ms > 0.0 => Ok(ms),
+        _ => Err(format!(
+            "`{text}` is not a latency: give milliseconds above 0, e.g. 20 or 12.5"
+        )),
+    }
 }
 
 impl CheckSettings {
@@ -88,6 +102,7 @@ impl CheckSettings {
             deep_path: self.deep_path.clone().or_else(|| below.deep_path.clone()),
             max_image_age: self.max_image_age.or(below.max_image_age),
             max_nfs_clients: self.max_nfs_clients.or(below.max_nfs_clients),
+            max_nfs_latency: self.max_nfs_latency.or(below.max_nfs_latency),
         }
     }
 
@@ -103,6 +118,7 @@ impl CheckSettings {
                 chrono::Duration::seconds(a.secs())
             }),
             max_nfs_clients: self.max_nfs_clients.unwrap_or(defaults.max_nfs_clients),
+            max_nfs_latency_ms: (self.max_nfs_latency).unwrap_or(defaults.max_nfs_latency_ms),
             ..defaults
         }
     }

@@ -14,10 +14,11 @@ pub enum View {
     Patterns,
     Events,
     Instances,
+    Nfs,
 }
 
 impl View {
-    pub const ALL: [View; 9] = [
+    pub const ALL: [View; 10] = [
         View::Overview,
         View::Targets,
         View::Capacity,
@@ -27,6 +28,7 @@ impl View {
         View::Patterns,
         View::Events,
         View::Instances,
+        View::Nfs,
     ];
 
     /// The view's title in the tab bar.
@@ -41,6 +43,7 @@ impl View {
             View::Patterns => "Patterns",
             View::Events => "Events",
             View::Instances => "Instances",
+            View::Nfs => "NFS",
         }
     }
 
@@ -71,6 +74,7 @@ impl View {
                 Source::ElasticIps,
                 Source::AutoScaling,
             ],
+            View::Nfs => &[Source::Instances, Source::Metrics],
             View::Patterns | View::Events => &Source::ALL,
         }
     }

@@ -14,7 +14,7 @@ pub fn view_of(pattern: Pattern) -> View {
         Pattern::FloatingIp => View::ElasticIps,
         Pattern::ScaleOut => View::Capacity,
         Pattern::CloneServer => View::Images,
-        Pattern::NfsSharing | Pattern::NfsReplica => View::Instances,
+        Pattern::NfsSharing | Pattern::NfsReplica => View::Nfs,
     }
 }
 

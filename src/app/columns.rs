@@ -306,6 +306,28 @@ columns! {
 }
 
 columns! {
+    /// View 0, NFS: servers and replicas.
+    NfsCol {
+        Name: "NAME", 'N', ["name"], Fixed(10),
+            [Instances];
+        Instance: "INSTANCE", 'I', ["instance", "id"], Fixed(19),
+            [Instances];
+        Role: "ROLE", 'R', ["role"], Fixed(7),
+            [Instances];
+        State: "STATE", 'S', ["state"], Fixed(7),
+            [Instances];
+        Zone: "AZ", 'A', ["az", "zone"], Fixed(11),
+            [Instances];
+        Clients: "CLIENTS", 'C', ["clients"], Fixed(7),
+            [Instances];
+        Latency: "LATENCY", 'L', ["latency"], Fixed(8),
+            [Metrics];
+        Content: "CONTENT", 'V', ["content", "version"], Grow(12),
+            [Instances];
+    } keep [Instance, Role] hidden [] wide [Zone]
+}
+
+columns! {
     /// View 6, Images.
     ImageCol {
         Name: "NAME", 'N', ["name"], Grow(24),

@@ -101,6 +101,7 @@ const VIEWS: &[(&str, View)] = &[
     ("events", View::Events),
     ("instances", View::Instances),
     ("ec2", View::Instances),
+    ("nfs", View::Nfs),
 ];
 
 /// Every command word, for completion.
@@ -372,7 +373,10 @@ pub fn export(state: &mut AppState, format: ExportFormat) -> Vec<Effect> {
     let Some(table) = table_text(state) else {
         return say(
             state,
-            "the Overview has no table to export; 7 Patterns has its findings".into(),
+            format!(
+                "the Overview has no table to export; {} has its findings",
+                state.keymap.view_label(View::Patterns)
+            ),
         );
     };
     let (ext, contents) = match format {

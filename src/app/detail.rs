@@ -4,7 +4,10 @@
 //! live as the table under it.
 
 use super::columns::Row;
-use super::rows::{event_rows, finding_rows, target_key, target_rows, zone_rows};
+use super::rows::{
+    event_rows, finding_rows, nfs_rows, target_key, target_rows, zone_rows, Content, NfsRole,
+    NfsRow,
+};
 use super::{AppState, ListState, View};
 use crate::model::{age_text, Instance, Snapshot, Tags};
 use chrono::{DateTime, Utc};
@@ -154,6 +157,7 @@ pub fn of(state: &AppState, d: &DetailState) -> Detail {
                 .retain(|l| !(l.view == View::Instances && l.key == i.id));
             detail
         }),
+        View::Nfs => row(nfs_rows(fleet, &state.checks, &all), &d.key).map(|r| nfs(state, &r, now)),
         View::Overview => None,
     };
     found.unwrap_or_else(|| {
@@ -253,6 +257,93 @@ fn instance(d: &mut Detail, s: &Snapshot, i: &Instance, now: DateTime<Utc>) {
         View::Instances,
         i.id.clone(),
     );
+}
+
+/// An NFS server or replica: its part in the patterns (clients, latency against the
+/// limits, content against the source's), then the instance.
+fn nfs(state: &AppState, r: &NfsRow, now: DateTime<Utc>) -> Detail {
+    let fleet = &state.fleet;
+    let i = r.instance;
+    let nfs = fleet.nfs();
+    let mut d = Detail::new(format!("NFS {} {}", r.role.as_str(), i.label()));
+    d.copy_id = Some(i.id.clone());
+    d.section("NFS");
+    d.field(
+        "role",
+        match r.role {
+            NfsRole::Active => "server: the clients mount it",
+            NfsRole::Standby => "standby server: takes over when the server fails",
+            NfsRole::Replica => "replica: serves its own copy of the content",
+        },
+    );
+    let warn = state.checks.max_nfs_latency_ms;
+    let latency = r.latency.map_or("not published".to_string(), |ms| {
+        format!(
+            "{ms:.1} ms now (warn above {warn:.0} ms, fail above {:.0} ms)",
+            2.0 * warn
+        )
+    });
+    d.field("latency", latency);
+    if let Some(n) = r.clients {
+        d.field(
+            "clients",
+            format!(
+                "{n} (warn above {0}, fail above {1})",
+                state.checks.max_nfs_clients,
+                2 * state.checks.max_nfs_clients
+            ),
+        );
+    }
+    d.field("content", r.cell(super::columns::NfsCol::Content));
+    if r.role == NfsRole::Standby {
+        if let Content::Behind(..) | Content::NotCopied = r.content {
+            d.text(
+                "This standby does not hold the source's content: if it takes over, the \
+                 clients read old files.",
+            );
+        }
+    }
+    if r.role == NfsRole::Replica {
+        if let Some(source) = nfs.source {
+            d.field("source", source.label());
+            d.link(
+                format!("source {}", source.label()),
+                View::Nfs,
+                source.id.clone(),
+            );
+        }
+        if let Content::Behind(..) | Content::NotCopied = r.content {
+            d.text(
+                "A replica copies the content at boot and then at each resync: until then it \
+                 serves what it has.",
+            );
+        }
+    }
+    if r.role == NfsRole::Active && !nfs.clients.is_empty() {
+        d.section(&format!("Clients ({})", nfs.clients.len()));
+        for c in &nfs.clients {
+            d.field(&c.id, format!("{} · {}", c.state.as_str(), c.zone));
+        }
+    }
+    for other in nfs.servers.iter().filter(|s| s.id != i.id) {
+        d.link(
+            format!("server {}", other.label()),
+            View::Nfs,
+            other.id.clone(),
+        );
+    }
+    instance(&mut d, fleet, i, now);
+    // The clients last: there may be many, and the links above are the ones to reach first.
+    if r.role == NfsRole::Active {
+        for c in &nfs.clients {
+            d.link(
+                format!("client {}", c.label()),
+                View::Instances,
+                c.id.clone(),
+            );
+        }
+    }
+    d
 }
 
 fn target(s: &Snapshot, r: &super::rows::TargetRow, now: DateTime<Utc>) -> Detail {

@@ -169,7 +169,7 @@ fn selected_instance(state: &mut AppState) -> Option<String> {
             .iter()
             .find(|a| a.allocation_id == key)
             .and_then(|a| a.instance_id.clone()),
-        View::Instances => Some(key),
+        View::Instances | View::Nfs => Some(key),
         _ => None,
     }
 }
@@ -195,17 +195,29 @@ fn why_not(state: &AppState, action: KeyAction) -> String {
     if let Some(op) = state.running_operation() {
         return format!("{key} waits: {} is still running", op.title);
     }
+    let view = |v: View| state.keymap.view_label(v);
     match action {
-        KeyAction::Swap => format!("{key} swaps an Elastic IP: open 4 Elastic IPs and select one"),
+        KeyAction::Swap => format!(
+            "{key} swaps an Elastic IP: open {} and select one",
+            view(View::ElasticIps)
+        ),
         KeyAction::SwapBack => {
             format!("{key} undoes the last verified action: there is none to undo")
         }
         KeyAction::Clone => format!(
-            "{key} clones an instance: select one in 2 Targets, 4 Elastic IPs or 9 Instances"
+            "{key} clones an instance: select one in {}, {} or {}",
+            view(View::Targets),
+            view(View::ElasticIps),
+            view(View::Instances)
         ),
-        KeyAction::ScaleOut => format!("{key} scales a group out: open 3 Capacity and select one"),
+        KeyAction::ScaleOut => format!(
+            "{key} scales a group out: open {} and select one",
+            view(View::Capacity)
+        ),
         KeyAction::Maintenance => format!(
-            "{key} takes an instance out for maintenance: select one in 2 Targets or 9 Instances"
+            "{key} takes an instance out for maintenance: select one in {} or {}",
+            view(View::Targets),
+            view(View::Instances)
         ),
         _ => format!("{key} does nothing here"),
     }
@@ -238,7 +250,7 @@ fn open_action(state: &mut AppState, action: KeyAction) -> bool {
         KeyAction::Clone
             if matches!(
                 state.view,
-                View::Targets | View::ElasticIps | View::Instances
+                View::Targets | View::ElasticIps | View::Instances | View::Nfs
             ) =>
         {
             let Some(id) = selected_instance(state) else {

@@ -10,7 +10,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 /// One line of the help overlay: the keys of some actions, and what they do.
 pub struct HelpLine {
     pub keys: String,
-    pub what: &'static str,
+    pub what: String,
     /// Only offered when actions are allowed (not in read-only mode).
     pub changes_the_cloud: bool,
 }
@@ -19,11 +19,10 @@ pub struct HelpLine {
 pub fn help_lines(keys: &KeyMap) -> Vec<HelpLine> {
     use KeyAction::*;
     let views = View::ALL.map(Show);
+    let titles: Vec<&str> = View::ALL.iter().map(|v| v.short_title()).collect();
+    let views_what = format!("view: {}", titles.join(" "));
     let groups: &[(&[KeyAction], &str)] = &[
-        (
-            &views,
-            "view: Overview Targets Capacity EIPs Zones Images Patterns Events Instances",
-        ),
+        (&views, &views_what),
         (&[NextView, PrevView], "next / previous view"),
         (&[Down, Up], "move the selection"),
         (
@@ -51,13 +50,13 @@ pub fn help_lines(keys: &KeyMap) -> Vec<HelpLine> {
                 .map(|a| first(*a))
                 .collect::<Vec<_>>()
                 .join(" "),
-            what,
+            what: what.to_string(),
             changes_the_cloud: false,
         })
         .collect();
     lines.push(HelpLine {
         keys: "Shift+letter".into(),
-        what: "sort by the column whose letter is underlined in the header",
+        what: "sort by the column whose letter is underlined in the header".into(),
         changes_the_cloud: false,
     });
     let grouped: Vec<KeyAction> = groups.iter().flat_map(|(a, _)| a.iter().copied()).collect();
@@ -70,13 +69,13 @@ pub fn help_lines(keys: &KeyMap) -> Vec<HelpLine> {
             } else {
                 bound.join(" / ")
             },
-            what,
+            what: what.to_string(),
             changes_the_cloud: action.changes_the_cloud(),
         });
     }
     lines.push(HelpLine {
         keys: "in a dialog".into(),
-        what: "PgDn/Space read on · a accept · y/n/Tab · Enter · Esc",
+        what: "PgDn/Space read on · a accept · y/n/Tab · Enter · Esc".into(),
         changes_the_cloud: true,
     });
     lines

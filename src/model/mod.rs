@@ -3,6 +3,7 @@
 mod fleet;
 mod maintenance;
 mod metrics;
+mod nfs;
 mod zones;
 
 pub use fleet::{serves, Standbys};
@@ -11,6 +12,7 @@ pub use metrics::{
     Alarm, AlarmState, Comparison, InstanceMetric, MetricPoint, MetricSeries, CPU_METRIC,
     CPU_NAMESPACE,
 };
+pub use nfs::{content_version, Nfs};
 pub use zones::{imbalanced_groups, is_imbalanced, zone_distribution, ZoneSummary};
 
 use chrono::{DateTime, Utc};

@@ -2,18 +2,14 @@
 
 use super::{finding, Finding, Pattern, Report, Verdict};
 use crate::model::{
-    Instance, InstanceState, Snapshot, CONTENT_VERSION_TAG, NFS_REPLICA, NFS_SERVER,
+    content_version, Instance, InstanceState, Snapshot, CONTENT_VERSION_TAG, NFS_REPLICA,
+    NFS_SERVER,
 };
 
-fn version(i: &Instance) -> Option<&str> {
-    i.tags.get(CONTENT_VERSION_TAG).map(String::as_str)
-}
-
 pub fn check(s: &Snapshot) -> Report {
-    let replicas: Vec<&Instance> = s
-        .instances
-        .iter()
-        .filter(|i| i.role() == Some(NFS_REPLICA) && i.state == InstanceState::Running)
+    let nfs = s.nfs();
+    let replicas: Vec<&Instance> = (nfs.replicas.iter().copied())
+        .filter(|i| i.state == InstanceState::Running)
         .collect();
     if replicas.is_empty() {
         return Report::new(
@@ -22,12 +18,7 @@ pub fn check(s: &Snapshot) -> Report {
             vec![],
         );
     }
-    let source = s
-        .instances
-        .iter()
-        .filter(|i| i.role() == Some(NFS_SERVER) && i.state == InstanceState::Running)
-        .find(|i| !i.is_tagged_standby());
-    let Some(source) = source else {
+    let Some(source) = nfs.source else {
         let f = finding(
             Verdict::Fail,
             &[],
@@ -39,7 +30,7 @@ pub fn check(s: &Snapshot) -> Report {
         );
         return Report::new(Pattern::NfsReplica, "no content source", vec![f]);
     };
-    let Some(current) = version(source) else {
+    let Some(current) = content_version(source) else {
         let f = finding(
             Verdict::Warn,
             &[&source.id],
@@ -53,7 +44,7 @@ pub fn check(s: &Snapshot) -> Report {
     let mut findings: Vec<Finding> = Vec::new();
     let mut stale = 0;
     for r in &replicas {
-        match version(r) {
+        match content_version(r) {
             Some(v) if v == current => {}
             Some(v) => {
                 stale += 1;

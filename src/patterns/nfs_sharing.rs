@@ -1,45 +1,26 @@
 //! NFS Sharing (by tag convention): one NFS server, a standby for it, not too many clients,
-//! and its latency.
+//! and its latency (warns above the limit, fails above twice it).
 
 use super::{finding, Finding, Pattern, Report, Settings, Verdict};
-use crate::model::{Instance, InstanceState, Snapshot, NFS_CLIENT, NFS_SERVER};
-
-fn live(i: &&Instance) -> bool {
-    matches!(i.state, InstanceState::Running | InstanceState::Pending)
-}
+use crate::model::{Instance, InstanceState, Snapshot, NFS_SERVER};
 
 pub fn check(s: &Snapshot, settings: &Settings) -> Report {
-    let servers: Vec<&Instance> = s
-        .instances
-        .iter()
-        .filter(|i| i.role() == Some(NFS_SERVER) && i.state != InstanceState::Terminated)
-        .collect();
-    let clients = s
-        .instances
-        .iter()
-        .filter(live)
-        .filter(|i| i.role() == Some(NFS_CLIENT))
-        .count();
-    if servers.is_empty() && clients == 0 {
+    let nfs = s.nfs();
+    let clients = nfs.clients.len();
+    if nfs.servers.is_empty() && clients == 0 {
         return Report::new(
             Pattern::NfsSharing,
             format!("no instance tagged patrol:role={NFS_SERVER}"),
             vec![],
         );
     }
-    let running: Vec<&Instance> = servers
-        .iter()
-        .copied()
+    let running: Vec<&Instance> = (nfs.servers.iter().copied())
         .filter(|i| i.state == InstanceState::Running)
         .collect();
     let mut findings = Vec::new();
     // The server the clients mount: the one not tagged standby.
-    let active = running
-        .iter()
-        .find(|i| !i.is_tagged_standby())
-        .or(running.first());
-    let Some(active) = active else {
-        let why = match servers.first() {
+    let Some(active) = nfs.active else {
+        let why = match nfs.servers.first() {
             Some(i) => format!("{} is {}", i.label(), i.state.as_str()),
             None => format!("there is no {NFS_SERVER}"),
         };
@@ -91,10 +72,7 @@ pub fn check(s: &Snapshot, settings: &Settings) -> Report {
             format!("{n} clients on {server} (up to {limit} is fine)"),
         ),
     });
-    let latency = s
-        .instance_metrics
-        .iter()
-        .find(|m| m.instance_id == active.id && m.metric == crate::model::NFS_LATENCY_METRIC)
+    let latency = (s.nfs_latency(&active.id))
         .and_then(|m| m.points.last())
         .map(|p| p.value);
     if let Some(ms) = latency {
@@ -108,7 +86,16 @@ pub fn check(s: &Snapshot, settings: &Settings) -> Report {
 
 fn latency_finding(id: &str, server: &str, ms: f64, settings: &Settings) -> Finding {
     let limit = settings.max_nfs_latency_ms;
-    if ms > limit {
+    if ms > 2.0 * limit {
+        finding(
+            Verdict::Fail,
+            &[id],
+            format!(
+                "{server} answers in {ms:.1} ms, more than twice the {limit:.0} ms it should: \
+                 clients stall on every read"
+            ),
+        )
+    } else if ms > limit {
         finding(
             Verdict::Warn,
             &[id],

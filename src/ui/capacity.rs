@@ -7,9 +7,8 @@ use crate::cloud::Source;
 use crate::model::{ActivityStatus, AlarmState, AutoScalingGroup};
 use crate::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Row, Table};
+use ratatui::widgets::{Paragraph, Row, Table};
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
@@ -96,15 +95,9 @@ fn draw_cpu(frame: &mut Frame, area: Rect, state: &AppState, g: &AutoScalingGrou
     }
     let block = panel(Line::from(title), theme);
     // The last hour, in minutes before the world's now (a replay's cursor), left to right.
-    let now = state.clock;
-    let points: Vec<(f64, f64)> = series
-        .map(|s| {
-            (s.points.iter())
-                .map(|p| (-((now - p.at).num_seconds() as f64) / 60.0, p.value))
-                .filter(|(x, _)| *x >= -60.0)
-                .collect()
-        })
-        .unwrap_or_default();
+    let points = series.map_or_else(Vec::new, |s| {
+        super::chart::last_hour(&s.points, state.clock)
+    });
     let cpu_alarms: Vec<_> = (state.fleet.alarms.iter())
         .filter(|a| a.watches_group_cpu(&g.name))
         .collect();
@@ -129,41 +122,11 @@ fn draw_cpu(frame: &mut Frame, area: Rect, state: &AppState, g: &AutoScalingGrou
                 AlarmState::InsufficientData => theme.muted,
             };
             let style = super::unless_stale(state, &[Source::Alarms], style, theme);
-            (vec![(-60.0, a.threshold), (0.0, a.threshold)], style)
+            (super::chart::threshold(a.threshold), style)
         })
         .collect();
-    let mut datasets: Vec<Dataset> = lines
-        .iter()
-        .map(|(data, style)| {
-            Dataset::default()
-                .marker(Marker::Braille)
-                .graph_type(GraphType::Line)
-                .style(*style)
-                .data(data)
-        })
-        .collect();
-    datasets.push(
-        Dataset::default()
-            .marker(Marker::Braille)
-            .graph_type(GraphType::Line)
-            .style(peak_style)
-            .data(&points),
-    );
-    let chart = Chart::new(datasets)
-        .block(block)
-        .x_axis(
-            Axis::default()
-                .bounds([-60.0, 0.0])
-                .labels(["-60m", "-30m", "now"])
-                .style(theme.muted),
-        )
-        .y_axis(
-            Axis::default()
-                .bounds([0.0, 100.0])
-                .labels(["0%", "50%", "100%"])
-                .style(theme.muted),
-        )
-        .legend_position(None);
+    let chart =
+        super::chart::last_hour_chart(block, &points, peak_style, &lines, 100.0, "%", theme);
     frame.render_widget(chart, area);
 }
 

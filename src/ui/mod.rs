@@ -1,12 +1,14 @@
 //! Drawing: views borrow the state and the theme and draw; they never mutate, fetch or sleep.
 
 mod capacity;
+mod chart;
 mod detail;
 mod dialog;
 mod eips;
 mod events;
 mod images;
 mod instances;
+mod nfs;
 mod overview;
 mod patterns;
 mod table;
@@ -58,6 +60,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
         View::Patterns => patterns::draw(frame, body, state, theme),
         View::Events => events::draw(frame, body, state, theme),
         View::Instances => instances::draw(frame, body, state, theme),
+        View::Nfs => nfs::draw(frame, body, state, theme),
     }
     if let Some(d) = &state.detail {
         detail::draw(frame, body, state, d, theme);
@@ -148,8 +151,9 @@ fn draw_tabs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     // `numbers`: the other views show only their number (the narrowest terminals).
     let tabs = |pad: &str, short: bool, numbers: bool| -> Vec<Span<'static>> {
         let mut spans = vec![Span::styled(" patrol ", theme.title)];
-        for (i, v) in View::ALL.iter().enumerate() {
+        for v in View::ALL.iter() {
             let current = *v == state.view;
+            let key = state.keymap.view_key(*v);
             let style = if current {
                 theme.tab_active
             } else {
@@ -157,9 +161,9 @@ fn draw_tabs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             };
             let title = if short { v.short_title() } else { v.title() };
             let text = if numbers && !current {
-                format!("{pad}{}{pad}", i + 1)
+                format!("{pad}{key}{pad}")
             } else {
-                format!("{pad}{} {title}{pad}", i + 1)
+                format!("{pad}{key} {title}{pad}")
             };
             spans.push(Span::styled(text, style));
         }
@@ -289,7 +293,7 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 }
 
 fn draw_help(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let keys: Vec<(String, &str)> = crate::app::help_lines(&state.keymap)
+    let keys: Vec<(String, String)> = crate::app::help_lines(&state.keymap)
         .into_iter()
         .filter(|l| !(state.read_only && l.changes_the_cloud))
         .map(|l| (l.keys, l.what))
@@ -316,7 +320,7 @@ fn draw_help(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let rows = keys.iter().map(|(k, what)| {
         Row::new(vec![
             Span::styled(k.clone(), theme.header),
-            Span::styled(*what, theme.text),
+            Span::styled(what.as_str(), theme.text),
         ])
     });
     let table = Table::new(rows, [Constraint::Length(key_width), Constraint::Min(10)])

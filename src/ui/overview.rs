@@ -48,7 +48,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         Layout::vertical([Constraint::Min(0), Constraint::Length(strip)]).areas(inner);
     if strip > 0 {
         let mut lines = vec![Line::styled(
-            "Latest events (8 Events lists them all)",
+            format!(
+                "Latest events ({} lists them all)",
+                state.keymap.view_label(View::Events)
+            ),
             theme.header,
         )];
         lines.extend(latest.iter().map(|e| {
@@ -85,9 +88,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         }
         lines.push(Line::styled(card.headline.as_str(), style));
         if selected == Some(i) {
+            let patterns = state.keymap.view_label(View::Patterns);
             let hint = match view_of(card.pattern) {
-                View::Patterns => "Enter opens 7 Patterns",
-                _ => "Enter opens its view · 7 Patterns lists every finding",
+                View::Patterns => format!("Enter opens {patterns}"),
+                v => format!(
+                    "Enter opens {} · {patterns}: every finding",
+                    state.keymap.view_label(v)
+                ),
             };
             lines.push(Line::styled(hint, theme.muted));
         }

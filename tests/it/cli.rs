@@ -115,6 +115,43 @@ fn bad_flags_are_refused() {
     let out = patrol(&["snapshot", "--after", "soon"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("\"soon\" is not a duration"));
+    let out = patrol(&["check", "--max-nfs-latency", "fast"]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "check: a usage error is UNKNOWN"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--max-nfs-latency") && err.contains("`fast` is not a latency"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_nfs_latency_limit_is_a_setting_of_check() {
+    // nfs-overload at 8m: nfs-1 answers in about 38 ms. The default limit (20 ms) warns;
+    // a limit of 15 ms fails it (above twice); 50 ms passes it.
+    let reason = |limit: &str| {
+        let (_, doc) = check(&[
+            "--scenario",
+            "nfs-overload",
+            "--after",
+            "8m",
+            "--max-nfs-clients",
+            "30",
+            "--max-nfs-latency",
+            limit,
+        ]);
+        let nfs = (doc["patterns"].as_array().unwrap().iter())
+            .find(|p| p["pattern"] == "nfs-sharing")
+            .unwrap()
+            .clone();
+        nfs["verdict"].as_str().unwrap().to_string()
+    };
+    assert_eq!(reason("20"), "warn");
+    assert_eq!(reason("15"), "fail");
+    assert_eq!(reason("50"), "pass");
 }
 
 #[test]

@@ -46,6 +46,7 @@ fn every_setting_is_read() {
     );
     assert_eq!(c.checks.deep_path.as_deref(), Some("/healthz/deep"));
     assert_eq!(c.checks.max_nfs_clients, Some(12));
+    assert_eq!(c.checks.max_nfs_latency, Some(35.5));
     assert_eq!(c.keys.action(&key('x')), Some(KeyAction::Export));
     assert_eq!(c.keys.action(&key('e')), None, "the default e is replaced");
     assert_eq!(c.keys.action(&key('q')), Some(KeyAction::Quit));
@@ -201,6 +202,10 @@ fn config_errors_name_the_file_the_line_and_the_key() {
         (
             "[checks]\nmax_image_age = \"a week\"\n",
             "checks.max_image_age: line 2, column 17: \"a week\" is not a duration",
+        ),
+        (
+            "[checks]\nmax_nfs_latency = -3\n",
+            "line 2, checks.max_nfs_latency: -3 is not a latency",
         ),
         (
             "[simulator]\nspeed = 5000.0\n",

@@ -92,6 +92,13 @@ fn enter_on_every_finding_selects_its_resource() {
                 continue;
             }
             assert_ne!(s.view, View::Patterns, "{name}: {key} stayed");
+            if matches!(pattern, Pattern::NfsSharing | Pattern::NfsReplica) {
+                assert_eq!(
+                    s.view,
+                    View::Nfs,
+                    "{name}: {key}: NFS findings open the NFS view"
+                );
+            }
             let cells = selected_cells(&s)
                 .unwrap_or_else(|| panic!("{name}: {key}: nothing selected in {:?}", s.view));
             assert!(
@@ -111,7 +118,7 @@ fn enter_on_every_finding_selects_its_resource() {
             reached.insert(pattern.name());
         }
     }
-    // Every pattern: the NFS ones lead to their servers and replicas in Instances.
+    // Every pattern: the NFS ones lead to their servers and replicas in the NFS view.
     for p in Pattern::ALL {
         let p = p.name();
         assert!(
@@ -177,6 +184,7 @@ fn the_detail_pane_of_each_kind_of_resource() {
         (View::Zones, "us-east-1a", KeyCode::Enter, "zone"),
         (View::Patterns, "unhealthy", KeyCode::Char('d'), "finding"),
         (View::Events, "unhealthy", KeyCode::Char('d'), "event"),
+        (View::Instances, "app-primary", KeyCode::Enter, "instance"),
     ] {
         for (w, h) in [(120, 40), (80, 24)] {
             let mut state = base.clone();
@@ -430,4 +438,135 @@ fn a_picker_opens_on_the_value_in_use_and_filters_as_you_type() {
     assert!(state.picker.as_ref().unwrap().query.is_empty());
     press_key(&mut state, KeyCode::Esc);
     assert!(state.picker.is_none());
+}
+
+/// nfs-overload at 8m (18 clients on nfs-1) and nfs-replica at 90s (v2 published, the
+/// replicas still on v1).
+fn nfs_moments() -> [(&'static str, AppState); 2] {
+    let at = |name: &'static str, secs: u64| {
+        let sim = SimCloud::new(&Scenario::load(name).unwrap(), 42, start(), 1.0);
+        let first = snapshot(&sim);
+        sim.advance(std::time::Duration::from_secs(secs));
+        let mut state = state_of(&first);
+        crate::observe(&mut state, &snapshot(&sim), 2);
+        (name, state)
+    };
+    [at("nfs-overload", 8 * 60), at("nfs-replica", 90)]
+}
+
+#[test]
+fn the_nfs_view_shows_servers_clients_latency_and_replicas() {
+    for (name, base) in nfs_moments() {
+        for (w, h) in [(120, 40), (80, 24)] {
+            let mut state = base.clone();
+            state.size = (w, h);
+            press_key(&mut state, KeyCode::Char('0'));
+            assert_eq!(state.view, View::Nfs);
+            let screen = crate::screen_text(&state, w, h);
+            insta::assert_snapshot!(format!("nfs_{name}_{w}x{h}"), screen);
+        }
+    }
+    let [(_, overload), (_, replica)] = nfs_moments();
+    // The server clients mount comes first, with their number against the limit; the
+    // standby carries none of them.
+    let mut state = overload;
+    state.view = View::Nfs;
+    let rows = table_text(&state).unwrap().rows;
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(
+        (rows[0][0].as_str(), rows[0][2].as_str()),
+        ("nfs-1", "server")
+    );
+    assert_eq!(
+        (rows[1][0].as_str(), rows[1][2].as_str()),
+        ("nfs-2", "standby")
+    );
+    let clients = (state.fleet.instances.iter())
+        .filter(|i| i.role() == Some("nfs-client"))
+        .filter(|i| matches!(i.state.as_str(), "running" | "pending"))
+        .count();
+    assert_eq!(rows[0][5], clients.to_string());
+    assert!(clients > 8, "{clients}");
+    assert_eq!(rows[1][5], "", "the standby carries no clients");
+    let screen = crate::screen_text(&state, 120, 40);
+    assert!(
+        screen.contains("warn above 20 ms, fail above 40 ms"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains(&format!(
+            "Clients of nfs-1 · {clients} · more than twice the 8"
+        )),
+        "{screen}"
+    );
+    // The limits are the checks' settings: the chart and the tones follow them.
+    state.checks.max_nfs_latency_ms = 5.0;
+    let screen = crate::screen_text(&state, 120, 40);
+    assert!(
+        screen.contains("warn above 5 ms, fail above 10 ms"),
+        "{screen}"
+    );
+    // Each replica's version against the source's.
+    let mut state = replica;
+    state.view = View::Nfs;
+    let rows = table_text(&state).unwrap().rows;
+    let source = rows.iter().find(|r| r[0] == "nfs-source").unwrap();
+    assert_eq!((source[2].as_str(), source[7].as_str()), ("server", "v2"));
+    // The standby did not get the update: it would serve v1 if it took over.
+    let standby = rows.iter().find(|r| r[2] == "standby").unwrap();
+    assert_eq!(standby[7], "v1 behind v2");
+    let replicas: Vec<_> = rows.iter().filter(|r| r[2] == "replica").collect();
+    assert_eq!(replicas.len(), 4, "{rows:?}");
+    assert!(
+        replicas.iter().any(|r| r[7] == "v1 behind v2"),
+        "the update left replicas behind: {rows:?}"
+    );
+}
+
+#[test]
+fn the_nfs_panes_link_servers_clients_and_the_source() {
+    let [(_, overload), (_, replica)] = nfs_moments();
+    for (name, base, text) in [
+        ("nfs_server", &overload, "nfs-1"),
+        ("nfs_replica", &replica, "replica"),
+    ] {
+        for (w, h) in [(120, 40), (80, 24)] {
+            let mut state = base.clone();
+            state.size = (w, h);
+            open_on(&mut state, View::Nfs, text, KeyCode::Enter);
+            let screen = crate::screen_text(&state, w, h);
+            insta::assert_snapshot!(format!("detail_{name}_{w}x{h}"), screen);
+        }
+    }
+    // The server's pane: its standby is one key away, and each client.
+    let mut state = overload.clone();
+    state.size = (120, 40);
+    open_on(&mut state, View::Nfs, "nfs-1", KeyCode::Enter);
+    let detail = patrol::app::detail::of(&state, state.detail.as_ref().unwrap());
+    let standby = crate::instance_named(&state.fleet, "nfs-2");
+    let n = (detail.links.iter())
+        .position(|l| l.view == View::Nfs && l.key == standby)
+        .expect("a link to the standby");
+    press_key(&mut state, KeyCode::Char(char::from(b'1' + n as u8)));
+    assert_eq!(state.list().selected_key.as_deref(), Some(standby.as_str()));
+    let clients: Vec<_> = (detail.links.iter())
+        .filter(|l| l.label.starts_with("client "))
+        .collect();
+    let nfs = state.fleet.nfs();
+    assert_eq!(clients.len(), nfs.clients.len());
+    assert!(clients
+        .iter()
+        .all(|l| l.view == View::Instances && nfs.clients.iter().any(|c| c.id == l.key)));
+    // A stale replica's pane: the source it copies from.
+    let mut state = replica.clone();
+    state.size = (120, 40);
+    open_on(&mut state, View::Nfs, "replica", KeyCode::Enter);
+    let detail = patrol::app::detail::of(&state, state.detail.as_ref().unwrap());
+    let source = crate::instance_named(&state.fleet, "nfs-source");
+    assert!(
+        (detail.links.iter()).any(|l| l.view == View::Nfs && l.key == source),
+        "{:?}",
+        detail.links
+    );
+    assert!(detail.title.starts_with("NFS replica"), "{}", detail.title);
 }

@@ -126,6 +126,7 @@ fn views_switch_and_q_restores_the_terminal() {
         ("7", "Patterns ·"),
         ("8", "Events ·"),
         ("9", "Instances ·"),
+        ("0", "NFS ·"),
         ("Tab", "Overview ·"),
     ] {
         s.keys(key);

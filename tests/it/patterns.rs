@@ -292,9 +292,24 @@ fn nfs_sharing_needs_a_running_server_a_standby_and_few_clients() {
         ..Settings::default()
     };
     assert_eq!(run(&base, &one, Pattern::NfsSharing).verdict, Verdict::Fail);
+    // Latency: above the limit warns, above twice it fails; the limit is a setting.
     let mut s = base;
+    s.instance_metrics[0].points.last_mut().unwrap().value = 30.0;
+    assert_eq!(verdict(&s, Pattern::NfsSharing), Verdict::Warn);
+    assert!(worst_reason(&s, Pattern::NfsSharing).contains("30.0 ms, above 20 ms"));
     s.instance_metrics[0].points.last_mut().unwrap().value = 45.0;
-    assert!(worst_reason(&s, Pattern::NfsSharing).contains("45.0 ms, above 20 ms"));
+    assert_eq!(verdict(&s, Pattern::NfsSharing), Verdict::Fail);
+    assert!(worst_reason(&s, Pattern::NfsSharing).contains("more than twice the 20 ms"));
+    let relaxed = Settings {
+        max_nfs_latency_ms: 50.0,
+        ..Settings::default()
+    };
+    let report = run(&s, &relaxed, Pattern::NfsSharing);
+    assert!(
+        (report.findings.iter())
+            .any(|f| f.reason.contains("answers in 45.0 ms") && f.verdict == Verdict::Pass),
+        "{report:?}"
+    );
 }
 
 #[test]

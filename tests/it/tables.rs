@@ -1,7 +1,7 @@
 //! Tables: Shift-letter sorting, text and key=value filters, both surviving refreshes;
 //! command mode; export and copy; and no stale data after a world switch.
 
-use super::{default_sim, instance_named, refresh_all, secs, snapshot, state_of};
+use super::{default_sim, instance_named, refresh_all, secs, snapshot, start, state_of};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use patrol::app::command::ExportFormat;
 use patrol::app::rows::{row_keys, table_text, target_rows};
@@ -360,8 +360,12 @@ fn every_views_header_cells_and_filter_keys_agree() {
     let sim = default_sim();
     sim.advance(secs(90));
     let s = snapshot(&sim);
+    // The default world has no NFS: that view is read in nfs-replica's.
+    let nfs = SimCloud::new(&Scenario::load("nfs-replica").unwrap(), 42, start(), 1.0);
+    nfs.advance(secs(90));
+    let nfs = snapshot(&nfs);
     for view in View::ALL.into_iter().filter(|v| *v != View::Overview) {
-        let mut state = state_of(&s);
+        let mut state = state_of(if view == View::Nfs { &nfs } else { &s });
         if view == View::Events {
             // Events begin at the second read: a refresh a minute later brings some.
             sim.advance(secs(300));

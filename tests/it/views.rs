@@ -60,7 +60,7 @@ fn help_overlay_lists_every_key() {
     let screen = render(&state, 120, 40).backend().to_string();
     for line in patrol::app::help_lines(&state.keymap) {
         assert!(screen.contains(&line.keys), "help lacks {}", line.keys);
-        assert!(screen.contains(line.what), "help lacks {}", line.what);
+        assert!(screen.contains(&line.what), "help lacks {}", line.what);
     }
     insta::assert_snapshot!("help", screen);
     // Read-only: the action keys are not offered.

@@ -2,11 +2,13 @@
 
 mod events;
 mod instances;
+mod nfs;
 mod resources;
 mod summaries;
 
 pub use events::{event_rows, EventRow};
 pub use instances::{instance_rows, InstanceRow};
+pub use nfs::{nfs_rows, Content, NfsRole, NfsRow};
 pub use resources::{
     address_rows, group_rows, image_rows, target_key, target_rows, AddressRow, GroupRow, ImageRow,
     TargetRow,
@@ -69,6 +71,7 @@ fn rows_of<T>(
         View::Patterns => call(&finding_rows(&state.patterns, list), f),
         View::Events => call(&event_rows(&state.events, list), f),
         View::Instances => call(&instance_rows(fleet, list), f),
+        View::Nfs => call(&nfs_rows(fleet, &state.checks, list), f),
     })
 }
 

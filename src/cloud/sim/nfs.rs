@@ -3,7 +3,7 @@
 use super::scenario::ContentDef;
 use super::world::World;
 use crate::model::{
-    InstanceMetric, InstanceState, MetricPoint, CONTENT_VERSION_TAG, NFS_CLIENT,
+    InstanceMetric, InstanceState, MetricPoint, CONTENT_VERSION_TAG, FLOATING_IP_TAG, NFS_CLIENT,
     NFS_LATENCY_METRIC, ROLE_TAG,
 };
 use chrono::{DateTime, Duration, Utc};
@@ -100,12 +100,33 @@ impl World {
         Some(def.latency_ms / (1.0 - load) * noise)
     }
 
-    /// Records this minute's latency point of every NFS server (none while it is down).
+    /// The server the clients mount: a serving NFS server not tagged standby, or else the
+    /// first serving one (a standby that has taken over), as the NFS checks read it.
+    fn nfs_mounted(&self) -> Option<String> {
+        let serving: Vec<&String> = (self.nfs.keys())
+            .filter(|id| self.instance(id).is_some_and(|i| self.is_serving(i)))
+            .collect();
+        let standby = |id: &&String| {
+            self.instance(id)
+                .is_some_and(|i| i.tags.get(FLOATING_IP_TAG).map(String::as_str) == Some("standby"))
+        };
+        let active = serving.iter().find(|id| !standby(id)).or(serving.first());
+        active.map(|id| (*id).clone())
+    }
+
+    /// Records this minute's latency point of every NFS server (none while it is down):
+    /// the server the clients mount carries them; a standby idles.
     pub(super) fn record_nfs_latency(&mut self, at: DateTime<Utc>) {
         let clients = self.nfs_clients();
+        let mounted = self.nfs_mounted();
         let servers: Vec<String> = self.nfs.keys().cloned().collect();
         for id in servers {
-            let Some(value) = self.nfs_latency_now(&id, clients) else {
+            let load = if mounted.as_ref() == Some(&id) {
+                clients
+            } else {
+                0
+            };
+            let Some(value) = self.nfs_latency_now(&id, load) else {
                 continue;
             };
             let series = self.nfs_latency.entry(id).or_default();
