@@ -342,3 +342,194 @@ pub fn state_dir() -> PathBuf {
 pub fn default_log_file() -> PathBuf {
     state_dir().join("patrol.log")
 }
+
+/// The flags every console-wide setting is given by: accepted before or after a
+/// subcommand, but each subcommand takes (and its `--help` lists) only those it uses.
+const WORLD: &[&str] = &[
+    "scenario",
+    "seed",
+    "speed",
+    "aws",
+    "profile",
+    "region",
+    "endpoint_url",
+];
+const CHECKS: &[&str] = &[
+    "deep_path",
+    "max_image_age",
+    "max_nfs_clients",
+    "max_nfs_latency",
+];
+const GLOBALS: &[&str] = &[
+    "scenario",
+    "seed",
+    "speed",
+    "aws",
+    "profile",
+    "region",
+    "endpoint_url",
+    "theme",
+    "log_file",
+    "read_only",
+    "audit_log",
+    "no_record",
+    "deep_path",
+    "max_image_age",
+    "max_nfs_clients",
+    "max_nfs_latency",
+    "config",
+];
+
+/// The console-wide flags a subcommand (by its path, e.g. `scenario export`) uses.
+pub fn flags_of(path: &str) -> Vec<&'static str> {
+    let mut uses: Vec<&'static str> = vec!["log_file"];
+    let world = |uses: &mut Vec<&'static str>| uses.extend(WORLD.iter().copied());
+    match path {
+        "check" => {
+            world(&mut uses);
+            uses.retain(|f| *f != "speed");
+            uses.extend(CHECKS);
+            uses.push("config");
+        }
+        // `scenario` only groups its subcommands: it lists what they use.
+        "record" => {
+            world(&mut uses);
+            uses.push("config");
+        }
+        // A fleet printed at once (or --after a span): how fast time runs does not matter.
+        "snapshot" | "scenario" | "scenario export" => {
+            world(&mut uses);
+            uses.retain(|f| *f != "speed");
+            uses.push("config");
+        }
+        "replay" => {
+            uses.extend(CHECKS);
+            uses.extend(["theme", "config"]);
+        }
+        "audit" => uses.push("audit_log"),
+        "swap" | "clone" | "scale-out" | "maintenance" => {
+            world(&mut uses);
+            uses.extend(["read_only", "audit_log", "config"]);
+        }
+        _ => {}
+    }
+    uses
+}
+
+/// The command line, with each subcommand's help listing only the console-wide flags it
+/// uses (`after_help` is added to the top level's help).
+pub fn command(after_help: String) -> clap::Command {
+    let command = <Cli as clap::CommandFactory>::command().after_help(after_help.clone());
+    let globals: Vec<clap::Arg> = (command.get_arguments())
+        .filter(|a| a.is_global_set())
+        .cloned()
+        .collect();
+    hide_unused(command, "", &globals, &after_help)
+}
+
+/// The command line as completion scripts and the man page describe it: each subcommand
+/// with the console-wide flags it uses and no others (generators list hidden flags too).
+pub fn described() -> clap::Command {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    let globals: Vec<clap::Arg> = (command.get_arguments())
+        .filter(|a| a.is_global_set())
+        .cloned()
+        .collect();
+    for a in &globals {
+        command = command.mut_arg(a.get_id(), |a| a.global(false));
+    }
+    fn give(command: clap::Command, path: &str, globals: &[clap::Arg]) -> clap::Command {
+        command.mut_subcommands(|sub| {
+            let sub_path = if path.is_empty() {
+                sub.get_name().to_string()
+            } else {
+                format!("{path} {}", sub.get_name())
+            };
+            let uses = flags_of(&sub_path);
+            let mut sub = sub;
+            for a in globals
+                .iter()
+                .filter(|a| uses.contains(&a.get_id().as_str()))
+            {
+                // Its conflicts may name flags this subcommand does not take.
+                sub = sub.arg(
+                    a.clone()
+                        .global(false)
+                        .conflicts_with(clap::builder::Resettable::<clap::Id>::Reset),
+                );
+            }
+            give(sub, &sub_path, globals)
+        })
+    }
+    give(command, "", &globals)
+}
+
+/// Gives each subcommand a hidden copy of every global flag it does not use: clap copies a
+/// global flag into a subcommand only where it has none of that name, so the copy stays
+/// hidden (and `parse_from` refuses it).
+fn hide_unused(
+    command: clap::Command,
+    path: &str,
+    globals: &[clap::Arg],
+    after_help: &str,
+) -> clap::Command {
+    command.mut_subcommands(|sub| {
+        let sub_path = if path.is_empty() {
+            sub.get_name().to_string()
+        } else {
+            format!("{path} {}", sub.get_name())
+        };
+        let uses = flags_of(&sub_path);
+        let mut sub = sub;
+        if !after_help.is_empty() && uses.contains(&"log_file") {
+            sub = sub.after_help(after_help.to_string());
+        }
+        for a in globals
+            .iter()
+            .filter(|a| !uses.contains(&a.get_id().as_str()))
+        {
+            sub = sub.arg(a.clone().hide(true));
+        }
+        hide_unused(sub, &sub_path, globals, after_help)
+    })
+}
+
+/// Parses the command line; a console-wide flag given to a subcommand that does not use it
+/// is a usage error that names both, never silently ignored.
+pub fn parse_from(command: clap::Command, args: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
+    use clap::FromArgMatches;
+    let mut command = command;
+    let matches = command.try_get_matches_from_mut(args)?;
+    let mut path: Vec<&str> = Vec::new();
+    let mut at = &matches;
+    while let Some((name, sub)) = at.subcommand() {
+        path.push(name);
+        at = sub;
+    }
+    if !path.is_empty() {
+        let path = path.join(" ");
+        let uses = flags_of(&path);
+        for id in GLOBALS.iter().filter(|id| !uses.contains(id)) {
+            if matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine) {
+                let flag = format!("--{}", id.replace('_', "-"));
+                let names: Vec<&str> = path.split(' ').collect();
+                let message = format!(
+                    "{flag} does not apply to `patrol {path}` (`patrol {path} --help` lists \
+                     what does)"
+                );
+                return Err(error_at(&mut command, &names, message));
+            }
+        }
+    }
+    Cli::from_arg_matches(&matches)
+}
+
+/// A usage error of the subcommand at `path`, so it shows that subcommand's usage.
+fn error_at(command: &mut clap::Command, path: &[&str], message: String) -> clap::Error {
+    if let Some((name, rest)) = path.split_first() {
+        if let Some(sub) = command.find_subcommand_mut(name) {
+            return error_at(sub, rest, message);
+        }
+    }
+    command.error(clap::error::ErrorKind::ArgumentConflict, message)
+}

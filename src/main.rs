@@ -1,7 +1,6 @@
 //! patrol's entry point: CLI, logging, configuration and theme (before raw mode), then run.
 
 use anyhow::Context;
-use clap::{CommandFactory, FromArgMatches};
 use patrol::app::command::Choices;
 use patrol::cli::{default_log_file, Cli, Command, ScenarioCommand};
 use patrol::cloud::sim::scenario;
@@ -43,16 +42,13 @@ const CHECK_UNKNOWN: u8 = 3;
 fn main() -> ExitCode {
     let started = Instant::now();
     let log_file = default_log_file();
-    let command = Cli::command().after_help(format!(
+    let command = patrol::cli::command(format!(
         "Logs go to {} (or --log-file), never to the terminal. RUST_LOG sets the level.",
         log_file.display()
     ));
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let is_check = args.iter().skip(1).any(|a| a == "check");
-    let cli = match command
-        .try_get_matches_from(&args)
-        .and_then(|m| Cli::from_arg_matches(&m))
-    {
+    let cli = match patrol::cli::parse_from(command, &args) {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(),
         // A usage error of `check` is UNKNOWN, never a false CRITICAL page.
@@ -196,14 +192,14 @@ fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::R
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Completions { shell }) => {
-            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut command = patrol::cli::described();
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut command, "patrol", &mut out);
             write_stdout(&String::from_utf8_lossy(&out));
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Man) => {
-            let command = <Cli as clap::CommandFactory>::command();
+            let command = patrol::cli::described();
             let mut out = Vec::new();
             clap_mangen::Man::new(command).render(&mut out)?;
             write_stdout(&String::from_utf8_lossy(&out));

@@ -371,3 +371,119 @@ fn completions_and_the_man_page_are_generated_from_the_command_line() {
     );
     assert!(man.contains("replay") && man.contains("scenario"), "{man}");
 }
+
+#[test]
+fn each_subcommand_takes_and_lists_only_its_own_flags() {
+    let help = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.push("--help");
+        crate::stdout_of(crate::patrol_command().args(&all))
+    };
+    let flags = |text: &str| -> Vec<String> {
+        (text.split_whitespace())
+            .filter(|w| w.starts_with("--"))
+            .map(|w| w.trim_end_matches(',').to_string())
+            .collect()
+    };
+    for (args, has, lacks) in [
+        (
+            &["events"][..],
+            &["--since", "--json", "--log-file"][..],
+            &[
+                "--theme",
+                "--region",
+                "--scenario",
+                "--read-only",
+                "--config",
+            ][..],
+        ),
+        (
+            &["check"],
+            &["--scenario", "--profile", "--max-nfs-latency", "--config"],
+            &[
+                "--theme",
+                "--read-only",
+                "--audit-log",
+                "--no-record",
+                "--speed",
+            ],
+        ),
+        (
+            &["replay"],
+            &["--theme", "--deep-path", "--at"],
+            &["--region", "--scenario", "--read-only", "--audit-log"],
+        ),
+        (
+            &["swap"],
+            &["--to", "--read-only", "--audit-log", "--region", "--speed"],
+            &["--theme", "--no-record", "--max-nfs-clients"],
+        ),
+        (
+            &["scenario", "export"],
+            &["--after", "--from", "--region"],
+            &["--theme", "--read-only", "--speed"],
+        ),
+        (
+            &["audit"],
+            &["--json", "--audit-log"],
+            &["--region", "--theme"],
+        ),
+        (&["completions"], &[], &["--region", "--theme", "--config"]),
+    ] {
+        let listed = flags(&help(args));
+        for f in has {
+            assert!(
+                listed.iter().any(|l| l == f),
+                "{args:?}: {f} missing from {listed:?}"
+            );
+        }
+        for f in lacks {
+            assert!(
+                !listed.iter().any(|l| l == f),
+                "{args:?}: {f} listed in {listed:?}"
+            );
+        }
+    }
+    // The console itself lists every one.
+    let top = flags(&help(&[]));
+    for f in [
+        "--theme",
+        "--region",
+        "--read-only",
+        "--no-record",
+        "--max-nfs-latency",
+    ] {
+        assert!(top.iter().any(|l| l == f), "{f} missing from {top:?}");
+    }
+    // A flag a subcommand does not use is refused, before or after it, naming both.
+    for args in [
+        &["events", "x.sqlite", "--theme", "nord"][..],
+        &["--theme", "nord", "events", "x.sqlite"],
+        &["scenario", "export", "--read-only"],
+    ] {
+        let out = patrol(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("does not apply to `patrol "),
+            "{args:?}: {err}"
+        );
+        assert!(
+            err.contains("Usage: patrol events") || err.contains("Usage: patrol scenario export"),
+            "{err}"
+        );
+    }
+    let out = patrol(&["check", "--theme", "nord"]);
+    assert_eq!(out.status.code(), Some(3), "check: UNKNOWN");
+    // Completions offer a subcommand's own flags only.
+    let bash = crate::stdout_of(crate::patrol_command().args(["completions", "bash"]));
+    let events = bash
+        .split("patrol__subcmd__events)")
+        .nth(1)
+        .and_then(|rest| rest.split(";;").next())
+        .unwrap_or_else(|| panic!("no events case in\n{bash}"));
+    assert!(
+        events.contains("--since") && !events.contains("--theme"),
+        "{events}"
+    );
+}
