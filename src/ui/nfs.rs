@@ -34,14 +34,23 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     // The chart: five rows of plot, its axis and labels. The clients' panel takes what the
     // table leaves, when there are clients.
     let chart = 9;
-    let clients = if nfs.clients.is_empty() { 0 } else { 4 };
+    // The clients' panel as tall as its list (ids 19 wide, two spaces apart), at least 4.
+    let per_line = (inner.width.saturating_sub(2) / 21).max(1) as usize;
+    let clients = match nfs.clients.len() {
+        0 => 0,
+        n => (n.div_ceil(per_line) as u16 + 2)
+            .max(4)
+            // Never at the cost of the chart or the table's first rows.
+            .min(inner.height.saturating_sub(chart + 3).max(3)),
+    };
     let table = (rows.len() as u16 + 1).min(inner.height.saturating_sub(chart + clients).max(2));
     // With no clients to list, the chart takes the rest.
     let [table_area, chart_area, clients_area] = if clients > 0 {
+        // The chart takes what the table and the clients leave.
         Layout::vertical([
             Constraint::Length(table),
-            Constraint::Length(chart),
-            Constraint::Min(clients),
+            Constraint::Min(chart),
+            Constraint::Length(clients),
         ])
         .areas(inner)
     } else {
@@ -148,8 +157,16 @@ fn draw_clients(frame: &mut Frame, area: Rect, state: &AppState, nfs: &Nfs, them
         ]),
         theme,
     );
+    // As many as the panel holds; the last place says how many more there are.
+    let per_line = (area.width.saturating_sub(2) / 21).max(1) as usize;
+    let room = per_line * area.height.saturating_sub(2) as usize;
+    let shown = if nfs.clients.len() > room {
+        room.saturating_sub(1)
+    } else {
+        room
+    };
     let mut spans = Vec::new();
-    for c in &nfs.clients {
+    for c in nfs.clients.iter().take(shown) {
         let style = match c.state {
             InstanceState::Running => theme.text,
             _ => theme.warn,
@@ -159,6 +176,12 @@ fn draw_clients(frame: &mut Frame, area: Rect, state: &AppState, nfs: &Nfs, them
             spans.push(Span::styled(format!(" ({})", c.state.as_str()), theme.warn));
         }
         spans.push(Span::raw("  "));
+    }
+    if nfs.clients.len() > shown {
+        spans.push(Span::styled(
+            format!("+{} more", nfs.clients.len() - shown),
+            theme.muted,
+        ));
     }
     let text = Paragraph::new(Line::from(spans))
         .wrap(Wrap { trim: true })

@@ -570,3 +570,34 @@ fn the_nfs_panes_link_servers_clients_and_the_source() {
     );
     assert!(detail.title.starts_with("NFS replica"), "{}", detail.title);
 }
+
+#[test]
+fn many_nfs_clients_leave_the_chart_its_room_and_say_how_many_more() {
+    let [(_, mut state), _] = nfs_moments();
+    // 90 clients: more than an 80×24 screen can list.
+    let client = (state.fleet.instances.iter())
+        .find(|i| i.role() == Some("nfs-client"))
+        .unwrap()
+        .clone();
+    for n in 0..72 {
+        let mut more = client.clone();
+        more.id = format!("i-{n:017x}");
+        state.fleet.instances.push(more);
+    }
+    state.view = View::Nfs;
+    let screen = crate::screen_text(&state, 80, 24);
+    let n = state.fleet.nfs().clients.len();
+    assert_eq!(n, 90);
+    assert!(screen.contains("Latency nfs-1"), "{screen}");
+    assert!(
+        screen.contains("-60m"),
+        "the chart keeps its axis:\n{screen}"
+    );
+    let listed = screen.matches("i-").count();
+    let more: usize = (screen.split('+').nth(1))
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|k| k.parse().ok())
+        .unwrap_or_else(|| panic!("no +N more in\n{screen}"));
+    // Every client is either listed or counted (the table's two servers show ids too).
+    assert_eq!(listed - 2 + more, n, "{screen}");
+}
