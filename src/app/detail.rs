@@ -437,25 +437,28 @@ fn group(
         "cpu",
         cpu.map_or(String::new(), |c| format!("{c:.0}% (latest minute)")),
     );
-    let alarms: Vec<_> = s
-        .alarms
-        .iter()
-        .filter(|a| a.watches_group_cpu(&g.name))
-        .collect();
-    if !alarms.is_empty() {
-        d.section("Alarms");
-        for a in alarms {
-            d.field(
-                &a.name,
-                format!(
-                    "{} · {} {} · {}",
-                    a.state.as_str(),
-                    a.comparison.name(),
-                    a.threshold,
-                    a.state_reason
-                ),
-            );
-        }
+    // Every alarm on the group (its AutoScalingGroupName dimension), each in full: the
+    // CPU ones Scale Out compares, and any other (a status check count, a custom metric).
+    for a in (s.alarms.iter()).filter(|a| a.auto_scaling_group.as_deref() == Some(&g.name)) {
+        d.section(&format!("Alarm {}", a.name));
+        d.field(
+            "state",
+            format!("{} since {}", a.state.as_str(), when(a.updated_at, now)),
+        );
+        d.field("metric", format!("{} {}", a.namespace, a.metric));
+        d.field(
+            "condition",
+            format!("{} {}", a.comparison.symbol(), a.threshold_text()),
+        );
+        d.field(
+            "scale out",
+            if a.watches_group_cpu(&g.name) {
+                "compared with the group's CPU by Scale Out"
+            } else {
+                "not a CPU alarm: Scale Out does not compare it"
+            },
+        );
+        d.field("reason", a.state_reason.clone());
     }
     d.section(&format!("Instances ({})", g.instances.len()));
     let index = s.instance_index();
