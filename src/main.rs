@@ -184,9 +184,10 @@ fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::R
             write_stdout(&out);
             if damaged > 0 {
                 eprintln!(
-                    "patrol: {}: {damaged} damaged line(s), shown as DAMAGED; every intact line \
+                    "patrol: {}: {}, shown as DAMAGED; every intact line \
                      is listed",
-                    log.path().display()
+                    log.path().display(),
+                    patrol::model::plural(damaged, "damaged line")
                 );
             }
             Ok(ExitCode::SUCCESS)
@@ -260,10 +261,10 @@ fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::R
             let stop = flight::stop_after(duration.map(|d| d.0));
             let done = runtime.block_on(flight::record(world, &file, stop))?;
             write_stdout(&format!(
-                "recorded {} refreshes ({} failed) and {} events to {}\n",
-                done.refreshes,
+                "recorded {} ({} failed) and {} to {}\n",
+                patrol::model::plural(done.refreshes as usize, "refresh"),
                 done.failures,
-                done.events,
+                patrol::model::plural(done.events as usize, "event"),
                 file.display()
             ));
             Ok(ExitCode::SUCCESS)

@@ -386,7 +386,11 @@ where
                 } => {
                     let path = options.export_dir.join(&file_name);
                     let notice = match std::fs::write(&path, contents) {
-                        Ok(()) => format!("exported {rows} rows to {}", path.display()),
+                        Ok(()) => format!(
+                            "exported {} to {}",
+                            crate::model::plural(rows, "row"),
+                            path.display()
+                        ),
                         Err(e) => format!("cannot write {}: {e}", path.display()),
                     };
                     update(&mut state, Action::Notice(notice));

@@ -296,8 +296,8 @@ fn why_not_yes(dialog: &Dialog) -> Option<String> {
     }
     if !dialog.wholly_seen() {
         return Some(format!(
-            "{} rows not shown yet: PgDn/Space shows them, then Yes",
-            dialog.unseen()
+            "{} not shown yet: PgDn/Space shows them, then Yes",
+            crate::model::plural(dialog.unseen(), "row")
         ));
     }
     dialog.plan.open_choices().next().map(|c| {

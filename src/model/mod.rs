@@ -349,6 +349,17 @@ pub struct Image {
     pub tags: Tags,
 }
 
+/// `1 group`, `2 groups`; `1 address`, `2 addresses`.
+pub fn plural(n: usize, one: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else if ["s", "x", "sh", "ch"].iter().any(|end| one.ends_with(end)) {
+        format!("{n} {one}es")
+    } else {
+        format!("{n} {one}s")
+    }
+}
+
 /// A short age: `45s`, `12m`, `3h`, `2d`.
 pub fn age_text(d: chrono::Duration) -> String {
     let s = d.num_seconds().max(0);

@@ -23,9 +23,9 @@ pub fn check(s: &Snapshot) -> Report {
             Verdict::Fail,
             &[],
             format!(
-                "{} replicas and no running {NFS_SERVER} to copy content from: new instances \
-                 boot with nothing to serve",
-                replicas.len()
+                "{} and no running {NFS_SERVER} to copy content from: new instances boot \
+                 with nothing to serve",
+                crate::model::plural(replicas.len(), "replica")
             ),
         );
         return Report::new(Pattern::NfsReplica, "no content source", vec![f]);
@@ -87,9 +87,15 @@ pub fn check(s: &Snapshot) -> Report {
         ));
     }
     let headline = if stale == 0 {
-        format!("{total} replicas · all on {current}")
+        format!(
+            "{} · all on {current}",
+            crate::model::plural(total, "replica")
+        )
     } else {
-        format!("{total} replicas · {stale} behind {current}")
+        format!(
+            "{} · {stale} behind {current}",
+            crate::model::plural(total, "replica")
+        )
     };
     Report::new(Pattern::NfsReplica, headline, findings)
 }

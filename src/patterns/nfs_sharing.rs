@@ -69,7 +69,10 @@ pub fn check(s: &Snapshot, settings: &Settings) -> Report {
         n => finding(
             Verdict::Pass,
             &[&active.id],
-            format!("{n} clients on {server} (up to {limit} is fine)"),
+            format!(
+                "{} on {server} (up to {limit} is fine)",
+                crate::model::plural(n, "client")
+            ),
         ),
     });
     let latency = (s.nfs_latency(&active.id))
@@ -80,7 +83,7 @@ pub fn check(s: &Snapshot, settings: &Settings) -> Report {
     }
     let ms = latency.map_or(String::new(), |v| format!(" · {v:.1} ms"));
     let name = active.name.as_deref().unwrap_or(&active.id);
-    let headline = format!("{name} · {clients} clients{ms}");
+    let headline = format!("{name} · {}{ms}", crate::model::plural(clients, "client"));
     Report::new(Pattern::NfsSharing, headline, findings)
 }
 

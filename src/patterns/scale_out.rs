@@ -67,7 +67,10 @@ fn group(
         out.push(finding(
             Verdict::Pass,
             &[name],
-            format!("{name}: watched by {others} alarm(s) on metrics other than CPU"),
+            format!(
+                "{name}: watched by {} on metrics other than CPU",
+                crate::model::plural(others, "alarm")
+            ),
         ));
         return out;
     }

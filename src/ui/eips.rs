@@ -20,7 +20,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         .count();
     let summary = format!(
         "· {} · {unbound} unassociated",
-        super::plural(state.fleet.elastic_ips.len(), "address").replace("addresss", "addresses")
+        super::plural(state.fleet.elastic_ips.len(), "address")
     );
     let block = panel(panel_title("Elastic IPs", summary, state, theme), theme);
     let inner = block.inner(area);

@@ -376,14 +376,7 @@ pub fn panel<'a>(title: impl Into<Line<'a>>, theme: &Theme) -> Block<'a> {
         .title(title)
 }
 
-/// `1 group`, `2 groups`.
-pub fn plural(n: usize, one: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {one}s")
-    }
-}
+pub use crate::model::plural;
 
 /// A panel title: the name, a summary, and how fresh the view's sources are. Before its
 /// sources have answered, the summary's counts would be zeros that mean "no data": it says

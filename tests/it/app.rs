@@ -358,3 +358,13 @@ fn a_pattern_is_not_judged_until_its_sources_have_answered() {
     );
     assert_ne!(report(&state, Pattern::ScaleOut).verdict, Verdict::Unknown);
 }
+
+#[test]
+fn counts_read_as_english() {
+    use patrol::model::plural;
+    assert_eq!(plural(1, "address"), "1 address");
+    assert_eq!(plural(2, "address"), "2 addresses");
+    assert_eq!(plural(0, "refresh"), "0 refreshes");
+    assert_eq!(plural(1, "replica"), "1 replica");
+    assert_eq!(plural(3, "replica"), "3 replicas");
+}
