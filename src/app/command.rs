@@ -231,6 +231,7 @@ pub fn execute(state: &mut AppState, line: &str) -> Vec<Effect> {
         ("q" | "quit", _) => super::dialog::quit(state),
         ("help", _) => {
             state.help = true;
+            state.help_scroll = 0;
             vec![]
         }
         ("export", None | Some("csv")) => export(state, ExportFormat::Csv),

@@ -723,7 +723,7 @@ pub fn layout(d: &Detail, width: usize, cursor: usize) -> Vec<Drawn> {
 }
 
 /// `text` in lines of at most `width` characters, broken at spaces where it can be.
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     for word in text.split(' ') {

@@ -81,6 +81,34 @@ pub fn help_lines(keys: &KeyMap) -> Vec<HelpLine> {
     lines
 }
 
+/// The help overlay at this terminal's size: its width, the keys' column width and its
+/// lines (keys, text), each description wrapped to the room it has.
+pub fn help_rows(state: &AppState) -> (u16, u16, Vec<(String, String)>) {
+    let lines: Vec<HelpLine> = help_lines(&state.keymap)
+        .into_iter()
+        .filter(|l| !(state.read_only && l.changes_the_cloud))
+        .collect();
+    let key_width = (lines.iter().map(|l| l.keys.chars().count()).max()).unwrap_or(0);
+    let longest = (lines.iter().map(|l| l.what.chars().count()).max()).unwrap_or(0);
+    // Key column, a gap, the longest line and the borders; no wider than the terminal.
+    let width = (key_width + 1 + longest + 2).min(state.size.0 as usize);
+    let room = width.saturating_sub(key_width + 3).max(10);
+    let mut rows = Vec::new();
+    for l in lines {
+        let mut keys = l.keys;
+        for part in super::detail::wrap(&l.what, room) {
+            rows.push((std::mem::take(&mut keys), part));
+        }
+    }
+    (width as u16, key_width as u16, rows)
+}
+
+/// The help overlay's lines shown at once.
+pub fn help_page(state: &AppState) -> u16 {
+    let rows = help_rows(state).2.len() as u16;
+    (rows + 2).min(state.size.1).saturating_sub(2).max(1)
+}
+
 /// Applies one key press.
 pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
@@ -105,10 +133,31 @@ pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         return vec![];
     }
     if state.help {
-        if matches!(key.code, KeyCode::Esc)
-            || matches!(action, Some(KeyAction::Help | KeyAction::Quit))
-        {
-            state.help = false;
+        let page = help_page(state) as isize;
+        let by = match action {
+            _ if matches!(key.code, KeyCode::Esc) => None,
+            Some(KeyAction::Help | KeyAction::Quit) => None,
+            Some(KeyAction::Down) => Some(1),
+            Some(KeyAction::Up) => Some(-1),
+            Some(KeyAction::PageDown) => Some(page),
+            Some(KeyAction::PageUp) => Some(-page),
+            Some(KeyAction::First) => Some(isize::MIN / 2),
+            Some(KeyAction::Last) => Some(isize::MAX / 2),
+            _ => Some(0),
+        };
+        match by {
+            None => {
+                state.help = false;
+                state.help_scroll = 0;
+            }
+            Some(by) => {
+                let most = help_rows(state)
+                    .2
+                    .len()
+                    .saturating_sub(page.max(0) as usize);
+                let to = (state.help_scroll as isize + by).clamp(0, most as isize);
+                state.help_scroll = to as u16;
+            }
         }
         return vec![];
     }
@@ -189,7 +238,10 @@ fn run(state: &mut AppState, action: KeyAction) -> Vec<Effect> {
         Refresh => return vec![Effect::RefreshNow],
         Export => return super::command::export(state, super::command::ExportFormat::Csv),
         Copy => return super::command::copy(state),
-        Help => state.help = true,
+        Help => {
+            state.help = true;
+            state.help_scroll = 0;
+        }
         Quit => return super::dialog::quit(state),
         Pause => return playback(state, PlaybackCommand::TogglePause),
         Step => return playback(state, PlaybackCommand::Step),

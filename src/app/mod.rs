@@ -17,7 +17,7 @@ pub use crate::patterns::short_zone;
 pub use action::{Action, Effect, PlaybackCommand};
 pub use cards::view_of;
 pub use dialog::{Dialog, Focus, Operation};
-pub use keys::{help_lines, HelpLine};
+pub use keys::{help_lines, help_page, help_rows, HelpLine};
 pub use state::{AppState, Freshness, ListState, SourceStatus};
 
 use crate::cloud::{CloudError, Source};

@@ -84,6 +84,8 @@ pub struct AppState {
     pub lists: [ListState; View::ALL.len()],
     pub filter_editing: bool,
     pub help: bool,
+    /// Lines of the help overlay scrolled past.
+    pub help_scroll: u16,
     /// The detail pane, when open: which row's resource it shows.
     pub detail: Option<super::detail::DetailState>,
     pub wall: DateTime<Utc>,
@@ -154,6 +156,7 @@ impl AppState {
             lists: Default::default(),
             filter_editing: false,
             help: false,
+            help_scroll: 0,
             detail: None,
             wall: now,
             clock: now,

@@ -97,7 +97,9 @@ impl CloneToAmi {
             if no_reboot {
                 "NoReboot: the instance keeps serving".to_string()
             } else if served.is_empty() {
-                "it holds no Elastic IP and is no healthy target".to_string()
+                "it holds no Elastic IP, is no healthy target and serves no NFS clients or \
+                 replicas"
+                    .to_string()
             } else {
                 format!(
                     "for about a minute {}; NoReboot (x here, --no-reboot in a runbook) takes the image \
@@ -131,7 +133,8 @@ impl CloneToAmi {
                  Tags=[Name, patrol:source-instance={instance_id}] (DryRun first on AWS)"
             )],
             effect: std::iter::once(
-                "a new AMI, pending for a few minutes, then available (Images view, 6)".to_string(),
+                "a new AMI, pending for a few minutes, then available (the Images view)"
+                    .to_string(),
             )
             .chain(served.iter().map(|w| format!("during the reboot {w}")))
             .collect(),
@@ -188,6 +191,20 @@ fn serves(s: &Snapshot, instance_id: &str) -> Vec<String> {
                 g.targets.len()
             )
         });
+    }
+    // An NFS server in use: its clients' mounts, its replicas' copies.
+    let nfs = s.nfs();
+    if nfs.active.is_some_and(|a| a.id == instance_id) && !nfs.clients.is_empty() {
+        out.push(format!(
+            "{} lose their files (it is the NFS server they mount)",
+            crate::model::plural(nfs.clients.len(), "NFS client")
+        ));
+    }
+    if nfs.source.is_some_and(|a| a.id == instance_id) && !nfs.replicas.is_empty() {
+        out.push(format!(
+            "{} cannot copy the content from it",
+            crate::model::plural(nfs.replicas.len(), "replica")
+        ));
     }
     out
 }

@@ -293,38 +293,38 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 }
 
 fn draw_help(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let keys: Vec<(String, String)> = crate::app::help_lines(&state.keymap)
-        .into_iter()
-        .filter(|l| !(state.read_only && l.changes_the_cloud))
-        .map(|l| (l.keys, l.what))
-        .collect();
-    let longest = keys
-        .iter()
-        .map(|(_, what)| what.chars().count())
-        .max()
-        .unwrap_or(0) as u16;
-    let key_width = keys
-        .iter()
-        .map(|(k, _)| k.chars().count())
-        .max()
-        .unwrap_or(0) as u16;
-    // Key column, a gap, the longest line, and the borders.
-    let width = (key_width + 1 + longest + 2).min(area.width);
-    let height = (keys.len() as u16 + 2).min(area.height);
+    let (width, key_width, rows) = crate::app::help_rows(state);
+    let width = width.min(area.width);
+    let page = crate::app::help_page(state);
+    let height = (page + 2).min(area.height);
     let popup = Rect {
         x: area.x + (area.width - width) / 2,
         y: area.y + (area.height - height) / 2,
         width,
         height,
     };
-    let rows = keys.iter().map(|(k, what)| {
+    let top = (state.help_scroll as usize).min(rows.len().saturating_sub(page as usize));
+    let below = rows.len().saturating_sub(top + page as usize);
+    let title = if rows.len() > page as usize {
+        format!(
+            " Keys · j/k scroll{} · Esc closes ",
+            if below > 0 {
+                format!(" · {below} more ↓")
+            } else {
+                String::new()
+            }
+        )
+    } else {
+        " Keys · Esc closes ".to_string()
+    };
+    let shown = rows.iter().skip(top).take(page as usize).map(|(k, what)| {
         Row::new(vec![
             Span::styled(k.clone(), theme.header),
             Span::styled(what.as_str(), theme.text),
         ])
     });
-    let table = Table::new(rows, [Constraint::Length(key_width), Constraint::Min(10)])
-        .block(panel(" Keys · Esc closes ", theme).title_alignment(Alignment::Center));
+    let table = Table::new(shown, [Constraint::Length(key_width), Constraint::Min(10)])
+        .block(panel(title, theme).title_alignment(Alignment::Center));
     frame.render_widget(Clear, popup);
     frame.render_widget(table, popup);
 }

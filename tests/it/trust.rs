@@ -316,6 +316,41 @@ fn a_clone_with_reboot_names_what_the_reboot_takes_down() {
     assert!(!plan.ready());
     let live = plan_clone(&s, &primary, "app-primary-clone-test", true);
     assert!(live.ready(), "NoReboot takes nothing down");
+
+    // An NFS server in use serves no target and holds no address, but its reboot takes
+    // its clients' files away, and its replicas' source.
+    for (scenario, server, says) in [
+        ("nfs-overload", "nfs-1", "NFS clients lose their files"),
+        (
+            "nfs-replica",
+            "nfs-source",
+            "replicas cannot copy the content from it",
+        ),
+    ] {
+        let sim = SimCloud::new(&Scenario::load(scenario).unwrap(), 42, start(), 1.0);
+        sim.advance(secs(60));
+        let s = snapshot(&sim);
+        let id = instance_named(&s, server);
+        let plan = plan_clone(&s, &id, "nfs-clone-test", false);
+        let reboot = (plan.checks.iter())
+            .find(|c| c.what.contains("reboot"))
+            .unwrap();
+        assert_eq!(reboot.level, CheckLevel::Choice, "{scenario}");
+        assert!(
+            reboot.detail.contains(says),
+            "{scenario}: {}",
+            reboot.detail
+        );
+        // Its standby serves nobody: nothing to accept.
+        let standby = (s.instances.iter())
+            .find(|i| i.role() == Some("nfs-server") && i.id != id)
+            .unwrap();
+        let plan = plan_clone(&s, &standby.id, "nfs-clone-test", false);
+        assert!(
+            plan.ready(),
+            "{scenario}: the standby's reboot takes nothing down"
+        );
+    }
 }
 
 fn report(state: &AppState, p: Pattern) -> &patterns::Report {

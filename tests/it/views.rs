@@ -187,3 +187,43 @@ fn alarms_show_their_own_comparison() {
     assert!(screen.contains("web-cpu-high OK (> 70%)"), "{screen}");
     assert!(screen.contains("web-cpu-low OK (< 30%)"), "{screen}");
 }
+
+#[test]
+fn the_help_overlay_wraps_and_scrolls_on_a_small_terminal() {
+    let mut state = state_of(&snapshot(&default_sim()));
+    state.size = (80, 24);
+    press(&mut state, '?');
+    let first = render(&state, 80, 24).backend().to_string();
+    assert!(first.contains("more ↓"), "{first}");
+    // Every line of help is on some page, and no description is cut at the border.
+    let mut seen = first.clone();
+    for _ in 0..40 {
+        press(&mut state, 'j');
+        seen.push_str(&render(&state, 80, 24).backend().to_string());
+    }
+    for line in patrol::app::help_lines(&state.keymap) {
+        let last_word = line.what.split_whitespace().last().unwrap();
+        assert!(
+            seen.contains(last_word),
+            "help never shows the end of {:?}",
+            line.what
+        );
+    }
+    let last = render(&state, 80, 24).backend().to_string();
+    assert!(
+        last.contains("in a dialog") && !last.contains("more ↓"),
+        "{last}"
+    );
+    press(&mut state, 'g');
+    assert_eq!(state.help_scroll, 0);
+    press(&mut state, 'G');
+    assert!(state.help_scroll > 0);
+    // Esc closes; opening again starts at the top.
+    update(
+        &mut state,
+        Action::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+    );
+    assert!(!state.help);
+    press(&mut state, '?');
+    assert_eq!(state.help_scroll, 0);
+}
