@@ -360,25 +360,6 @@ const CHECKS: &[&str] = &[
     "max_nfs_clients",
     "max_nfs_latency",
 ];
-const GLOBALS: &[&str] = &[
-    "scenario",
-    "seed",
-    "speed",
-    "aws",
-    "profile",
-    "region",
-    "endpoint_url",
-    "theme",
-    "log_file",
-    "read_only",
-    "audit_log",
-    "no_record",
-    "deep_path",
-    "max_image_age",
-    "max_nfs_clients",
-    "max_nfs_latency",
-    "config",
-];
 
 /// The console-wide flags a subcommand (by its path, e.g. `scenario export`) uses.
 pub fn flags_of(path: &str) -> Vec<&'static str> {
@@ -420,58 +401,52 @@ pub fn flags_of(path: &str) -> Vec<&'static str> {
 /// uses (`after_help` is added to the top level's help).
 pub fn command(after_help: String) -> clap::Command {
     let command = <Cli as clap::CommandFactory>::command().after_help(after_help.clone());
-    let globals: Vec<clap::Arg> = (command.get_arguments())
-        .filter(|a| a.is_global_set())
-        .cloned()
-        .collect();
-    hide_unused(command, "", &globals, &after_help)
+    let globals = globals(&command);
+    // Each subcommand gets a hidden copy of every global flag it does not use: clap copies a
+    // global flag into a subcommand only where it has none of that name, so the copy stays
+    // hidden (and `parse_from` refuses it).
+    with_subcommands(command, "", &|mut sub, uses| {
+        if !after_help.is_empty() && uses.contains(&"log_file") {
+            sub = sub.after_help(after_help.clone());
+        }
+        for a in (globals.iter()).filter(|a| !uses.contains(&a.get_id().as_str())) {
+            sub = sub.arg(a.clone().hide(true));
+        }
+        sub
+    })
 }
 
 /// The command line as completion scripts and the man page describe it: each subcommand
 /// with the console-wide flags it uses and no others (generators list hidden flags too).
 pub fn described() -> clap::Command {
     let mut command = <Cli as clap::CommandFactory>::command();
-    let globals: Vec<clap::Arg> = (command.get_arguments())
-        .filter(|a| a.is_global_set())
-        .cloned()
-        .collect();
+    let globals = globals(&command);
     for a in &globals {
         command = command.mut_arg(a.get_id(), |a| a.global(false));
     }
-    fn give(command: clap::Command, path: &str, globals: &[clap::Arg]) -> clap::Command {
-        command.mut_subcommands(|sub| {
-            let sub_path = if path.is_empty() {
-                sub.get_name().to_string()
-            } else {
-                format!("{path} {}", sub.get_name())
-            };
-            let uses = flags_of(&sub_path);
-            let mut sub = sub;
-            for a in globals
-                .iter()
-                .filter(|a| uses.contains(&a.get_id().as_str()))
-            {
-                // Its conflicts may name flags this subcommand does not take.
-                sub = sub.arg(
-                    a.clone()
-                        .global(false)
-                        .conflicts_with(clap::builder::Resettable::<clap::Id>::Reset),
-                );
-            }
-            give(sub, &sub_path, globals)
-        })
-    }
-    give(command, "", &globals)
+    with_subcommands(command, "", &|mut sub, uses| {
+        for a in (globals.iter()).filter(|a| uses.contains(&a.get_id().as_str())) {
+            // Its conflicts may name flags this subcommand does not take.
+            let reset = clap::builder::Resettable::<clap::Id>::Reset;
+            sub = sub.arg(a.clone().global(false).conflicts_with(reset));
+        }
+        sub
+    })
 }
 
-/// Gives each subcommand a hidden copy of every global flag it does not use: clap copies a
-/// global flag into a subcommand only where it has none of that name, so the copy stays
-/// hidden (and `parse_from` refuses it).
-fn hide_unused(
+/// The console-wide flags, as declared at the top level.
+fn globals(command: &clap::Command) -> Vec<clap::Arg> {
+    (command.get_arguments())
+        .filter(|a| a.is_global_set())
+        .cloned()
+        .collect()
+}
+
+/// Rebuilds every subcommand, at any depth, with `f`, given the console-wide flags it uses.
+fn with_subcommands(
     command: clap::Command,
     path: &str,
-    globals: &[clap::Arg],
-    after_help: &str,
+    f: &dyn Fn(clap::Command, &[&'static str]) -> clap::Command,
 ) -> clap::Command {
     command.mut_subcommands(|sub| {
         let sub_path = if path.is_empty() {
@@ -479,18 +454,8 @@ fn hide_unused(
         } else {
             format!("{path} {}", sub.get_name())
         };
-        let uses = flags_of(&sub_path);
-        let mut sub = sub;
-        if !after_help.is_empty() && uses.contains(&"log_file") {
-            sub = sub.after_help(after_help.to_string());
-        }
-        for a in globals
-            .iter()
-            .filter(|a| !uses.contains(&a.get_id().as_str()))
-        {
-            sub = sub.arg(a.clone().hide(true));
-        }
-        hide_unused(sub, &sub_path, globals, after_help)
+        let sub = f(sub, &flags_of(&sub_path));
+        with_subcommands(sub, &sub_path, f)
     })
 }
 
@@ -509,7 +474,10 @@ pub fn parse_from(command: clap::Command, args: &[std::ffi::OsString]) -> Result
     if !path.is_empty() {
         let path = path.join(" ");
         let uses = flags_of(&path);
-        for id in GLOBALS.iter().filter(|id| !uses.contains(id)) {
+        let ids: Vec<String> = (globals(&command).iter())
+            .map(|a| a.get_id().to_string())
+            .collect();
+        for id in ids.iter().filter(|id| !uses.contains(&id.as_str())) {
             if matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine) {
                 let flag = format!("--{}", id.replace('_', "-"));
                 let names: Vec<&str> = path.split(' ').collect();
