@@ -12,6 +12,7 @@ pub mod ops;
 pub mod patterns;
 pub mod playback;
 pub mod poll;
+pub mod probe;
 pub mod record;
 pub mod runbook;
 pub mod settings;

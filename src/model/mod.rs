@@ -4,6 +4,7 @@ mod fleet;
 mod maintenance;
 mod metrics;
 mod nfs;
+mod probe;
 mod zones;
 
 pub use fleet::{serves, Standbys};
@@ -13,6 +14,7 @@ pub use metrics::{
     CPU_NAMESPACE,
 };
 pub use nfs::{content_version, Nfs};
+pub use probe::{Component, ComponentState, HealthReport, ProbeOutcome, ProbeResult, ReportFormat};
 pub use zones::{imbalanced_groups, is_imbalanced, zone_distribution, ZoneSummary};
 
 use chrono::{DateTime, Utc};

@@ -14,6 +14,7 @@ mod maintenance;
 mod moto;
 mod ops;
 mod patterns;
+mod probe;
 mod record;
 mod recovery;
 mod runbook;
