@@ -113,3 +113,214 @@ fn anything_else_is_kept_as_its_first_line() {
     let r = read(long.as_bytes());
     assert_eq!(r.first_line.unwrap().chars().count(), 201);
 }
+
+use patrol::model::ProbeOutcome;
+use patrol::probe::{get, plan, run, Cidr, ProbeSettings, Route};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A loopback server that answers every request with `answer` (None: never answers),
+/// counting connections and keeping each request's text.
+async fn serve(
+    answer: Option<&'static str>,
+) -> (SocketAddr, Arc<AtomicUsize>, Arc<Mutex<Vec<String>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let count = Arc::new(AtomicUsize::new(0));
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let (c, r) = (count.clone(), requests.clone());
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            c.fetch_add(1, Ordering::SeqCst);
+            let r = r.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 4096];
+                let n = socket.read(&mut buf).await.unwrap_or(0);
+                r.lock()
+                    .unwrap()
+                    .push(String::from_utf8_lossy(&buf[..n]).to_string());
+                match answer {
+                    Some(text) => {
+                        let _ = socket.write_all(text.as_bytes()).await;
+                        let _ = socket.shutdown().await;
+                    }
+                    None => tokio::time::sleep(Duration::from_secs(30)).await,
+                }
+            });
+        }
+    });
+    (address, count, requests)
+}
+
+fn http(status: &str, headers: &str, body: &str) -> &'static str {
+    Box::leak(
+        format!(
+            "HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n{headers}\r\n{body}",
+            body.len()
+        )
+        .into_boxed_str(),
+    )
+}
+
+#[tokio::test]
+async fn a_probe_reads_the_answer_and_sends_the_targets_host() {
+    let body =
+        r#"{"status":"fail","checks":{"db":[{"status":"fail","output":"connection refused"}]}}"#;
+    let (address, count, requests) = serve(Some(http(
+        "503 Service Unavailable",
+        "content-type: application/health+json\r\n",
+        body,
+    )))
+    .await;
+    let outcome = get(
+        address,
+        "10.0.1.5:80",
+        "/health/deep",
+        Duration::from_secs(2),
+    )
+    .await;
+    let ProbeOutcome::Answered {
+        status,
+        report,
+        location,
+        latency_ms,
+    } = outcome
+    else {
+        panic!("{outcome:?}");
+    };
+    assert_eq!((status, location), (503, None));
+    assert!(latency_ms >= 0.0);
+    assert_eq!(report.failing().next().unwrap().name, "db");
+    assert_eq!(count.load(Ordering::SeqCst), 1);
+    let request = requests.lock().unwrap()[0].clone();
+    assert!(
+        request.starts_with("GET /health/deep HTTP/1.1\r\n"),
+        "{request}"
+    );
+    assert!(
+        request.to_ascii_lowercase().contains("host: 10.0.1.5:80"),
+        "{request}"
+    );
+}
+
+#[tokio::test]
+async fn a_redirect_is_reported_never_followed() {
+    let (address, count, _) = serve(Some(http(
+        "302 Found",
+        "location: http://203.0.113.99/elsewhere\r\n",
+        "",
+    )))
+    .await;
+    let outcome = get(address, "10.0.1.5:80", "/health", Duration::from_secs(2)).await;
+    let ProbeOutcome::Answered {
+        status, location, ..
+    } = outcome
+    else {
+        panic!("{outcome:?}");
+    };
+    assert_eq!(status, 302);
+    assert_eq!(location.as_deref(), Some("http://203.0.113.99/elsewhere"));
+    assert_eq!(count.load(Ordering::SeqCst), 1, "one request, and no other");
+}
+
+#[tokio::test]
+async fn silence_and_refusal_are_unreachable_never_a_guess() {
+    let (address, count, _) = serve(None).await;
+    let outcome = get(address, "h", "/health", Duration::from_millis(300)).await;
+    match outcome {
+        ProbeOutcome::Unreachable { why } => assert!(why.contains("no answer"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(count.load(Ordering::SeqCst), 1);
+    // A closed loopback port refuses.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    match get(closed, "h", "/health", Duration::from_secs(2)).await {
+        ProbeOutcome::Unreachable { why } => assert!(why.contains("connection refused"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    // A server that hangs up without a word.
+    let (address, _, _) = serve(Some("")).await;
+    match get(address, "h", "/health", Duration::from_secs(2)).await {
+        ProbeOutcome::Unreachable { why } => {
+            assert!(why.contains("closed the connection"), "{why}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn address_ranges_parse_and_contain() {
+    let c: Cidr = "10.0.0.0/16".parse().unwrap();
+    assert!(c.contains("10.0.255.1".parse().unwrap()));
+    assert!(!c.contains("10.1.0.1".parse().unwrap()));
+    assert!(!c.contains("::1".parse().unwrap()));
+    let one: Cidr = "127.0.0.1/32".parse().unwrap();
+    assert!(one.contains("127.0.0.1".parse().unwrap()));
+    assert!(!one.contains("127.0.0.2".parse().unwrap()));
+    let all: Cidr = "0.0.0.0/0".parse().unwrap();
+    assert!(all.contains("198.51.100.7".parse().unwrap()));
+    let v6: Cidr = "fd00::/8".parse().unwrap();
+    assert!(v6.contains("fd12::1".parse().unwrap()));
+    for bad in ["10.0.0.0", "10.0.0.0/33", "ten/8", "::/129", ""] {
+        let e = bad.parse::<Cidr>().unwrap_err();
+        assert!(e.contains("not an address range"), "{bad}: {e}");
+    }
+}
+
+#[tokio::test]
+async fn only_allowed_addresses_are_ever_contacted() {
+    // The default world's targets have 10.x addresses: never probed from here.
+    let s = crate::snapshot(&crate::default_sim());
+    let off = plan(&s, &ProbeSettings::default(), Route::Direct);
+    assert!(!off.is_empty());
+    assert!(off
+        .iter()
+        .all(|p| p.not_probed.as_deref().unwrap().contains("probing is off")));
+    let (address, count, requests) = serve(Some(http("200 OK", "", "OK"))).await;
+    let mut settings = ProbeSettings {
+        enabled: true,
+        allow: vec!["127.0.0.0/8".parse().unwrap()],
+        ..ProbeSettings::default()
+    };
+    // web-tg through a port-forward on loopback; app-tg left at its own 10.x addresses.
+    settings.overrides.insert("web-tg".into(), address);
+    let probes = plan(&s, &settings, Route::Direct);
+    for p in &probes {
+        let ip = p.address.unwrap().ip();
+        assert!(
+            ip.is_loopback() || p.not_probed.is_some(),
+            "{p:?} would reach {ip}"
+        );
+    }
+    let results = run(probes, &settings, s.taken_at).await;
+    let web = s.target_groups.iter().find(|g| g.name == "web-tg").unwrap();
+    for r in &results {
+        match (&r.outcome, r.target_group_arn == web.arn) {
+            (ProbeOutcome::Answered { status: 200, .. }, true) => {}
+            (ProbeOutcome::NotProbed { why }, false) => {
+                assert!(why.contains("outside probe.allow"), "{why}");
+                assert!(why.starts_with("10."), "{why}");
+            }
+            other => panic!("{r:?}: {other:?}"),
+        }
+    }
+    assert_eq!(count.load(Ordering::SeqCst), web.targets.len());
+    // Each asked with its own target's address as Host, as the load balancer does.
+    let hosts: Vec<String> = (requests.lock().unwrap().iter())
+        .filter_map(|r| {
+            r.lines()
+                .find(|l| l.to_ascii_lowercase().starts_with("host:"))
+                .map(str::to_string)
+        })
+        .collect();
+    assert!(hosts.iter().all(|h| h.contains("10.")), "{hosts:?}");
+}
