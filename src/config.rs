@@ -32,6 +32,19 @@ struct File {
     keys: Option<BTreeMap<String, OneOrMany>>,
     targets: Option<BTreeMap<String, TargetFile>>,
     record: Option<RecordFile>,
+    probe: Option<ProbeFile>,
+}
+
+/// `[probe]`: patrol's own requests to each target's health page (Deep Health Check).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProbeFile {
+    enabled: Option<bool>,
+    allow: Option<Vec<String>>,
+    deep_path: Option<String>,
+    timeout: Option<String>,
+    concurrency: Option<usize>,
+    overrides: Option<BTreeMap<String, String>>,
 }
 
 /// `[record]`: the console's recording of every session.
@@ -102,6 +115,8 @@ pub struct Config {
     pub targets: BTreeMap<String, Target>,
     /// Where the console records its sessions; `None` when recording is off.
     pub record: Option<crate::record::RecordSettings>,
+    /// How targets' health pages are probed on AWS (off unless enabled).
+    pub probe: crate::probe::ProbeSettings,
 }
 
 impl Default for Config {
@@ -117,6 +132,7 @@ impl Default for Config {
             checks: CheckSettings::default(),
             keys: KeyMap::default(),
             targets: BTreeMap::new(),
+            probe: crate::probe::ProbeSettings::default(),
             record: Some(crate::record::RecordSettings {
                 dir: crate::flight::recordings_dir(),
                 keep: std::time::Duration::from_secs(7 * 86_400),
@@ -269,6 +285,9 @@ impl Config {
             config.intervals.set(source, span.0);
         }
         config.checks = file.checks.unwrap_or_default();
+        if let Some(p) = file.probe {
+            config.probe = Self::probe_settings(p, &at)?;
+        }
         if let Some(ms) = config.checks.max_nfs_latency {
             if !(ms.is_finite() && ms > 0.0) {
                 return Err(at(
@@ -298,6 +317,74 @@ impl Config {
             err(format!("{line}{m}"))
         })?;
         Ok(config)
+    }
+
+    /// `[probe]` checked: every range, override and duration, each error naming its key.
+    fn probe_settings(
+        p: ProbeFile,
+        at: &dyn Fn(&str, String) -> ConfigError,
+    ) -> Result<crate::probe::ProbeSettings, ConfigError> {
+        let mut s = crate::probe::ProbeSettings {
+            enabled: p.enabled.unwrap_or(false),
+            deep_path: p.deep_path,
+            ..Default::default()
+        };
+        for (n, range) in p.allow.unwrap_or_default().iter().enumerate() {
+            let cidr = range
+                .parse()
+                .map_err(|e| at(&format!("probe.allow[{n}]"), e))?;
+            s.allow.push(cidr);
+        }
+        if s.enabled && s.allow.is_empty() {
+            return Err(at(
+                "probe.enabled",
+                "probing needs probe.allow: the address ranges it may reach, e.g. \
+             [\"10.0.0.0/16\"]"
+                    .into(),
+            ));
+        }
+        if let Some(path) = &s.deep_path {
+            if !path.starts_with('/') {
+                return Err(at("probe.deep_path", format!("{path:?} must start with /")));
+            }
+        }
+        if let Some(text) = p.timeout {
+            let span = Span::parse(&text)
+                .filter(|s| (1..=60).contains(&s.secs()))
+                .ok_or_else(|| {
+                    at(
+                        "probe.timeout",
+                        format!("{text:?} is not a duration within 1s..60s"),
+                    )
+                })?;
+            s.timeout = span.0;
+        }
+        if let Some(n) = p.concurrency {
+            if !(1..=64).contains(&n) {
+                return Err(at("probe.concurrency", format!("{n} is outside 1..64")));
+            }
+            s.concurrency = n;
+        }
+        for (group, address) in p.overrides.unwrap_or_default() {
+            let key = format!("probe.overrides.{group}");
+            let a: std::net::SocketAddr = address.parse().map_err(|_| {
+                at(
+                    &key,
+                    format!("{address:?} is not an address:port like 127.0.0.1:8080"),
+                )
+            })?;
+            if !s.allow.iter().any(|c| c.contains(a.ip())) {
+                return Err(at(
+                    &key,
+                    format!(
+                        "{} is outside probe.allow: it would never be probed",
+                        a.ip()
+                    ),
+                ));
+            }
+            s.overrides.insert(group, a);
+        }
+        Ok(s)
     }
 
     /// The target whose name, or else whose profile, is `name`.

@@ -208,6 +208,31 @@ fn config_errors_name_the_file_the_line_and_the_key() {
             "line 2, checks.max_nfs_latency: -3 is not a latency",
         ),
         (
+            "[probe]\nenabled = true\n",
+            "line 2, probe.enabled: probing needs probe.allow",
+        ),
+        (
+            "[probe]\nallow = [\"10.0.0.0/16\", \"10.0.0.300/32\"]\n",
+            "probe.allow[1]: \"10.0.0.300/32\" is not an address range",
+        ),
+        (
+            "[probe]\nallow = [\"127.0.0.1/32\"]\n[probe.overrides]\nweb-tg = \"10.0.0.5:80\"\n",
+            "probe.overrides.web-tg: 10.0.0.5 is outside probe.allow",
+        ),
+        (
+            "[probe]\nallow = [\"127.0.0.1/32\"]\n[probe.overrides]\nweb-tg = \"localhost\"\n",
+            "probe.overrides.web-tg: \"localhost\" is not an address:port",
+        ),
+        (
+            "[probe]\ntimeout = \"5m\"\n",
+            "line 2, probe.timeout: \"5m\" is not a duration within 1s..60s",
+        ),
+        (
+            "[probe]\nconcurrency = 0\n",
+            "line 2, probe.concurrency: 0 is outside 1..64",
+        ),
+        ("[probe]\nfollow_redirects = true\n", "follow_redirects"),
+        (
             "[simulator]\nspeed = 5000.0\n",
             "simulator.speed: line 2, column 9: 5000 is outside 0.1..1000",
         ),
@@ -288,4 +313,21 @@ fn the_record_section() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("record.keep"), "{e}");
+}
+
+#[test]
+fn probing_is_off_until_enabled_with_an_allow_list() {
+    let c = Config::parse("f.toml", "").unwrap();
+    assert!(!c.probe.enabled);
+    let text = "[probe]\nenabled = true\nallow = [\"10.0.0.0/16\", \"127.0.0.1/32\"]\n\
+                deep_path = \"/health/deep\"\ntimeout = \"3s\"\nconcurrency = 4\n\
+                [probe.overrides]\nweb-tg = \"127.0.0.1:8080\"\n";
+    let c = Config::parse("f.toml", text).unwrap();
+    let p = &c.probe;
+    assert!(p.enabled);
+    assert_eq!(p.allow.len(), 2);
+    assert!(p.allow[0].contains("10.0.3.4".parse().unwrap()));
+    assert_eq!(p.deep_path.as_deref(), Some("/health/deep"));
+    assert_eq!((p.timeout, p.concurrency), (Duration::from_secs(3), 4));
+    assert_eq!(p.overrides["web-tg"].to_string(), "127.0.0.1:8080");
 }
