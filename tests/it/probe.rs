@@ -1,6 +1,7 @@
 //! Deep Health Check from the inside: reading health pages, and probing them.
 
 use patrol::model::{ComponentState, ReportFormat};
+use patrol::playback::Playback;
 use patrol::probe::report::read;
 
 fn states(body: &str) -> Vec<(String, ComponentState)> {
@@ -323,4 +324,108 @@ async fn only_allowed_addresses_are_ever_contacted() {
         })
         .collect();
     assert!(hosts.iter().all(|h| h.contains("10.")), "{hosts:?}");
+}
+
+/// The simulator's probes of `scenario` after `secs`: every target, through its health
+/// pages on loopback.
+async fn sim_probes(
+    sim: &patrol::cloud::sim::SimCloud,
+    via: SocketAddr,
+) -> Vec<(String, patrol::model::ProbeResult)> {
+    let s = crate::snapshot(sim);
+    let settings = ProbeSettings {
+        enabled: true,
+        allow: vec!["127.0.0.0/8".parse().unwrap()],
+        ..ProbeSettings::default()
+    };
+    let probes = plan(&s, &settings, Route::Via(via));
+    assert!(
+        probes.iter().all(|p| p.address == Some(via)),
+        "only the loopback listener"
+    );
+    let names: Vec<String> = probes.iter().map(|p| p.target_group.clone()).collect();
+    names
+        .into_iter()
+        .zip(run(probes, &settings, s.taken_at).await)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_simulators_health_pages_show_db_down_and_back() {
+    use patrol::cloud::sim::{Scenario, SimCloud};
+    use patrol::model::ComponentState;
+    let sim = SimCloud::new(&Scenario::load("db-down").unwrap(), 42, crate::start(), 1.0);
+    let via = sim.serve_health_pages().await.unwrap();
+    let verdicts = |results: &[(String, patrol::model::ProbeResult)], group: &str| {
+        (results.iter())
+            .filter(|(g, _)| g == group)
+            .map(|(_, r)| match &r.outcome {
+                ProbeOutcome::Answered { status, report, .. } => (
+                    *status,
+                    report
+                        .components
+                        .iter()
+                        .find(|c| c.name == "db")
+                        .map(|c| c.state),
+                ),
+                other => panic!("{r:?}: {other:?}"),
+            })
+            .collect::<Vec<_>>()
+    };
+    sim.advance(Duration::from_secs(50));
+    let before = sim_probes(&sim, via).await;
+    assert!(verdicts(&before, "web-tg")
+        .iter()
+        .all(|v| *v == (200, Some(ComponentState::Pass))));
+    // The database fails at 1m: the deep page names it on every target; the static page
+    // on the same instances stays 200.
+    sim.advance(Duration::from_secs(40));
+    let down = sim_probes(&sim, via).await;
+    let deep = verdicts(&down, "web-tg");
+    assert_eq!(deep.len(), 4);
+    assert!(
+        deep.iter().all(|v| *v == (503, Some(ComponentState::Fail))),
+        "{deep:?}"
+    );
+    assert!(verdicts(&down, "web-static-tg")
+        .iter()
+        .all(|v| *v == (200, None)));
+    let detail = (down.iter())
+        .find_map(|(_, r)| match &r.outcome {
+            ProbeOutcome::Answered { report, .. } => report.failing().next().cloned(),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(detail.name, "db");
+    assert!(detail.detail.unwrap().contains("cannot reach db"));
+    // Back at 5m.
+    sim.advance(Duration::from_secs(5 * 60));
+    let back = sim_probes(&sim, via).await;
+    assert!(verdicts(&back, "web-tg")
+        .iter()
+        .all(|v| *v == (200, Some(ComponentState::Pass))));
+}
+
+#[tokio::test]
+async fn a_crashed_simulated_instance_does_not_answer() {
+    // The default scenario crashes a web instance at 4m: its page no longer answers.
+    let sim = crate::default_sim();
+    let via = sim.serve_health_pages().await.unwrap();
+    sim.advance(Duration::from_secs(4 * 60 + 30));
+    let results = sim_probes(&sim, via).await;
+    let unreachable: Vec<_> = (results.iter())
+        .filter(|(_, r)| matches!(r.outcome, ProbeOutcome::Unreachable { .. }))
+        .collect();
+    assert_eq!(unreachable.len(), 1, "{results:?}");
+    let s = crate::snapshot(&sim);
+    let crashed = &unreachable[0].1.target_id;
+    let target = (s.target_groups.iter())
+        .flat_map(|g| g.targets.iter())
+        .find(|t| &t.target_id == crashed)
+        .unwrap();
+    assert!(
+        matches!(target.state.as_str(), "unhealthy" | "draining"),
+        "ELB no longer sends it traffic either: {:?}",
+        target.state
+    );
 }

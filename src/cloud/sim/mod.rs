@@ -7,6 +7,7 @@ mod elb;
 pub mod faults;
 mod load;
 mod nfs;
+mod pages;
 mod rng;
 pub mod scenario;
 mod standby;

@@ -1,0 +1,109 @@
+//! The simulated instances' health pages, served for real on loopback: one listener that
+//! answers for every instance by the Host header (the instance's own address and port, as
+//! a load balancer's checker sends it), so patrol's probe is the same code in both worlds
+//! and the instances' own 10.x addresses are never contacted.
+
+use super::world::World;
+use super::SimCloud;
+use bytes::Bytes;
+use http_body_util::Full;
+use std::net::SocketAddr;
+
+impl World {
+    /// What the instance at `host` (`ip:port`) answers for `path`: None when nothing answers
+    /// (no such instance, or it is not serving: the connection is dropped).
+    pub(super) fn health_page(
+        &self,
+        host: &str,
+        path: &str,
+    ) -> Option<(u16, &'static str, String)> {
+        let (ip, port) = host.rsplit_once(':')?;
+        let port: u16 = port.parse().ok()?;
+        let instance =
+            (self.instances.iter()).find(|i| i.private_ip == ip && i.terminated_at.is_none())?;
+        if !self.is_serving(instance) {
+            return None;
+        }
+        let groups: Vec<_> = (self.target_groups.iter())
+            .filter(|g| (g.targets.iter()).any(|t| t.instance_id == instance.id && t.port == port))
+            .collect();
+        let own = (groups.iter()).any(|g| g.model.health_check.path.as_deref() == Some(path));
+        // A static page or `/` sees only the web server; the application's health page goes
+        // through every dependency its groups name.
+        if crate::patterns::looks_shallow(path) {
+            return Some((200, "text/html", "<html><body>OK</body></html>\n".into()));
+        }
+        if !own && !path.contains("health") {
+            return Some((404, "text/plain", "Not Found\n".into()));
+        }
+        let mut deps: Vec<&String> = groups.iter().flat_map(|g| g.depends_on.iter()).collect();
+        deps.sort();
+        deps.dedup();
+        let up = |d: &str| self.dependencies.get(d).copied().unwrap_or(true);
+        let mut checks = serde_json::Map::new();
+        checks.insert("app".into(), serde_json::json!([{"status": "pass"}]));
+        for d in &deps {
+            let entry = if up(d) {
+                serde_json::json!([{"status": "pass"}])
+            } else {
+                serde_json::json!([{"status": "fail", "output": format!("cannot reach {d}: connection refused")}])
+            };
+            checks.insert((*d).clone(), entry);
+        }
+        let failing = deps.iter().any(|d| !up(d));
+        let body = serde_json::json!({
+            "status": if failing { "fail" } else { "pass" },
+            "checks": checks,
+        });
+        let code = if failing { 503 } else { 200 };
+        Some((code, "application/health+json", format!("{body}\n")))
+    }
+}
+
+impl SimCloud {
+    /// Serves every instance's health pages on 127.0.0.1 (a free port) until the runtime
+    /// ends; returns where. Probes reach it through `probe::Route::Via`.
+    pub async fn serve_health_pages(&self) -> std::io::Result<SocketAddr> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let address = listener.local_addr()?;
+        let world = self.world.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let world = world.clone();
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(
+                        move |req: hyper::Request<hyper::body::Incoming>| {
+                            let host = (req.headers().get(hyper::header::HOST))
+                                .and_then(|h| h.to_str().ok())
+                                .unwrap_or_default()
+                                .to_string();
+                            let page = {
+                                let w = world.lock().unwrap_or_else(|p| p.into_inner());
+                                w.health_page(&host, req.uri().path())
+                            };
+                            async move {
+                                match page {
+                                    Some((code, kind, body)) => hyper::Response::builder()
+                                        .status(code)
+                                        .header(hyper::header::CONTENT_TYPE, kind)
+                                        .body(Full::new(Bytes::from(body)))
+                                        .map_err(|e| e.to_string()),
+                                    // Nothing answers: the connection is dropped.
+                                    None => Err("not serving".to_string()),
+                                }
+                            }
+                        },
+                    );
+                    let io = hyper_util::rt::TokioIo::new(stream);
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(io, service)
+                        .await;
+                });
+            }
+        });
+        Ok(address)
+    }
+}
