@@ -37,6 +37,20 @@ fn first_line(text: &str) -> Option<String> {
     Some(cut)
 }
 
+/// A component of `name`: the state and word of `status`, and what it says of it.
+fn component(
+    name: &str,
+    (state, said): (ComponentState, String),
+    detail: Option<&str>,
+) -> Component {
+    Component {
+        name: name.to_string(),
+        state,
+        said,
+        detail: detail.map(str::to_string),
+    }
+}
+
 /// A `status` given as a word.
 fn status_of(map: &Map<String, Value>) -> Option<(ComponentState, String)> {
     match map.get("status")? {
@@ -65,14 +79,8 @@ fn health_json(map: &Map<String, Value>) -> Option<HealthReport> {
         };
         let detail = (entries.iter())
             .filter(|e| status_of(e).is_some_and(|(s, _)| s == state))
-            .find_map(|e| e.get("output").and_then(Value::as_str))
-            .map(str::to_string);
-        components.push(Component {
-            name: name.clone(),
-            state,
-            said,
-            detail,
-        });
+            .find_map(|e| e.get("output").and_then(Value::as_str));
+        components.push(component(name, (state, said), detail));
     }
     Some(HealthReport {
         format: ReportFormat::HealthJson,
@@ -92,21 +100,13 @@ fn spring(map: &Map<String, Value>) -> Option<HealthReport> {
         let Some(part) = part.as_object() else {
             continue;
         };
-        let Some((state, said)) = status_of(part) else {
+        let Some(status) = status_of(part) else {
             continue;
         };
         let details = part.get("details").and_then(Value::as_object);
-        let detail = details.and_then(|d| {
-            (d.get("error").or_else(|| d.get("message")))
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        });
-        components.push(Component {
-            name: name.clone(),
-            state,
-            said,
-            detail,
-        });
+        let detail = details
+            .and_then(|d| (d.get("error").or_else(|| d.get("message"))).and_then(Value::as_str));
+        components.push(component(name, status, detail));
     }
     Some(HealthReport {
         format: ReportFormat::SpringActuator,
@@ -131,12 +131,7 @@ fn name_map(map: &Map<String, Value>) -> Option<HealthReport> {
     }
     let components: Vec<Component> = (words.iter())
         .filter(|(k, _)| k.as_str() != "status")
-        .map(|(k, said)| Component {
-            name: (*k).clone(),
-            state: ComponentState::of_word(said),
-            said: said.clone(),
-            detail: None,
-        })
+        .map(|(k, said)| component(k, (ComponentState::of_word(said), said.clone()), None))
         .collect();
     // A map of words none of which is a state is no report (`{"version": "1.2"}`).
     let status = status_of(map).map(|(s, _)| s);
