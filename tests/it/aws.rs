@@ -1315,3 +1315,49 @@ async fn events_on_moto_show_each_change_once() {
         events
     );
 }
+
+/// Deep health probes on a moto fleet: off by default, nothing is sent; enabled with a
+/// loopback-only allow-list, moto's private targets are still never contacted.
+#[tokio::test]
+async fn probes_never_reach_moto_targets_unless_allowed() {
+    use patrol::model::ProbeOutcome;
+    use patrol::probe::{plan, run, ProbeSettings, Route};
+    let region = "af-south-1";
+    seed(region).await;
+    let cloud = cloud(region).await;
+    let s = snapshot_of(&cloud).await;
+    let off = ProbeSettings::default();
+    let probes = plan(&s, &off, Route::Direct);
+    assert!(!probes.is_empty(), "the seeded fleet has targets");
+    for p in &probes {
+        let ip = p.address.expect("a target's own address").ip();
+        assert!(!ip.is_loopback(), "{ip}");
+    }
+    // A result other than "not probed" would mean a connection was tried.
+    let results = run(probes, &off, s.taken_at).await;
+    for r in &results {
+        match &r.outcome {
+            ProbeOutcome::NotProbed { why } => assert!(why.contains("probing is off"), "{why}"),
+            other => panic!("{r:?} was sent: {other:?}"),
+        }
+    }
+    let loopback_only = ProbeSettings {
+        enabled: true,
+        allow: vec!["127.0.0.0/8".parse().unwrap()],
+        ..ProbeSettings::default()
+    };
+    let results = run(
+        plan(&s, &loopback_only, Route::Direct),
+        &loopback_only,
+        s.taken_at,
+    )
+    .await;
+    for r in &results {
+        match &r.outcome {
+            ProbeOutcome::NotProbed { why } => {
+                assert!(why.contains("outside probe.allow"), "{why}")
+            }
+            other => panic!("{r:?} was sent: {other:?}"),
+        }
+    }
+}
