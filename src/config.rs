@@ -289,12 +289,8 @@ impl Config {
             config.probe = Self::probe_settings(p, &at)?;
         }
         if let Some(ms) = config.checks.max_nfs_latency {
-            if !(ms.is_finite() && ms > 0.0) {
-                return Err(at(
-                    "checks.max_nfs_latency",
-                    format!("{ms} is not a latency: give milliseconds above 0, e.g. 20"),
-                ));
-            }
+            crate::settings::check_latency(ms)
+                .map_err(|why| at("checks.max_nfs_latency", format!("{ms} {why}")))?;
         }
         let keys: BTreeMap<String, Vec<String>> = file
             .keys

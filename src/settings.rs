@@ -87,11 +87,16 @@ pub struct CheckSettings {
 
 /// A latency limit in milliseconds: a positive, finite number.
 fn parse_latency(text: &str) -> Result<f64, String> {
-    match text.trim().parse::<f64>() {
-        Ok(ms) if ms.is_finite() && ms > 0.0 => Ok(ms),
-        _ => Err(format!(
-            "`{text}` is not a latency: give milliseconds above 0, e.g. 20 or 12.5"
-        )),
+    let ms = text.trim().parse::<f64>().unwrap_or(f64::NAN);
+    check_latency(ms).map_err(|why| format!("`{text}` {why}"))
+}
+
+/// A latency limit (flag or config file) is a positive, finite number of milliseconds.
+pub fn check_latency(ms: f64) -> Result<f64, String> {
+    if ms.is_finite() && ms > 0.0 {
+        Ok(ms)
+    } else {
+        Err("is not a latency: give milliseconds above 0, e.g. 20 or 12.5".into())
     }
 }
 

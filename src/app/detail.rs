@@ -5,7 +5,7 @@
 
 use super::columns::Row;
 use super::rows::{
-    event_rows, finding_rows, nfs_rows, target_key, target_rows, zone_rows, Content, NfsRole,
+    event_rows, finding_rows, nfs_rows_of, target_key, target_rows, zone_rows, Content, NfsRole,
     NfsRow,
 };
 use super::{AppState, ListState, View};
@@ -157,7 +157,11 @@ pub fn of(state: &AppState, d: &DetailState) -> Detail {
                 .retain(|l| !(l.view == View::Instances && l.key == i.id));
             detail
         }),
-        View::Nfs => row(nfs_rows(fleet, &state.checks, &all), &d.key).map(|r| nfs(state, &r, now)),
+        View::Nfs => {
+            let roles = fleet.nfs();
+            row(nfs_rows_of(fleet, &roles, &state.checks, &all), &d.key)
+                .map(|r| nfs(state, &roles, &r, now))
+        }
         View::Overview => None,
     };
     found.unwrap_or_else(|| {
@@ -261,10 +265,9 @@ fn instance(d: &mut Detail, s: &Snapshot, i: &Instance, now: DateTime<Utc>) {
 
 /// An NFS server or replica: its part in the patterns (clients, latency against the
 /// limits, content against the source's), then the instance.
-fn nfs(state: &AppState, r: &NfsRow, now: DateTime<Utc>) -> Detail {
+fn nfs(state: &AppState, nfs: &crate::model::Nfs, r: &NfsRow, now: DateTime<Utc>) -> Detail {
     let fleet = &state.fleet;
     let i = r.instance;
-    let nfs = fleet.nfs();
     let mut d = Detail::new(format!("NFS {} {}", r.role.as_str(), i.label()));
     d.copy_id = Some(i.id.clone());
     d.section("NFS");

@@ -103,10 +103,9 @@ pub fn help_rows(state: &AppState) -> (u16, u16, Vec<(String, String)>) {
     (width as u16, key_width as u16, rows)
 }
 
-/// The help overlay's lines shown at once.
-pub fn help_page(state: &AppState) -> u16 {
-    let rows = help_rows(state).2.len() as u16;
-    (rows + 2).min(state.size.1).saturating_sub(2).max(1)
+/// How many of the help overlay's `rows` lines a terminal `height` tall shows at once.
+pub fn help_page(rows: usize, height: u16) -> u16 {
+    (rows as u16 + 2).min(height).saturating_sub(2).max(1)
 }
 
 /// Applies one key press.
@@ -133,7 +132,8 @@ pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         return vec![];
     }
     if state.help {
-        let page = help_page(state) as isize;
+        let rows = help_rows(state).2.len();
+        let page = help_page(rows, state.size.1) as isize;
         let by = match action {
             _ if matches!(key.code, KeyCode::Esc) => None,
             Some(KeyAction::Help | KeyAction::Quit) => None,
@@ -151,10 +151,7 @@ pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 state.help_scroll = 0;
             }
             Some(by) => {
-                let most = help_rows(state)
-                    .2
-                    .len()
-                    .saturating_sub(page.max(0) as usize);
+                let most = rows.saturating_sub(page.max(0) as usize);
                 let to = (state.help_scroll as isize + by).clamp(0, most as isize);
                 state.help_scroll = to as u16;
             }

@@ -213,12 +213,14 @@ pub async fn run(
     let timeout = settings.timeout;
     stream::iter(probes)
         .map(|p| async move {
+            // `plan` gives a reason whenever there is no address to send to.
             let outcome = match (&p.not_probed, p.address) {
-                (Some(why), _) => ProbeOutcome::NotProbed { why: why.clone() },
-                (None, None) => ProbeOutcome::NotProbed {
-                    why: "its address is not known".into(),
-                },
                 (None, Some(address)) => get(address, &p.host, &p.path, timeout).await,
+                (why, _) => ProbeOutcome::NotProbed {
+                    why: why
+                        .clone()
+                        .unwrap_or_else(|| "its address is not known".into()),
+                },
             };
             ProbeResult {
                 target_group_arn: p.target_group_arn,

@@ -295,7 +295,7 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 fn draw_help(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let (width, key_width, rows) = crate::app::help_rows(state);
     let width = width.min(area.width);
-    let page = crate::app::help_page(state);
+    let page = crate::app::help_page(rows.len(), state.size.1);
     let height = (page + 2).min(area.height);
     let popup = Rect {
         x: area.x + (area.width - width) / 2,

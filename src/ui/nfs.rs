@@ -3,7 +3,7 @@
 
 use super::{column_table, empty_hint, panel, panel_title, plural, render_table};
 use crate::app::columns::Row as _;
-use crate::app::rows::{nfs_rows, selected_index, NfsRole};
+use crate::app::rows::{nfs_rows_of, selected_index, NfsRole};
 use crate::app::AppState;
 use crate::cloud::Source;
 use crate::model::{Instance, InstanceState, Nfs};
@@ -15,7 +15,7 @@ use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let nfs = state.fleet.nfs();
-    let rows = nfs_rows(&state.fleet, &state.checks, state.list());
+    let rows = nfs_rows_of(&state.fleet, &nfs, &state.checks, state.list());
     let summary = format!(
         "· {} · {} · {}",
         plural(nfs.servers.len(), "server"),
@@ -35,7 +35,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     // table leaves, when there are clients.
     let chart = 9;
     // The clients' panel as tall as its list (ids 19 wide, two spaces apart), at least 4.
-    let per_line = (inner.width.saturating_sub(2) / 21).max(1) as usize;
+    let per_line = clients_per_line(inner.width);
     let clients = match nfs.clients.len() {
         0 => 0,
         n => (n.div_ceil(per_line) as u16 + 2)
@@ -128,6 +128,12 @@ fn draw_latency(
     frame.render_widget(chart, area);
 }
 
+/// Client ids in a line of the clients' panel `width` wide (inside its borders): each 19
+/// characters and two spaces.
+fn clients_per_line(width: u16) -> usize {
+    (width.saturating_sub(2) / 21).max(1) as usize
+}
+
 /// The clients that mount the active server, by zone, each coloured by its state.
 fn draw_clients(frame: &mut Frame, area: Rect, state: &AppState, nfs: &Nfs, theme: &Theme) {
     let limit = state.checks.max_nfs_clients;
@@ -158,7 +164,7 @@ fn draw_clients(frame: &mut Frame, area: Rect, state: &AppState, nfs: &Nfs, them
         theme,
     );
     // As many as the panel holds; the last place says how many more there are.
-    let per_line = (area.width.saturating_sub(2) / 21).max(1) as usize;
+    let per_line = clients_per_line(area.width);
     let room = per_line * area.height.saturating_sub(2) as usize;
     let shown = if nfs.clients.len() > room {
         room.saturating_sub(1)

@@ -8,7 +8,7 @@ mod summaries;
 
 pub use events::{event_rows, EventRow};
 pub use instances::{instance_rows, InstanceRow};
-pub use nfs::{nfs_rows, Content, NfsRole, NfsRow};
+pub use nfs::{nfs_rows, nfs_rows_of, Content, NfsRole, NfsRow};
 pub use resources::{
     address_rows, group_rows, image_rows, target_key, target_rows, AddressRow, GroupRow, ImageRow,
     TargetRow,

@@ -153,7 +153,16 @@ impl Row for NfsRow<'_> {
 /// The NFS servers, the active one first, then the replicas, those in trouble first; then
 /// as filtered and sorted.
 pub fn nfs_rows<'a>(fleet: &'a Snapshot, checks: &Settings, list: &ListState) -> Vec<NfsRow<'a>> {
-    let nfs: Nfs = fleet.nfs();
+    nfs_rows_of(fleet, &fleet.nfs(), checks, list)
+}
+
+/// The same, from the fleet's NFS roles already found (a view that also draws them).
+pub fn nfs_rows_of<'a>(
+    fleet: &'a Snapshot,
+    nfs: &Nfs<'a>,
+    checks: &Settings,
+    list: &ListState,
+) -> Vec<NfsRow<'a>> {
     let limits = (checks.max_nfs_clients, checks.max_nfs_latency_ms);
     let latency = |i: &Instance| {
         (fleet.nfs_latency(&i.id))
@@ -162,7 +171,7 @@ pub fn nfs_rows<'a>(fleet: &'a Snapshot, checks: &Settings, list: &ListState) ->
     };
     let source = nfs.source_version();
     let mut rows: Vec<NfsRow> = Vec::new();
-    for server in &nfs.servers {
+    for &server in &nfs.servers {
         let active = nfs.active.is_some_and(|a| a.id == server.id);
         let is_source = nfs.source.is_some_and(|a| a.id == server.id);
         rows.push(NfsRow {
@@ -182,7 +191,7 @@ pub fn nfs_rows<'a>(fleet: &'a Snapshot, checks: &Settings, list: &ListState) ->
             limits,
         });
     }
-    for replica in &nfs.replicas {
+    for &replica in &nfs.replicas {
         let content = Content::against(content_version(replica), source);
         rows.push(NfsRow {
             instance: replica,
