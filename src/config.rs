@@ -41,7 +41,6 @@ struct File {
 struct ProbeFile {
     enabled: Option<bool>,
     allow: Option<Vec<String>>,
-    deep_path: Option<String>,
     timeout: Option<String>,
     concurrency: Option<usize>,
     overrides: Option<BTreeMap<String, String>>,
@@ -288,6 +287,10 @@ impl Config {
         if let Some(p) = file.probe {
             config.probe = Self::probe_settings(p, &at)?;
         }
+        if let Some(path) = &config.checks.deep_path {
+            crate::settings::check_path(path)
+                .map_err(|why| at("checks.deep_path", format!("{path:?} {why}")))?;
+        }
         if let Some(ms) = config.checks.max_nfs_latency {
             crate::settings::check_latency(ms)
                 .map_err(|why| at("checks.max_nfs_latency", format!("{ms} {why}")))?;
@@ -322,7 +325,6 @@ impl Config {
     ) -> Result<crate::probe::ProbeSettings, ConfigError> {
         let mut s = crate::probe::ProbeSettings {
             enabled: p.enabled.unwrap_or(false),
-            deep_path: p.deep_path,
             ..Default::default()
         };
         for (n, range) in p.allow.unwrap_or_default().iter().enumerate() {
@@ -338,11 +340,6 @@ impl Config {
              [\"10.0.0.0/16\"]"
                     .into(),
             ));
-        }
-        if let Some(path) = &s.deep_path {
-            if !path.starts_with('/') {
-                return Err(at("probe.deep_path", format!("{path:?} must start with /")));
-            }
         }
         if let Some(text) = p.timeout {
             let span = Span::parse(&text)

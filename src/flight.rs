@@ -53,7 +53,7 @@ pub async fn record(
     let cloud = world.cloud.clone();
     let mut tape = Tape::create(to, &cloud.world(), cloud.clock())?;
     let (tx, mut polled) = mpsc::channel::<PollEvent>(256);
-    let _poller = Poller::spawn(cloud.clone(), &world.intervals, 0, tx);
+    let _poller = Poller::spawn(cloud.clone(), world.prober.clone(), &world.intervals, 0, tx);
     let clock = world.playback.as_ref().map(|p| tokio::spawn(p.run_clock()));
     let mut state = AppState::new(cloud.world(), &world.intervals, cloud.clock());
     let mut done = Recorded::default();
@@ -255,6 +255,8 @@ pub fn replay_world(
         intervals: crate::poll::Intervals::every(std::time::Duration::from_secs(1)),
         read_only: true,
         production: None,
+        // A recording's probes are played back, never sent again.
+        prober: std::sync::Arc::new(crate::probe::Prober::off()),
     };
     let options = crate::tui::Options {
         opener: crate::world::Opener {
@@ -262,6 +264,7 @@ pub fn replay_world(
             seed: 42,
             speed: 1.0,
             read_only: true,
+            deep_path: crate::patterns::Settings::default().deep_path,
         },
         audit_log: PathBuf::new(),
         started: std::time::Instant::now(),

@@ -68,6 +68,12 @@ pub const ACTIONS: &[(KeyAction, &str, &[&str], &str)] = &[
         "view 9: Instances",
     ),
     (Show(View::Nfs), "nfs", &["0"], "view 0: NFS"),
+    (
+        Show(View::Health),
+        "health",
+        &["-"],
+        "view -: Health (ELB's verdict beside patrol's probe)",
+    ),
     (NextView, "next_view", &["tab"], "next view"),
     (PrevView, "prev_view", &["backtab"], "previous view"),
     (Down, "down", &["j", "down"], "move the selection down"),

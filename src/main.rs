@@ -348,6 +348,7 @@ fn opener(config: &Config, resolved: &Resolved) -> Opener {
         seed: resolved.seed,
         speed: resolved.speed,
         read_only: resolved.read_only,
+        deep_path: resolved.checks.deep_path.clone(),
     }
 }
 
@@ -403,7 +404,11 @@ fn headless_snapshot(
         sim.advance(span.0);
     }
     runtime
-        .block_on(take_snapshot(world.cloud.as_ref()))
+        .block_on(async {
+            let mut snapshot = take_snapshot(world.cloud.as_ref()).await?;
+            snapshot.probes = world.prober.probe(&snapshot, snapshot.taken_at).await;
+            Ok::<_, patrol::cloud::CloudError>(snapshot)
+        })
         .map_err(|e| anyhow::Error::new(CloudFailure(e.to_string())))
 }
 

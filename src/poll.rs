@@ -3,8 +3,9 @@
 use crate::cloud::{Cloud, CloudError, CloudErrorKind, Source};
 use crate::model::{
     Alarm, AutoScalingGroup, ElasticIp, Image, Instance, InstanceMetric, LoadBalancer,
-    MetricSeries, TargetGroup,
+    MetricSeries, ProbeResult, TargetGroup,
 };
+use crate::probe::Prober;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -44,6 +45,8 @@ pub enum Payload {
     /// CPU per group, and per-instance metrics (NFS latency).
     Metrics(Vec<MetricSeries>, Vec<InstanceMetric>),
     Alarms(Vec<Alarm>),
+    /// patrol's own requests to the targets' health pages.
+    Probes(Vec<ProbeResult>),
 }
 
 impl Payload {
@@ -58,6 +61,7 @@ impl Payload {
             Payload::Images(_) => Source::Images,
             Payload::Metrics(..) => Source::Metrics,
             Payload::Alarms(_) => Source::Alarms,
+            Payload::Probes(_) => Source::Probes,
         }
     }
 
@@ -75,6 +79,7 @@ impl Payload {
                 fleet.instance_metrics = per_instance;
             }
             Payload::Alarms(v) => fleet.alarms = v,
+            Payload::Probes(v) => fleet.probes = v,
         }
     }
 }
@@ -99,6 +104,7 @@ fn default_interval(source: Source) -> Duration {
     Duration::from_secs(match source {
         Source::Instances | Source::TargetGroups | Source::AutoScaling => 5,
         Source::ElasticIps => 10,
+        Source::Probes => 15,
         Source::Images | Source::Metrics | Source::Alarms => 30,
         Source::LoadBalancers => 60,
     })
@@ -198,6 +204,7 @@ impl Poller {
     /// per-source generation, so the app can drop anything stale.
     pub fn spawn(
         cloud: Arc<dyn Cloud>,
+        prober: Arc<Prober>,
         intervals: &Intervals,
         epoch: u64,
         tx: mpsc::Sender<PollEvent>,
@@ -205,6 +212,8 @@ impl Poller {
         let refresh = Arc::new(Notify::new());
         let (groups_tx, groups_rx) = watch::channel::<Option<Vec<String>>>(None);
         let groups_tx = Arc::new(groups_tx);
+        let (fleet_tx, fleet_rx) = watch::channel(Latest::default());
+        let fleet_tx = Arc::new(fleet_tx);
         let outage = Arc::new(Outage {
             down: watch::channel(false).0,
             over: Notify::new(),
@@ -222,6 +231,9 @@ impl Poller {
                     outage: outage.clone(),
                     groups_tx: groups_tx.clone(),
                     groups_rx: groups_rx.clone(),
+                    prober: prober.clone(),
+                    fleet_tx: fleet_tx.clone(),
+                    fleet_rx: fleet_rx.clone(),
                 };
                 tokio::spawn(task.run())
             })
@@ -255,6 +267,24 @@ struct SourceTask {
     /// The auto scaling task publishes group names; the metrics task reads them.
     groups_tx: Arc<watch::Sender<Option<Vec<String>>>>,
     groups_rx: watch::Receiver<Option<Vec<String>>>,
+    prober: Arc<Prober>,
+    /// The instances and target groups tasks publish what they read; the probes task
+    /// plans from it.
+    fleet_tx: Arc<watch::Sender<Latest>>,
+    fleet_rx: watch::Receiver<Latest>,
+}
+
+/// The latest instances and target groups read (None: no word yet).
+#[derive(Debug, Clone, Default)]
+struct Latest {
+    instances: Option<Arc<Vec<Instance>>>,
+    target_groups: Option<Arc<Vec<TargetGroup>>>,
+}
+
+impl Latest {
+    fn complete(&self) -> bool {
+        self.instances.is_some() && self.target_groups.is_some()
+    }
 }
 
 impl SourceTask {
@@ -268,7 +298,19 @@ impl SourceTask {
             if self.source == Source::Metrics && self.groups_rx.borrow().is_none() {
                 let _ = self.groups_rx.changed().await;
             }
-            let result = match tokio::time::timeout(CALL_TIMEOUT, self.fetch()).await {
+            // Probes are planned from the targets and their instances: wait for the first
+            // word on both.
+            if self.source == Source::Probes {
+                let _ = self.fleet_rx.wait_for(Latest::complete).await;
+            }
+            // Each probe has its own timeout and they run a bounded number at a time, so the
+            // whole round is bounded without the cloud calls' limit (which a large fleet's
+            // round would exceed, losing every result).
+            let limit = match self.source {
+                Source::Probes => Duration::MAX,
+                _ => CALL_TIMEOUT,
+            };
+            let result = match tokio::time::timeout(limit, self.fetch()).await {
                 Ok(r) => r,
                 Err(_) => Err(CloudError::new(
                     CloudErrorKind::Network,
@@ -283,12 +325,14 @@ impl SourceTask {
                     failures = 0;
                     self.interval
                 }
-                Ok(_) => {
+                Ok(payload) => {
+                    self.publish(Some(payload));
                     failures = 0;
                     self.interval
                 }
                 Err(e) => {
                     failures += 1;
+                    self.publish(None);
                     tracing::warn!(source = self.source.name(), failures, error = %e, "refresh failed");
                     if self.source == Source::AutoScaling && self.groups_rx.borrow().is_none() {
                         // Metrics must not wait for names that cannot be read.
@@ -342,9 +386,44 @@ impl SourceTask {
         }
     }
 
+    /// Tells the probes task what the instances or target groups task read; a failure
+    /// before any read is word too (planned without them, or not at all).
+    fn publish(&self, payload: Option<&Payload>) {
+        self.fleet_tx
+            .send_if_modified(|latest| match (self.source, payload) {
+                (Source::Instances, Some(Payload::Instances(v))) => {
+                    latest.instances = Some(Arc::new(v.clone()));
+                    true
+                }
+                (Source::TargetGroups, Some(Payload::TargetGroups(v))) => {
+                    latest.target_groups = Some(Arc::new(v.clone()));
+                    true
+                }
+                (Source::Instances, None) if latest.instances.is_none() => {
+                    latest.instances = Some(Arc::default());
+                    true
+                }
+                (Source::TargetGroups, None) if latest.target_groups.is_none() => {
+                    latest.target_groups = Some(Arc::default());
+                    true
+                }
+                _ => false,
+            });
+    }
+
     async fn fetch(&mut self) -> Result<Payload, CloudError> {
         let cloud = &*self.cloud;
         Ok(match self.source {
+            Source::Probes => {
+                if let Some(recorded) = cloud.recorded_probes() {
+                    return recorded.map(Payload::Probes);
+                }
+                let latest = self.fleet_rx.borrow().clone();
+                let mut fleet = crate::model::Snapshot::empty(cloud.world(), cloud.clock());
+                fleet.instances = latest.instances.map_or_else(Vec::new, |v| (*v).clone());
+                fleet.target_groups = latest.target_groups.map_or_else(Vec::new, |v| (*v).clone());
+                Payload::Probes(self.prober.probe(&fleet, cloud.clock()).await)
+            }
             Source::Instances => Payload::Instances(cloud.instances().await?),
             Source::LoadBalancers => Payload::LoadBalancers(cloud.load_balancers().await?),
             Source::TargetGroups => Payload::TargetGroups(cloud.target_groups().await?),

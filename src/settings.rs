@@ -70,7 +70,7 @@ impl SimulatorSettings {
 pub struct CheckSettings {
     /// The health-check path of a deep check; `/`-like and static paths warn
     /// [default: /health/deep].
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", value_parser = parse_path)]
     pub deep_path: Option<String>,
     /// A serving role's newest image must be younger than this, e.g. 7d, 36h [default: 7d].
     #[arg(long, global = true, value_name = "DURATION", value_parser = Span::parse_arg)]
@@ -83,6 +83,22 @@ pub struct CheckSettings {
     /// [default: 20].
     #[arg(long, global = true, value_name = "MS", value_parser = parse_latency)]
     pub max_nfs_latency: Option<f64>,
+}
+
+/// A health-check path: `/health/deep`.
+fn parse_path(text: &str) -> Result<String, String> {
+    check_path(text)
+        .map(str::to_string)
+        .map_err(|why| format!("`{text}` {why}"))
+}
+
+/// A health-check path (flag or config file) starts with `/` and has no spaces.
+pub fn check_path(path: &str) -> Result<&str, String> {
+    if path.starts_with('/') && !path.contains(char::is_whitespace) {
+        Ok(path)
+    } else {
+        Err("is not a path: give one that starts with /, e.g. /health/deep".into())
+    }
 }
 
 /// A latency limit in milliseconds: a positive, finite number.

@@ -63,6 +63,7 @@ struct Shown {
     forward: JoinHandle<()>,
     playback: Option<Arc<dyn crate::playback::Playback>>,
     intervals: crate::poll::Intervals,
+    prober: Arc<crate::probe::Prober>,
 }
 
 impl Shown {
@@ -79,7 +80,13 @@ impl Shown {
         ));
         // The poller speaks its own events; here they become the console's actions.
         let (polled_tx, mut polled) = mpsc::channel::<PollEvent>(256);
-        let poller = Poller::spawn(world.cloud.clone(), &world.intervals, epoch, polled_tx);
+        let poller = Poller::spawn(
+            world.cloud.clone(),
+            world.prober.clone(),
+            &world.intervals,
+            epoch,
+            polled_tx,
+        );
         let actions = tx.clone();
         let forward = tokio::spawn(async move {
             while let Some(event) = polled.recv().await {
@@ -100,6 +107,7 @@ impl Shown {
             forward,
             playback: world.playback,
             intervals: world.intervals,
+            prober: world.prober,
         }
     }
 }
@@ -340,6 +348,7 @@ where
                                 intervals: shown.intervals.clone(),
                                 read_only: state.read_only,
                                 production: state.production.clone(),
+                                prober: shown.prober.clone(),
                             };
                             shown = show(&mut state, world, &options.audit_log, &tx);
                         }

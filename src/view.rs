@@ -15,10 +15,11 @@ pub enum View {
     Events,
     Instances,
     Nfs,
+    Health,
 }
 
 impl View {
-    pub const ALL: [View; 10] = [
+    pub const ALL: [View; 11] = [
         View::Overview,
         View::Targets,
         View::Capacity,
@@ -29,6 +30,7 @@ impl View {
         View::Events,
         View::Instances,
         View::Nfs,
+        View::Health,
     ];
 
     /// The view's title in the tab bar.
@@ -44,6 +46,7 @@ impl View {
             View::Events => "Events",
             View::Instances => "Instances",
             View::Nfs => "NFS",
+            View::Health => "Health",
         }
     }
 
@@ -75,6 +78,7 @@ impl View {
                 Source::AutoScaling,
             ],
             View::Nfs => &[Source::Instances, Source::Metrics],
+            View::Health => &[Source::TargetGroups, Source::Probes, Source::Instances],
             View::Patterns | View::Events => &Source::ALL,
         }
     }

@@ -7,6 +7,7 @@ use crate::cloud::Cloud;
 use crate::config::Config;
 use crate::playback::Playback;
 use crate::poll::Intervals;
+use crate::probe::{ProbeSettings, Prober};
 use anyhow::Context;
 use chrono::Timelike;
 use std::sync::Arc;
@@ -50,6 +51,8 @@ pub struct OpenWorld {
     pub read_only: bool,
     /// The production target's name, when the target is marked production.
     pub production: Option<String>,
+    /// How its targets' health pages are probed.
+    pub prober: Arc<Prober>,
 }
 
 /// Everything needed to open a world besides what the operator picks.
@@ -60,9 +63,20 @@ pub struct Opener {
     pub speed: f64,
     /// `--read-only` (or `read_only = true` in the config).
     pub read_only: bool,
+    /// The deep health-check path (`--deep-path`, `[checks] deep_path`): probes also ask it
+    /// of groups whose own check is shallow.
+    pub deep_path: String,
 }
 
 impl Opener {
+    /// The config's `[probe]`, with the deep path of the checks.
+    fn probe_settings(&self) -> ProbeSettings {
+        ProbeSettings {
+            deep_path: Some(self.deep_path.clone()),
+            ..self.config.probe.clone()
+        }
+    }
+
     /// Opens a world. AWS errors (no region, no credentials, a refused endpoint) come back
     /// as one line; nothing is half-open.
     pub async fn open(&self, spec: &WorldSpec) -> anyhow::Result<OpenWorld> {
@@ -74,12 +88,18 @@ impl Opener {
                     .context("trimming the clock to whole seconds")?;
                 tracing::info!(scenario = %scenario.name, seed = self.seed, speed = self.speed, "simulated world");
                 let sim = SimCloud::new(&scenario, self.seed, start, self.speed);
+                // The simulated instances answer their health pages on loopback: probing is
+                // on there, and reaches nothing else.
+                let pages = (sim.serve_health_pages().await)
+                    .context("cannot serve the simulated health pages on 127.0.0.1")?;
+                let prober = Prober::via(pages, self.probe_settings());
                 Ok(OpenWorld {
                     cloud: Arc::new(sim.clone()),
                     playback: Some(Arc::new(sim)),
                     intervals: self.config.intervals.scaled_for_speed(self.speed),
                     read_only: self.read_only,
                     production: None,
+                    prober: Arc::new(prober),
                 })
             }
             WorldSpec::Aws {
@@ -107,6 +127,7 @@ impl Opener {
                     intervals: self.config.intervals.clone(),
                     read_only: self.read_only || target.is_some_and(|t| t.read_only),
                     production: target.filter(|t| t.production).map(|t| t.name.clone()),
+                    prober: Arc::new(Prober::direct(self.probe_settings())),
                 })
             }
         }

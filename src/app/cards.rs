@@ -9,7 +9,8 @@ use std::collections::HashSet;
 /// The view that shows a pattern's resources.
 pub fn view_of(pattern: Pattern) -> View {
     match pattern {
-        Pattern::MultiServer | Pattern::DeepHealthCheck => View::Targets,
+        Pattern::MultiServer => View::Targets,
+        Pattern::DeepHealthCheck => View::Health,
         Pattern::MultiDataCenter => View::Zones,
         Pattern::FloatingIp => View::ElasticIps,
         Pattern::ScaleOut => View::Capacity,
@@ -23,7 +24,8 @@ pub fn view_of(pattern: Pattern) -> View {
 pub fn sources_of(pattern: Pattern) -> &'static [Source] {
     use Source::*;
     match pattern {
-        Pattern::MultiServer | Pattern::DeepHealthCheck => &[TargetGroups, Instances],
+        Pattern::MultiServer => &[TargetGroups, Instances],
+        Pattern::DeepHealthCheck => &[TargetGroups, Instances, Probes],
         Pattern::MultiDataCenter => &[AutoScaling, TargetGroups, Instances, LoadBalancers],
         Pattern::FloatingIp => &[ElasticIps, Instances, TargetGroups],
         Pattern::ScaleOut => &[AutoScaling, Alarms, Metrics],

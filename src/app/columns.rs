@@ -379,3 +379,27 @@ columns! {
             [];
     } keep [Pattern] hidden [Resources]
 }
+
+columns! {
+    /// View -, Health: each target's ELB verdict beside patrol's probe of its page.
+    HealthCol {
+        Group: "GROUP", 'R', ["group", "tg"], Fixed(14),
+            [TargetGroups];
+        Target: "TARGET", 'T', ["target", "id", "instance"], Fixed(19),
+            [TargetGroups];
+        Name: "NAME", 'N', ["name"], Fixed(10),
+            [Instances];
+        Zone: "AZ", 'A', ["az", "zone"], Fixed(11),
+            [Instances];
+        Elb: "ELB", 'E', ["elb", "state"], Fixed(9),
+            [TargetGroups];
+        Probe: "PROBE", 'B', ["probe", "page"], Fixed(20),
+            [Probes];
+        Latency: "LATENCY", 'L', ["latency"], Fixed(8),
+            [Probes];
+        Verdict: "ELB VS PROBE", 'V', ["verdict", "says"], Grow(22),
+            [TargetGroups, Probes];
+        Path: "PATH", 'P', ["path"], Fixed(14),
+            [Probes];
+    } keep [Target, Elb] hidden [Path] wide [Name, Zone, Latency]
+}

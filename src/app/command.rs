@@ -102,6 +102,8 @@ const VIEWS: &[(&str, View)] = &[
     ("instances", View::Instances),
     ("ec2", View::Instances),
     ("nfs", View::Nfs),
+    ("health", View::Health),
+    ("probes", View::Health),
 ];
 
 /// Every command word, for completion.

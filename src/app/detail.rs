@@ -5,8 +5,8 @@
 
 use super::columns::Row;
 use super::rows::{
-    event_rows, finding_rows, nfs_rows_of, target_key, target_rows, zone_rows, Content, NfsRole,
-    NfsRow,
+    event_rows, finding_rows, health_rows, nfs_rows_of, target_key, target_rows, zone_rows,
+    Content, NfsRole, NfsRow,
 };
 use super::{AppState, ListState, View};
 use crate::model::{age_text, Instance, Snapshot, Tags};
@@ -162,6 +162,7 @@ pub fn of(state: &AppState, d: &DetailState) -> Detail {
             row(nfs_rows_of(fleet, &roles, &state.checks, &all), &d.key)
                 .map(|r| nfs(state, &roles, &r, now))
         }
+        View::Health => row(health_rows(fleet, &all), &d.key).map(|r| health(fleet, &r, now)),
         View::Overview => None,
     };
     found.unwrap_or_else(|| {
@@ -752,4 +753,114 @@ pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
         lines.push(line);
     }
     lines
+}
+
+/// A target in the Health view: ELB's verdict, each probe of its page in full (every
+/// component the page reports, with its words), and what the comparison means.
+fn health(s: &Snapshot, r: &super::rows::HealthRow, now: DateTime<Utc>) -> Detail {
+    use crate::model::{Agreement, ProbeOutcome};
+    let g = r.group;
+    let t = &r.target;
+    let id = &t.target.target_id;
+    let mut d = Detail::new(format!("Health of {id}:{} in {}", t.target.port, g.name));
+    d.copy_id = Some(id.clone());
+    d.section("ELB's verdict");
+    d.field("state", t.target.state.as_str());
+    d.field("reason", t.target.why().unwrap_or_default());
+    d.field(
+        "its check",
+        format!(
+            "{} {} on {}",
+            g.health_check.protocol,
+            g.health_check.path.as_deref().unwrap_or("(no path)"),
+            g.health_check.port
+        ),
+    );
+    d.section("ELB vs probe");
+    d.field("verdict", r.verdict());
+    let failing: Vec<&str> = (t.deepest().into_iter())
+        .flat_map(|p| p.failing.iter().map(|c| c.name.as_str()))
+        .collect();
+    d.text(match t.agreement() {
+        Agreement::HiddenFailure => format!(
+            "ELB's check ({}) passes, yet the page reports {}: the load balancer keeps \
+             sending traffic to a server that can only fail. Point the group's check at the \
+             deep page.",
+            g.health_check.path.as_deref().unwrap_or("/"),
+            if failing.is_empty() {
+                "a failure".to_string()
+            } else {
+                format!("{} down", failing.join(", "))
+            }
+        ),
+        Agreement::PathProblem => format!(
+            "The page answers well from where patrol runs, but ELB's checks fail: the path \
+             from the load balancer is the problem, not the server. Look at the target's \
+             security group (does it admit the load balancer's on port {}?), the subnet's \
+             network ACLs, and the port the group checks.",
+            g.health_check.port
+        ),
+        Agreement::NotReachable => "patrol could not reach the page from here. That says \
+             nothing of the target, only of the path from this machine to it."
+            .into(),
+        Agreement::NotProbed => "patrol did not probe this target; the reason is below. On \
+             AWS, probing is off until [probe] in the config file enables it with the \
+             address ranges it may reach (allow), or a per-group override."
+            .into(),
+        Agreement::NoVerdict => "ELB has no verdict to compare yet (initial, draining or \
+             unused)."
+            .into(),
+        Agreement::Agree => "ELB and the page say the same.".into(),
+    });
+    for p in &t.probes {
+        let res = p.result;
+        d.section(&format!("Probe {}", res.path));
+        if !matches!(res.outcome, ProbeOutcome::NotProbed { .. }) {
+            d.field("sent to", format!("{} (Host {})", res.address, res.host));
+        }
+        d.field("at", when(res.at, now));
+        d.field("says", p.words());
+        match &res.outcome {
+            ProbeOutcome::NotProbed { why } => d.field("not probed", why),
+            ProbeOutcome::Unreachable { why } => d.field("unreachable", why),
+            ProbeOutcome::Answered {
+                status,
+                latency_ms,
+                location,
+                report,
+            } => {
+                d.field("status", status.to_string());
+                d.field("latency", format!("{latency_ms:.1} ms"));
+                if let Some(to) = location {
+                    d.field("redirect", format!("{to} (never followed)"));
+                }
+                d.field(
+                    "body",
+                    match report.format {
+                        crate::model::ReportFormat::HealthJson => "health+json",
+                        crate::model::ReportFormat::SpringActuator => "Spring Boot actuator",
+                        crate::model::ReportFormat::NameMap => "name → state map",
+                        crate::model::ReportFormat::Text => "not a health report",
+                    },
+                );
+                if let Some(line) = &report.first_line {
+                    d.field("first line", line);
+                }
+                for c in &report.components {
+                    let detail = c
+                        .detail
+                        .as_deref()
+                        .map_or(String::new(), |x| format!(" · {x}"));
+                    d.field(
+                        &c.name,
+                        format!("{} ({}){detail}", c.state.as_str(), c.said),
+                    );
+                }
+            }
+        }
+    }
+    if let Some(i) = t.instance {
+        instance(&mut d, s, i, now);
+    }
+    d
 }

@@ -170,6 +170,9 @@ fn selected_instance(state: &mut AppState) -> Option<String> {
             .find(|a| a.allocation_id == key)
             .and_then(|a| a.instance_id.clone()),
         View::Instances | View::Nfs => Some(key),
+        View::Health => (key.split_once('|'))
+            .and_then(|(_, target)| target.rsplit_once(':'))
+            .map(|(id, _)| id.to_string()),
         _ => None,
     }
 }
@@ -250,7 +253,7 @@ fn open_action(state: &mut AppState, action: KeyAction) -> bool {
         KeyAction::Clone
             if matches!(
                 state.view,
-                View::Targets | View::ElasticIps | View::Instances | View::Nfs
+                View::Targets | View::ElasticIps | View::Instances | View::Nfs | View::Health
             ) =>
         {
             let Some(id) = selected_instance(state) else {

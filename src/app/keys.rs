@@ -309,6 +309,13 @@ fn edit_filter(state: &mut AppState, key: KeyEvent) {
 /// After the operator changed what the table lists (filter, sort): when the selected
 /// resource is no longer listed, select the row where it was, so the mark stays on screen.
 /// (A refresh never does this: the selection never moves to another resource by itself.)
+/// The target in a probe event's resource (`web-tg i-…:80 /health/deep`).
+fn id_of_probe(resource: &str) -> String {
+    (resource.split_whitespace().nth(1))
+        .and_then(|t| t.rsplit_once(':'))
+        .map_or(String::new(), |(id, _)| id.to_string())
+}
+
 fn reanchor(state: &mut AppState) {
     let keys = row_keys(state);
     let list = state.list_mut();
@@ -552,6 +559,7 @@ fn open_event(state: &mut AppState) {
         .to_string();
     let (view, filter) = match e.kind {
         EventKind::Target | EventKind::Instance => (View::Targets, id),
+        EventKind::Probe => (View::Health, id_of_probe(&e.resource)),
         EventKind::Group if id.starts_with("i-") => (View::Targets, id),
         EventKind::Group | EventKind::Activity => (View::Capacity, e.resource.clone()),
         EventKind::Alarm => (View::Capacity, String::new()),

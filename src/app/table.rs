@@ -2,8 +2,8 @@
 //! `key=value`) and sort the operator set. Views, export and navigation all use this.
 
 use super::columns::{
-    info, AddressCol, ColumnInfo, EventCol, FindingCol, GroupCol, ImageCol, InstanceCol, NfsCol,
-    TargetCol, ZoneCol,
+    info, AddressCol, ColumnInfo, EventCol, FindingCol, GroupCol, HealthCol, ImageCol, InstanceCol,
+    NfsCol, TargetCol, ZoneCol,
 };
 use super::{ListState, View};
 use std::cmp::Ordering;
@@ -22,6 +22,7 @@ pub fn columns(view: View) -> Vec<ColumnInfo> {
         View::Events => info::<EventCol>(),
         View::Instances => info::<InstanceCol>(),
         View::Nfs => info::<NfsCol>(),
+        View::Health => info::<HealthCol>(),
     }
 }
 

@@ -5,7 +5,7 @@ pub mod sim;
 
 use crate::model::{
     Alarm, AutoScalingGroup, ElasticIp, Image, Instance, InstanceMetric, LoadBalancer,
-    MetricSeries, Snapshot, TargetGroup, WorldInfo,
+    MetricSeries, ProbeResult, Snapshot, TargetGroup, WorldInfo,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -44,11 +44,26 @@ pub enum Source {
     Images,
     Metrics,
     Alarms,
+    /// patrol's own requests to the targets' health pages (not a cloud call).
+    Probes,
 }
 
 impl Source {
     /// Every source, in refresh and display order.
-    pub const ALL: [Source; 8] = [
+    pub const ALL: [Source; 9] = [
+        Source::Instances,
+        Source::LoadBalancers,
+        Source::TargetGroups,
+        Source::AutoScaling,
+        Source::ElasticIps,
+        Source::Images,
+        Source::Metrics,
+        Source::Alarms,
+        Source::Probes,
+    ];
+
+    /// The sources read through the cloud's API (all but the probes).
+    pub const CLOUD: [Source; 8] = [
         Source::Instances,
         Source::LoadBalancers,
         Source::TargetGroups,
@@ -70,6 +85,7 @@ impl Source {
             Source::Images => "images",
             Source::Metrics => "metrics",
             Source::Alarms => "alarms",
+            Source::Probes => "probes",
         }
     }
 
@@ -193,6 +209,12 @@ pub trait Cloud: Send + Sync {
             Err(e) if e.kind.is_outage() => Err(e),
             _ => Ok(()),
         }
+    }
+
+    /// A recording's probe results at its cursor; None for a live world, whose targets the
+    /// poller probes itself.
+    fn recorded_probes(&self) -> Option<Result<Vec<ProbeResult>, CloudError>> {
+        None
     }
 
     async fn instances(&self) -> Result<Vec<Instance>, CloudError>;
@@ -358,5 +380,6 @@ pub async fn take_snapshot_of(
         metrics,
         instance_metrics,
         alarms,
+        probes: Vec::new(),
     })
 }

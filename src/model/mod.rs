@@ -1,6 +1,7 @@
 //! The fleet as patrol sees it: plain domain types shared by both worlds, never SDK types.
 
 mod fleet;
+mod health;
 mod maintenance;
 mod metrics;
 mod nfs;
@@ -8,6 +9,7 @@ mod probe;
 mod zones;
 
 pub use fleet::{serves, Standbys};
+pub use health::{looks_shallow, Agreement, GroupHealth, Link, ProbeRead, Says, TargetProbe};
 pub use maintenance::{MaintenanceNote, OutOfService, MAINTENANCE_TAG, TAG_VALUE_MAX};
 pub use metrics::{
     Alarm, AlarmState, Comparison, InstanceMetric, MetricPoint, MetricSeries, CPU_METRIC,
@@ -424,6 +426,10 @@ pub struct Snapshot {
     /// Per-instance metrics: NFS servers' latency.
     pub instance_metrics: Vec<InstanceMetric>,
     pub alarms: Vec<Alarm>,
+    /// patrol's own requests to each target's health page (recordings made before probing
+    /// have none).
+    #[serde(default)]
+    pub probes: Vec<ProbeResult>,
 }
 
 impl Snapshot {
@@ -441,6 +447,7 @@ impl Snapshot {
             metrics: Vec::new(),
             instance_metrics: Vec::new(),
             alarms: Vec::new(),
+            probes: Vec::new(),
         }
     }
 

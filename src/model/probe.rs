@@ -113,6 +113,9 @@ pub struct ProbeResult {
     pub path: String,
     /// Where it was sent (`10.0.1.5:80`, or an override such as `127.0.0.1:8080`).
     pub address: String,
+    /// The Host header it carried: the target's own address, as ELB's checker sends it.
+    #[serde(default)]
+    pub host: String,
     pub at: DateTime<Utc>,
     pub outcome: ProbeOutcome,
 }

@@ -2,20 +2,9 @@
 //! once is called out as a shared dependency down.
 
 use super::{finding, Finding, Pattern, Report, Settings, Verdict};
-use crate::model::{Snapshot, TargetGroup, TargetHealthState};
-
-/// A health-check path that only proves the web server answers: `/`, a static file.
-pub fn looks_shallow(path: &str) -> bool {
-    let p = path.to_ascii_lowercase();
-    let file = p.rsplit('/').next().unwrap_or("");
-    p == "/"
-        || p == "/index"
-        || [
-            ".html", ".htm", ".txt", ".css", ".js", ".png", ".ico", ".gif",
-        ]
-        .iter()
-        .any(|ext| file.ends_with(ext))
-}
+use crate::model::{
+    looks_shallow, Agreement, GroupHealth, Says, Snapshot, TargetGroup, TargetHealthState,
+};
 
 /// The group's health-check path, or none for TCP checks.
 fn path_of(g: &TargetGroup) -> Option<&str> {
@@ -31,7 +20,8 @@ pub fn check(s: &Snapshot, settings: &Settings) -> Report {
     }
     let mut findings = Vec::new();
     let mut headline = Vec::new();
-    for g in &s.target_groups {
+    let health = s.deep_health();
+    for (g, probed) in s.target_groups.iter().zip(&health) {
         let deep = &settings.deep_path;
         let (depth, f) = match path_of(g) {
             None => (
@@ -72,7 +62,12 @@ pub fn check(s: &Snapshot, settings: &Settings) -> Report {
             path_of(g).unwrap_or(&g.health_check.protocol)
         ));
         findings.push(f);
-        findings.extend(all_failing(s, g));
+        let from_probes = from_probes(probed);
+        // The pages name the dependency: that says more than ELB's codes.
+        if !from_probes.iter().any(|f| f.verdict == Verdict::Fail) {
+            findings.extend(all_failing(s, g));
+        }
+        findings.extend(from_probes);
     }
     Report::new(Pattern::DeepHealthCheck, headline.join(" · "), findings)
 }
@@ -122,4 +117,86 @@ fn all_failing(s: &Snapshot, g: &TargetGroup) -> Option<Finding> {
         ));
     }
     Some(finding(Verdict::Fail, &[&g.name], reason))
+}
+
+/// What patrol's own probes of a group's pages found: a dependency every page reports down
+/// (naming it), some pages failing, and ELB's verdict where the pages contradict it.
+fn from_probes(h: &GroupHealth) -> Vec<Finding> {
+    let g = h.group;
+    let mut out = Vec::new();
+    let Some(path) = h.probed_path() else {
+        return out;
+    };
+    let (down, answered) = h.failing_everywhere();
+    let healthy = g.count(TargetHealthState::Healthy);
+    if !down.is_empty() && answered >= 1 {
+        let detail = (h.targets.iter())
+            .filter_map(|t| t.deepest())
+            .flat_map(|p| p.failing.iter())
+            .find(|c| c.name == down[0])
+            .and_then(|c| c.detail.clone())
+            .map_or(String::new(), |d| format!(": {d}"));
+        let mut reason = format!(
+            "every target of {} reports {} down at {path} ({answered}/{answered} pages{detail}): \
+             a shared dependency, not the servers",
+            g.name,
+            down.join(", ")
+        );
+        if healthy > 0 {
+            reason.push_str(&format!(
+                "; ELB's check ({}) still says {healthy}/{} healthy: it keeps sending traffic \
+                 to servers that can only fail",
+                g.health_check
+                    .path
+                    .as_deref()
+                    .unwrap_or(&g.health_check.protocol),
+                g.targets.len()
+            ));
+        }
+        out.push(finding(Verdict::Fail, &[&g.name], reason));
+        return out;
+    }
+    let failing: Vec<&str> = (h.targets.iter())
+        .filter(|t| t.deepest().is_some_and(|p| p.says == Says::Fail))
+        .map(|t| t.target.target_id.as_str())
+        .collect();
+    if !failing.is_empty() {
+        let mut ids = vec![g.name.as_str()];
+        ids.extend(failing.iter().copied());
+        out.push(finding(
+            Verdict::Warn,
+            &ids,
+            format!(
+                "{} of {} targets of {} fail their page at {path}: {}",
+                failing.len(),
+                h.targets.len(),
+                g.name,
+                (h.targets.iter())
+                    .filter_map(|t| t.deepest().filter(|p| p.says == Says::Fail))
+                    .map(|p| format!("{} {}", p.result.target_id, p.words()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    let path_problem: Vec<&str> = (h.targets.iter())
+        .filter(|t| t.agreement() == Agreement::PathProblem)
+        .map(|t| t.target.target_id.as_str())
+        .collect();
+    if !path_problem.is_empty() {
+        let mut ids = vec![g.name.as_str()];
+        ids.extend(path_problem.iter().copied());
+        out.push(finding(
+            Verdict::Warn,
+            &ids,
+            format!(
+                "ELB says {} of {} unhealthy, yet the page answers OK from here: the path from \
+                 the load balancer (security group, network ACL, port) is the problem, not the \
+                 server",
+                path_problem.join(", "),
+                g.name
+            ),
+        ));
+    }
+    out
 }

@@ -2,7 +2,6 @@
 
 mod clone_server;
 mod deep_health_check;
-pub use deep_health_check::looks_shallow;
 mod floating_ip;
 mod multi_datacenter;
 mod multi_server;

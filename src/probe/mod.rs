@@ -138,7 +138,7 @@ pub fn plan(s: &Snapshot, settings: &ProbeSettings, route: Route) -> Vec<Probe> 
         let own = hc.path.clone().unwrap_or_else(|| "/".into());
         let mut paths = vec![own.clone()];
         if let Some(deep) = &settings.deep_path {
-            if crate::patterns::looks_shallow(&own) && deep != &own {
+            if crate::model::looks_shallow(&own) && deep != &own {
                 paths.push(deep.clone());
             }
         }
@@ -228,6 +228,7 @@ pub async fn run(
                 port: p.port,
                 path: p.path,
                 address: p.address.map_or(String::new(), |a| a.to_string()),
+                host: p.host,
                 at,
                 outcome,
             }
@@ -302,5 +303,77 @@ fn connect_words(e: &std::io::Error) -> String {
         std::io::ErrorKind::ConnectionRefused => "connection refused".into(),
         std::io::ErrorKind::TimedOut => "timed out".into(),
         _ => e.to_string(),
+    }
+}
+
+/// A listener that serves until it is dropped (the simulator's health pages).
+#[derive(Debug)]
+pub struct Listener {
+    pub address: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Listener {
+    pub fn new(address: SocketAddr, task: tokio::task::JoinHandle<()>) -> Listener {
+        Listener { address, task }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// How one world's targets are probed: the settings, the route, and (the simulator) the
+/// listener that answers for its instances, which lives as long as the prober.
+#[derive(Debug)]
+pub struct Prober {
+    settings: ProbeSettings,
+    route: Route,
+    _listener: Option<Listener>,
+}
+
+impl Prober {
+    /// Probing straight to each target (AWS), as `settings` allow.
+    pub fn direct(settings: ProbeSettings) -> Prober {
+        Prober {
+            settings,
+            route: Route::Direct,
+            _listener: None,
+        }
+    }
+
+    /// Probing through `listener`, which answers for every target (the simulator): on, and
+    /// allowed only to loopback.
+    pub fn via(listener: Listener, settings: ProbeSettings) -> Prober {
+        let loopback = Cidr {
+            net: IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+            prefix: 8,
+        };
+        Prober {
+            settings: ProbeSettings {
+                enabled: true,
+                allow: vec![loopback],
+                overrides: BTreeMap::new(),
+                ..settings
+            },
+            route: Route::Via(listener.address),
+            _listener: Some(listener),
+        }
+    }
+
+    /// Probing off: every target says `not probed`.
+    pub fn off() -> Prober {
+        Prober::direct(ProbeSettings::default())
+    }
+
+    pub fn settings(&self) -> &ProbeSettings {
+        &self.settings
+    }
+
+    /// Probes every target of `fleet`'s groups (its instances give their addresses).
+    pub async fn probe(&self, fleet: &Snapshot, at: DateTime<Utc>) -> Vec<ProbeResult> {
+        run(plan(fleet, &self.settings, self.route), &self.settings, at).await
     }
 }

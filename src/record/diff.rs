@@ -4,7 +4,8 @@
 use super::events::{Event, EventKind};
 use crate::cloud::Source;
 use crate::model::{
-    Alarm, AutoScalingGroup, ElasticIp, Image, Instance, Snapshot, TargetGroup, TargetHealth,
+    Alarm, AutoScalingGroup, ElasticIp, Image, Instance, ProbeRead, ProbeResult, Snapshot,
+    TargetGroup, TargetHealth,
 };
 use crate::patterns::{Report, Verdict};
 use crate::poll::Payload;
@@ -22,6 +23,7 @@ pub fn of_refresh(held: &Snapshot, payload: &Payload, at: DateTime<Utc>) -> Vec<
         Payload::ElasticIps(new) => addresses(&held.elastic_ips, new, &index, at),
         Payload::Images(new) => images(&held.images, new, at),
         Payload::Alarms(new) => alarms(&held.alarms, new, at),
+        Payload::Probes(new) => probes(held, new, &index, at),
         Payload::LoadBalancers(_) | Payload::Metrics(..) => vec![],
     }
 }
@@ -133,6 +135,67 @@ fn targets(
                 ..event(key)
             });
         }
+    }
+    out
+}
+
+/// A probe whose answer changed in words (`200 pass` → `503 db down`): not its latency,
+/// and not a target probed for the first time.
+fn probes(
+    held: &Snapshot,
+    new: &[ProbeResult],
+    index: &HashMap<&str, &Instance>,
+    at: DateTime<Utc>,
+) -> Vec<Event> {
+    let key = |p: &ProbeResult| {
+        (
+            p.target_group_arn.clone(),
+            p.target_id.clone(),
+            p.port,
+            p.path.clone(),
+        )
+    };
+    let before: HashMap<_, &ProbeResult> = held.probes.iter().map(|p| (key(p), p)).collect();
+    let group = |arn: &str| {
+        (held.target_groups.iter())
+            .find(|g| g.arn == arn)
+            .map_or(arn.to_string(), |g| g.name.clone())
+    };
+    let mut out = Vec::new();
+    for p in new {
+        let Some(b) = before.get(&key(p)) else {
+            continue;
+        };
+        let (was, now) = (ProbeRead::of(b), ProbeRead::of(p));
+        let (was_words, now_words) = (was.words(), now.words());
+        if was_words == now_words {
+            continue;
+        }
+        let detail = (now.failing.iter())
+            .find_map(|c| c.detail.clone())
+            .or_else(|| now.why().map(str::to_string))
+            .unwrap_or_default();
+        out.push(Event {
+            before: Some(was_words),
+            after: now_words,
+            detail,
+            ..about(
+                Event::seen(
+                    Source::Probes,
+                    at,
+                    EventKind::Probe,
+                    format!(
+                        "{} {}:{} {}",
+                        group(&p.target_group_arn),
+                        p.target_id,
+                        p.port,
+                        p.path
+                    ),
+                ),
+                index,
+                &p.target_id,
+            )
+        });
     }
     out
 }

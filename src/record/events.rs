@@ -14,6 +14,8 @@ use std::collections::VecDeque;
 pub enum EventKind {
     /// A target's health in a target group.
     Target,
+    /// What patrol's own probe of a target's health page says.
+    Probe,
     /// An instance launched, changed state or went away.
     Instance,
     /// An Auto Scaling group's capacity, or an instance's lifecycle in it.
@@ -37,6 +39,7 @@ impl EventKind {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Target => "target",
+            Self::Probe => "probe",
             Self::Instance => "instance",
             Self::Group => "group",
             Self::Activity => "activity",

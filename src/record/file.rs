@@ -105,6 +105,12 @@ fn items_of(payload: &Payload) -> Result<Vec<(String, String)>, serde_json::Erro
         Payload::ElasticIps(v) => each(v, |a| a.allocation_id.clone())?,
         Payload::Images(v) => each(v, |i| i.id.clone())?,
         Payload::Alarms(v) => each(v, |a| a.name.clone())?,
+        Payload::Probes(v) => each(v, |p| {
+            format!(
+                "{} {}:{} {}",
+                p.target_group_arn, p.target_id, p.port, p.path
+            )
+        })?,
         Payload::Metrics(cpu, per_instance) => {
             let mut out = each(cpu, |m| format!("cpu:{}", m.auto_scaling_group))?;
             out.extend(each(per_instance, |m| {
@@ -130,6 +136,7 @@ fn payload_of(source: Source, items: &[(String, String)]) -> Result<Payload, ser
         Source::ElasticIps => Payload::ElasticIps(all(items)?),
         Source::Images => Payload::Images(all(items)?),
         Source::Alarms => Payload::Alarms(all(items)?),
+        Source::Probes => Payload::Probes(all(items)?),
         Source::Metrics => {
             let (cpu, per): (Vec<_>, Vec<_>) = items
                 .iter()

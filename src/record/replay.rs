@@ -7,7 +7,7 @@ use super::file::{RecordError, Recording};
 use crate::cloud::{Cloud, CloudError, CloudErrorKind, CreateImageRequest, Receipt, Source};
 use crate::model::{
     Alarm, AutoScalingGroup, ElasticIp, Image, Instance, InstanceMetric, LoadBalancer,
-    MetricSeries, TargetGroup, WorldInfo,
+    MetricSeries, ProbeResult, TargetGroup, WorldInfo,
 };
 use crate::playback::{Playback, PlaybackState};
 use crate::poll::Payload;
@@ -177,6 +177,9 @@ impl Cloud for Replay {
     }
     async fn alarms(&self) -> Result<Vec<Alarm>, CloudError> {
         at_cursor!(self, Source::Alarms, Alarms)
+    }
+    fn recorded_probes(&self) -> Option<Result<Vec<ProbeResult>, CloudError>> {
+        Some((|| at_cursor!(self, Source::Probes, Probes))())
     }
 
     async fn associate_address(&self, _: &str, _: &str) -> Result<Receipt, CloudError> {

@@ -6,6 +6,7 @@ mod detail;
 mod dialog;
 mod eips;
 mod events;
+mod health;
 mod images;
 mod instances;
 mod nfs;
@@ -61,6 +62,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
         View::Events => events::draw(frame, body, state, theme),
         View::Instances => instances::draw(frame, body, state, theme),
         View::Nfs => nfs::draw(frame, body, state, theme),
+        View::Health => health::draw(frame, body, state, theme),
     }
     if let Some(d) = &state.detail {
         detail::draw(frame, body, state, d, theme);
@@ -186,10 +188,13 @@ fn draw_tabs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     if width(&spans) > area.width as usize {
         spans = tighten(tabs("", true, true));
     }
-    let room_for_hint = width(&spans) + HINT.len() <= area.width as usize;
+    // The whole hint where it fits, else the key that lists every other key.
+    let hint = [HINT, "? help "]
+        .into_iter()
+        .find(|h| width(&spans) + h.len() <= area.width as usize);
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
-    if room_for_hint {
-        let hint = Line::styled(HINT, theme.muted).alignment(Alignment::Right);
+    if let Some(hint) = hint {
+        let hint = Line::styled(hint, theme.muted).alignment(Alignment::Right);
         frame.render_widget(Paragraph::new(hint), area);
     }
 }

@@ -1060,7 +1060,13 @@ async fn after_an_outage_every_source_is_fresh_within_its_interval_and_ten_secon
     let cloud = AwsCloud::from_config(&sdk_config_at(&url, region).await, None, Some(url));
     let intervals = Intervals::every(Duration::from_secs(2));
     let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
-    let _poller = Poller::spawn(std::sync::Arc::new(cloud), &intervals, 0, tx);
+    let _poller = Poller::spawn(
+        std::sync::Arc::new(cloud),
+        std::sync::Arc::new(patrol::probe::Prober::off()),
+        &intervals,
+        0,
+        tx,
+    );
     // Down long enough for every source to fail more than once and back off.
     let outage_ends = Instant::now() + Duration::from_secs(12);
     let mut failed = std::collections::HashSet::new();
@@ -1341,6 +1347,21 @@ async fn probes_never_reach_moto_targets_unless_allowed() {
             other => panic!("{r:?} was sent: {other:?}"),
         }
     }
+    // As the console's AWS world probes (the config says nothing): the Health view says
+    // nothing was sent, and how to turn probing on.
+    let mut s = s;
+    s.probes = patrol::probe::Prober::direct(ProbeSettings::default())
+        .probe(&s, s.taken_at)
+        .await;
+    assert!(s.probing_off());
+    let mut state = crate::state_of(&s);
+    state.view = patrol::app::View::Health;
+    let screen = crate::screen_text(&state, 120, 30);
+    assert!(
+        screen.contains("probing is off: patrol sends nothing to the targets")
+            && screen.contains("[probe] enabled = true"),
+        "{screen}"
+    );
     let loopback_only = ProbeSettings {
         enabled: true,
         allow: vec!["127.0.0.0/8".parse().unwrap()],

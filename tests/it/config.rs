@@ -320,14 +320,13 @@ fn probing_is_off_until_enabled_with_an_allow_list() {
     let c = Config::parse("f.toml", "").unwrap();
     assert!(!c.probe.enabled);
     let text = "[probe]\nenabled = true\nallow = [\"10.0.0.0/16\", \"127.0.0.1/32\"]\n\
-                deep_path = \"/health/deep\"\ntimeout = \"3s\"\nconcurrency = 4\n\
+                timeout = \"3s\"\nconcurrency = 4\n\
                 [probe.overrides]\nweb-tg = \"127.0.0.1:8080\"\n";
     let c = Config::parse("f.toml", text).unwrap();
     let p = &c.probe;
     assert!(p.enabled);
     assert_eq!(p.allow.len(), 2);
     assert!(p.allow[0].contains("10.0.3.4".parse().unwrap()));
-    assert_eq!(p.deep_path.as_deref(), Some("/health/deep"));
     assert_eq!((p.timeout, p.concurrency), (Duration::from_secs(3), 4));
     assert_eq!(p.overrides["web-tg"].to_string(), "127.0.0.1:8080");
 }

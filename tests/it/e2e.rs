@@ -127,6 +127,7 @@ fn views_switch_and_q_restores_the_terminal() {
         ("8", "Events ·"),
         ("9", "Instances ·"),
         ("0", "NFS ·"),
+        ("-", "Health ·"),
         ("Tab", "Overview ·"),
     ] {
         s.keys(key);

@@ -9,6 +9,7 @@ mod drill;
 mod e2e;
 mod events;
 mod export;
+mod health;
 mod inputs;
 mod maintenance;
 mod moto;
@@ -100,6 +101,7 @@ pub fn payloads(s: &Snapshot) -> Vec<(Source, Payload)> {
             Payload::Metrics(s.metrics.clone(), s.instance_metrics.clone()),
         ),
         (Source::Alarms, Payload::Alarms(s.alarms.clone())),
+        (Source::Probes, Payload::Probes(s.probes.clone())),
     ]
 }
 

@@ -355,7 +355,8 @@ async fn the_simulators_health_pages_show_db_down_and_back() {
     use patrol::cloud::sim::{Scenario, SimCloud};
     use patrol::model::ComponentState;
     let sim = SimCloud::new(&Scenario::load("db-down").unwrap(), 42, crate::start(), 1.0);
-    let via = sim.serve_health_pages().await.unwrap();
+    let pages = sim.serve_health_pages().await.unwrap();
+    let via = pages.address;
     let verdicts = |results: &[(String, patrol::model::ProbeResult)], group: &str| {
         (results.iter())
             .filter(|(g, _)| g == group)
@@ -410,7 +411,8 @@ async fn the_simulators_health_pages_show_db_down_and_back() {
 async fn a_crashed_simulated_instance_does_not_answer() {
     // The default scenario crashes a web instance at 4m: its page no longer answers.
     let sim = crate::default_sim();
-    let via = sim.serve_health_pages().await.unwrap();
+    let pages = sim.serve_health_pages().await.unwrap();
+    let via = pages.address;
     sim.advance(Duration::from_secs(4 * 60 + 30));
     let results = sim_probes(&sim, via).await;
     let unreachable: Vec<_> = (results.iter())

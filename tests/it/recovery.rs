@@ -141,7 +141,13 @@ async fn recovery_after(outage: Duration, mode: u8) -> HashMap<Source, Duration>
         deny_groups: false,
     });
     let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
-    let _poller = Poller::spawn(cloud, &Intervals::default(), 0, tx);
+    let _poller = Poller::spawn(
+        cloud,
+        std::sync::Arc::new(patrol::probe::Prober::off()),
+        &Intervals::default(),
+        0,
+        tx,
+    );
     let start = Instant::now();
     let end = start + outage;
     let mut fresh: HashMap<Source, Duration> = HashMap::new();
@@ -213,7 +219,13 @@ async fn metrics_do_not_wait_for_group_names_that_cannot_be_read() {
         deny_groups: true,
     });
     let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
-    let _poller = Poller::spawn(cloud, &Intervals::default(), 0, tx);
+    let _poller = Poller::spawn(
+        cloud,
+        std::sync::Arc::new(patrol::probe::Prober::off()),
+        &Intervals::default(),
+        0,
+        tx,
+    );
     let deadline = tokio::time::sleep(Duration::from_secs(120));
     tokio::pin!(deadline);
     loop {

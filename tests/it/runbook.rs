@@ -52,6 +52,7 @@ fn world(
         intervals: Intervals::default(),
         read_only,
         production: production.map(String::from),
+        prober: Arc::new(patrol::probe::Prober::off()),
     }
 }
 

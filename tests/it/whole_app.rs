@@ -90,6 +90,7 @@ impl App {
             seed: 42,
             speed: 1.0,
             read_only: false,
+            deep_path: "/health/deep".into(),
         };
         let world = opener
             .open(&WorldSpec::Simulator {

@@ -1,12 +1,14 @@
 //! The rows of each view, filtered and ordered; navigation and drawing both use these.
 
 mod events;
+mod health;
 mod instances;
 mod nfs;
 mod resources;
 mod summaries;
 
 pub use events::{event_rows, EventRow};
+pub use health::{health_rows, health_rows_of, HealthRow};
 pub use instances::{instance_rows, InstanceRow};
 pub use nfs::{nfs_rows, nfs_rows_of, Content, NfsRole, NfsRow};
 pub use resources::{
@@ -72,6 +74,7 @@ fn rows_of<T>(
         View::Events => call(&event_rows(&state.events, list), f),
         View::Instances => call(&instance_rows(fleet, list), f),
         View::Nfs => call(&nfs_rows(fleet, &state.checks, list), f),
+        View::Health => call(&health_rows(fleet, list), f),
     })
 }
 

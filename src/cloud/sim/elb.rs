@@ -102,10 +102,13 @@ impl World {
         let now = self.now;
         let mut outcomes: Vec<(usize, usize, Result<(), Failure>)> = Vec::new();
         for (gi, tg) in self.target_groups.iter().enumerate() {
-            let deps_down = tg
-                .depends_on
-                .iter()
-                .any(|d| !self.dependencies.get(d).copied().unwrap_or(true));
+            // A shallow check (`/`, a static file) is answered by the web server alone: it
+            // never sees the dependencies behind the application.
+            let shallow =
+                crate::model::looks_shallow(tg.model.health_check.path.as_deref().unwrap_or("/"));
+            let deps_down = !shallow
+                && (tg.depends_on.iter())
+                    .any(|d| !self.dependencies.get(d).copied().unwrap_or(true));
             for (ti, t) in tg.targets.iter().enumerate() {
                 if t.state == TargetHealthState::Draining || now < t.next_check {
                     continue;

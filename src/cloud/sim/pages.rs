@@ -5,9 +5,9 @@
 
 use super::world::World;
 use super::SimCloud;
+use crate::probe::Listener;
 use bytes::Bytes;
 use http_body_util::Full;
-use std::net::SocketAddr;
 
 impl World {
     /// What the instance at `host` (`ip:port`) answers for `path`: None when nothing answers
@@ -30,7 +30,7 @@ impl World {
         let own = (groups.iter()).any(|g| g.model.health_check.path.as_deref() == Some(path));
         // A static page or `/` sees only the web server; the application's health page goes
         // through every dependency its groups name.
-        if crate::patterns::looks_shallow(path) {
+        if crate::model::looks_shallow(path) {
             return Some((200, "text/html", "<html><body>OK</body></html>\n".into()));
         }
         if !own && !path.contains("health") {
@@ -61,13 +61,13 @@ impl World {
 }
 
 impl SimCloud {
-    /// Serves every instance's health pages on 127.0.0.1 (a free port) until the runtime
-    /// ends; returns where. Probes reach it through `probe::Route::Via`.
-    pub async fn serve_health_pages(&self) -> std::io::Result<SocketAddr> {
+    /// Serves every instance's health pages on 127.0.0.1 (a free port) until the listener
+    /// is dropped. Probes reach it through `probe::Prober::via`.
+    pub async fn serve_health_pages(&self) -> std::io::Result<Listener> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let address = listener.local_addr()?;
         let world = self.world.clone();
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     return;
@@ -104,6 +104,6 @@ impl SimCloud {
                 });
             }
         });
-        Ok(address)
+        Ok(Listener::new(address, task))
     }
 }

@@ -83,7 +83,9 @@ pub struct TargetGroupDef {
     pub timeout: Option<Span>,
     #[serde(default = "default_deregistration_delay")]
     pub deregistration_delay: Span,
-    /// Dependencies the health-check page exercises (a deep check).
+    /// What the application behind the group depends on (a database). Its deep health
+    /// page reports each; the group's own check sees them only when its path is deep (a
+    /// shallow `/` or static file is answered by the web server alone).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<String>,
 }

@@ -23,6 +23,10 @@ pub(super) const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../../../assets/scenarios/db-down.toml"),
     ),
     (
+        "shallow-check",
+        include_str!("../../../../assets/scenarios/shallow-check.toml"),
+    ),
+    (
         "traffic-spike",
         include_str!("../../../../assets/scenarios/traffic-spike.toml"),
     ),

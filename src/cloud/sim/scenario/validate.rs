@@ -323,10 +323,11 @@ impl Scenario {
             }
             EventKind::ApiErrors => {
                 let source = need("source", &e.source)?;
-                if crate::cloud::Source::from_name(&source).is_none() {
+                let cloud = crate::cloud::Source::CLOUD;
+                if !cloud.iter().any(|s| s.name() == source) {
                     return Err(format!(
-                        "{key}.source: unknown source {source:?}; known: {}",
-                        crate::cloud::Source::ALL.map(|s| s.name()).join(", ")
+                        "{key}.source: unknown source {source:?} (an API call); known: {}",
+                        cloud.map(|s| s.name()).join(", ")
                     ));
                 }
                 let error = need("error", &e.error)?;
