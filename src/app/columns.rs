@@ -393,13 +393,13 @@ columns! {
             [Instances];
         Elb: "ELB", 'E', ["elb", "state"], Fixed(9),
             [TargetGroups];
-        Probe: "PROBE", 'B', ["probe", "page"], Fixed(20),
+        Probe: "PROBE", 'B', ["probe", "page"], Fixed(14),
             [Probes];
         Latency: "LATENCY", 'L', ["latency"], Fixed(8),
             [Probes];
-        Verdict: "ELB VS PROBE", 'V', ["verdict", "says"], Grow(22),
+        Verdict: "ELB VS PROBE", 'V', ["verdict", "says"], Grow(31),
             [TargetGroups, Probes];
         Path: "PATH", 'P', ["path"], Fixed(14),
             [Probes];
-    } keep [Target, Elb] hidden [Path] wide [Name, Zone, Latency]
+    } keep [Elb, Verdict] hidden [Path] wide [Name, Zone, Latency]
 }

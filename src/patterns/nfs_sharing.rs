@@ -54,6 +54,28 @@ pub fn check(s: &Snapshot, settings: &Settings) -> Report {
             ),
         )
     });
+    // A standby behind the source serves old files the moment it takes over: the NFS view
+    // draws it amber, and so does the check.
+    if let Some(version) = nfs.source_version() {
+        for standby in running
+            .iter()
+            .filter(|i| Some(i.id.as_str()) != nfs.source.map(|s| s.id.as_str()))
+        {
+            let has = crate::model::content_version(standby);
+            if has != Some(version) {
+                findings.push(finding(
+                    Verdict::Warn,
+                    &[&standby.id],
+                    format!(
+                        "standby {} has {}, the source has {version}: on failover the clients \
+                         would see old files",
+                        standby.label(),
+                        has.map_or("no content version".to_string(), |v| format!("content {v}"))
+                    ),
+                ));
+            }
+        }
+    }
     let limit = settings.max_nfs_clients;
     findings.push(match clients {
         n if n > 2 * limit => finding(

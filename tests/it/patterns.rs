@@ -344,3 +344,38 @@ fn nfs_replica_finds_stale_replicas_and_a_missing_source() {
     assert_eq!(verdict(&s, Pattern::NfsReplica), Verdict::Fail);
     assert!(worst_reason(&s, Pattern::NfsReplica).contains("no running nfs-server"));
 }
+
+#[test]
+fn a_standby_behind_the_source_warns_until_it_syncs() {
+    use patrol::cloud::sim::{Scenario, SimCloud};
+    use patrol::playback::Playback;
+    let sim = SimCloud::new(
+        &Scenario::load("nfs-replica").unwrap(),
+        42,
+        crate::start(),
+        1.0,
+    );
+    let sharing = |sim: &SimCloud| {
+        let s = crate::snapshot(sim);
+        patrol::patterns::check_pattern(
+            patrol::patterns::Pattern::NfsSharing,
+            &s,
+            &patrol::patterns::Settings::default(),
+            s.taken_at,
+        )
+    };
+    assert_eq!(sharing(&sim).verdict, patrol::patterns::Verdict::Pass);
+    // v2 lands on the source at 1m; the standby still has v1.
+    sim.advance(crate::secs(120));
+    let r = sharing(&sim);
+    assert_eq!(r.verdict, patrol::patterns::Verdict::Warn);
+    let behind = r.problems().next().unwrap();
+    assert!(
+        behind.reason.starts_with("standby nfs-source-standby")
+            && behind.reason.contains("has content v1, the source has v2"),
+        "{behind:?}"
+    );
+    // It syncs at 3m.
+    sim.advance(crate::secs(90));
+    assert_eq!(sharing(&sim).verdict, patrol::patterns::Verdict::Pass);
+}
