@@ -49,18 +49,16 @@ pub enum Source {
 }
 
 impl Source {
-    /// Every source, in refresh and display order.
-    pub const ALL: [Source; 9] = [
-        Source::Instances,
-        Source::LoadBalancers,
-        Source::TargetGroups,
-        Source::AutoScaling,
-        Source::ElasticIps,
-        Source::Images,
-        Source::Metrics,
-        Source::Alarms,
-        Source::Probes,
-    ];
+    /// Every source, in refresh and display order: the cloud's, then the probes.
+    pub const ALL: [Source; 9] = {
+        let mut all = [Source::Probes; 9];
+        let mut i = 0;
+        while i < Source::CLOUD.len() {
+            all[i] = Source::CLOUD[i];
+            i += 1;
+        }
+        all
+    };
 
     /// The sources read through the cloud's API (all but the probes).
     pub const CLOUD: [Source; 8] = [

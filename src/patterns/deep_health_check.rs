@@ -4,6 +4,7 @@
 use super::{finding, Finding, Pattern, Report, Settings, Verdict};
 use crate::model::{
     looks_shallow, Agreement, GroupHealth, Says, Snapshot, TargetGroup, TargetHealthState,
+    TargetProbe,
 };
 
 /// The group's health-check path, or none for TCP checks.
@@ -156,44 +157,41 @@ fn from_probes(h: &GroupHealth) -> Vec<Finding> {
         out.push(finding(Verdict::Fail, &[&g.name], reason));
         return out;
     }
-    let failing: Vec<&str> = (h.targets.iter())
-        .filter(|t| t.deepest().is_some_and(|p| p.says == Says::Fail))
-        .map(|t| t.target.target_id.as_str())
-        .collect();
-    if !failing.is_empty() {
-        let mut ids = vec![g.name.as_str()];
-        ids.extend(failing.iter().copied());
+    // The group, then the targets a finding is about.
+    let about = |pick: &dyn Fn(&TargetProbe) -> bool| -> Vec<&str> {
+        let targets = (h.targets.iter()).filter(|t| pick(t));
+        std::iter::once(g.name.as_str())
+            .chain(targets.map(|t| t.target.target_id.as_str()))
+            .collect()
+    };
+    let failing = about(&|t| t.deepest().is_some_and(|p| p.says == Says::Fail));
+    if failing.len() > 1 {
+        let pages: Vec<String> = (h.targets.iter())
+            .filter_map(|t| t.deepest().filter(|p| p.says == Says::Fail))
+            .map(|p| format!("{} {}", p.result.target_id, p.words()))
+            .collect();
         out.push(finding(
             Verdict::Warn,
-            &ids,
+            &failing,
             format!(
                 "{} of {} targets of {} fail their page at {path}: {}",
-                failing.len(),
+                failing.len() - 1,
                 h.targets.len(),
                 g.name,
-                (h.targets.iter())
-                    .filter_map(|t| t.deepest().filter(|p| p.says == Says::Fail))
-                    .map(|p| format!("{} {}", p.result.target_id, p.words()))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                pages.join(", ")
             ),
         ));
     }
-    let path_problem: Vec<&str> = (h.targets.iter())
-        .filter(|t| t.agreement() == Agreement::PathProblem)
-        .map(|t| t.target.target_id.as_str())
-        .collect();
-    if !path_problem.is_empty() {
-        let mut ids = vec![g.name.as_str()];
-        ids.extend(path_problem.iter().copied());
+    let path_problem = about(&|t| t.agreement() == Agreement::PathProblem);
+    if path_problem.len() > 1 {
         out.push(finding(
             Verdict::Warn,
-            &ids,
+            &path_problem,
             format!(
                 "ELB says {} of {} unhealthy, yet the page answers OK from here: the path from \
                  the load balancer (security group, network ACL, port) is the problem, not the \
                  server",
-                path_problem.join(", "),
+                path_problem[1..].join(", "),
                 g.name
             ),
         ));

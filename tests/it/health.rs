@@ -33,6 +33,13 @@ async fn probed(sim: &SimCloud, prober: &Prober) -> Snapshot {
     s
 }
 
+/// Fails, with the screen, unless it shows every one of `texts`.
+fn shows(screen: &str, texts: &[&str]) {
+    for text in texts {
+        assert!(screen.contains(text), "{text:?} not on\n{screen}");
+    }
+}
+
 fn dhc(s: &Snapshot) -> patrol::patterns::Report {
     check_pattern(
         Pattern::DeepHealthCheck,
@@ -202,28 +209,30 @@ async fn a_shallow_check_stays_green_while_the_probe_shows_the_database_down() {
     let mut state = state.unwrap();
     state.view = View::Health;
     let screen = crate::screen_text(&state, 80, 24);
-    for text in [
-        "shop-tg",
-        "ELB 3/3 healthy",
-        "ELB healthy, probe says db down",
-        "probe /health/deep: web 3/3 → app 3/3 → cache 3/3 → db 0/3",
-        "503 db down",
-    ] {
-        assert!(screen.contains(text), "{text:?} not on\n{screen}");
-    }
+    shows(
+        &screen,
+        &[
+            "shop-tg",
+            "ELB 3/3 healthy",
+            "ELB healthy, probe says db down",
+            "probe /health/deep: web 3/3 → app 3/3 → cache 3/3 → db 0/3",
+            "503 db down",
+        ],
+    );
     // Its detail pane: both verdicts, what the disagreement means, every component.
     crate::press_key(&mut state, crossterm::event::KeyCode::Char('d'));
     let screen = crate::screen_text(&state, 100, 60);
-    for text in [
-        "ELB's verdict",
-        "ELB's check (/) passes, yet the page reports db down",
-        "Probe /",
-        "Probe /health/deep",
-        "cannot reach db: connection refused",
-        "Host 10.",
-    ] {
-        assert!(screen.contains(text), "{text:?} not on\n{screen}");
-    }
+    shows(
+        &screen,
+        &[
+            "ELB's verdict",
+            "ELB's check (/) passes, yet the page reports db down",
+            "Probe /",
+            "Probe /health/deep",
+            "cannot reach db: connection refused",
+            "Host 10.",
+        ],
+    );
     // The Deep Health Check card opens the Health view.
     assert_eq!(patrol::app::view_of(Pattern::DeepHealthCheck), View::Health);
 }
@@ -341,14 +350,15 @@ fn disagreements_are_named_and_nothing_is_guessed() {
     let mut state = state_of(&s);
     state.view = View::Health;
     let screen = crate::screen_text(&state, 160, 30);
-    for text in [
-        "ELB healthy, probe says db down",
-        "ELB unhealthy, probe OK from here",
-        "not reachable from here",
-        "not probed",
-    ] {
-        assert!(screen.contains(text), "{text:?} not on\n{screen}");
-    }
+    shows(
+        &screen,
+        &[
+            "ELB healthy, probe says db down",
+            "ELB unhealthy, probe OK from here",
+            "not reachable from here",
+            "not probed",
+        ],
+    );
     // A redirect is shown with where it points, never followed.
     let redirect = ProbeResult {
         outcome: ProbeOutcome::Answered {
