@@ -817,6 +817,12 @@ fn health(s: &Snapshot, r: &super::rows::HealthRow, now: DateTime<Utc>) -> Detai
         d.section(&format!("Probe {}", res.path));
         if !matches!(res.outcome, ProbeOutcome::NotProbed { .. }) {
             d.field("sent to", format!("{} (Host {})", res.address, res.host));
+            if res.tls {
+                d.field(
+                    "tls",
+                    "HTTPS; the certificate is not verified (nor is it by ELB)",
+                );
+            }
         }
         d.field("at", when(res.at, now));
         d.field("says", p.words());

@@ -116,6 +116,10 @@ pub struct ProbeResult {
     /// The Host header it carried: the target's own address, as ELB's checker sends it.
     #[serde(default)]
     pub host: String,
+    /// Over TLS (an HTTPS check); the certificate is not verified, as ELB's checker does
+    /// not verify it either.
+    #[serde(default)]
+    pub tls: bool,
     pub at: DateTime<Utc>,
     pub outcome: ProbeOutcome,
 }

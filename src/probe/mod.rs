@@ -7,6 +7,7 @@
 //! at once, and no redirect is ever followed.
 
 pub mod report;
+mod tls;
 
 use crate::model::{ProbeOutcome, ProbeResult, Snapshot};
 use bytes::Bytes;
@@ -115,6 +116,8 @@ pub struct Probe {
     pub address: Option<SocketAddr>,
     /// The Host header: the target's own address, as the load balancer's checker sends it.
     pub host: String,
+    /// Over TLS (an HTTPS health check).
+    pub tls: bool,
     /// Why it is not sent, when it is not.
     pub not_probed: Option<String>,
 }
@@ -134,7 +137,9 @@ pub fn plan(s: &Snapshot, settings: &ProbeSettings, route: Route) -> Vec<Probe> 
     let mut out = Vec::new();
     for g in &s.target_groups {
         let hc = &g.health_check;
-        let http = matches!(hc.protocol.to_ascii_uppercase().as_str(), "HTTP");
+        let protocol = hc.protocol.to_ascii_uppercase();
+        let http = matches!(protocol.as_str(), "HTTP" | "HTTPS");
+        let tls = protocol == "HTTPS";
         let own = hc.path.clone().unwrap_or_else(|| "/".into());
         let mut paths = vec![own.clone()];
         if let Some(deep) = &settings.deep_path {
@@ -170,7 +175,7 @@ pub fn plan(s: &Snapshot, settings: &ProbeSettings, route: Route) -> Vec<Probe> 
                     Some("probing is off (see [probe] in the config file)".to_string())
                 } else if !http {
                     Some(format!(
-                        "its health check is {}, not HTTP: nothing to read",
+                        "its health check is {}, not HTTP or HTTPS: nothing to read",
                         hc.protocol
                     ))
                 } else {
@@ -194,6 +199,7 @@ pub fn plan(s: &Snapshot, settings: &ProbeSettings, route: Route) -> Vec<Probe> 
                     path: path.clone(),
                     address,
                     host,
+                    tls,
                     not_probed,
                 });
             }
@@ -215,7 +221,7 @@ pub async fn run(
         .map(|p| async move {
             // `plan` gives a reason whenever there is no address to send to.
             let outcome = match (&p.not_probed, p.address) {
-                (None, Some(address)) => get(address, &p.host, &p.path, timeout).await,
+                (None, Some(address)) => get(address, &p.host, &p.path, p.tls, timeout).await,
                 (why, _) => ProbeOutcome::NotProbed {
                     why: why
                         .clone()
@@ -229,6 +235,7 @@ pub async fn run(
                 path: p.path,
                 address: p.address.map_or(String::new(), |a| a.to_string()),
                 host: p.host,
+                tls: p.tls,
                 at,
                 outcome,
             }
@@ -238,10 +245,17 @@ pub async fn run(
         .await
 }
 
-/// One GET of `path` at `address`, with `host` as its Host header, all within `timeout`.
-pub async fn get(address: SocketAddr, host: &str, path: &str, timeout: Duration) -> ProbeOutcome {
+/// One GET of `path` at `address` (over TLS with `tls`), with `host` as its Host header, all
+/// within `timeout`.
+pub async fn get(
+    address: SocketAddr,
+    host: &str,
+    path: &str,
+    tls: bool,
+    timeout: Duration,
+) -> ProbeOutcome {
     let started = Instant::now();
-    match tokio::time::timeout(timeout, exchange(address, host, path)).await {
+    match tokio::time::timeout(timeout, exchange(address, host, path, tls)).await {
         Err(_) => ProbeOutcome::Unreachable {
             why: format!("no answer from {address} within {}s", timeout.as_secs_f64()),
         },
@@ -259,11 +273,31 @@ async fn exchange(
     address: SocketAddr,
     host: &str,
     path: &str,
+    tls: bool,
 ) -> Result<(u16, Option<String>, Bytes), String> {
     let stream = tokio::net::TcpStream::connect(address)
         .await
         .map_err(|e| format!("cannot connect to {address}: {}", connect_words(&e)))?;
-    let io = hyper_util::rt::TokioIo::new(stream);
+    if tls {
+        let stream = tls::connect(stream, host)
+            .await
+            .map_err(|e| format!("{address}: TLS handshake failed: {e}"))?;
+        ask(hyper_util::rt::TokioIo::new(stream), address, host, path).await
+    } else {
+        ask(hyper_util::rt::TokioIo::new(stream), address, host, path).await
+    }
+}
+
+/// The request and its answer, over a connection already open.
+async fn ask<T>(
+    io: T,
+    address: SocketAddr,
+    host: &str,
+    path: &str,
+) -> Result<(u16, Option<String>, Bytes), String>
+where
+    T: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
     let (mut sender, connection) = hyper::client::conn::http1::handshake(io)
         .await
         .map_err(|e| format!("{address}: {e}"))?;

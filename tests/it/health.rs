@@ -281,6 +281,7 @@ fn disagreements_are_named_and_nothing_is_guessed() {
             path: "/health/deep".into(),
             address: "127.0.0.1:9".into(),
             host: "10.0.0.7:80".into(),
+            tls: false,
             at: s.taken_at,
             outcome,
         })

@@ -183,6 +183,7 @@ async fn a_probe_reads_the_answer_and_sends_the_targets_host() {
         address,
         "10.0.1.5:80",
         "/health/deep",
+        false,
         Duration::from_secs(2),
     )
     .await;
@@ -218,7 +219,14 @@ async fn a_redirect_is_reported_never_followed() {
         "",
     )))
     .await;
-    let outcome = get(address, "10.0.1.5:80", "/health", Duration::from_secs(2)).await;
+    let outcome = get(
+        address,
+        "10.0.1.5:80",
+        "/health",
+        false,
+        Duration::from_secs(2),
+    )
+    .await;
     let ProbeOutcome::Answered {
         status, location, ..
     } = outcome
@@ -233,7 +241,7 @@ async fn a_redirect_is_reported_never_followed() {
 #[tokio::test]
 async fn silence_and_refusal_are_unreachable_never_a_guess() {
     let (address, count, _) = serve(None).await;
-    let outcome = get(address, "h", "/health", Duration::from_millis(300)).await;
+    let outcome = get(address, "h", "/health", false, Duration::from_millis(300)).await;
     match outcome {
         ProbeOutcome::Unreachable { why } => assert!(why.contains("no answer"), "{why}"),
         other => panic!("{other:?}"),
@@ -244,13 +252,13 @@ async fn silence_and_refusal_are_unreachable_never_a_guess() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap()
     };
-    match get(closed, "h", "/health", Duration::from_secs(2)).await {
+    match get(closed, "h", "/health", false, Duration::from_secs(2)).await {
         ProbeOutcome::Unreachable { why } => assert!(why.contains("connection refused"), "{why}"),
         other => panic!("{other:?}"),
     }
     // A server that hangs up without a word.
     let (address, _, _) = serve(Some("")).await;
-    match get(address, "h", "/health", Duration::from_secs(2)).await {
+    match get(address, "h", "/health", false, Duration::from_secs(2)).await {
         ProbeOutcome::Unreachable { why } => {
             assert!(why.contains("closed the connection"), "{why}")
         }
@@ -430,4 +438,102 @@ async fn a_crashed_simulated_instance_does_not_answer() {
         "ELB no longer sends it traffic either: {:?}",
         target.state
     );
+}
+
+/// A loopback HTTPS server with a self-signed certificate (tests/fixtures/tls) that answers
+/// every request with `answer`.
+async fn serve_tls(answer: &'static str) -> SocketAddr {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    let fixture = |name: &str| {
+        std::fs::read(format!(
+            "{}/tests/fixtures/tls/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    };
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(
+        vec![CertificateDer::from(fixture("cert.der"))],
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(fixture("key.der"))),
+    )
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(socket).await else {
+                    return;
+                };
+                let mut buf = vec![0u8; 4096];
+                let _ = tls.read(&mut buf).await;
+                let _ = tls.write_all(answer.as_bytes()).await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    address
+}
+
+#[tokio::test]
+async fn an_https_page_is_read_without_verifying_its_certificate() {
+    // As ELB's checker: the target's certificate (self-signed, for another name) is not
+    // verified; the page is read as over HTTP.
+    let body =
+        r#"{"status":"DOWN","components":{"db":{"status":"DOWN","details":{"error":"timeout"}}}}"#;
+    let address = serve_tls(http("503 Service Unavailable", "", body)).await;
+    let outcome = get(
+        address,
+        "10.0.1.5:443",
+        "/actuator/health",
+        true,
+        Duration::from_secs(2),
+    )
+    .await;
+    let ProbeOutcome::Answered { status, report, .. } = outcome else {
+        panic!("{outcome:?}");
+    };
+    assert_eq!(status, 503);
+    let db = report.failing().next().unwrap();
+    assert_eq!(
+        (db.name.as_str(), db.detail.as_deref()),
+        ("db", Some("timeout"))
+    );
+    // TLS spoken to a plain HTTP page fails the handshake: unreachable, never a guess.
+    let (plain, _, _) = serve(Some(http("200 OK", "", "OK"))).await;
+    match get(plain, "10.0.1.5:443", "/", true, Duration::from_secs(2)).await {
+        ProbeOutcome::Unreachable { why } => assert!(why.contains("TLS handshake failed"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn https_checks_are_probed_over_tls_and_others_say_why_not() {
+    let mut s = crate::snapshot(&crate::default_sim());
+    s.target_groups[0].health_check.protocol = "HTTPS".into();
+    s.target_groups[1].health_check.protocol = "TCP".into();
+    let settings = ProbeSettings {
+        enabled: true,
+        allow: vec!["10.0.0.0/8".parse().unwrap()],
+        ..ProbeSettings::default()
+    };
+    let probes = plan(&s, &settings, Route::Direct);
+    let arns: Vec<String> = s.target_groups.iter().map(|g| g.arn.clone()).collect();
+    let of = |g: usize| {
+        let arn = arns[g].clone();
+        probes.iter().filter(move |p| p.target_group_arn == arn)
+    };
+    assert!(of(0).all(|p| p.tls && p.not_probed.is_none()));
+    assert!(of(1).all(|p| p
+        .not_probed
+        .as_deref()
+        .unwrap()
+        .contains("its health check is TCP, not HTTP or HTTPS")));
 }
