@@ -59,12 +59,16 @@ pub struct AwsArgs {
     /// Show a real AWS account (credentials and region from the standard AWS chain).
     #[arg(long, global = true, conflicts_with_all = ["scenario", "seed", "speed"])]
     pub aws: bool,
-    /// AWS profile from ~/.aws/config (implies --aws).
+    /// AWS profile from ~/.aws/config (implies --aws); a list (p1,p2) watches each.
     #[arg(long, global = true, value_name = "NAME", conflicts_with_all = ["scenario", "seed", "speed"])]
     pub profile: Option<String>,
-    /// AWS region, e.g. eu-west-1 (implies --aws).
+    /// AWS region, e.g. eu-west-1 (implies --aws); a list (r1,r2) watches each.
     #[arg(long, global = true, value_name = "NAME", conflicts_with_all = ["scenario", "seed", "speed"])]
     pub region: Option<String>,
+    /// Watch several worlds at once: names under [targets] in the config file, or `all`
+    /// (comma-separated). --profile and --region also take lists: every profile × region.
+    #[arg(long, global = true, value_name = "NAME,...", value_delimiter = ',', conflicts_with_all = ["scenario", "seed", "speed"])]
+    pub targets: Vec<String>,
     /// Send every AWS call to this endpoint, e.g. moto or LocalStack (implies --aws).
     #[arg(long, global = true, value_name = "URL", conflicts_with_all = ["scenario", "seed", "speed"])]
     pub endpoint_url: Option<String>,
@@ -353,6 +357,7 @@ const WORLD: &[&str] = &[
     "profile",
     "region",
     "endpoint_url",
+    "targets",
 ];
 const CHECKS: &[&str] = &[
     "deep_path",

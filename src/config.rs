@@ -33,6 +33,14 @@ struct File {
     targets: Option<BTreeMap<String, TargetFile>>,
     record: Option<RecordFile>,
     probe: Option<ProbeFile>,
+    board: Option<BoardFile>,
+}
+
+/// `[board]`: the targets watched on the board but not on screen.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BoardFile {
+    refresh: Option<String>,
 }
 
 /// `[probe]`: patrol's own requests to each target's health page (Deep Health Check).
@@ -68,6 +76,9 @@ struct TargetFile {
     profile: Option<String>,
     region: Option<String>,
     endpoint_url: Option<String>,
+    scenario: Option<String>,
+    seed: Option<u64>,
+    speed: Option<f64>,
     #[serde(default)]
     production: bool,
     #[serde(default)]
@@ -81,6 +92,10 @@ pub struct Target {
     pub profile: Option<String>,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
+    /// A simulated world instead: its scenario, seed and speed.
+    pub scenario: Option<String>,
+    pub seed: Option<u64>,
+    pub speed: Option<f64>,
     /// Actions need the target's name typed to confirm.
     pub production: bool,
     /// Actions are refused on this target.
@@ -116,6 +131,8 @@ pub struct Config {
     pub record: Option<crate::record::RecordSettings>,
     /// How targets' health pages are probed on AWS (off unless enabled).
     pub probe: crate::probe::ProbeSettings,
+    /// How often a target on the board but not on screen is read (`[board] refresh`).
+    pub board_every: std::time::Duration,
 }
 
 impl Default for Config {
@@ -132,6 +149,7 @@ impl Default for Config {
             keys: KeyMap::default(),
             targets: BTreeMap::new(),
             probe: crate::probe::ProbeSettings::default(),
+            board_every: std::time::Duration::from_secs(30),
             record: Some(crate::record::RecordSettings {
                 dir: crate::flight::recordings_dir(),
                 keep: std::time::Duration::from_secs(7 * 86_400),
@@ -199,11 +217,31 @@ impl Config {
             }
         }
         for (name, t) in file.targets.unwrap_or_default() {
-            if t.profile.is_none() && t.region.is_none() && t.endpoint_url.is_none() {
+            let aws = t.profile.is_some() || t.region.is_some() || t.endpoint_url.is_some();
+            let sim = t.scenario.is_some() || t.seed.is_some() || t.speed.is_some();
+            if !aws && !sim {
                 return Err(at(
                     &format!("targets.{name}"),
-                    "a target needs a profile, a region or an endpoint_url".into(),
+                    "a target needs a profile, a region or an endpoint_url (AWS), or a scenario \
+                     (the simulator)"
+                        .into(),
                 ));
+            }
+            if aws && sim {
+                return Err(at(
+                    &format!("targets.{name}"),
+                    "a target is AWS (profile, region, endpoint_url) or the simulator \
+                     (scenario, seed, speed), not both"
+                        .into(),
+                ));
+            }
+            if let Some(speed) = t.speed {
+                if !(0.1..=1000.0).contains(&speed) {
+                    return Err(at(
+                        &format!("targets.{name}.speed"),
+                        format!("{speed} is outside 0.1 .. 1000"),
+                    ));
+                }
             }
             if let Some(url) = &t.endpoint_url {
                 if !(url.starts_with("http://") || url.starts_with("https://")) {
@@ -220,6 +258,9 @@ impl Config {
                     profile: t.profile,
                     region: t.region,
                     endpoint_url: t.endpoint_url,
+                    scenario: t.scenario.or_else(|| sim.then(|| "default".to_string())),
+                    seed: t.seed,
+                    speed: t.speed,
                     production: t.production,
                     read_only: t.read_only,
                 },
@@ -284,6 +325,17 @@ impl Config {
             config.intervals.set(source, span.0);
         }
         config.checks = file.checks.unwrap_or_default();
+        if let Some(text) = file.board.and_then(|b| b.refresh) {
+            let span = Span::parse(&text)
+                .filter(|s| (5..=3600).contains(&s.secs()))
+                .ok_or_else(|| {
+                    at(
+                        "board.refresh",
+                        format!("{text:?} is not a duration within 5s..1h"),
+                    )
+                })?;
+            config.board_every = span.0;
+        }
         if let Some(p) = file.probe {
             config.probe = Self::probe_settings(p, &at)?;
         }
@@ -450,6 +502,13 @@ impl Config {
                     target.map(|t| t.name.clone()),
                 )
             }
+            // A simulated target: its scenario (its seed and speed below).
+            (None, Some(Some(t))) if t.scenario.is_some() => (
+                WorldSpec::Simulator {
+                    scenario: t.scenario.clone().unwrap_or_default(),
+                },
+                Some(t.name.clone()),
+            ),
             (None, Some(target)) => (
                 WorldSpec::Aws {
                     profile: env_profile.or_else(|| target.and_then(|t| t.profile.clone())),
@@ -468,20 +527,27 @@ impl Config {
                 None,
             ),
         };
-        let target_read_only = target
-            .as_deref()
-            .and_then(|t| self.targets.get(t))
-            .is_some_and(|t| t.read_only);
+        let chosen = target_of(self, &target);
+        let target_read_only = chosen.is_some_and(|t| t.read_only);
         Resolved {
             world,
             target,
             theme: flags.theme.clone().or_else(|| self.theme.clone()),
-            seed: simulator.seed.unwrap_or(42),
-            speed: simulator.speed.map_or(1.0, |s| s.0),
+            seed: (simulator.seed)
+                .or_else(|| chosen.and_then(|t| t.seed))
+                .unwrap_or(42),
+            speed: (simulator.speed.map(|s| s.0))
+                .or_else(|| chosen.and_then(|t| t.speed))
+                .unwrap_or(1.0),
             read_only: flags.read_only || self.read_only || target_read_only,
             checks: flags.checks.over(&self.checks).resolve(),
         }
     }
+}
+
+/// The config target a resolution chose, by name.
+fn target_of<'a>(config: &'a Config, name: &Option<String>) -> Option<&'a Target> {
+    name.as_deref().and_then(|n| config.targets.get(n))
 }
 
 /// The dotted key of the `key = value` line holding byte `offset`, with its table.

@@ -274,6 +274,9 @@ pub fn replay_world(
         mouse: config.mouse,
         no_color: false,
         export_dir: std::env::current_dir().unwrap_or_default(),
+        name: file.display().to_string(),
+        others: Vec::new(),
+        board_every: std::time::Duration::from_secs(30),
         // A replay is not recorded again.
         record: None,
     };

@@ -74,6 +74,12 @@ pub const ACTIONS: &[(KeyAction, &str, &[&str], &str)] = &[
         &["-"],
         "view -: Health (ELB's verdict beside patrol's probe)",
     ),
+    (
+        Show(View::Fleet),
+        "fleet",
+        &["="],
+        "view =: Fleet, every watched target (Esc on a target comes back)",
+    ),
     (NextView, "next_view", &["tab"], "next view"),
     (PrevView, "prev_view", &["backtab"], "previous view"),
     (Down, "down", &["j", "down"], "move the selection down"),

@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use patrol::app::command::Choices;
+use patrol::board;
 use patrol::cli::{default_log_file, Cli, Command, ScenarioCommand};
 use patrol::cloud::sim::scenario;
 use patrol::cloud::sim::Scenario;
@@ -120,6 +121,19 @@ fn check_exit_code(verdict: Verdict, allow_empty: bool) -> u8 {
 fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::Result<ExitCode> {
     let _log = init_logging(cli.log_file.clone().unwrap_or(default_log))?;
     match cli.command {
+        Some(Command::Check {
+            json,
+            after,
+            allow_empty,
+        }) if board::wanted(&cli.aws.targets, cli.aws.options().as_ref()) => {
+            fleet_check(&cli, json, after, allow_empty)
+        }
+        Some(Command::Snapshot { json, ref fleet })
+            if fleet.from.is_none()
+                && board::wanted(&cli.aws.targets, cli.aws.options().as_ref()) =>
+        {
+            fleet_snapshot(&cli, json, fleet.after)
+        }
         Some(Command::Check {
             json,
             after,
@@ -309,8 +323,33 @@ fn run(cli: Cli, default_log: std::path::PathBuf, started: Instant) -> anyhow::R
             })?;
             let runtime = tokio::runtime::Runtime::new()?;
             let opener = opener(&config, &resolved);
-            let world = runtime.block_on(opener.open(&resolved.world))?;
+            // Several targets: each opened at once; the first that opens is shown behind
+            // the board, the others (and why any could not open) on their rows.
+            let (name, world, others) =
+                if board::wanted(&cli.aws.targets, cli.aws.options().as_ref()) {
+                    let watched =
+                        board::watch_list(&config, &cli.aws.targets, cli.aws.options().as_ref())
+                            .map_err(anyhow::Error::msg)?;
+                    let mut opened = runtime.block_on(board::open_all(&watched, &opener));
+                    let Some(first) = opened.iter().position(|(_, w)| w.is_ok()) else {
+                        let why: Vec<String> = (opened.iter())
+                            .map(|(n, w)| {
+                                format!("{n}: {}", w.as_ref().err().cloned().unwrap_or_default())
+                            })
+                            .collect();
+                        anyhow::bail!("no target could be opened:\n  {}", why.join("\n  "));
+                    };
+                    let (name, world) = opened.remove(first);
+                    (name, world.map_err(anyhow::Error::msg)?, opened)
+                } else {
+                    let world = runtime.block_on(opener.open(&resolved.world))?;
+                    let name = board::name_of(&resolved.world, resolved.target.as_deref());
+                    (name, world, Vec::new())
+                };
             let options = tui::Options {
+                name,
+                others,
+                board_every: config.board_every,
                 keymap: config.keys.clone(),
                 mouse: config.mouse,
                 choices: Choices {
@@ -452,6 +491,146 @@ fn runbook(
 }
 
 /// Which world, in one line, for headless output.
+/// Every target of `--targets` (and of listed profiles and regions), opened, read and
+/// checked at once.
+fn read_fleet(cli: &Cli, after: Option<Span>) -> anyhow::Result<Vec<board::Checked>> {
+    let (config, resolved) = settings(cli)?;
+    let watched = board::watch_list(&config, &cli.aws.targets, cli.aws.options().as_ref())
+        .map_err(anyhow::Error::msg)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    Ok(runtime.block_on(board::check_all(
+        &watched,
+        &opener(&config, &resolved),
+        &resolved.checks,
+        after.map(|a| a.0),
+    )))
+}
+
+/// How bad an exit code of `check` is: CRITICAL, UNKNOWN, WARNING, OK (as the verdicts).
+fn severity(code: u8) -> u8 {
+    match code {
+        2 => 3,
+        CHECK_UNKNOWN => 2,
+        1 => 1,
+        _ => 0,
+    }
+}
+
+/// `patrol check --targets ...`: one entry per target, the exit code the worst of them.
+fn fleet_check(
+    cli: &Cli,
+    json: bool,
+    after: Option<Span>,
+    allow_empty: bool,
+) -> anyhow::Result<ExitCode> {
+    let checked = read_fleet(cli, after)?;
+    let status_of = |code: u8| ["OK", "WARNING", "CRITICAL", "UNKNOWN"][code as usize];
+    let code_of = |c: &board::Checked| match &c.result {
+        Ok(_) => check_exit_code(c.verdict(), allow_empty),
+        Err(_) => CHECK_UNKNOWN,
+    };
+    let worst = checked
+        .iter()
+        .map(code_of)
+        .max_by_key(|c| severity(*c))
+        .unwrap_or(0);
+    let out = if json {
+        let targets: Vec<serde_json::Value> = (checked.iter())
+            .map(|c| {
+                let code = code_of(c);
+                match &c.result {
+                    Ok((snapshot, reports)) => serde_json::json!({
+                        "name": c.name,
+                        "world": snapshot.world,
+                        "taken_at": snapshot.taken_at,
+                        "verdict": c.verdict(),
+                        "status": status_of(code),
+                        "exit_code": code,
+                        "patterns": reports,
+                    }),
+                    Err(e) => serde_json::json!({
+                        "name": c.name,
+                        "verdict": Verdict::Unknown,
+                        "status": status_of(code),
+                        "exit_code": code,
+                        "error": e,
+                    }),
+                }
+            })
+            .collect();
+        let document = serde_json::json!({
+            "status": status_of(worst),
+            "exit_code": worst,
+            "targets": targets,
+        });
+        format!("{}\n", serde_json::to_string_pretty(&document)?)
+    } else {
+        let mut out = String::new();
+        for c in &checked {
+            let code = code_of(c);
+            match &c.result {
+                Ok((snapshot, reports)) => {
+                    out.push_str(&format!(
+                        "== {} · {} · {} (exit {code})\n",
+                        c.name,
+                        world_line(&snapshot.world),
+                        status_of(code)
+                    ));
+                    out.push_str(&patterns::text_report(reports));
+                }
+                Err(e) => out.push_str(&format!(
+                    "== {} · {} (exit {code})\n    cannot check: {e}\n",
+                    c.name,
+                    status_of(code)
+                )),
+            }
+        }
+        out.push_str(&format!(
+            "{} · worst {} (exit {worst})\n",
+            patrol::model::plural(checked.len(), "target"),
+            status_of(worst)
+        ));
+        out
+    };
+    write_stdout(&out);
+    Ok(ExitCode::from(worst))
+}
+
+/// `patrol snapshot --targets ...`: every target's fleet (or its error), in one document.
+fn fleet_snapshot(cli: &Cli, json: bool, after: Option<Span>) -> anyhow::Result<ExitCode> {
+    let checked = read_fleet(cli, after)?;
+    let failed = checked.iter().any(|c| c.result.is_err());
+    let out = if json {
+        let targets: Vec<serde_json::Value> = (checked.iter())
+            .map(|c| match &c.result {
+                Ok((snapshot, _)) => serde_json::json!({
+                    "name": c.name,
+                    "snapshot": SnapshotDocument::new(snapshot),
+                }),
+                Err(e) => serde_json::json!({ "name": c.name, "error": e }),
+            })
+            .collect();
+        format!(
+            "{}\n",
+            serde_json::to_string_pretty(&serde_json::json!({ "targets": targets }))?
+        )
+    } else {
+        let mut out = String::new();
+        for c in &checked {
+            out.push_str(&format!("== {}\n", c.name));
+            match &c.result {
+                Ok((snapshot, _)) => out.push_str(&summary(&SnapshotDocument::new(snapshot))),
+                Err(e) => out.push_str(&format!("cannot read it: {e}\n")),
+            }
+        }
+        out
+    };
+    write_stdout(&out);
+    Ok(ExitCode::from(if failed { EXIT_CLOUD } else { 0 }))
+}
+
 fn world_line(world: &WorldInfo) -> String {
     match world {
         WorldInfo::Simulated { scenario, seed, .. } => {

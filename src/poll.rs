@@ -166,6 +166,9 @@ pub fn backoff(interval: Duration, failures: u32, kind: CloudErrorKind) -> Durat
 pub struct Poller {
     tasks: Vec<JoinHandle<()>>,
     refresh: Arc<Notify>,
+    /// While non-zero, no source is read more often than once in this many seconds (a
+    /// target watched on the board but not on screen).
+    floor: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// What the sources share about an outage: whether one is on, and the bell the probe rings
@@ -214,6 +217,7 @@ impl Poller {
         let groups_tx = Arc::new(groups_tx);
         let (fleet_tx, fleet_rx) = watch::channel(Latest::default());
         let fleet_tx = Arc::new(fleet_tx);
+        let floor = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let outage = Arc::new(Outage {
             down: watch::channel(false).0,
             over: Notify::new(),
@@ -234,12 +238,27 @@ impl Poller {
                     prober: prober.clone(),
                     fleet_tx: fleet_tx.clone(),
                     fleet_rx: fleet_rx.clone(),
+                    floor: floor.clone(),
                 };
                 tokio::spawn(task.run())
             })
             .collect();
         tasks.push(tokio::spawn(probe(cloud, outage)));
-        Poller { tasks, refresh }
+        Poller {
+            tasks,
+            refresh,
+            floor,
+        }
+    }
+
+    /// Reads no source more often than once per `every` (None: at the sources' own
+    /// intervals again, starting now).
+    pub fn slow_down(&self, every: Option<Duration>) {
+        let secs = every.map_or(0, |d| d.as_secs().max(1));
+        let before = self.floor.swap(secs, std::sync::atomic::Ordering::Relaxed);
+        if secs < before || (before != 0 && secs == 0) {
+            self.refresh_now();
+        }
     }
 
     /// Asks every source to refresh now rather than at its next interval.
@@ -272,6 +291,7 @@ struct SourceTask {
     /// plans from it.
     fleet_tx: Arc<watch::Sender<Latest>>,
     fleet_rx: watch::Receiver<Latest>,
+    floor: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// The latest instances and target groups read (None: no word yet).
@@ -361,7 +381,8 @@ impl SourceTask {
             let over = self.outage.over.notified();
             tokio::pin!(over);
             over.as_mut().enable();
-            let mut delay = delay;
+            let floor = self.floor.load(std::sync::atomic::Ordering::Relaxed);
+            let mut delay = delay.max(Duration::from_secs(floor));
             if outage_error && !*self.outage.down.borrow() {
                 // The probe heard the endpoint after this call failed: try again soon.
                 delay = delay.min(self.interval);

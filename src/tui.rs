@@ -50,6 +50,13 @@ pub struct Options {
     pub export_dir: PathBuf,
     /// Where the session is recorded (`None`: not recorded).
     pub record: Option<crate::record::RecordSettings>,
+    /// The world's name on the board (the Fleet view).
+    pub name: String,
+    /// The other watched targets, opened or why not: they keep refreshing, slower, and
+    /// Enter on the board shows one.
+    pub others: Vec<(String, Result<OpenWorld, String>)>,
+    /// How often a watched target that is not on screen is read.
+    pub board_every: Duration,
 }
 
 /// The world on screen and what runs for it.
@@ -71,7 +78,7 @@ impl Shown {
         world: OpenWorld,
         audit_log: &std::path::Path,
         epoch: u64,
-        tx: &mpsc::Sender<Action>,
+        (tag, tx): (usize, &mpsc::Sender<(usize, PollEvent)>),
     ) -> Shown {
         let ops = Arc::new(Ops::new(
             world.cloud.clone(),
@@ -87,10 +94,10 @@ impl Shown {
             epoch,
             polled_tx,
         );
-        let actions = tx.clone();
+        let tagged = tx.clone();
         let forward = tokio::spawn(async move {
             while let Some(event) = polled.recv().await {
-                if actions.send(Action::Polled(event)).await.is_err() {
+                if tagged.send((tag, event)).await.is_err() {
                     return;
                 }
             }
@@ -170,7 +177,7 @@ pub async fn event_loop<B, E>(
     stop: impl std::future::Future<Output = ()>,
     world: OpenWorld,
     mut theme: Theme,
-    options: Options,
+    mut options: Options,
 ) -> anyhow::Result<()>
 where
     B: Backend,
@@ -194,7 +201,34 @@ where
     let mut recorded = state.events.total();
     // How far a replay's recorded events have been shown.
     let mut replayed_to: Option<chrono::DateTime<Utc>> = None;
-    let mut shown = show(&mut state, world, &options.audit_log, &tx);
+    // Every watched target's poller speaks on one channel, tagged with its place on the
+    // board (0: the one on screen at start). The one on screen is `state` and `shown`; the
+    // others are parked, refreshing slowly, until Enter on the board shows one.
+    let (polled_tx, mut polled) = mpsc::channel::<(usize, PollEvent)>(1024);
+    let mut focus = 0usize;
+    let others = std::mem::take(&mut options.others);
+    let names: Vec<String> = std::iter::once(options.name.clone())
+        .chain(others.iter().map(|(n, _)| n.clone()))
+        .collect();
+    let mut parked: Vec<Option<Parked>> = vec![None];
+    for (n, (_, opened)) in others.into_iter().enumerate() {
+        parked.push(Some(opened.map(|world| {
+            let mut st = AppState::new(world.cloud.world(), &world.intervals, Utc::now());
+            st.checks = options.checks.clone();
+            st.keymap = options.keymap.clone();
+            st.choices = options.choices.clone();
+            st.size = state.size;
+            let sh = show(&mut st, world, &options.audit_log, (n + 1, &polled_tx));
+            sh.poller.slow_down(Some(options.board_every));
+            (st, sh)
+        })));
+    }
+    if names.len() > 1 {
+        state.view = crate::app::View::Fleet;
+    }
+    let mut shown = show(&mut state, world, &options.audit_log, (focus, &polled_tx));
+    let rows = board(&names, focus, &state, &parked);
+    update(&mut state, Action::Board(rows));
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut last_draw: Option<Instant> = None;
@@ -233,6 +267,18 @@ where
                 None => return Ok(()),
             },
             Some(action) = rx.recv() => action,
+            Some((tag, event)) = polled.recv() => {
+                if tag == focus {
+                    Action::Polled(event)
+                } else {
+                    // A parked target: its own state takes it; the board follows at the
+                    // next tick.
+                    if let Some(Some(Ok((st, _)))) = parked.get_mut(tag) {
+                        update(st, Action::Polled(event));
+                    }
+                    continue;
+                }
+            }
             Some((id, result)) = switched.recv() => {
                 let latest = state.switching.as_ref().is_some_and(|(s, _)| *s == id);
                 match result {
@@ -244,7 +290,7 @@ where
                         if let Some(r) = &recorder {
                             r.world(&world.cloud.world(), world.cloud.clock());
                         }
-                        shown = show(&mut state, world, &options.audit_log, &tx);
+                        shown = show(&mut state, world, &options.audit_log, (focus, &polled_tx));
                         Action::SwitchDone { id, result: Ok(()) }
                     }
                     Err(e) => Action::SwitchDone { id, result: Err(format!("{e:#}")) },
@@ -295,6 +341,24 @@ where
                 }
             }
         }
+        if ticked {
+            // The parked targets' clocks move too (their data ages, their playback runs),
+            // and the board is brought up to date.
+            let wall = Utc::now();
+            for (st, sh) in parked.iter_mut().flatten().flatten() {
+                update(
+                    st,
+                    Action::Tick {
+                        wall,
+                        clock: sh.cloud.clock(),
+                        narration: sh.playback.as_ref().and_then(|p| p.narration()),
+                        playback: sh.playback.as_ref().map(|p| p.playback_state()),
+                    },
+                );
+            }
+            let rows = board(&names, focus, &state, &parked);
+            update(&mut state, Action::Board(rows));
+        }
         if let Some(r) = &recorder {
             r.events(state.events.since(recorded));
             recorded = state.events.total();
@@ -302,6 +366,41 @@ where
         for effect in effects {
             match effect {
                 Effect::Quit => return Ok(()),
+                Effect::Dive(name) => {
+                    let Some(tag) = names.iter().position(|n| *n == name) else {
+                        continue;
+                    };
+                    match parked.get_mut(tag).and_then(Option::take) {
+                        Some(Ok((mut st, sh))) => {
+                            st.size = state.size;
+                            st.view = crate::app::View::Overview;
+                            st.dirty = true;
+                            // The one on screen is read at its own intervals; the one left
+                            // goes back to the board's pace.
+                            sh.poller.slow_down(None);
+                            shown.poller.slow_down(Some(options.board_every));
+                            let left = (
+                                std::mem::replace(&mut state, st),
+                                std::mem::replace(&mut shown, sh),
+                            );
+                            parked[focus] = Some(Ok(left));
+                            focus = tag;
+                            if let Some(r) = &recorder {
+                                r.world(&shown.cloud.world(), shown.cloud.clock());
+                            }
+                            recorded = state.events.total();
+                            replayed_to = None;
+                            let rows = board(&names, focus, &state, &parked);
+                            update(&mut state, Action::Board(rows));
+                        }
+                        other => {
+                            if let Some(slot) = parked.get_mut(tag) {
+                                *slot = other;
+                            }
+                            update(&mut state, Action::Notice(format!("{name} is not open")));
+                        }
+                    }
+                }
                 Effect::RefreshNow => shown.poller.refresh_now(),
                 Effect::Playback(command) => {
                     let Some(sim) = shown.playback.clone() else {
@@ -350,7 +449,8 @@ where
                                 production: state.production.clone(),
                                 prober: shown.prober.clone(),
                             };
-                            shown = show(&mut state, world, &options.audit_log, &tx);
+                            shown =
+                                show(&mut state, world, &options.audit_log, (focus, &polled_tx));
                         }
                     }
                     shown.poller.refresh_now();
@@ -448,11 +548,33 @@ where
 /// Puts a world on screen: the console forgets the one before (a new epoch, so its late
 /// answers are dropped) and the new world's poller and clock start. The old world's stop
 /// when its `Shown` is dropped.
+/// A watched target not on screen: its console state and its world, or why it could not
+/// be opened.
+type Parked = Result<(AppState, Shown), String>;
+
+/// Every watched target's row for the Fleet view, in the board's order.
+fn board(
+    names: &[String],
+    focus: usize,
+    state: &AppState,
+    parked: &[Option<Parked>],
+) -> Vec<crate::app::rows::BoardRow> {
+    use crate::app::rows::BoardRow;
+    (names.iter().enumerate())
+        .map(|(tag, name)| match parked.get(tag) {
+            _ if tag == focus => BoardRow::of(name, state, true),
+            Some(Some(Ok((st, _)))) => BoardRow::of(name, st, false),
+            Some(Some(Err(e))) => BoardRow::failed(name, e.clone()),
+            _ => BoardRow::failed(name, "not opened".into()),
+        })
+        .collect()
+}
+
 fn show(
     state: &mut AppState,
     world: OpenWorld,
     audit_log: &std::path::Path,
-    tx: &mpsc::Sender<Action>,
+    tx: (usize, &mpsc::Sender<(usize, PollEvent)>),
 ) -> Shown {
     update(
         state,

@@ -16,10 +16,12 @@ pub enum View {
     Instances,
     Nfs,
     Health,
+    /// Every watched target at once (the board).
+    Fleet,
 }
 
 impl View {
-    pub const ALL: [View; 11] = [
+    pub const ALL: [View; 12] = [
         View::Overview,
         View::Targets,
         View::Capacity,
@@ -31,6 +33,7 @@ impl View {
         View::Instances,
         View::Nfs,
         View::Health,
+        View::Fleet,
     ];
 
     /// The view's title in the tab bar.
@@ -47,6 +50,7 @@ impl View {
             View::Instances => "Instances",
             View::Nfs => "NFS",
             View::Health => "Health",
+            View::Fleet => "Fleet",
         }
     }
 
@@ -79,6 +83,8 @@ impl View {
             ],
             View::Nfs => &[Source::Instances, Source::Metrics],
             View::Health => &[Source::TargetGroups, Source::Probes, Source::Instances],
+            // Each row says its own age and error.
+            View::Fleet => &[],
             View::Patterns | View::Events => &Source::ALL,
         }
     }

@@ -67,6 +67,8 @@ pub enum Action {
         id: u64,
         result: Result<Outcome, OpError>,
     },
+    /// Every watched target's row, for the Fleet view.
+    Board(Vec<crate::app::rows::BoardRow>),
 }
 
 /// What the runtime must do after an update.
@@ -97,6 +99,8 @@ pub enum Effect {
     },
     /// Put text on the terminal's clipboard (OSC 52).
     Copy(String),
+    /// Show another watched target (by its name on the board).
+    Dive(String),
 }
 
 /// What the scenario keys ask of the simulator (or of a replay).

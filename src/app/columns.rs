@@ -403,3 +403,45 @@ columns! {
             [Probes];
     } keep [Elb, Verdict] hidden [Path] wide [Name, Zone, Latency]
 }
+
+columns! {
+    /// The Fleet view (`:fleet`): one row per watched target.
+    BoardCol {
+        Target: "TARGET", 'T', ["target", "name"], Fixed(12),
+            [];
+        Account: "ACCOUNT", 'C', ["account"], Fixed(12),
+            [];
+        Region: "REGION", 'R', ["region"], Fixed(12),
+            [];
+        Profile: "PROFILE", 'P', ["profile"], Fixed(12),
+            [];
+        MultiServer: "MS", 'M', ["ms", "multi-server"], Fixed(2),
+            [];
+        MultiDataCenter: "MD", 'D', ["md", "multi-datacenter"], Fixed(2),
+            [];
+        FloatingIp: "FI", 'F', ["fi", "floating-ip"], Fixed(2),
+            [];
+        DeepHealthCheck: "DH", 'H', ["dh", "deep-health-check"], Fixed(2),
+            [];
+        ScaleOut: "SO", 'O', ["so", "scale-out"], Fixed(2),
+            [];
+        CloneServer: "CS", 'L', ["cs", "clone-server"], Fixed(2),
+            [];
+        NfsSharing: "NS", 'N', ["ns", "nfs-sharing"], Fixed(2),
+            [];
+        NfsReplica: "NR", 'E', ["nr", "nfs-replica"], Fixed(2),
+            [];
+        Unhealthy: "UNHEALTHY", 'U', ["unhealthy"], Fixed(9),
+            [];
+        AtLimit: "LIMIT", 'I', ["limit", "capacity"], Fixed(5),
+            [];
+        Floating: "FLOAT", 'B', ["floating", "float"], Fixed(5),
+            [];
+        DarkZones: "DARK", 'Z', ["dark", "zones"], Fixed(4),
+            [];
+        Age: "AGE", 'Y', ["age"], Fixed(5),
+            [];
+        Error: "ERROR", 'X', ["error"], Grow(14),
+            [];
+    } keep [Target, MultiServer, MultiDataCenter, FloatingIp, DeepHealthCheck, ScaleOut, CloneServer, NfsSharing, NfsReplica, Unhealthy] hidden [] wide [Account, Profile, Region, Age]
+}

@@ -104,6 +104,8 @@ const VIEWS: &[(&str, View)] = &[
     ("nfs", View::Nfs),
     ("health", View::Health),
     ("probes", View::Health),
+    ("fleet", View::Fleet),
+    ("board", View::Fleet),
 ];
 
 /// Every command word, for completion.

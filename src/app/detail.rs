@@ -163,6 +163,7 @@ pub fn of(state: &AppState, d: &DetailState) -> Detail {
                 .map(|r| nfs(state, &roles, &r, now))
         }
         View::Health => row(health_rows(fleet, &all), &d.key).map(|r| health(fleet, &r, now)),
+        View::Fleet => (state.board.iter()).find(|r| r.name == d.key).map(board),
         View::Overview => None,
     };
     found.unwrap_or_else(|| {
@@ -868,5 +869,37 @@ fn health(s: &Snapshot, r: &super::rows::HealthRow, now: DateTime<Utc>) -> Detai
     if let Some(i) = t.instance {
         instance(&mut d, s, i, now);
     }
+    d
+}
+
+/// A watched target on the board: its world, each verdict, the counts and its error.
+fn board(r: &super::rows::BoardRow) -> Detail {
+    let mut d = Detail::new(format!("Target {}", r.name));
+    d.copy_id = Some(r.name.clone());
+    d.section("Target");
+    d.field("name", &r.name);
+    match &r.world {
+        Some(w) => d.field("world", crate::ui::world_badge_text(w)),
+        None => d.field("world", "not opened"),
+    }
+    d.field("error", r.error.clone().unwrap_or_default());
+    d.section("Patterns");
+    for (p, v, stale) in &r.verdicts {
+        let word = v.map_or("not judged yet", |v| v.as_str());
+        d.field(
+            p.name(),
+            format!("{word}{}", if *stale { " (stale data)" } else { "" }),
+        );
+    }
+    d.section("Counts");
+    d.field("unhealthy targets", r.unhealthy.to_string());
+    d.field("groups at a limit", r.at_limit.to_string());
+    d.field("floating IPs not serving", r.floating.to_string());
+    d.field("AZs with no healthy target", r.dark_zones.to_string());
+    d.text(if r.current {
+        "This is the target on screen: Enter opens its Overview.".to_string()
+    } else {
+        "Enter (on the board) opens it; Esc or :fleet comes back here.".to_string()
+    });
     d
 }

@@ -217,8 +217,25 @@ fn run(state: &mut AppState, action: KeyAction) -> Vec<Effect> {
         Open if state.view == View::Overview => open_card(state),
         Open if state.view == View::Patterns => open_finding(state),
         Open if state.view == View::Events => open_event(state),
+        Open if state.view == View::Fleet => return open_target(state),
         Open | Detail => open_detail(state),
         Filter => state.filter_editing = true,
+        // Nothing to clear: Esc goes back to the board, when there is one.
+        ClearFilter
+            if state.board.len() > 1
+                && state.view != View::Fleet
+                && state.list().filter.is_empty()
+                && state.list().sort.is_none() =>
+        {
+            state.view = View::Fleet;
+            // The board selects the target just left.
+            let here = state
+                .board
+                .iter()
+                .find(|r| r.current)
+                .map(|r| r.name.clone());
+            state.list_mut().selected_key = here;
+        }
         ClearFilter => {
             let list = state.list_mut();
             list.filter.clear();
@@ -309,6 +326,34 @@ fn edit_filter(state: &mut AppState, key: KeyEvent) {
 /// After the operator changed what the table lists (filter, sort): when the selected
 /// resource is no longer listed, select the row where it was, so the mark stays on screen.
 /// (A refresh never does this: the selection never moves to another resource by itself.)
+/// Enter on the board: the selected target, opened as the ordinary console (the one on
+/// screen already: its Overview).
+fn open_target(state: &mut AppState) -> Vec<Effect> {
+    let rows = super::rows::board_rows(&state.board, state.list());
+    let at = selected_index(state.list(), rows.len(), |k| {
+        rows.iter().position(|r| r.name == k)
+    });
+    let Some(row) = at.map(|i| &rows[i]) else {
+        state.message = Some("no target selected".into());
+        return vec![];
+    };
+    match (&row.world, row.current) {
+        (None, _) => {
+            state.message = Some(format!(
+                "{} cannot be opened: {}",
+                row.name,
+                row.error.clone().unwrap_or_default()
+            ));
+            vec![]
+        }
+        (Some(_), true) => {
+            state.view = View::Overview;
+            vec![]
+        }
+        (Some(_), false) => vec![Effect::Dive(row.name.clone())],
+    }
+}
+
 /// The target in a probe event's resource (`web-tg i-…:80 /health/deep`).
 fn id_of_probe(resource: &str) -> String {
     (resource.split_whitespace().nth(1))

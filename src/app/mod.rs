@@ -157,6 +157,13 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             }
             effects
         }
+        Action::Board(rows) => {
+            if state.board != rows {
+                state.board = rows;
+                state.dirty |= state.view == View::Fleet;
+            }
+            vec![]
+        }
     }
 }
 

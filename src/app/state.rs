@@ -132,6 +132,8 @@ pub struct AppState {
     pub switch_seq: u64,
     /// What changed and when, newest last (the Events view shows it newest first).
     pub events: crate::record::Journal,
+    /// Every watched target, as the Fleet view shows it (this world's row among them).
+    pub board: Vec<super::rows::BoardRow>,
 }
 
 impl AppState {
@@ -181,6 +183,7 @@ impl AppState {
             quit_pending: false,
             switching: None,
             switch_seq: 0,
+            board: Vec::new(),
             events: Default::default(),
         };
         state.recheck();

@@ -2,8 +2,8 @@
 //! `key=value`) and sort the operator set. Views, export and navigation all use this.
 
 use super::columns::{
-    info, AddressCol, ColumnInfo, EventCol, FindingCol, GroupCol, HealthCol, ImageCol, InstanceCol,
-    NfsCol, TargetCol, ZoneCol,
+    info, AddressCol, BoardCol, ColumnInfo, EventCol, FindingCol, GroupCol, HealthCol, ImageCol,
+    InstanceCol, NfsCol, TargetCol, ZoneCol,
 };
 use super::{ListState, View};
 use std::cmp::Ordering;
@@ -23,6 +23,7 @@ pub fn columns(view: View) -> Vec<ColumnInfo> {
         View::Instances => info::<InstanceCol>(),
         View::Nfs => info::<NfsCol>(),
         View::Health => info::<HealthCol>(),
+        View::Fleet => info::<BoardCol>(),
     }
 }
 

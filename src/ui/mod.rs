@@ -1,5 +1,6 @@
 //! Drawing: views borrow the state and the theme and draw; they never mutate, fetch or sleep.
 
+mod board;
 mod capacity;
 mod chart;
 mod detail;
@@ -63,6 +64,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
         View::Instances => instances::draw(frame, body, state, theme),
         View::Nfs => nfs::draw(frame, body, state, theme),
         View::Health => health::draw(frame, body, state, theme),
+        View::Fleet => board::draw(frame, body, state, theme),
     }
     if let Some(d) = &state.detail {
         detail::draw(frame, body, state, d, theme);
@@ -199,6 +201,14 @@ fn draw_tabs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     }
 }
 
+/// The world badge's words, without its style.
+pub fn world_badge_text(world: &WorldInfo) -> String {
+    world_badge(world, &Theme::default_theme())
+        .content
+        .trim()
+        .to_string()
+}
+
 /// The world badge: loud on the simulator, account/region/profile on AWS.
 pub fn world_badge<'a>(world: &WorldInfo, theme: &Theme) -> Span<'a> {
     match world {
@@ -248,7 +258,18 @@ pub fn world_badge<'a>(world: &WorldInfo, theme: &Theme) -> Span<'a> {
 }
 
 fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let mut spans = vec![world_badge(&state.world, theme)];
+    let mut spans = Vec::new();
+    // On the board, the world badge is the one on screen behind it, named as such.
+    if state.view == View::Fleet && state.board.len() > 1 {
+        spans.push(Span::styled(
+            format!(
+                " FLEET · {} · on screen: ",
+                plural(state.board.len(), "target")
+            ),
+            theme.title.reversed(),
+        ));
+    }
+    spans.push(world_badge(&state.world, theme));
     if state.read_only {
         spans.push(Span::styled(" READ-ONLY ", theme.info.reversed()));
     }

@@ -79,7 +79,7 @@ fn keys_produce_effects() {
     assert_eq!(state.view, View::Targets);
     update(&mut state, code(KeyCode::BackTab));
     update(&mut state, code(KeyCode::BackTab));
-    assert_eq!(state.view, View::Health, "Shift-Tab wraps to the last view");
+    assert_eq!(state.view, View::Fleet, "Shift-Tab wraps to the last view");
 }
 
 #[test]

@@ -67,7 +67,12 @@ pub async fn seed(region: &str) -> Seeded {
 /// The same fleet over the region's first `zones` zones (two at least: moto gives some
 /// regions only two).
 pub async fn seed_over(region: &str, zones: usize) -> Seeded {
-    let sdk = sdk_config(region).await;
+    seed_with(&sdk_config(region).await, zones).await
+}
+
+/// The same fleet, seeded with `sdk`'s credentials (another account's, for one).
+pub async fn seed_with(sdk: &aws_config::SdkConfig, zones: usize) -> Seeded {
+    let sdk = sdk.clone();
     let ec2 = aws_sdk_ec2::Client::new(&sdk);
     let elb = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
     let asg = aws_sdk_autoscaling::Client::new(&sdk);
@@ -1381,4 +1386,131 @@ async fn probes_never_reach_moto_targets_unless_allowed() {
             other => panic!("{r:?} was sent: {other:?}"),
         }
     }
+}
+
+/// An SDK configuration for `region` on moto as account `account`: the credentials of a
+/// role assumed there (moto gives an assumed role's credentials to the role's account).
+async fn as_account(region: &str, account: &str) -> aws_config::SdkConfig {
+    let sdk = sdk_config(region).await;
+    let sts = aws_sdk_sts::Client::new(&sdk);
+    let assumed = sts
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{account}:role/patrol"))
+        .role_session_name("patrol-tests")
+        .send()
+        .await
+        .unwrap();
+    let c = assumed.credentials().unwrap();
+    let credentials = aws_credential_types::Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_string()),
+        None,
+        "assumed",
+    );
+    sdk.into_builder()
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(credentials),
+        )
+        .build()
+}
+
+#[test]
+fn check_targets_reads_every_account_and_region_and_names_each_ones_trouble() {
+    // Two accounts reached by assume-role profiles from one source profile, each with its
+    // fleet in its own region; account B's floating-IP primary is stopped. A third target
+    // points at a closed port.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (a, b) = ("111111111111", "222222222222");
+    runtime.block_on(async {
+        seed_with(&as_account("eu-west-2", a).await, 2).await;
+        let sdk = as_account("eu-north-1", b).await;
+        let seeded = seed_with(&sdk, 2).await;
+        aws_sdk_ec2::Client::new(&sdk)
+            .stop_instances()
+            .instance_ids(&seeded.primary)
+            .send()
+            .await
+            .unwrap();
+    });
+    let url = &crate::moto::moto().url;
+    let home = tempfile::tempdir().unwrap();
+    let aws = home.path().join(".aws");
+    std::fs::create_dir_all(&aws).unwrap();
+    std::fs::write(
+        aws.join("config"),
+        format!(
+            "[profile source]\naws_access_key_id = testing\naws_secret_access_key = testing\n\
+             region = us-east-1\nendpoint_url = {url}\n\n\
+             [profile acct-a]\nrole_arn = arn:aws:iam::{a}:role/patrol\nsource_profile = source\n\
+             endpoint_url = {url}\n\n\
+             [profile acct-b]\nrole_arn = arn:aws:iam::{b}:role/patrol\nsource_profile = source\n\
+             endpoint_url = {url}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(aws.join("credentials"), "").unwrap();
+    let config = home.path().join("patrol.toml");
+    std::fs::write(
+        &config,
+        "[targets.a]\nprofile = \"acct-a\"\nregion = \"eu-west-2\"\n\n\
+         [targets.b]\nprofile = \"acct-b\"\nregion = \"eu-north-1\"\n\n\
+         [targets.dead]\nprofile = \"source\"\nregion = \"us-east-1\"\n\
+         endpoint_url = \"http://127.0.0.1:9\"\n",
+    )
+    .unwrap();
+    let mut command = crate::patrol_command();
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("AWS_")) {
+        command.env_remove(k);
+    }
+    let started = std::time::Instant::now();
+    let out = command
+        .env("HOME", home.path())
+        .env("AWS_CONFIG_FILE", aws.join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", aws.join("credentials"))
+        .args(["check", "--targets", "all", "--json", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let target = |name: &str| {
+        doc["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap_or_else(|| panic!("no {name}: {doc:#}"))
+            .clone()
+    };
+    let verdict = |t: &serde_json::Value, pattern: &str| {
+        t["patterns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["pattern"] == pattern)
+            .map(|p| p["verdict"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    let ta = target("a");
+    assert_eq!(ta["world"]["account_id"], a, "{ta:#}");
+    assert_eq!(ta["world"]["region"], "eu-west-2");
+    // Its floating IP serves (the spare, bound to nothing, only warns).
+    assert_eq!(verdict(&ta, "floating-ip"), "warn", "{ta:#}");
+    assert_eq!(verdict(&ta, "multi-server"), "pass", "{ta:#}");
+    let tb = target("b");
+    assert_eq!(tb["world"]["account_id"], b, "{tb:#}");
+    assert_eq!(tb["world"]["region"], "eu-north-1");
+    assert_eq!(verdict(&tb, "floating-ip"), "fail", "{tb:#}");
+    assert_eq!(tb["exit_code"], 2);
+    // The dead endpoint is its own row's error, UNKNOWN; the others are read all the same.
+    let dead = target("dead");
+    assert_eq!(dead["status"], "UNKNOWN", "{dead:#}");
+    assert!(
+        dead["error"].as_str().unwrap().contains("127.0.0.1:9"),
+        "{dead:#}"
+    );
+    assert_eq!(doc["exit_code"], 2, "the worst: b's CRITICAL");
+    assert_eq!(out.status.code(), Some(2));
+    eprintln!("3 targets checked in {:?}", started.elapsed());
 }

@@ -128,6 +128,7 @@ fn views_switch_and_q_restores_the_terminal() {
         ("9", "Instances ·"),
         ("0", "NFS ·"),
         ("-", "Health ·"),
+        ("=", "Fleet ·"),
         ("Tab", "Overview ·"),
     ] {
         s.keys(key);

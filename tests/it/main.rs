@@ -2,6 +2,7 @@
 
 mod app;
 mod aws;
+mod board;
 mod cli;
 mod config;
 mod conformance;

@@ -372,6 +372,13 @@ fn every_views_header_cells_and_filter_keys_agree() {
             let later = snapshot(&sim);
             crate::refresh_all(&mut state, &later, 2, later.taken_at);
         }
+        if view == View::Fleet {
+            // The board's rows come from the runtime: this world's, and two more.
+            let me = patrol::app::rows::BoardRow::of("default", &state, true);
+            let failed = patrol::app::rows::BoardRow::failed("prod", "no target".into());
+            state.board = vec![me.clone(), failed, me];
+            state.board[2].name = "other".into();
+        }
         state.view = view;
         let table = table_text(&state).unwrap();
         let cols = columns(view);

@@ -84,6 +84,11 @@ struct App {
 
 impl App {
     async fn start() -> App {
+        App::watching(&[("default", "default", 1.0)]).await
+    }
+
+    /// A console watching these targets (name, scenario, speed); the first on screen.
+    async fn watching(targets: &[(&str, &str, f64)]) -> App {
         let dir = tempfile::tempdir().unwrap();
         let opener = Opener {
             config: Config::default(),
@@ -92,12 +97,21 @@ impl App {
             read_only: false,
             deep_path: "/health/deep".into(),
         };
-        let world = opener
+        let mut worlds = Vec::new();
+        for (name, scenario, speed) in targets {
+            let world = Opener {
+                speed: *speed,
+                ..opener.clone()
+            }
             .open(&WorldSpec::Simulator {
-                scenario: "default".into(),
+                scenario: scenario.to_string(),
             })
             .await
-            .unwrap();
+            .map_err(|e| e.to_string());
+            worlds.push((name.to_string(), world));
+        }
+        let (name, world) = worlds.remove(0);
+        let world = world.unwrap();
         let options = Options {
             opener,
             audit_log: dir.path().join("audit.jsonl"),
@@ -116,6 +130,9 @@ impl App {
                 dir: dir.path().join("recordings"),
                 keep: Duration::from_secs(86_400),
             }),
+            name,
+            others: worlds,
+            board_every: Duration::from_secs(30),
         };
         let screen = Arc::new(Mutex::new(String::new()));
         let backend = Recorder {
@@ -251,4 +268,69 @@ async fn the_console_records_its_session() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     app.key(KeyCode::Char('q'));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_board_shows_every_target_dives_into_one_acts_there_and_comes_back() {
+    // db-down at 60× (its database fails a second in), instance-crash at its start, and the
+    // default fleet with a floating IP; "nope" could not be opened.
+    let app = App::watching(&[
+        ("shop", "db-down", 60.0),
+        ("web", "instance-crash", 1.0),
+        ("core", "default", 1.0),
+        ("nope", "no-such-scenario", 1.0),
+    ])
+    .await;
+    let screen = app.wait_for("Fleet · 4 targets").await;
+    assert!(
+        screen.contains("FLEET · 4 targets · on screen:"),
+        "{screen}"
+    );
+    // db-down fails (Multi-Server, Deep Health Check) once its first minute has passed.
+    let screen = app.wait_for("1 failing").await;
+    let row = |screen: &str, name: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(&format!(" {name} ")) || l.contains(&format!("▸{name} ")))
+            .unwrap_or_else(|| panic!("no row {name}:\n{screen}"))
+            .to_string()
+    };
+    assert!(row(&screen, "shop").contains("✖"), "{screen}");
+    assert!(!row(&screen, "web").contains("✖"), "{screen}");
+    assert!(
+        row(&screen, "nope").contains("no-such-scenario"),
+        "{screen}"
+    );
+    // Failing first: shop is the first row under the header.
+    let first = screen.lines().nth(3).unwrap();
+    assert!(first.contains("shop"), "{screen}");
+
+    // Dive into core, swap its floating IP there, come back.
+    // Found by the board's filter, as in any table.
+    app.type_text("/target=core");
+    app.key(KeyCode::Enter);
+    app.wait_for("/target=core").await;
+    app.key(KeyCode::Enter);
+    app.wait_for("SIMULATED · default").await;
+    app.wait_for("Overview ·").await;
+    app.type_text("4");
+    app.wait_for("app-floating").await;
+    app.type_text("js");
+    app.wait_for("Swap floating IP 203.0.113.10").await;
+    app.type_text("y");
+    app.key(KeyCode::Enter);
+    app.wait_for("verified in").await;
+    let audit = std::fs::read_to_string(app.dir.path().join("audit.jsonl")).unwrap();
+    assert_eq!(audit.lines().count(), 2, "{audit}");
+    app.key(KeyCode::Esc);
+    let screen = app.wait_for("Fleet · 4 targets").await;
+    assert!(
+        row(&screen, "core").contains("▸core"),
+        "the target left is marked:\n{screen}"
+    );
+    // The others kept refreshing: shop still fails, its data is not stale.
+    assert!(row(&screen, "shop").contains("✖"), "{screen}");
+    assert!(!row(&screen, "shop").contains("◌"), "{screen}");
+    app.type_text("q");
+    app.done.await.unwrap().unwrap();
 }

@@ -1,5 +1,6 @@
 //! The rows of each view, filtered and ordered; navigation and drawing both use these.
 
+mod board;
 mod events;
 mod health;
 mod instances;
@@ -7,6 +8,7 @@ mod nfs;
 mod resources;
 mod summaries;
 
+pub use board::{board_rows, BoardRow};
 pub use events::{event_rows, EventRow};
 pub use health::{health_rows, health_rows_of, HealthRow};
 pub use instances::{instance_rows, InstanceRow};
@@ -75,6 +77,7 @@ fn rows_of<T>(
         View::Instances => call(&instance_rows(fleet, list), f),
         View::Nfs => call(&nfs_rows(fleet, &state.checks, list), f),
         View::Health => call(&health_rows(fleet, list), f),
+        View::Fleet => call(&board_rows(&state.board, list), f),
     })
 }
 
@@ -92,7 +95,12 @@ pub struct Located {
 /// view shows narrows the rows to those that show it too, unless none would be left.
 pub fn locate(state: &AppState, preferred: View, resources: &[String]) -> Option<Located> {
     // Views of resources only: the Overview, Patterns and Events only mention them.
-    let resource_view = |v: &View| !matches!(v, View::Overview | View::Patterns | View::Events);
+    let resource_view = |v: &View| {
+        !matches!(
+            v,
+            View::Overview | View::Patterns | View::Events | View::Fleet
+        )
+    };
     let order = std::iter::once(preferred)
         .chain(View::ALL.into_iter().filter(|v| *v != preferred))
         .filter(resource_view);
