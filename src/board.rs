@@ -9,8 +9,9 @@ use crate::patterns::{Report, Settings, Verdict};
 use crate::world::{Opener, WorldSpec};
 use std::time::Duration;
 
-/// Targets opened and read at once (each one's own calls are bounded as always).
-pub const CONCURRENCY: usize = 4;
+/// Targets opened and read at once (each one's own calls are bounded as always, eight in
+/// flight): enough that ten targets take about as long as the slowest of them.
+pub const CONCURRENCY: usize = 16;
 /// A target that has not opened and been read within this is reported as not answering.
 pub const TARGET_TIMEOUT: Duration = Duration::from_secs(90);
 

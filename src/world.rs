@@ -109,9 +109,11 @@ impl Opener {
             } => {
                 let target = profile.as_deref().and_then(|p| self.config.target(p));
                 let options = AwsOptions {
-                    profile: target
-                        .and_then(|t| t.profile.clone())
-                        .or_else(|| profile.clone()),
+                    // A target's own profile (none: the standard chain's), never its name.
+                    profile: match target {
+                        Some(t) => t.profile.clone(),
+                        None => profile.clone(),
+                    },
                     region: region
                         .clone()
                         .or_else(|| target.and_then(|t| t.region.clone())),

@@ -1453,10 +1453,13 @@ fn check_targets_reads_every_account_and_region_and_names_each_ones_trouble() {
     let config = home.path().join("patrol.toml");
     std::fs::write(
         &config,
-        "[targets.a]\nprofile = \"acct-a\"\nregion = \"eu-west-2\"\n\n\
+        format!(
+            "[targets.a]\nprofile = \"acct-a\"\nregion = \"eu-west-2\"\n\n\
          [targets.b]\nprofile = \"acct-b\"\nregion = \"eu-north-1\"\n\n\
          [targets.dead]\nprofile = \"source\"\nregion = \"us-east-1\"\n\
-         endpoint_url = \"http://127.0.0.1:9\"\n",
+         endpoint_url = \"http://127.0.0.1:9\"\n\n\
+         [targets.plain]\nregion = \"eu-west-2\"\nendpoint_url = \"{url}\"\n"
+        ),
     )
     .unwrap();
     let mut command = crate::patrol_command();
@@ -1468,6 +1471,9 @@ fn check_targets_reads_every_account_and_region_and_names_each_ones_trouble() {
         .env("HOME", home.path())
         .env("AWS_CONFIG_FILE", aws.join("config"))
         .env("AWS_SHARED_CREDENTIALS_FILE", aws.join("credentials"))
+        // For the target with no profile: the standard chain's environment credentials.
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
         .args(["check", "--targets", "all", "--json", "--config"])
         .arg(&config)
         .output()
@@ -1510,6 +1516,10 @@ fn check_targets_reads_every_account_and_region_and_names_each_ones_trouble() {
         dead["error"].as_str().unwrap().contains("127.0.0.1:9"),
         "{dead:#}"
     );
+    // A target with a region and an endpoint but no profile: the standard chain (its name
+    // is not a profile).
+    let plain = target("plain");
+    assert_eq!(plain["world"]["account_id"], "123456789012", "{plain:#}");
     assert_eq!(doc["exit_code"], 2, "the worst: b's CRITICAL");
     assert_eq!(out.status.code(), Some(2));
     eprintln!("3 targets checked in {:?}", started.elapsed());

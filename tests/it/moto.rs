@@ -124,6 +124,7 @@ pub async fn sdk_config_at(url: &str, region: &str) -> SdkConfig {
         region: Some(region.to_string()),
         endpoint_url: Some(url.to_string()),
     })
+    .await
     .credentials_provider(Credentials::new(
         "testing",
         "testing",

@@ -150,12 +150,32 @@ fn timeout_config() -> TimeoutConfig {
 }
 
 /// The standard chain with patrol's retries and timeouts, and `options` on top.
-pub fn loader(options: &AwsOptions) -> aws_config::ConfigLoader {
+pub async fn loader(options: &AwsOptions) -> aws_config::ConfigLoader {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(retry_config())
         .timeout_config(timeout_config());
     if let Some(profile) = &options.profile {
-        loader = loader.profile_name(profile);
+        // A profile named (a flag, a target) gives the credentials, as with the AWS CLI's
+        // --profile: environment keys left in the shell must not turn every target of the
+        // board into the same account. Its assume-role and SSO calls need the region.
+        let region = match &options.region {
+            Some(r) => Some(Region::new(r.clone())),
+            None => {
+                aws_config::default_provider::region::DefaultRegionChain::builder()
+                    .profile_name(profile)
+                    .build()
+                    .region()
+                    .await
+            }
+        };
+        let config = aws_config::provider_config::ProviderConfig::default().with_region(region);
+        let credentials = aws_config::profile::ProfileFileCredentialsProvider::builder()
+            .configure(&config)
+            .profile_name(profile)
+            .build();
+        loader = loader
+            .profile_name(profile)
+            .credentials_provider(credentials);
     }
     if let Some(region) = &options.region {
         loader = loader.region(Region::new(region.clone()));
@@ -188,7 +208,7 @@ impl AwsCloud {
                 });
             }
         }
-        let sdk = loader(options).load().await;
+        let sdk = loader(options).await.load().await;
         if sdk.region().is_none() {
             return Err(ConnectError::NoRegion);
         }

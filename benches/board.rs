@@ -1,0 +1,461 @@
+//! What the board costs: the time to a full board of 10 AWS targets behind 50 ms of added
+//! latency, against one target alone; the API calls per minute of a target on the board
+//! and on screen; and the memory of the console watching 10 targets of 1,000 instances.
+//!
+//!     cargo bench --bench board            (needs .venv from scripts/test, and tmux)
+//!
+//! One moto process answers one request at a time, so ten targets on one moto would
+//! measure moto. Instead moto's answers to full refreshes of a seeded fleet (1,000
+//! instances) are recorded once through a proxy, and a replay stub serves them to any
+//! number of clients at once, each answer after 50 ms. Every target is a fresh world
+//! opened through the ordinary path (credentials, STS, every source), all on 127.0.0.1.
+
+#[path = "../tests/it/moto.rs"]
+#[allow(dead_code)]
+mod moto;
+
+use aws_sdk_ec2::types::InstanceType;
+use aws_sdk_elasticloadbalancingv2::types::{ProtocolEnum, TargetDescription};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use patrol::board::{check_all, Watched};
+use patrol::cloud::aws::{AwsCloud, AwsOptions};
+use patrol::world::{Opener, WorldSpec};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const REGION: &str = "eu-central-1";
+const INSTANCES: usize = 1_000;
+const TARGET_GROUPS: usize = 5;
+const PER_GROUP: usize = 100;
+const LATENCY: Duration = Duration::from_millis(50);
+const TARGETS: usize = 10;
+const RUNS: usize = 5;
+
+async fn seed() {
+    let sdk = moto::sdk_config(REGION).await;
+    let ec2 = aws_sdk_ec2::Client::new(&sdk);
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
+    let asg = aws_sdk_autoscaling::Client::new(&sdk);
+    let cw = aws_sdk_cloudwatch::Client::new(&sdk);
+    let moto::Network {
+        vpc, subnets, ami, ..
+    } = moto::network(&ec2, 3).await;
+    let mut ids = Vec::new();
+    for batch in 0..INSTANCES / 100 {
+        let out = ec2
+            .run_instances()
+            .image_id(&ami)
+            .instance_type(InstanceType::T3Micro)
+            .subnet_id(&subnets[batch % 3])
+            .min_count(100)
+            .max_count(100)
+            .send()
+            .await
+            .unwrap();
+        ids.extend(
+            out.instances()
+                .iter()
+                .filter_map(|i| i.instance_id().map(String::from)),
+        );
+    }
+    for n in 0..TARGET_GROUPS {
+        let arn = elb
+            .create_target_group()
+            .name(format!("tg-{n}"))
+            .protocol(ProtocolEnum::Http)
+            .port(80)
+            .vpc_id(&vpc)
+            .health_check_path("/health/deep")
+            .send()
+            .await
+            .unwrap()
+            .target_groups()[0]
+            .target_group_arn()
+            .unwrap()
+            .to_string();
+        let mut register = elb.register_targets().target_group_arn(&arn);
+        for id in &ids[n * PER_GROUP..(n + 1) * PER_GROUP] {
+            register = register.targets(TargetDescription::builder().id(id).build());
+        }
+        register.send().await.unwrap();
+        if n < 2 {
+            let name = format!("asg-{n}");
+            moto::auto_scaling_group(&ec2, &asg, &name, &ami, &subnets, (2, 4, 8), &arn).await;
+            let minutes: Vec<(i64, f64)> = (1..=10).map(|m| (m * 60, 30.0 + m as f64)).collect();
+            moto::cpu_and_alarm(&cw, &name, &minutes, &format!("{name}-cpu-high")).await;
+        }
+    }
+    for n in 0..20 {
+        let id = moto::allocate_address(&ec2).await;
+        if let Some(instance) = ids.get(n).filter(|_| n < 10) {
+            ec2.associate_address()
+                .allocation_id(&id)
+                .instance_id(instance)
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// A recorded answer: status, content type, body.
+type Answer = (u16, String, Bytes);
+
+/// What a request asks, whatever its signature and date: its path and its body's
+/// parameters, less the times that move with the clock (GetMetricData's window).
+fn key(path: &str, body: &[u8]) -> String {
+    let body = String::from_utf8_lossy(body);
+    let kept: Vec<&str> = (body.split('&'))
+        .filter(|p| !p.split('=').next().unwrap_or_default().ends_with("Time"))
+        .collect();
+    format!("{path}\n{}", kept.join("&"))
+}
+
+/// Serves on 127.0.0.1 with `answer` for each request, as many at once as come.
+async fn serve<F, Fut>(answer: F) -> SocketAddr
+where
+    F: Fn(String, hyper::http::request::Parts, Bytes) -> Fut + Send + Sync + Clone + 'static,
+    Fut: std::future::Future<Output = Answer> + Send,
+{
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let answer = answer.clone();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(
+                    move |req: hyper::Request<hyper::body::Incoming>| {
+                        let answer = answer.clone();
+                        async move {
+                            let (parts, body) = req.into_parts();
+                            let body = body
+                                .collect()
+                                .await
+                                .map(|b| b.to_bytes())
+                                .unwrap_or_default();
+                            let path = parts.uri.to_string();
+                            let (status, kind, bytes) =
+                                answer(key(&path, &body), parts, body).await;
+                            hyper::Response::builder()
+                                .status(status)
+                                .header(hyper::header::CONTENT_TYPE, kind)
+                                .body(Full::new(bytes))
+                        }
+                    },
+                );
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    address
+}
+
+/// Forwards one request to moto and gives back its answer.
+async fn forward(moto: SocketAddr, parts: hyper::http::request::Parts, body: Bytes) -> Answer {
+    let stream = tokio::net::TcpStream::connect(moto).await.unwrap();
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .unwrap();
+    tokio::spawn(connection);
+    let mut request = hyper::Request::builder()
+        .method(parts.method)
+        .uri(parts.uri);
+    for (name, value) in parts.headers.iter() {
+        request = request.header(name, value);
+    }
+    let response = sender
+        .send_request(request.body(Full::new(body)).unwrap())
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let kind = (response.headers().get(hyper::header::CONTENT_TYPE))
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("text/xml")
+        .to_string();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, kind, bytes)
+}
+
+fn options(endpoint: &str) -> AwsOptions {
+    AwsOptions {
+        profile: None,
+        region: Some(REGION.into()),
+        endpoint_url: Some(endpoint.into()),
+    }
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// A full board of `n` targets, each a fresh world on the stub: opened, every source read,
+/// checked. The slowest target's time is the board's.
+async fn board(n: usize, endpoint: &str) -> Duration {
+    let watched: Vec<Watched> = (0..n)
+        .map(|i| Watched {
+            name: format!("t{i}"),
+            world: Ok(WorldSpec::Aws {
+                profile: None,
+                region: Some(REGION.into()),
+                endpoint_url: Some(endpoint.into()),
+            }),
+            seed: None,
+            speed: None,
+        })
+        .collect();
+    let opener = Opener {
+        config: Default::default(),
+        seed: 42,
+        speed: 1.0,
+        read_only: true,
+        deep_path: "/health/deep".into(),
+    };
+    let started = Instant::now();
+    let checked = check_all(&watched, &opener, &Default::default(), None).await;
+    let took = started.elapsed();
+    for c in &checked {
+        if let Err(e) = &c.result {
+            panic!("{}: {e}", c.name);
+        }
+    }
+    took
+}
+
+/// The process's resident memory, from /proc.
+fn rss_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    (status.lines())
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    // The ordinary credential chain, pointed at nothing real: fixed keys, no config files.
+    let home = tempfile::tempdir().unwrap();
+    std::env::set_var("HOME", home.path());
+    std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+    std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+    std::env::set_var("AWS_CONFIG_FILE", home.path().join("none"));
+    std::env::set_var("AWS_SHARED_CREDENTIALS_FILE", home.path().join("none"));
+    std::env::remove_var("AWS_PROFILE");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let stub = runtime.block_on(async {
+        let started = Instant::now();
+        seed().await;
+        println!(
+            "seeded moto with {INSTANCES} instances, {TARGET_GROUPS} target groups in {:.1}s",
+            started.elapsed().as_secs_f64()
+        );
+        let moto: SocketAddr = moto::moto()
+            .url
+            .trim_start_matches("http://")
+            .parse()
+            .unwrap();
+        // Record: every answer of two full refreshes of a freshly opened world.
+        let recorded: Arc<Mutex<HashMap<String, Answer>>> = Arc::default();
+        let book = recorded.clone();
+        let proxy = serve(move |key, parts, body| {
+            let book = book.clone();
+            async move {
+                let answer = forward(moto, parts, body).await;
+                book.lock().unwrap().insert(key, answer.clone());
+                answer
+            }
+        })
+        .await;
+        let proxy = format!("http://{proxy}");
+        let cloud = AwsCloud::connect(&options(&proxy)).await.unwrap();
+        for _ in 0..2 {
+            patrol::cloud::take_snapshot(&cloud).await.unwrap();
+        }
+        let counts = cloud.calls().counts();
+        println!("recorded {} answers", recorded.lock().unwrap().len());
+        // Calls per minute: each source's calls in one steady refresh, at the console's
+        // intervals and at the board's pace (no source more often than every 30s).
+        cloud.calls().reset();
+        let per_source = calls_per_source(&cloud).await;
+        let intervals = patrol::poll::Intervals::default();
+        let (mut on_screen, mut on_board) = (0.0, 0.0);
+        for (source, calls) in &per_source {
+            let every = intervals.of(*source).as_secs_f64();
+            on_screen += *calls as f64 * 60.0 / every;
+            on_board += *calls as f64 * 60.0 / every.max(30.0);
+            println!(
+                "    {:<15} {calls} calls a refresh, every {every:.0}s",
+                source.name()
+            );
+        }
+        println!(
+            "API calls per minute per target: {on_screen:.0} on screen, {on_board:.0} on the \
+             board (first refresh: {} calls)",
+            counts.values().sum::<u64>()
+        );
+        // Replay: the same answers to anyone, each after the added latency.
+        let book = recorded.clone();
+        let stub = serve(move |key, _, _| {
+            let found = book.lock().unwrap().get(&key).cloned();
+            async move {
+                tokio::time::sleep(LATENCY).await;
+                found.unwrap_or((
+                    500,
+                    "text/plain".into(),
+                    Bytes::from_static(b"not recorded"),
+                ))
+            }
+        })
+        .await;
+        let stub = format!("http://{stub}");
+        let one = runs(|| board(1, &stub)).await;
+        let ten = runs(|| board(TARGETS, &stub)).await;
+        let (one, ten) = (median(one), median(ten));
+        println!(
+            "time to a full board, {LATENCY:?} added to every answer: 1 target {:.0} ms, \
+             {TARGETS} targets {:.0} ms (median of {RUNS}): {:.2}x the single target",
+            ms(one),
+            ms(ten),
+            ten.as_secs_f64() / one.as_secs_f64()
+        );
+        stub
+    });
+    console_rss(&stub);
+}
+
+/// `RUNS` runs, one after another.
+async fn runs<F, Fut>(run: F) -> Vec<Duration>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Duration>,
+{
+    let mut out = Vec::new();
+    for _ in 0..RUNS {
+        out.push(run().await);
+    }
+    out
+}
+
+/// Each cloud source's calls in one refresh after the first (the deregistration delays
+/// are read once in five minutes).
+async fn calls_per_source(cloud: &AwsCloud) -> Vec<(patrol::cloud::Source, u64)> {
+    use patrol::cloud::{Cloud, Source};
+    let mut out = Vec::new();
+    for source in Source::CLOUD {
+        cloud.calls().reset();
+        match source {
+            Source::Instances => drop(cloud.instances().await),
+            Source::LoadBalancers => drop(cloud.load_balancers().await),
+            Source::TargetGroups => drop(cloud.target_groups().await),
+            Source::AutoScaling => drop(cloud.auto_scaling_groups().await),
+            Source::ElasticIps => drop(cloud.elastic_ips().await),
+            Source::Images => drop(cloud.images().await),
+            Source::Alarms => drop(cloud.alarms().await),
+            Source::Metrics => {
+                let names = vec!["asg-0".to_string(), "asg-1".to_string()];
+                drop(cloud.cpu_utilization(&names).await);
+                drop(cloud.instance_metrics().await);
+            }
+            Source::Probes => {}
+        }
+        out.push((source, cloud.calls().total()));
+    }
+    out
+}
+
+/// The release console watching 10 targets of 1,000 instances on the stub: its resident
+/// memory once every row of the board has its verdicts.
+fn console_rss(stub: &str) {
+    let bin = format!(
+        "{}/release/patrol",
+        std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into())
+    );
+    if !std::path::Path::new(&bin).exists() {
+        println!("console RSS: build the release binary first ({bin})");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    let mut text = String::new();
+    for i in 0..TARGETS {
+        text.push_str(&format!(
+            "[targets.t{i}]\nregion = \"{REGION}\"\nendpoint_url = \"{stub}\"\n\n"
+        ));
+    }
+    std::fs::write(&config, text).unwrap();
+    let session = format!("patrol-board-bench-{}", std::process::id());
+    let cmd = format!(
+        "env HOME={home} XDG_STATE_HOME={home}/state AWS_ACCESS_KEY_ID=testing \
+         AWS_SECRET_ACCESS_KEY=testing AWS_CONFIG_FILE={home}/none \
+         AWS_SHARED_CREDENTIALS_FILE={home}/none {bin} --config {config} --targets all \
+         --no-record --log-file {home}/log",
+        home = dir.path().display(),
+        config = config.display()
+    );
+    let tmux = |args: &[&str]| {
+        std::process::Command::new("tmux")
+            .args(args)
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).to_string())
+            .unwrap_or_default()
+    };
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "160",
+        "-y",
+        "40",
+        &cmd,
+    ]);
+    let started = Instant::now();
+    let mut full = None;
+    while started.elapsed() < Duration::from_secs(120) {
+        let screen = tmux(&["capture-pane", "-p", "-t", &session]);
+        let rows = screen
+            .lines()
+            .filter(|l| l.contains(" t") && l.contains("eu-central-1"))
+            .count();
+        if rows == TARGETS
+            && !screen
+                .lines()
+                .any(|l| l.contains("eu-central-1") && l.contains(" ? "))
+        {
+            full = Some(started.elapsed());
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_secs(5));
+    let pid: u32 = tmux(&["display-message", "-p", "-t", &session, "#{pane_pid}"])
+        .trim()
+        .parse()
+        .unwrap_or(0);
+    match full {
+        Some(t) => println!(
+            "console watching {TARGETS} targets of {INSTANCES} instances: every row judged \
+             {:.1}s after start; RSS {:.0} MB",
+            t.as_secs_f64(),
+            rss_mb(pid)
+        ),
+        None => println!(
+            "console never showed every row judged; screen:\n{}",
+            tmux(&["capture-pane", "-p", "-t", &session])
+        ),
+    }
+    tmux(&["kill-session", "-t", &session]);
+}
