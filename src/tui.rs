@@ -220,6 +220,7 @@ where
             st.size = state.size;
             let sh = show(&mut st, world, &options.audit_log, (n + 1, &polled_tx));
             sh.poller.slow_down(Some(options.board_every));
+            st.set_pace(&sh.intervals, Some(options.board_every));
             (st, sh)
         })));
     }
@@ -378,7 +379,9 @@ where
                             // The one on screen is read at its own intervals; the one left
                             // goes back to the board's pace.
                             sh.poller.slow_down(None);
+                            st.set_pace(&sh.intervals, None);
                             shown.poller.slow_down(Some(options.board_every));
+                            state.set_pace(&shown.intervals, Some(options.board_every));
                             let left = (
                                 std::mem::replace(&mut state, st),
                                 std::mem::replace(&mut shown, sh),

@@ -137,6 +137,17 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// How often each source is now read: its own interval, or no more often than `floor`
+    /// (a target on the board, not on screen). Staleness is judged against this, so a
+    /// target read at the board's pace is not called stale between its reads.
+    pub fn set_pace(&mut self, intervals: &Intervals, floor: Option<std::time::Duration>) {
+        for (status, source) in self.sources.iter_mut().zip(Source::ALL) {
+            let own = intervals.of(source);
+            status.interval = floor.map_or(own, |f| own.max(f));
+        }
+        self.dirty = true;
+    }
+
     /// A console on `world` that has not heard from any source yet.
     pub fn new(world: WorldInfo, intervals: &Intervals, now: DateTime<Utc>) -> Self {
         let mut state = AppState {
