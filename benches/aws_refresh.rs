@@ -12,7 +12,6 @@
 #[allow(dead_code)]
 mod moto;
 
-use aws_sdk_ec2::types::InstanceType;
 use aws_sdk_elasticloadbalancingv2::types::{ProtocolEnum, TargetDescription};
 use patrol::cloud::aws::{AwsCloud, DEFAULT_CONCURRENCY};
 use patrol::cloud::take_snapshot;
@@ -37,24 +36,7 @@ async fn seed() {
         vpc, subnets, ami, ..
     } = moto::network(&ec2, 3).await;
 
-    let mut standalone = Vec::new();
-    for batch in 0..STANDALONE / 100 {
-        let out = ec2
-            .run_instances()
-            .image_id(&ami)
-            .instance_type(InstanceType::T3Micro)
-            .subnet_id(&subnets[batch % 3])
-            .min_count(100)
-            .max_count(100)
-            .send()
-            .await
-            .unwrap();
-        standalone.extend(
-            out.instances()
-                .iter()
-                .filter_map(|i| i.instance_id().map(String::from)),
-        );
-    }
+    let standalone = moto::instances(&ec2, &ami, &subnets, STANDALONE).await;
 
     let mut target_groups = Vec::new();
     for n in 0..TARGET_GROUPS {

@@ -14,7 +14,6 @@
 #[allow(dead_code)]
 mod moto;
 
-use aws_sdk_ec2::types::InstanceType;
 use aws_sdk_elasticloadbalancingv2::types::{ProtocolEnum, TargetDescription};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -43,24 +42,7 @@ async fn seed() {
     let moto::Network {
         vpc, subnets, ami, ..
     } = moto::network(&ec2, 3).await;
-    let mut ids = Vec::new();
-    for batch in 0..INSTANCES / 100 {
-        let out = ec2
-            .run_instances()
-            .image_id(&ami)
-            .instance_type(InstanceType::T3Micro)
-            .subnet_id(&subnets[batch % 3])
-            .min_count(100)
-            .max_count(100)
-            .send()
-            .await
-            .unwrap();
-        ids.extend(
-            out.instances()
-                .iter()
-                .filter_map(|i| i.instance_id().map(String::from)),
-        );
-    }
+    let ids = moto::instances(&ec2, &ami, &subnets, INSTANCES).await;
     for n in 0..TARGET_GROUPS {
         let arn = elb
             .create_target_group()

@@ -371,3 +371,33 @@ pub async fn auto_scaling_group(
         .await
         .unwrap();
 }
+
+/// `n` t3.micro instances (a multiple of 100), a hundred at a time, over the subnets in
+/// turn; their ids. (The benches seed their fleets with it.)
+#[allow(dead_code)]
+pub async fn instances(
+    ec2: &aws_sdk_ec2::Client,
+    ami: &str,
+    subnets: &[String],
+    n: usize,
+) -> Vec<String> {
+    let mut ids = Vec::new();
+    for batch in 0..n / 100 {
+        let out = ec2
+            .run_instances()
+            .image_id(ami)
+            .instance_type(aws_sdk_ec2::types::InstanceType::T3Micro)
+            .subnet_id(&subnets[batch % subnets.len()])
+            .min_count(100)
+            .max_count(100)
+            .send()
+            .await
+            .unwrap();
+        ids.extend(
+            out.instances()
+                .iter()
+                .filter_map(|i| i.instance_id().map(String::from)),
+        );
+    }
+    ids
+}

@@ -165,6 +165,20 @@ impl App {
         }
     }
 
+    /// Swaps the default world's floating IP by keys: the plan drawn whole, then y and
+    /// Enter; verified, and audited (intent and outcome).
+    async fn swap_by_keys(&self) {
+        self.type_text("4");
+        self.wait_for("app-floating").await;
+        self.type_text("js");
+        self.wait_for("Swap floating IP 203.0.113.10").await;
+        self.type_text("y");
+        self.key(KeyCode::Enter);
+        self.wait_for("verified in").await;
+        let audit = std::fs::read_to_string(self.dir.path().join("audit.jsonl")).unwrap();
+        assert_eq!(audit.lines().count(), 2, "{audit}");
+    }
+
     /// Waits until a drawn frame shows `text`, or fails with the screen.
     async fn wait_for(&self, text: &str) -> String {
         let until = Instant::now() + Duration::from_secs(30);
@@ -185,15 +199,7 @@ async fn a_swap_export_playback_and_switch_by_keys_without_tmux() {
     app.wait_for("web-tg 4/4 healthy").await;
 
     // Swap by keys: the plan is drawn whole, then y and Enter; verified and audited.
-    app.type_text("4");
-    app.wait_for("app-floating").await;
-    app.type_text("js");
-    app.wait_for("Swap floating IP 203.0.113.10").await;
-    app.type_text("y");
-    app.key(KeyCode::Enter);
-    app.wait_for("verified in").await;
-    let audit = std::fs::read_to_string(app.dir.path().join("audit.jsonl")).unwrap();
-    assert_eq!(audit.lines().count(), 2, "{audit}");
+    app.swap_by_keys().await;
 
     // Export: the Targets view as shown, into the export folder.
     app.type_text("2e");
@@ -313,15 +319,7 @@ async fn the_board_shows_every_target_dives_into_one_acts_there_and_comes_back()
     app.key(KeyCode::Enter);
     app.wait_for("SIMULATED · default").await;
     app.wait_for("Overview ·").await;
-    app.type_text("4");
-    app.wait_for("app-floating").await;
-    app.type_text("js");
-    app.wait_for("Swap floating IP 203.0.113.10").await;
-    app.type_text("y");
-    app.key(KeyCode::Enter);
-    app.wait_for("verified in").await;
-    let audit = std::fs::read_to_string(app.dir.path().join("audit.jsonl")).unwrap();
-    assert_eq!(audit.lines().count(), 2, "{audit}");
+    app.swap_by_keys().await;
     app.key(KeyCode::Esc);
     let screen = app.wait_for("Fleet · 4 targets").await;
     assert!(
