@@ -29,7 +29,14 @@ const REGION: &str = "eu-central-1";
 const INSTANCES: usize = 1_000;
 const TARGET_GROUPS: usize = 5;
 const PER_GROUP: usize = 100;
-const LATENCY: Duration = Duration::from_millis(50);
+/// Added to every answer (`PATROL_BENCH_LATENCY_MS` changes it: 0 shows patrol's own CPU).
+fn latency() -> Duration {
+    let ms = std::env::var("PATROL_BENCH_LATENCY_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50);
+    Duration::from_millis(ms)
+}
 const TARGETS: usize = 10;
 const RUNS: usize = 5;
 
@@ -292,7 +299,7 @@ fn main() {
         let stub = serve(move |key, _, _| {
             let found = book.lock().unwrap().get(&key).cloned();
             async move {
-                tokio::time::sleep(LATENCY).await;
+                tokio::time::sleep(latency()).await;
                 found.unwrap_or((
                     500,
                     "text/plain".into(),
@@ -306,8 +313,9 @@ fn main() {
         let ten = runs(|| board(TARGETS, &stub)).await;
         let (one, ten) = (median(one), median(ten));
         println!(
-            "time to a full board, {LATENCY:?} added to every answer: 1 target {:.0} ms, \
+            "time to a full board, {:?} added to every answer: 1 target {:.0} ms, \
              {TARGETS} targets {:.0} ms (median of {RUNS}): {:.2}x the single target",
+            latency(),
             ms(one),
             ms(ten),
             ten.as_secs_f64() / one.as_secs_f64()
