@@ -350,7 +350,19 @@ fn open_target(state: &mut AppState) -> Vec<Effect> {
             state.view = View::Overview;
             vec![]
         }
-        (Some(_), false) => vec![Effect::Dive(row.name.clone())],
+        // An action's outcome and a world switch come back to the target that asked:
+        // while one is under way, the screen stays on it.
+        (Some(_), false) => {
+            let name = row.name.clone();
+            if super::dialog::refuse_while_running(state, &format!("open {name}")) {
+                return vec![];
+            }
+            if let Some((_, words)) = &state.switching {
+                state.message = Some(format!("still opening {words}: open {name} when it has"));
+                return vec![];
+            }
+            vec![Effect::Dive(name)]
+        }
     }
 }
 

@@ -223,3 +223,59 @@ fn the_board_rows_count_what_matters_in_an_incident() {
     let failed = BoardRow::failed("dead", "cannot read it".into());
     assert_eq!(failed.worst(), Some(Verdict::Unknown));
 }
+
+#[test]
+fn the_board_keeps_the_screen_on_a_target_while_its_action_runs() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use patrol::app::rows::BoardRow;
+    use patrol::app::{update, Action, Effect, View};
+    let sim = crate::default_sim();
+    patrol::playback::Playback::advance(&sim, crate::secs(60));
+    let mut state = crate::state_of(&crate::snapshot(&sim));
+    let key = |state: &mut patrol::app::AppState, code: KeyCode| {
+        let effects = update(state, Action::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+        let (w, h) = state.size;
+        update(state, Action::Drawn(w, h));
+        effects
+    };
+    let mut other = BoardRow::of("other", &state, false);
+    other.name = "other".into();
+    let me = BoardRow::of("core", &state, true);
+    update(&mut state, Action::Board(vec![me, other]));
+    // A scale-out confirmed: it runs.
+    for c in ['3', 'o', 'y'] {
+        key(&mut state, KeyCode::Char(c));
+    }
+    assert!(matches!(
+        key(&mut state, KeyCode::Enter).as_slice(),
+        [Effect::Execute { .. }]
+    ));
+    // On the board, Enter on another target does not leave this one while it runs: its
+    // outcome comes back here.
+    state.view = View::Fleet;
+    state.list_mut().selected_key = Some("other".into());
+    assert_eq!(key(&mut state, KeyCode::Enter), vec![]);
+    assert!(
+        state
+            .message
+            .as_deref()
+            .unwrap_or_default()
+            .contains("still running: open other"),
+        "{:?}",
+        state.message
+    );
+    // A world switch under way holds it too.
+    state.operation = None;
+    state.switching = Some((7, "AWS profile p".into()));
+    assert_eq!(key(&mut state, KeyCode::Enter), vec![]);
+    assert!(state
+        .message
+        .as_deref()
+        .unwrap_or_default()
+        .contains("still opening"));
+    state.switching = None;
+    assert_eq!(
+        key(&mut state, KeyCode::Enter),
+        vec![Effect::Dive("other".into())]
+    );
+}
