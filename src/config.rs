@@ -326,15 +326,8 @@ impl Config {
         }
         config.checks = file.checks.unwrap_or_default();
         if let Some(text) = file.board.and_then(|b| b.refresh) {
-            let span = Span::parse(&text)
-                .filter(|s| (5..=3600).contains(&s.secs()))
-                .ok_or_else(|| {
-                    at(
-                        "board.refresh",
-                        format!("{text:?} is not a duration within 5s..1h"),
-                    )
-                })?;
-            config.board_every = span.0;
+            config.board_every =
+                duration_within(&text, 5..=3600, "5s..1h").map_err(|e| at("board.refresh", e))?;
         }
         if let Some(p) = file.probe {
             config.probe = Self::probe_settings(p, &at)?;
@@ -394,15 +387,8 @@ impl Config {
             ));
         }
         if let Some(text) = p.timeout {
-            let span = Span::parse(&text)
-                .filter(|s| (1..=60).contains(&s.secs()))
-                .ok_or_else(|| {
-                    at(
-                        "probe.timeout",
-                        format!("{text:?} is not a duration within 1s..60s"),
-                    )
-                })?;
-            s.timeout = span.0;
+            s.timeout =
+                duration_within(&text, 1..=60, "1s..60s").map_err(|e| at("probe.timeout", e))?;
         }
         if let Some(n) = p.concurrency {
             if !(1..=64).contains(&n) {
@@ -543,6 +529,18 @@ impl Config {
             checks: flags.checks.over(&self.checks).resolve(),
         }
     }
+}
+
+/// A duration setting's value, when it is one within `secs` (said as `words`).
+fn duration_within(
+    text: &str,
+    secs: std::ops::RangeInclusive<i64>,
+    words: &str,
+) -> Result<std::time::Duration, String> {
+    Span::parse(text)
+        .filter(|s| secs.contains(&s.secs()))
+        .map(|s| s.0)
+        .ok_or_else(|| format!("{text:?} is not a duration within {words}"))
 }
 
 /// The config target a resolution chose, by name.
