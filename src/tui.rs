@@ -322,6 +322,7 @@ where
             }
         }
         let ticked = matches!(action, Action::Tick { .. });
+        let was_on_board = state.view == crate::app::View::Fleet;
         let effects = update(&mut state, action);
         // A replay's recorded events follow its cursor (from the start again after a seek
         // back).
@@ -357,6 +358,11 @@ where
                     },
                 );
             }
+        }
+        // The board's rows are read from every target only while the board is on screen:
+        // at each tick, and at once when it comes on screen (never old rows first).
+        let on_board = state.view == crate::app::View::Fleet;
+        if on_board && (ticked || !was_on_board) {
             let rows = board(&names, focus, &state, &parked);
             update(&mut state, Action::Board(rows));
         }
