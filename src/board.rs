@@ -106,19 +106,14 @@ pub fn watch_list(
     };
     for p in &profiles {
         for r in &regions {
-            let name = match (p, r) {
-                (Some(p), Some(r)) => format!("{p}/{r}"),
-                (Some(p), None) => p.clone(),
-                (None, Some(r)) => r.clone(),
-                (None, None) => "aws".into(),
+            let world = WorldSpec::Aws {
+                profile: p.clone(),
+                region: r.clone(),
+                endpoint_url: o.endpoint_url.clone(),
             };
             push(Watched {
-                name,
-                world: Ok(WorldSpec::Aws {
-                    profile: p.clone(),
-                    region: r.clone(),
-                    endpoint_url: o.endpoint_url.clone(),
-                }),
+                name: name_of(&world, None),
+                world: Ok(world),
                 seed: None,
                 speed: None,
             });

@@ -85,29 +85,22 @@ impl<'a> ProbeRead<'a> {
                 ..
             } => {
                 let names: Vec<&str> = self.failing.iter().map(|c| c.name.as_str()).collect();
-                match (location, self.says) {
+                let word = match (location, self.says) {
                     (Some(to), _) if (300..400).contains(status) => {
-                        format!("{status} to {to}, not followed")
+                        return format!("{status} to {to}, not followed")
                     }
-                    (_, Says::Fail) if !names.is_empty() => {
-                        format!("{status} {} down", names.join(", "))
-                    }
+                    (_, Says::Fail) if !names.is_empty() => format!("{} down", names.join(", ")),
                     (_, Says::Warn) if !names.is_empty() => {
-                        format!("{status} {} degraded", names.join(", "))
+                        format!("{} degraded", names.join(", "))
                     }
-                    _ => match (&report.first_line, report.status) {
-                        (_, Some(s)) => format!("{status} {}", s.as_str()),
-                        (Some(line), None) if !line.is_empty() && self.says == Says::Fail => {
-                            format!("{status} {line}")
-                        }
-                        _ => format!(
-                            "{status} {}",
-                            if self.says == Says::Pass { "ok" } else { "" }
-                        )
-                        .trim_end()
-                        .to_string(),
+                    _ => match (report.status, &report.first_line) {
+                        (Some(s), _) => s.as_str().to_string(),
+                        (None, Some(line)) if self.says == Says::Fail => line.clone(),
+                        _ if self.says == Says::Pass => "ok".into(),
+                        _ => String::new(),
                     },
-                }
+                };
+                format!("{status} {word}").trim_end().to_string()
             }
         }
     }
