@@ -13,16 +13,15 @@
 #[path = "../tests/it/moto.rs"]
 #[allow(dead_code)]
 mod moto;
+#[allow(dead_code)]
+mod support;
+
+use support::stub;
 
 use aws_sdk_elasticloadbalancingv2::types::{ProtocolEnum, TargetDescription};
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
 use patrol::board::{check_all, Watched};
 use patrol::cloud::aws::{AwsCloud, AwsOptions};
 use patrol::world::{Opener, WorldSpec};
-use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const REGION: &str = "eu-central-1";
@@ -88,87 +87,6 @@ async fn seed() {
                 .unwrap();
         }
     }
-}
-
-/// A recorded answer: status, content type, body.
-type Answer = (u16, String, Bytes);
-
-/// What a request asks, whatever its signature and date: its path and its body's
-/// parameters, less the times that move with the clock (GetMetricData's window).
-fn key(path: &str, body: &[u8]) -> String {
-    let body = String::from_utf8_lossy(body);
-    let kept: Vec<&str> = (body.split('&'))
-        .filter(|p| !p.split('=').next().unwrap_or_default().ends_with("Time"))
-        .collect();
-    format!("{path}\n{}", kept.join("&"))
-}
-
-/// Serves on 127.0.0.1 with `answer` for each request, as many at once as come.
-async fn serve<F, Fut>(answer: F) -> SocketAddr
-where
-    F: Fn(String, hyper::http::request::Parts, Bytes) -> Fut + Send + Sync + Clone + 'static,
-    Fut: std::future::Future<Output = Answer> + Send,
-{
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let answer = answer.clone();
-            tokio::spawn(async move {
-                let service = hyper::service::service_fn(
-                    move |req: hyper::Request<hyper::body::Incoming>| {
-                        let answer = answer.clone();
-                        async move {
-                            let (parts, body) = req.into_parts();
-                            let body = body
-                                .collect()
-                                .await
-                                .map(|b| b.to_bytes())
-                                .unwrap_or_default();
-                            let path = parts.uri.to_string();
-                            let (status, kind, bytes) =
-                                answer(key(&path, &body), parts, body).await;
-                            hyper::Response::builder()
-                                .status(status)
-                                .header(hyper::header::CONTENT_TYPE, kind)
-                                .body(Full::new(bytes))
-                        }
-                    },
-                );
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    });
-    address
-}
-
-/// Forwards one request to moto and gives back its answer.
-async fn forward(moto: SocketAddr, parts: hyper::http::request::Parts, body: Bytes) -> Answer {
-    let stream = tokio::net::TcpStream::connect(moto).await.unwrap();
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .unwrap();
-    tokio::spawn(connection);
-    let mut request = hyper::Request::builder()
-        .method(parts.method)
-        .uri(parts.uri);
-    for (name, value) in parts.headers.iter() {
-        request = request.header(name, value);
-    }
-    let response = sender
-        .send_request(request.body(Full::new(body)).unwrap())
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let kind = (response.headers().get(hyper::header::CONTENT_TYPE))
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("text/xml")
-        .to_string();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, kind, bytes)
 }
 
 fn options(endpoint: &str) -> AwsOptions {
@@ -250,30 +168,16 @@ fn main() {
             "seeded moto with {INSTANCES} instances, {TARGET_GROUPS} target groups in {:.1}s",
             started.elapsed().as_secs_f64()
         );
-        let moto: SocketAddr = moto::moto()
-            .url
-            .trim_start_matches("http://")
-            .parse()
-            .unwrap();
+        let moto = stub::moto_address(&moto::moto().url);
         // Record: every answer of two full refreshes of a freshly opened world.
-        let recorded: Arc<Mutex<HashMap<String, Answer>>> = Arc::default();
-        let book = recorded.clone();
-        let proxy = serve(move |key, parts, body| {
-            let book = book.clone();
-            async move {
-                let answer = forward(moto, parts, body).await;
-                book.lock().unwrap().insert(key, answer.clone());
-                answer
-            }
-        })
-        .await;
-        let proxy = format!("http://{proxy}");
+        let book = stub::Book::default();
+        let proxy = stub::recorder(moto, &book).await.url();
         let cloud = AwsCloud::connect(&options(&proxy)).await.unwrap();
         for _ in 0..2 {
             patrol::cloud::take_snapshot(&cloud).await.unwrap();
         }
         let counts = cloud.calls().counts();
-        println!("recorded {} answers", recorded.lock().unwrap().len());
+        println!("recorded {} answers", book.len());
         // Calls per minute: each source's calls in one steady refresh, at the console's
         // intervals and at the board's pace (no source more often than every 30s).
         cloud.calls().reset();
@@ -295,20 +199,7 @@ fn main() {
             counts.values().sum::<u64>()
         );
         // Replay: the same answers to anyone, each after the added latency.
-        let book = recorded.clone();
-        let stub = serve(move |key, _, _| {
-            let found = book.lock().unwrap().get(&key).cloned();
-            async move {
-                tokio::time::sleep(latency()).await;
-                found.unwrap_or((
-                    500,
-                    "text/plain".into(),
-                    Bytes::from_static(b"not recorded"),
-                ))
-            }
-        })
-        .await;
-        let stub = format!("http://{stub}");
+        let stub = stub::replay(&book, latency()).await.url();
         let one = runs(|| board(1, &stub)).await;
         let ten = runs(|| board(TARGETS, &stub)).await;
         let (one, ten) = (median(one), median(ten));

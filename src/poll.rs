@@ -283,7 +283,8 @@ struct SourceTask {
     tx: mpsc::Sender<PollEvent>,
     refresh: Arc<Notify>,
     outage: Arc<Outage>,
-    /// The auto scaling task publishes group names; the metrics task reads them.
+    /// The auto scaling task publishes group names as soon as they are listed; the metrics
+    /// task reads them.
     groups_tx: Arc<watch::Sender<Option<Vec<String>>>>,
     groups_rx: watch::Receiver<Option<Vec<String>>>,
     prober: Arc<Prober>,
@@ -339,12 +340,6 @@ impl SourceTask {
                 )),
             };
             let delay = match &result {
-                Ok(Payload::AutoScaling(groups)) => {
-                    let names = groups.iter().map(|g| g.name.clone()).collect();
-                    self.groups_tx.send_replace(Some(names));
-                    failures = 0;
-                    self.interval
-                }
                 Ok(payload) => {
                     self.publish(Some(payload));
                     failures = 0;
@@ -448,7 +443,13 @@ impl SourceTask {
             Source::Instances => Payload::Instances(cloud.instances().await?),
             Source::LoadBalancers => Payload::LoadBalancers(cloud.load_balancers().await?),
             Source::TargetGroups => Payload::TargetGroups(cloud.target_groups().await?),
-            Source::AutoScaling => Payload::AutoScaling(cloud.auto_scaling_groups().await?),
+            Source::AutoScaling => {
+                // The metrics task needs only the names: it has them before the activities.
+                let listed = cloud.auto_scaling_groups_listed().await?;
+                let names = listed.iter().map(|g| g.name.clone()).collect();
+                self.groups_tx.send_replace(Some(names));
+                Payload::AutoScaling(cloud.with_activities(listed).await?)
+            }
             Source::ElasticIps => Payload::ElasticIps(cloud.elastic_ips().await?),
             Source::Images => Payload::Images(cloud.images().await?),
             Source::Alarms => Payload::Alarms(cloud.alarms().await?),

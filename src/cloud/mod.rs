@@ -221,6 +221,19 @@ pub trait Cloud: Send + Sync {
     async fn target_groups(&self) -> Result<Vec<TargetGroup>, CloudError>;
     /// Auto Scaling groups, each with its instances and recent scaling activities.
     async fn auto_scaling_groups(&self) -> Result<Vec<AutoScalingGroup>, CloudError>;
+    /// Auto Scaling groups as listed, before their activities are read: what the metrics
+    /// need (the names), the moment it arrives. Where listing and activities are one read,
+    /// the whole groups.
+    async fn auto_scaling_groups_listed(&self) -> Result<Vec<AutoScalingGroup>, CloudError> {
+        self.auto_scaling_groups().await
+    }
+    /// Listed groups with their recent scaling activities read (AWS: one call per group).
+    async fn with_activities(
+        &self,
+        groups: Vec<AutoScalingGroup>,
+    ) -> Result<Vec<AutoScalingGroup>, CloudError> {
+        Ok(groups)
+    }
     /// One group by name, for checks and verification that need no other group (and, on
     /// AWS, none of its activities).
     async fn auto_scaling_group(&self, name: &str) -> Result<Option<AutoScalingGroup>, CloudError> {
@@ -348,23 +361,37 @@ pub async fn take_snapshot_of(
         }
     }
     let wants = |s: Source| sources.contains(&s);
-    let (instances, load_balancers, target_groups, groups, elastic_ips, images, alarms) = futures::try_join!(
+    // CPU is read per group: the metrics start the moment the groups' names are listed,
+    // beside the groups' activities, not after every other read.
+    let groups_and_cpu = async {
+        if !(wants(Source::AutoScaling) || wants(Source::Metrics)) {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let listed = cloud.auto_scaling_groups_listed().await?;
+        let names: Vec<String> = listed.iter().map(|g| g.name.clone()).collect();
+        futures::try_join!(
+            read(wants(Source::AutoScaling), cloud.with_activities(listed)),
+            read(wants(Source::Metrics), cloud.cpu_utilization(&names)),
+        )
+    };
+    let (
+        instances,
+        load_balancers,
+        target_groups,
+        (groups, metrics),
+        elastic_ips,
+        images,
+        alarms,
+        instance_metrics,
+    ) = futures::try_join!(
         read(wants(Source::Instances), cloud.instances()),
         read(wants(Source::LoadBalancers), cloud.load_balancers()),
         read(wants(Source::TargetGroups), cloud.target_groups()),
-        // CPU is read per group: the metrics need the groups' names.
-        read(
-            wants(Source::AutoScaling) || wants(Source::Metrics),
-            cloud.auto_scaling_groups()
-        ),
+        groups_and_cpu,
         read(wants(Source::ElasticIps), cloud.elastic_ips()),
         read(wants(Source::Images), cloud.images()),
         read(wants(Source::Alarms), cloud.alarms()),
-    )?;
-    let names: Vec<String> = groups.iter().map(|g| g.name.clone()).collect();
-    let (metrics, instance_metrics) = futures::try_join!(
-        read(wants(Source::Metrics), cloud.cpu_utilization(&names)),
-        read(wants(Source::Metrics), optional_instance_metrics(cloud))
+        read(wants(Source::Metrics), optional_instance_metrics(cloud)),
     )?;
     Ok(Snapshot {
         world: cloud.world(),

@@ -19,6 +19,7 @@ mod patterns;
 mod probe;
 mod record;
 mod recovery;
+mod refresh;
 mod runbook;
 mod scenarios;
 mod sim;

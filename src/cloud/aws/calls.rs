@@ -2,18 +2,33 @@
 //! measured (scripts/aws-refresh-cost) and a test can prove a call was never made.
 
 use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    AfterDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+};
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-use aws_smithy_types::config_bag::ConfigBag;
+use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-/// Requests sent, by operation name (each retry attempt counts).
+/// Requests sent, by operation name (each retry attempt counts); and, when asked, how long
+/// each took from its sending to its answer read.
 #[derive(Debug, Clone, Default)]
 pub struct CallCounter {
     counts: Arc<Mutex<BTreeMap<String, u64>>>,
+    timing: Arc<AtomicBool>,
+    times: Arc<Mutex<Vec<(String, Duration)>>>,
+}
+
+/// When an attempt was put on the wire.
+#[derive(Debug, Clone)]
+struct SentAt(Instant);
+
+impl Storable for SentAt {
+    type Storer = StoreReplace<Self>;
 }
 
 impl CallCounter {
@@ -32,12 +47,32 @@ impl CallCounter {
         self.counts().get(operation).copied().unwrap_or(0)
     }
 
-    /// Starts counting from zero.
+    /// Starts counting from zero (and forgets the times).
     pub fn reset(&self) {
         if let Ok(mut c) = self.counts.lock() {
             c.clear();
         }
+        if let Ok(mut t) = self.times.lock() {
+            t.clear();
+        }
     }
+
+    /// Keeps each attempt's time from now on (off by default: a console runs for days).
+    pub fn time_calls(&self, on: bool) {
+        self.timing.store(on, Ordering::Relaxed);
+    }
+
+    /// Each attempt's operation and time, from sending to its answer read, since the last
+    /// reset, while timing is on.
+    pub fn times(&self) -> Vec<(String, Duration)> {
+        self.times.lock().map(|t| t.clone()).unwrap_or_default()
+    }
+}
+
+fn operation(cfg: &ConfigBag) -> String {
+    cfg.load::<Metadata>()
+        .map(|m| m.name().to_string())
+        .unwrap_or_else(|| "unknown".to_string())
 }
 
 impl Intercept for CallCounter {
@@ -51,12 +86,26 @@ impl Intercept for CallCounter {
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let name = cfg
-            .load::<Metadata>()
-            .map(|m| m.name().to_string())
-            .unwrap_or_else(|| "unknown".to_string());
         if let Ok(mut c) = self.counts.lock() {
-            *c.entry(name).or_default() += 1;
+            *c.entry(operation(cfg)).or_default() += 1;
+        }
+        if self.timing.load(Ordering::Relaxed) {
+            cfg.interceptor_state().store_put(SentAt(Instant::now()));
+        }
+        Ok(())
+    }
+
+    fn read_after_deserialization(
+        &self,
+        _context: &AfterDeserializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(SentAt(at)) = cfg.load::<SentAt>() {
+            let took = at.elapsed();
+            if let Ok(mut t) = self.times.lock() {
+                t.push((operation(cfg), took));
+            }
         }
         Ok(())
     }

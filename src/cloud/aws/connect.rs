@@ -1,9 +1,7 @@
 //! Connecting: options, profiles and regions, the SDK's config with patrol's retries and
 //! timeouts, and the account the credentials belong to.
 
-use super::{
-    classify, AwsCloud, CallCounter, Inner, CREDENTIALS_ADVICE, DEFAULT_CONCURRENCY, NO_CREDENTIALS,
-};
+use super::{classify, limit, AwsCloud, CallCounter, Inner, CREDENTIALS_ADVICE, NO_CREDENTIALS};
 use crate::cloud::{CloudError, CloudErrorKind};
 use crate::model::WorldInfo;
 use aws_config::retry::RetryConfig;
@@ -286,7 +284,7 @@ impl AwsCloud {
                 sts: aws_sdk_sts::Client::from_conf(sts),
                 world: RwLock::new(world),
                 page_size: None,
-                concurrency: DEFAULT_CONCURRENCY,
+                limiters: limit::Limiters::adaptive(),
                 calls,
                 delays: Default::default(),
             }),
@@ -302,11 +300,11 @@ impl AwsCloud {
         self
     }
 
-    /// The same cloud reading `n` target groups (or groups' activities) at a time
-    /// (benches/aws_refresh.rs compares). Call before cloning.
+    /// The same cloud with always `n` detail calls per API in flight at most, instead of an adaptive
+    /// number (benches/aws_refresh.rs compares). Call before cloning.
     pub fn with_concurrency(mut self, n: usize) -> AwsCloud {
         if let Some(inner) = Arc::get_mut(&mut self.inner) {
-            inner.concurrency = n.max(1);
+            inner.limiters = limit::Limiters::fixed(n);
         }
         self
     }

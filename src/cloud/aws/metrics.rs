@@ -168,10 +168,13 @@ impl AwsCloud {
     ) -> Result<Vec<Vec<MetricPoint>>, CloudError> {
         let end = Utc::now();
         let start = end - METRIC_WINDOW;
-        let mut out = Vec::with_capacity(values.len());
-        for chunk in values.chunks(METRIC_QUERIES_PER_CALL) {
-            out.extend(self.metric_chunk(metric, chunk, start, end).await?);
-        }
-        Ok(out)
+        let chunks = values.chunks(METRIC_QUERIES_PER_CALL).map(|chunk| {
+            self.limited(
+                super::limit::Api::CloudWatch,
+                self.metric_chunk(metric, chunk, start, end),
+            )
+        });
+        let chunks = futures::future::try_join_all(chunks).await?;
+        Ok(chunks.into_iter().flatten().collect())
     }
 }

@@ -3,13 +3,15 @@
 //! Credentials and region come from aws-config's standard chain (environment, shared config
 //! and credentials files, SSO, assume-role profiles, instance and container roles); flags
 //! override the region, the profile and the endpoint. Every read is paginated to the end;
-//! the per-target-group and per-group calls run with bounded concurrency. SDK types become
-//! `model/` types in `convert` and nowhere else.
+//! the per-target-group and per-group calls run as many at once as an adaptive limiter
+//! allows (one per API: limit.rs). SDK types become `model/` types in `convert` and
+//! nowhere else.
 
 mod calls;
 mod connect;
 pub mod convert;
 pub mod error;
+mod limit;
 mod metrics;
 mod reads;
 mod rotation;
@@ -22,8 +24,7 @@ pub use error::{classify, CREDENTIALS_ADVICE, NO_CREDENTIALS};
 use crate::model::WorldInfo;
 use std::sync::{Arc, RwLock};
 
-/// Target groups (and Auto Scaling groups) whose details are read at the same time.
-pub const DEFAULT_CONCURRENCY: usize = 8;
+pub use limit::{MAX_IN_FLIGHT, START_IN_FLIGHT};
 /// The real AWS world. Cheap to clone; clones share clients and counters.
 #[derive(Clone)]
 pub struct AwsCloud {
@@ -38,7 +39,8 @@ struct Inner {
     sts: aws_sdk_sts::Client,
     world: RwLock<WorldInfo>,
     page_size: Option<i32>,
-    concurrency: usize,
+    /// How many detail calls are in flight at once, per API (each has its own rate limits).
+    limiters: limit::Limiters,
     calls: CallCounter,
     delays: Remembered,
 }
@@ -63,5 +65,30 @@ impl Remembered {
     fn put(&self, arn: &str, value: Option<u32>) {
         let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
         map.insert(arn.to_string(), (value, std::time::Instant::now()));
+    }
+}
+
+impl AwsCloud {
+    /// Runs one call to `api` with a place in flight, and teaches the limiter how it went.
+    async fn limited<T>(
+        &self,
+        api: limit::Api,
+        call: impl std::future::Future<Output = Result<T, crate::cloud::CloudError>>,
+    ) -> Result<T, crate::cloud::CloudError> {
+        use crate::cloud::CloudErrorKind;
+        let mut permit = self.inner.limiters.of(api).acquire().await;
+        let result = call.await;
+        permit.ended(match &result {
+            Err(e) if e.kind == CloudErrorKind::Throttled => limit::Outcome::Throttled,
+            Err(e) if e.kind == CloudErrorKind::Network => limit::Outcome::Failed,
+            _ => limit::Outcome::Answered,
+        });
+        result
+    }
+
+    /// How many detail calls to Elastic Load Balancing may be in flight now (the benchmark
+    /// reports it).
+    pub fn in_flight_limit(&self) -> usize {
+        self.inner.limiters.of(limit::Api::Elb).limit()
     }
 }

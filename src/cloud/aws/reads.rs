@@ -1,6 +1,7 @@
 //! The reads, and the `Cloud` trait over them (metrics and changes are in their own
-//! files): every read paginated to the end, details with bounded concurrency.
+//! files): every read paginated to the end, details as many at once as the limiter allows.
 
+use super::limit::Api;
 use super::{classify, convert, AwsCloud};
 use crate::cloud::{Cloud, CloudError, CloudErrorKind, CreateImageRequest, Receipt};
 use crate::model::{
@@ -27,14 +28,17 @@ impl AwsCloud {
         &self,
         mut group: TargetGroup,
     ) -> Result<Option<TargetGroup>, CloudError> {
-        let out = self
-            .inner
-            .elb
-            .describe_target_health()
-            .target_group_arn(&group.arn)
-            .send()
-            .await
-            .map_err(|e| classify("DescribeTargetHealth", e));
+        // Both at once: the delay (read once in a while) never adds a round trip.
+        let health = self.limited(Api::Elb, async {
+            self.inner
+                .elb
+                .describe_target_health()
+                .target_group_arn(&group.arn)
+                .send()
+                .await
+                .map_err(|e| classify("DescribeTargetHealth", e))
+        });
+        let (out, delay) = futures::join!(health, self.deregistration_delay(&group.arn));
         match out {
             Ok(out) => {
                 group.targets = out
@@ -42,7 +46,7 @@ impl AwsCloud {
                     .iter()
                     .map(convert::target)
                     .collect();
-                group.deregistration_delay_seconds = self.deregistration_delay(&group.arn).await;
+                group.deregistration_delay_seconds = delay;
                 Ok(Some(group))
             }
             // Deleted between the two calls: it is gone, not an error.
@@ -59,13 +63,16 @@ impl AwsCloud {
             return known;
         }
         let out = self
-            .inner
-            .elb
-            .describe_target_group_attributes()
-            .target_group_arn(arn)
-            .send()
-            .await
-            .map_err(|e| classify("DescribeTargetGroupAttributes", e));
+            .limited(Api::Elb, async {
+                self.inner
+                    .elb
+                    .describe_target_group_attributes()
+                    .target_group_arn(arn)
+                    .send()
+                    .await
+                    .map_err(|e| classify("DescribeTargetGroupAttributes", e))
+            })
+            .await;
         let delay = match out {
             Ok(out) => out
                 .attributes()
@@ -94,14 +101,17 @@ impl AwsCloud {
         mut group: AutoScalingGroup,
     ) -> Result<AutoScalingGroup, CloudError> {
         let out = self
-            .inner
-            .autoscaling
-            .describe_scaling_activities()
-            .auto_scaling_group_name(&group.name)
-            .max_records(ACTIVITIES_PER_GROUP)
-            .send()
-            .await
-            .map_err(|e| classify("DescribeScalingActivities", e))?;
+            .limited(Api::AutoScaling, async {
+                self.inner
+                    .autoscaling
+                    .describe_scaling_activities()
+                    .auto_scaling_group_name(&group.name)
+                    .max_records(ACTIVITIES_PER_GROUP)
+                    .send()
+                    .await
+                    .map_err(|e| classify("DescribeScalingActivities", e))
+            })
+            .await?;
         group.activities = out.activities().iter().map(convert::activity).collect();
         group
             .activities
@@ -204,17 +214,22 @@ impl Cloud for AwsCloud {
                 .collect()
         })
         .await?;
-        // One DescribeTargetHealth per group (the API takes one group per call), a bounded
-        // number at a time, in the order the groups were listed.
+        // One DescribeTargetHealth per group (the API takes one group per call), as many at
+        // a time as the limiter allows, in the order the groups were listed.
         let with_health: Vec<Option<TargetGroup>> = stream::iter(groups)
             .map(|g| self.target_health(g))
-            .buffered(self.inner.concurrency)
+            .buffered(super::MAX_IN_FLIGHT)
             .try_collect()
             .await?;
         Ok(with_health.into_iter().flatten().collect())
     }
 
     async fn auto_scaling_groups(&self) -> Result<Vec<AutoScalingGroup>, CloudError> {
+        let listed = self.auto_scaling_groups_listed().await?;
+        self.with_activities(listed).await
+    }
+
+    async fn auto_scaling_groups_listed(&self) -> Result<Vec<AutoScalingGroup>, CloudError> {
         let pages = self
             .inner
             .autoscaling
@@ -222,16 +237,22 @@ impl Cloud for AwsCloud {
             .into_paginator()
             .page_size(self.page(100))
             .send();
-        let groups = all_pages("DescribeAutoScalingGroups", pages, |p| {
+        all_pages("DescribeAutoScalingGroups", pages, |p| {
             p.auto_scaling_groups()
                 .iter()
                 .map(convert::auto_scaling_group)
                 .collect()
         })
-        .await?;
+        .await
+    }
+
+    async fn with_activities(
+        &self,
+        groups: Vec<AutoScalingGroup>,
+    ) -> Result<Vec<AutoScalingGroup>, CloudError> {
         stream::iter(groups)
             .map(|g| self.activities(g))
-            .buffered(self.inner.concurrency)
+            .buffered(super::MAX_IN_FLIGHT)
             .try_collect()
             .await
     }
