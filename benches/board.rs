@@ -269,12 +269,9 @@ async fn calls_per_source(cloud: &AwsCloud) -> Vec<(patrol::cloud::Source, u64)>
 /// The release console watching `n` targets of 1,000 instances on the stub: how long after
 /// its start every row of the board has its verdicts, and its resident memory then.
 fn console(stub: &str, n: usize) -> (Option<Duration>, f64) {
-    let bin = format!(
-        "{}/release/patrol",
-        std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into())
-    );
+    let bin = support::console_binary();
     if !std::path::Path::new(&bin).exists() {
-        println!("console: build the release binary first ({bin})");
+        println!("console: build the release binary first ({bin}), or set PATROL_BIN");
         return (None, 0.0);
     }
     let dir = tempfile::tempdir().unwrap();

@@ -295,6 +295,24 @@ struct SourceTask {
     floor: Arc<std::sync::atomic::AtomicU64>,
 }
 
+/// An instance as the probes need it: its id, state and address.
+fn address_only(i: &Instance) -> Instance {
+    Instance {
+        id: i.id.clone(),
+        name: None,
+        state: i.state,
+        zone: String::new(),
+        subnet_id: String::new(),
+        vpc_id: String::new(),
+        private_ip: i.private_ip.clone(),
+        public_ip: None,
+        instance_type: String::new(),
+        launched_at: i.launched_at,
+        tags: Default::default(),
+        auto_scaling_group: None,
+    }
+}
+
 /// The latest instances and target groups read (None: no word yet).
 #[derive(Debug, Clone, Default)]
 struct Latest {
@@ -408,7 +426,9 @@ impl SourceTask {
         self.fleet_tx
             .send_if_modified(|latest| match (self.source, payload) {
                 (Source::Instances, Some(Payload::Instances(v))) => {
-                    latest.instances = Some(Arc::new(v.clone()));
+                    // Probes need only where each instance is: not a second copy of the
+                    // fleet (a large one is megabytes).
+                    latest.instances = Some(Arc::new(v.iter().map(address_only).collect()));
                     true
                 }
                 (Source::TargetGroups, Some(Payload::TargetGroups(v))) => {

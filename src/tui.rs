@@ -85,8 +85,10 @@ impl Shown {
             AuditLog::new(audit_log.to_path_buf()),
             world.read_only,
         ));
-        // The poller speaks its own events; here they become the console's actions.
-        let (polled_tx, mut polled) = mpsc::channel::<PollEvent>(256);
+        // The poller speaks its own events; here they become the console's actions. Small
+        // queues: a refresh waits for the console rather than piling up (each may hold a
+        // whole fleet).
+        let (polled_tx, mut polled) = mpsc::channel::<PollEvent>(16);
         let poller = Poller::spawn(
             world.cloud.clone(),
             world.prober.clone(),
@@ -135,20 +137,22 @@ pub async fn run(world: OpenWorld, theme: Theme, options: Options) -> anyhow::Re
     if options.mouse {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
     }
-    let result = match signals() {
-        Ok(stop) => {
-            event_loop(
-                &mut terminal,
-                EventStream::new(),
-                stop,
-                world,
-                theme,
-                options,
-            )
-            .await
+    // Terminal events are read on a task of their own and stamped as they arrive, so the
+    // time from a key to its frame counts the time the key waited for the loop.
+    let (stamped, events) = futures::channel::mpsc::unbounded();
+    let reader = tokio::spawn(async move {
+        let mut events = EventStream::new();
+        while let Some(event) = events.next().await {
+            if stamped.unbounded_send((Instant::now(), event)).is_err() {
+                return;
+            }
         }
+    });
+    let result = match signals() {
+        Ok(stop) => event_loop(&mut terminal, events, stop, world, theme, options).await,
         Err(e) => Err(e),
     };
+    reader.abort();
     let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     ratatui::restore();
     result
@@ -168,21 +172,87 @@ fn signals() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     })
 }
 
-/// The console's one loop, on any terminal backend and any stream of terminal events, until
-/// the operator quits, the events end, or `stop` completes (a signal). Whole-app tests run it
-/// on ratatui's TestBackend with keys they send.
+/// The console's one loop, on any terminal backend and any stream of terminal events (each
+/// with the moment it arrived), until the operator quits, the events end, or `stop`
+/// completes (a signal). Whole-app tests run it on ratatui's TestBackend with keys they send.
 pub async fn event_loop<B, E>(
+    terminal: &mut Terminal<B>,
+    events: E,
+    stop: impl std::future::Future<Output = ()>,
+    world: OpenWorld,
+    theme: Theme,
+    options: Options,
+) -> anyhow::Result<()>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    E: futures::Stream<Item = (Instant, std::io::Result<Event>)> + Unpin,
+{
+    let mut key_to_frame = Latencies::default();
+    let result = run_loop(
+        terminal,
+        events,
+        stop,
+        world,
+        theme,
+        options,
+        &mut key_to_frame,
+    )
+    .await;
+    if let Some((n, p50, p99, max)) = key_to_frame.summary() {
+        tracing::info!(
+            keys = n,
+            p50_ms = ms(p50),
+            p99_ms = ms(p99),
+            max_ms = ms(max),
+            "key-to-frame"
+        );
+    }
+    result
+}
+
+/// Milliseconds, to a tenth.
+fn ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 10_000.0).round() / 10.0
+}
+
+/// Times from a key's arrival to the frame that shows its effect (the last 100,000).
+#[derive(Debug, Default)]
+pub struct Latencies(std::collections::VecDeque<Duration>);
+
+impl Latencies {
+    const KEPT: usize = 100_000;
+
+    pub fn push(&mut self, d: Duration) {
+        if self.0.len() == Self::KEPT {
+            self.0.pop_front();
+        }
+        self.0.push_back(d);
+    }
+
+    /// How many, the median, the 99th percentile and the slowest.
+    pub fn summary(&self) -> Option<(usize, Duration, Duration, Duration)> {
+        let mut v: Vec<Duration> = self.0.iter().copied().collect();
+        v.sort();
+        let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+        (!v.is_empty()).then(|| (v.len(), at(0.5), at(0.99), at(1.0)))
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_loop<B, E>(
     terminal: &mut Terminal<B>,
     mut events: E,
     stop: impl std::future::Future<Output = ()>,
     world: OpenWorld,
     mut theme: Theme,
     mut options: Options,
+    key_to_frame: &mut Latencies,
 ) -> anyhow::Result<()>
 where
     B: Backend,
     B::Error: Send + Sync + 'static,
-    E: futures::Stream<Item = std::io::Result<Event>> + Unpin,
+    E: futures::Stream<Item = (Instant, std::io::Result<Event>)> + Unpin,
 {
     tokio::pin!(stop);
     let mut state = AppState::new(world.cloud.world(), &world.intervals, Utc::now());
@@ -204,7 +274,7 @@ where
     // Every watched target's poller speaks on one channel, tagged with its place on the
     // board (0: the one on screen at start). The one on screen is `state` and `shown`; the
     // others are parked, refreshing slowly, until Enter on the board shows one.
-    let (polled_tx, mut polled) = mpsc::channel::<(usize, PollEvent)>(1024);
+    let (polled_tx, mut polled) = mpsc::channel::<(usize, PollEvent)>(64);
     let mut focus = 0usize;
     let others = std::mem::take(&mut options.others);
     let names: Vec<String> = std::iter::once(options.name.clone())
@@ -234,11 +304,17 @@ where
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut last_draw: Option<Instant> = None;
     let mut full_frame_logged = false;
+    // The arrival of the oldest key whose effect is not drawn yet: it is drawn at once,
+    // whatever the frame rate (what the operator waits for comes first).
+    let mut key_waiting: Option<Instant> = None;
 
     loop {
         let since_draw = last_draw.map_or(FRAME, |t| t.elapsed());
-        if state.dirty && (since_draw >= FRAME || state.must_draw_now()) {
+        if state.dirty && (since_draw >= FRAME || state.must_draw_now() || key_waiting.is_some()) {
             let drawn = terminal.draw(|f| ui::draw(f, &state, &theme))?.area;
+            if let Some(at) = key_waiting.take() {
+                key_to_frame.push(at.elapsed());
+            }
             update(&mut state, Action::Drawn(drawn.width, drawn.height));
             if last_draw.is_none() {
                 tracing::info!(first_frame_ms = since(options.started), "first frame drawn");
@@ -255,16 +331,28 @@ where
         }
         let redraw_in = FRAME.saturating_sub(last_draw.map_or(FRAME, |t| t.elapsed()));
         let action = tokio::select! {
+            // The operator first: a key waiting is taken before any refresh.
+            biased;
             event = events.next() => match event {
-                Some(Ok(Event::Key(key))) => Action::Key(key),
-                Some(Ok(Event::Resize(w, h))) => Action::Resize(w, h),
-                Some(Ok(Event::Mouse(m))) => match m.kind {
-                    MouseEventKind::ScrollDown => Action::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE)),
-                    MouseEventKind::ScrollUp => Action::Key(KeyEvent::new(KeyCode::Up, KeyModifiers::NONE)),
+                Some((at, Ok(Event::Key(key)))) => {
+                    key_waiting.get_or_insert(at);
+                    Action::Key(key)
+                }
+                Some((_, Ok(Event::Resize(w, h)))) => Action::Resize(w, h),
+                Some((at, Ok(Event::Mouse(m)))) => match m.kind {
+                    MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                        key_waiting.get_or_insert(at);
+                        let code = if m.kind == MouseEventKind::ScrollDown {
+                            KeyCode::Down
+                        } else {
+                            KeyCode::Up
+                        };
+                        Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
+                    }
                     _ => continue,
                 },
-                Some(Ok(_)) => continue,
-                Some(Err(e)) => return Err(e).context("reading terminal events"),
+                Some((_, Ok(_))) => continue,
+                Some((_, Err(e))) => return Err(e).context("reading terminal events"),
                 None => return Ok(()),
             },
             Some(action) = rx.recv() => action,
@@ -324,6 +412,10 @@ where
         let ticked = matches!(action, Action::Tick { .. });
         let was_on_board = state.view == crate::app::View::Fleet;
         let effects = update(&mut state, action);
+        if !state.dirty {
+            // A key that changed nothing has no frame to wait for.
+            key_waiting = None;
+        }
         // A replay's recorded events follow its cursor (from the start again after a seek
         // back).
         if ticked {

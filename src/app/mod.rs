@@ -79,6 +79,7 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             if second {
                 state.mark_stale();
             }
+            state.recheck_if_due();
             vec![]
         }
         Action::Replayed { events, from_start } => {
@@ -204,7 +205,7 @@ fn apply_refresh(
                     .push([source_event(source, at, "failing", e.to_string())]);
             }
             state.last_error = Some((source, e));
-            state.recheck();
+            state.recheck_soon();
             return;
         }
     };
@@ -233,5 +234,5 @@ fn apply_refresh(
     }
     state.fleet.taken_at = state.clock;
     payload.apply_to(&mut state.fleet);
-    state.recheck();
+    state.recheck_soon();
 }

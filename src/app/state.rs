@@ -72,6 +72,26 @@ pub struct ListState {
     pub sort: Option<table::SortBy>,
 }
 
+/// How often the pattern checks run: after every refresh while they are cheap; at most
+/// once per `EVERY` while a run costs `EXPENSIVE` or more.
+#[derive(Debug, Clone, Default)]
+pub struct CheckPace {
+    pub last: Option<(std::time::Instant, std::time::Duration)>,
+    pub due: bool,
+}
+
+impl CheckPace {
+    pub const EXPENSIVE: std::time::Duration = std::time::Duration::from_millis(4);
+    pub const EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+}
+
+/// The pace of the checks is not part of what the console shows.
+impl PartialEq for CheckPace {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
 /// The whole console state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppState {
@@ -132,6 +152,8 @@ pub struct AppState {
     pub switch_seq: u64,
     /// What changed and when, newest last (the Events view shows it newest first).
     pub events: crate::record::Journal,
+    /// When the checks last ran and what it cost; whether a run is due.
+    pub check_pace: CheckPace,
     /// Every watched target, as the Fleet view shows it (this world's row among them).
     pub board: Vec<super::rows::BoardRow>,
 }
@@ -196,6 +218,7 @@ impl AppState {
             switch_seq: 0,
             board: Vec::new(),
             events: Default::default(),
+            check_pace: CheckPace::default(),
         };
         state.recheck();
         state
@@ -234,6 +257,36 @@ impl AppState {
     /// answered once is not judged: it says what it waits for, or which source failed. One
     /// whose sources contradict each other waits for the one that is behind.
     pub fn recheck(&mut self) {
+        let started = std::time::Instant::now();
+        self.recheck_now();
+        self.check_pace = CheckPace {
+            last: Some((started, started.elapsed())),
+            due: false,
+        };
+    }
+
+    /// After a refresh: the checks run now; but when their last run was expensive (a large
+    /// fleet) and recent, at the next tick a moment later, so that refreshes arriving
+    /// together are judged once and the keys are never kept waiting behind them.
+    pub fn recheck_soon(&mut self) {
+        match self.check_pace.last {
+            Some((at, took)) if took >= CheckPace::EXPENSIVE && at.elapsed() < CheckPace::EVERY => {
+                self.check_pace.due = true;
+            }
+            _ => self.recheck(),
+        }
+    }
+
+    /// At a tick: a deferred run of the checks, once it is due.
+    pub fn recheck_if_due(&mut self) {
+        let waited = (self.check_pace.last).is_none_or(|(at, _)| at.elapsed() >= CheckPace::EVERY);
+        if self.check_pace.due && waited {
+            self.recheck();
+            self.dirty = true;
+        }
+    }
+
+    fn recheck_now(&mut self) {
         let contradictions = cards::contradictions(self);
         let before = std::mem::take(&mut self.patterns);
         self.patterns = Pattern::ALL

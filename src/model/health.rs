@@ -7,6 +7,7 @@ use super::{
     Component, ComponentState, Instance, ProbeOutcome, ProbeResult, Snapshot, TargetGroup,
     TargetHealth, TargetHealthState,
 };
+use std::collections::HashMap;
 
 /// A health-check path that only proves the web server answers: `/`, a static file.
 pub fn looks_shallow(path: &str) -> bool {
@@ -309,18 +310,19 @@ impl Snapshot {
     /// Every target group's deep health, in the groups' order.
     pub fn deep_health(&self) -> Vec<GroupHealth<'_>> {
         let index = self.instance_index();
+        // Each target's probes, found once: (group, target, port) → probes.
+        let mut by_target: HashMap<(&str, &str, u16), Vec<&ProbeResult>> = HashMap::new();
+        for p in &self.probes {
+            let key = (p.target_group_arn.as_str(), p.target_id.as_str(), p.port);
+            by_target.entry(key).or_default().push(p);
+        }
         (self.target_groups.iter())
             .map(|g| GroupHealth {
                 group: g,
                 targets: (g.targets.iter())
                     .map(|t| {
-                        let mut probes: Vec<&ProbeResult> = (self.probes.iter())
-                            .filter(|p| {
-                                p.target_group_arn == g.arn
-                                    && p.target_id == t.target_id
-                                    && p.port == t.port
-                            })
-                            .collect();
+                        let key = (g.arn.as_str(), t.target_id.as_str(), t.port);
+                        let mut probes = by_target.remove(&key).unwrap_or_default();
                         // The group's own path first: the deep path sees deepest.
                         let own = g.health_check.path.as_deref().unwrap_or("/");
                         probes.sort_by_key(|p| p.path != own);

@@ -156,12 +156,19 @@ impl Snapshot {
 
     /// Every instance out of service on purpose, by instance id.
     pub fn out_of_service(&self) -> Vec<OutOfService> {
+        // Each group member's lifecycle, found once (not a search of every group per
+        // instance).
+        let lifecycles: std::collections::HashMap<&str, &LifecycleState> =
+            (self.auto_scaling_groups.iter())
+                .flat_map(|g| g.instances.iter())
+                .map(|i| (i.instance_id.as_str(), &i.lifecycle))
+                .collect();
         let mut out: Vec<OutOfService> = self
             .instances
             .iter()
             .filter_map(|i| {
                 let read = i.maintenance_note();
-                let lifecycle = self.group_member(&i.id).map(|(_, l)| l.clone());
+                let lifecycle = lifecycles.get(i.id.as_str()).map(|l| (*l).clone());
                 let standby = matches!(
                     lifecycle,
                     Some(LifecycleState::Standby | LifecycleState::EnteringStandby)

@@ -74,9 +74,19 @@ fn time(text: &str) -> Option<DateTime<Utc>> {
 /// What the tape last wrote of one source.
 #[derive(Default)]
 struct Held {
-    items: HashMap<String, String>,
+    /// Each item's body, as a hash: what is compared to see what changed (the bodies
+    /// themselves are in the file; a large fleet's would be megabytes held twice).
+    items: HashMap<String, u64>,
     order: Vec<String>,
     frame_at: Option<DateTime<Utc>>,
+}
+
+/// A body's hash (the same in every run: no random keys).
+fn body_hash(body: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    body.hash(&mut h);
+    h.finish()
 }
 
 /// The writing end: one per recording.
@@ -227,12 +237,14 @@ impl Tape {
                 }
             } else {
                 for (k, b) in &items {
-                    if held.items.get(k) != Some(b) {
+                    if held.items.get(k) != Some(&body_hash(b)) {
                         put.execute(params![when, name, k, b])?;
                     }
                 }
+                let now: std::collections::HashSet<&str> =
+                    items.iter().map(|(k, _)| k.as_str()).collect();
                 for k in held.items.keys() {
-                    if !items.iter().any(|(n, _)| n == k) {
+                    if !now.contains(k.as_str()) {
                         put.execute(params![when, name, k, Option::<String>::None])?;
                     }
                 }
@@ -253,7 +265,12 @@ impl Tape {
         if frame {
             held.frame_at = Some(at);
         }
-        held.items = items.into_iter().collect();
+        held.items = (items.into_iter())
+            .map(|(k, b)| {
+                let h = body_hash(&b);
+                (k, h)
+            })
+            .collect();
         held.order = order;
         Ok(())
     }

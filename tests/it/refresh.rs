@@ -169,10 +169,8 @@ async fn the_consoles_cpu_starts_before_the_activities_are_read() {
         }
     })
     .await;
+    // (Had CPU waited for the activities, neither would ever have come.)
     assert!(waited.is_ok(), "CPU waited for the activities: {fresh:?}");
-    let metrics = fresh.iter().position(|s| *s == Source::Metrics);
-    let groups = fresh.iter().position(|s| *s == Source::AutoScaling);
-    assert!(metrics < groups, "{fresh:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

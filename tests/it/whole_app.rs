@@ -144,6 +144,9 @@ impl App {
             let mut terminal = Terminal::new(backend)?;
             let theme = Theme::default_theme();
             let stop = futures::future::pending::<()>();
+            let events = futures::StreamExt::map(events, |e: std::io::Result<Event>| {
+                (std::time::Instant::now(), e)
+            });
             event_loop(&mut terminal, events, stop, world, theme, options).await
         });
         App {

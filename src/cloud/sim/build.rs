@@ -46,6 +46,9 @@ impl World {
                 .map(|d| (d.name.clone(), true))
                 .collect(),
             instances: Vec::new(),
+            by_id: Default::default(),
+            shape: 0,
+            pages: Default::default(),
             load_balancers: Vec::new(),
             target_groups: Vec::new(),
             groups: Vec::new(),
@@ -65,6 +68,7 @@ impl World {
             next_metric: start + Duration::seconds(60),
             ip_counter: 10,
             reserved_ips: reserved_ips(scenario),
+            live_ips: Default::default(),
             carry_ms: 0,
         };
         world.events.sort_by_key(|e| e.at);
@@ -298,18 +302,23 @@ impl World {
     /// The instance a scenario names: by instance id, or by a Name tag (validation made sure
     /// only one instance has it).
     fn named(&self, which: &str) -> Option<usize> {
-        let by_id = self.instances.iter().position(|i| i.id == which);
+        let by_id = self.instance_at(which);
         by_id.or_else(|| (self.instances.iter()).position(|i| i.name.as_deref() == Some(which)))
     }
 
     /// Gives an instance just made for the scenario the id (and private IP) it had in the
     /// fleet the scenario was exported from; returns the id.
     fn keep_identity(&mut self, made: &str, id: &str, private_ip: Option<&String>) -> String {
-        if let Some(i) = self.instance_mut(made) {
+        if let Some(at) = self.by_id.remove(made) {
+            let i = &mut self.instances[at];
             i.id = id.to_string();
             if let Some(ip) = private_ip {
+                self.live_ips.remove(&i.private_ip);
                 i.private_ip = ip.clone();
+                self.live_ips.insert(ip.clone());
             }
+            self.by_id.insert(id.to_string(), at);
+            self.shape += 1;
         }
         for m in self.groups.iter_mut().flat_map(|g| g.members.iter_mut()) {
             if m.instance_id == made {

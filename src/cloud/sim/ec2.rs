@@ -30,8 +30,11 @@ impl World {
             .map(|(_, s)| s.clone())
             .unwrap_or_default();
         let private_ip = self.next_private_ip(zone);
+        self.live_ips.insert(private_ip.clone());
         let boot = Duration::seconds(self.timing.boot.secs());
         let warmup = Duration::seconds(self.timing.warmup.secs());
+        self.by_id.insert(id.clone(), self.instances.len());
+        self.shape += 1;
         self.instances.push(SimInstance {
             id: id.clone(),
             name,
@@ -62,12 +65,24 @@ impl World {
         }
     }
 
+    /// How many instances the world has (terminated ones still visible included).
+    pub fn instance_count(&self) -> usize {
+        self.instances.len()
+    }
+
+    /// An instance's place in `instances`.
+    pub(super) fn instance_at(&self, id: &str) -> Option<usize> {
+        let at = *self.by_id.get(id)?;
+        debug_assert_eq!(self.instances[at].id, id, "the id index is out of step");
+        Some(at)
+    }
+
     pub(super) fn instance(&self, id: &str) -> Option<&SimInstance> {
-        self.instances.iter().find(|i| i.id == id)
+        self.instance_at(id).map(|at| &self.instances[at])
     }
 
     pub(super) fn instance_mut(&mut self, id: &str) -> Option<&mut SimInstance> {
-        self.instances.iter_mut().find(|i| i.id == id)
+        self.instance_at(id).map(|at| &mut self.instances[at])
     }
 
     /// Starts terminating an instance: shutting-down now, terminated after the set delay.
@@ -109,14 +124,22 @@ impl World {
                 InstanceState::ShuttingDown => {
                     i.state = InstanceState::Terminated;
                     i.terminated_at = Some(now);
+                    self.live_ips.remove(&i.private_ip);
                 }
                 _ => {}
             }
         }
+        let before = self.instances.len();
         self.instances.retain(|i| {
             i.terminated_at
                 .is_none_or(|t| now - t < Duration::seconds(TERMINATED_VISIBLE_FOR))
         });
+        if self.instances.len() != before {
+            self.shape += 1;
+            self.by_id = (self.instances.iter().enumerate())
+                .map(|(at, i)| (i.id.clone(), at))
+                .collect();
+        }
         for img in self.images.iter_mut() {
             if img.image.state == ImageState::Pending && now >= img.available_at {
                 img.image.state = ImageState::Available;

@@ -43,6 +43,8 @@ impl World {
             return;
         }
         tg.targets.retain(|t| !same(t));
+        self.shape += 1;
+        let tg = &mut self.target_groups[ti];
         let interval = tg.model.health_check.interval_seconds as i64;
         let (state, reason, description) = if healthy {
             (TargetHealthState::Healthy, None, None)
@@ -159,7 +161,11 @@ impl World {
             }
         }
         for tg in self.target_groups.iter_mut() {
+            let before = tg.targets.len();
             tg.targets.retain(|t| t.drain_until.is_none_or(|d| now < d));
+            if tg.targets.len() != before {
+                self.shape += 1;
+            }
         }
     }
 

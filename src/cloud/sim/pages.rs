@@ -9,7 +9,41 @@ use crate::probe::Listener;
 use bytes::Bytes;
 use http_body_util::Full;
 
+/// Where the health pages look: each address's instance, and each target's groups.
+#[derive(Debug, Default)]
+pub(super) struct PageIndex {
+    by_ip: std::collections::HashMap<String, usize>,
+    groups_of: std::collections::HashMap<(usize, u16), Vec<usize>>,
+}
+
 impl World {
+    /// The pages' lookup, built again only when the fleet's shape has changed.
+    fn page_index(&self) -> std::sync::Arc<PageIndex> {
+        let mut cached = self.pages.borrow_mut();
+        if let Some((shape, index)) = &*cached {
+            if *shape == self.shape {
+                return index.clone();
+            }
+        }
+        let mut index = PageIndex::default();
+        for (at, i) in self.instances.iter().enumerate() {
+            // Addresses are never given twice; a terminated instance's stays its own.
+            if i.terminated_at.is_none() {
+                index.by_ip.insert(i.private_ip.clone(), at);
+            }
+        }
+        for (gi, g) in self.target_groups.iter().enumerate() {
+            for t in &g.targets {
+                if let Some(at) = self.instance_at(&t.instance_id) {
+                    index.groups_of.entry((at, t.port)).or_default().push(gi);
+                }
+            }
+        }
+        let index = std::sync::Arc::new(index);
+        *cached = Some((self.shape, index.clone()));
+        index
+    }
+
     /// What the instance at `host` (`ip:port`) answers for `path`: None when nothing answers
     /// (no such instance, or it is not serving: the connection is dropped).
     pub(super) fn health_page(
@@ -19,13 +53,14 @@ impl World {
     ) -> Option<(u16, &'static str, String)> {
         let (ip, port) = host.rsplit_once(':')?;
         let port: u16 = port.parse().ok()?;
-        let instance =
-            (self.instances.iter()).find(|i| i.private_ip == ip && i.terminated_at.is_none())?;
-        if !self.is_serving(instance) {
+        let index = self.page_index();
+        let at = *index.by_ip.get(ip)?;
+        let instance = &self.instances[at];
+        if instance.terminated_at.is_some() || !self.is_serving(instance) {
             return None;
         }
-        let groups: Vec<_> = (self.target_groups.iter())
-            .filter(|g| (g.targets.iter()).any(|t| t.instance_id == instance.id && t.port == port))
+        let groups: Vec<_> = (index.groups_of.get(&(at, port)).into_iter().flatten())
+            .map(|&gi| &self.target_groups[gi])
             .collect();
         let own = (groups.iter()).any(|g| g.model.health_check.path.as_deref() == Some(path));
         // A static page or `/` sees only the web server; the application's health page goes

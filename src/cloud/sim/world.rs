@@ -141,7 +141,16 @@ pub struct World {
     pub(super) subnets: Vec<(String, String)>,
     pub(super) zones_down: BTreeSet<String>,
     pub(super) dependencies: BTreeMap<String, bool>,
+    /// Only ever grown by `create_instance` and shrunk by `ec2_transitions`, which keep
+    /// `by_id` whole.
     pub(super) instances: Vec<SimInstance>,
+    /// Each instance's place in `instances`, by id.
+    pub(super) by_id: std::collections::HashMap<String, usize>,
+    /// Moves on whenever an instance or a target is added or removed (or an instance's
+    /// identity changes): what lookups built from them are checked against.
+    pub(super) shape: u64,
+    /// The health pages' lookup (by address; the groups of each target), as of `shape`.
+    pub(super) pages: std::cell::RefCell<Option<(u64, std::sync::Arc<super::pages::PageIndex>)>>,
     pub(super) load_balancers: Vec<LoadBalancer>,
     pub(super) target_groups: Vec<SimTargetGroup>,
     pub(super) groups: Vec<SimGroup>,
@@ -164,6 +173,9 @@ pub struct World {
     pub(super) ip_counter: u32,
     /// Private IPs a scenario gave its instances; [`World::next_private_ip`] skips them.
     pub(super) reserved_ips: BTreeSet<String>,
+    /// The private addresses of instances not yet terminated: EC2 never gives one twice
+    /// while it is held, and gives it back when the instance is terminated.
+    pub(super) live_ips: std::collections::HashSet<String>,
     /// Sub-second time not yet stepped.
     pub(super) carry_ms: i64,
 }
@@ -235,7 +247,8 @@ impl World {
             .iter()
             .position(|(z, _)| z == zone)
             .unwrap_or(0);
-        // A subnet's made-up addresses repeat after 4,000 launches; so, at worst, does this.
+        // A subnet has 4,000 made-up addresses; one held by a live instance is skipped (a
+        // full subnet, which EC2 refuses, is out of this simulator's reach).
         for _ in 0..4000 {
             self.ip_counter += 1;
             let n = self.ip_counter;
@@ -244,7 +257,7 @@ impl World {
                 subnet * 16 + (n / 250) as usize % 16,
                 n % 250 + 4
             );
-            if !self.reserved_ips.contains(&ip) {
+            if !self.reserved_ips.contains(&ip) && !self.live_ips.contains(&ip) {
                 return ip;
             }
         }

@@ -46,6 +46,10 @@ pub(super) const EMBEDDED: &[(&str, &str)] = &[
         "maintenance-window",
         include_str!("../../../../assets/scenarios/maintenance-window.toml"),
     ),
+    (
+        "large-fleet",
+        include_str!("../../../../assets/scenarios/large-fleet.toml"),
+    ),
 ];
 
 /// Names of the embedded scenarios, in listing order.
