@@ -40,7 +40,20 @@ impl std::error::Error for CloudFailure {}
 /// `patrol check` follows the monitoring-plugin convention (Nagios, Icinga, Sensu).
 const CHECK_UNKNOWN: u8 = 3;
 
+/// glibc gives each thread that allocates an arena of its own (up to eight per core), and
+/// a freed fleet stays in the arena that held it: with a 10,000-instance world refreshed on
+/// several threads, that is tens of megabytes held for nothing. Two arenas are enough for
+/// patrol's few threads.
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; called before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
 fn main() -> ExitCode {
+    limit_malloc_arenas();
     let started = Instant::now();
     let log_file = default_log_file();
     let command = patrol::cli::command(format!(

@@ -72,8 +72,10 @@ pub struct ListState {
     pub sort: Option<table::SortBy>,
 }
 
-/// How often the pattern checks run: after every refresh while they are cheap; at most
-/// once per `EVERY` while a run costs `EXPENSIVE` or more.
+/// How often the pattern checks run: after every refresh, but on a fleet of `LARGE`
+/// instances and targets or more (where a run costs milliseconds), at most once per
+/// `EVERY`. By size, not by measured cost: the same fleet is judged the same way on every
+/// machine.
 #[derive(Debug, Clone, Default)]
 pub struct CheckPace {
     pub last: Option<(std::time::Instant, std::time::Duration)>,
@@ -81,7 +83,7 @@ pub struct CheckPace {
 }
 
 impl CheckPace {
-    pub const EXPENSIVE: std::time::Duration = std::time::Duration::from_millis(4);
+    pub const LARGE: usize = 4_000;
     pub const EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 }
 
@@ -265,12 +267,16 @@ impl AppState {
         };
     }
 
-    /// After a refresh: the checks run now; but when their last run was expensive (a large
-    /// fleet) and recent, at the next tick a moment later, so that refreshes arriving
-    /// together are judged once and the keys are never kept waiting behind them.
+    /// After a refresh: the checks run now; but on a large fleet, when they ran less than
+    /// `CheckPace::EVERY` ago, at a tick a moment later, so that refreshes arriving together
+    /// are judged once and the keys are never kept waiting behind them.
     pub fn recheck_soon(&mut self) {
+        let targets: usize = (self.fleet.target_groups.iter())
+            .map(|g| g.targets.len())
+            .sum();
+        let large = self.fleet.instances.len() + targets >= CheckPace::LARGE;
         match self.check_pace.last {
-            Some((at, took)) if took >= CheckPace::EXPENSIVE && at.elapsed() < CheckPace::EVERY => {
+            Some((at, _)) if large && at.elapsed() < CheckPace::EVERY => {
                 self.check_pace.due = true;
             }
             _ => self.recheck(),

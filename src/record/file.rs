@@ -97,38 +97,76 @@ pub struct Tape {
 }
 
 /// The items of a refresh: each with its key, as JSON, in the order the API listed them.
-fn items_of(payload: &Payload) -> Result<Vec<(String, String)>, serde_json::Error> {
+/// Each item of a payload as (key, JSON body, what tells a change), one at a time, to `f`
+/// (a large fleet's bodies are never all held at once).
+fn each_item(
+    payload: &Payload,
+    f: &mut dyn FnMut(String, String, u64) -> rusqlite::Result<()>,
+) -> Result<(), ItemError> {
     fn each<T: serde::Serialize>(
         items: &[T],
         key: impl Fn(&T) -> String,
-    ) -> Result<Vec<(String, String)>, serde_json::Error> {
-        items
-            .iter()
-            .map(|i| Ok((key(i), serde_json::to_string(i)?)))
-            .collect()
+        f: &mut dyn FnMut(String, String, u64) -> rusqlite::Result<()>,
+    ) -> Result<(), ItemError> {
+        for i in items {
+            let body = serde_json::to_string(i).map_err(ItemError::Json)?;
+            let change = body_hash(&body);
+            f(key(i), body, change).map_err(ItemError::Sql)?;
+        }
+        Ok(())
     }
-    Ok(match payload {
-        Payload::Instances(v) => each(v, |i| i.id.clone())?,
-        Payload::LoadBalancers(v) => each(v, |l| l.arn.clone())?,
-        Payload::TargetGroups(v) => each(v, |t| t.arn.clone())?,
-        Payload::AutoScaling(v) => each(v, |g| g.name.clone())?,
-        Payload::ElasticIps(v) => each(v, |a| a.allocation_id.clone())?,
-        Payload::Images(v) => each(v, |i| i.id.clone())?,
-        Payload::Alarms(v) => each(v, |a| a.name.clone())?,
-        Payload::Probes(v) => each(v, |p| {
-            format!(
+    if let Payload::Probes(v) = payload {
+        // A probe's time and exact latency move every round: written again only when its
+        // answer changes, or its latency doubles or halves (a replay shows it as of then).
+        for p in v {
+            let body = serde_json::to_string(p).map_err(ItemError::Json)?;
+            let mut steady = p.clone();
+            steady.at = DateTime::<Utc>::UNIX_EPOCH;
+            if let crate::model::ProbeOutcome::Answered { latency_ms, .. } = &mut steady.outcome {
+                *latency_ms = (*latency_ms + 1.0).log2().floor();
+            }
+            let change = body_hash(&serde_json::to_string(&steady).map_err(ItemError::Json)?);
+            let key = format!(
                 "{} {}:{} {}",
                 p.target_group_arn, p.target_id, p.port, p.path
-            )
-        })?,
-        Payload::Metrics(cpu, per_instance) => {
-            let mut out = each(cpu, |m| format!("cpu:{}", m.auto_scaling_group))?;
-            out.extend(each(per_instance, |m| {
-                format!("instance:{}:{}", m.instance_id, m.metric)
-            })?);
-            out
+            );
+            f(key, body, change).map_err(ItemError::Sql)?;
         }
-    })
+        return Ok(());
+    }
+    match payload {
+        Payload::Instances(v) => each(v, |i| i.id.clone(), f),
+        Payload::LoadBalancers(v) => each(v, |l| l.arn.clone(), f),
+        Payload::TargetGroups(v) => each(v, |t| t.arn.clone(), f),
+        Payload::AutoScaling(v) => each(v, |g| g.name.clone(), f),
+        Payload::ElasticIps(v) => each(v, |a| a.allocation_id.clone(), f),
+        Payload::Images(v) => each(v, |i| i.id.clone(), f),
+        Payload::Alarms(v) => each(v, |a| a.name.clone(), f),
+        Payload::Probes(_) => Ok(()),
+        Payload::Metrics(cpu, per_instance) => {
+            each(cpu, |m| format!("cpu:{}", m.auto_scaling_group), f)?;
+            each(
+                per_instance,
+                |m| format!("instance:{}:{}", m.instance_id, m.metric),
+                f,
+            )
+        }
+    }
+}
+
+/// Why an item could not be written.
+enum ItemError {
+    Json(serde_json::Error),
+    Sql(rusqlite::Error),
+}
+
+impl std::fmt::Display for ItemError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ItemError::Json(e) => e.fmt(f),
+            ItemError::Sql(e) => e.fmt(f),
+        }
+    }
 }
 
 /// A source's payload from its items' JSON, in order.
@@ -209,43 +247,46 @@ impl Tape {
         at: DateTime<Utc>,
         payload: &Payload,
     ) -> Result<(), RecordError> {
-        let items = items_of(payload).map_err(|e| self.fail(e))?;
         let name = source.name();
         let held = self.held.entry(source).or_default();
         let frame = held.frame_at.is_none_or(|f| at - f >= KEY_FRAME_EVERY);
-        let order: Vec<String> = items.iter().map(|(k, _)| k.clone()).collect();
         let when = stamp(at);
         let tx = self.conn.transaction().map_err(|e| RecordError {
             path: self.path.clone(),
             what: e.to_string(),
         })?;
-        let result = (|| -> rusqlite::Result<()> {
+        let mut order: Vec<String> = Vec::new();
+        let mut now: HashMap<String, u64> = HashMap::new();
+        let result = (|| -> Result<(), ItemError> {
             tx.execute(
                 "INSERT INTO reads (at, source, error) VALUES (?1, ?2, NULL)",
                 params![when, name],
-            )?;
-            let mut put = tx.prepare_cached(
-                "INSERT INTO items (at, source, key, body) VALUES (?1, ?2, ?3, ?4)",
-            )?;
+            )
+            .map_err(ItemError::Sql)?;
+            let mut put = tx
+                .prepare_cached("INSERT INTO items (at, source, key, body) VALUES (?1, ?2, ?3, ?4)")
+                .map_err(ItemError::Sql)?;
             if frame {
                 tx.execute(
                     "INSERT INTO frames (at, source) VALUES (?1, ?2)",
                     params![when, name],
-                )?;
-                for (k, b) in &items {
+                )
+                .map_err(ItemError::Sql)?;
+            }
+            // Written as each is serialized: in a key frame all, otherwise what changed.
+            each_item(payload, &mut |k, b, h| {
+                if frame || held.items.get(&k) != Some(&h) {
                     put.execute(params![when, name, k, b])?;
                 }
-            } else {
-                for (k, b) in &items {
-                    if held.items.get(k) != Some(&body_hash(b)) {
-                        put.execute(params![when, name, k, b])?;
-                    }
-                }
-                let now: std::collections::HashSet<&str> =
-                    items.iter().map(|(k, _)| k.as_str()).collect();
+                order.push(k.clone());
+                now.insert(k, h);
+                Ok(())
+            })?;
+            if !frame {
                 for k in held.items.keys() {
-                    if !now.contains(k.as_str()) {
-                        put.execute(params![when, name, k, Option::<String>::None])?;
+                    if !now.contains_key(k) {
+                        put.execute(params![when, name, k, Option::<String>::None])
+                            .map_err(ItemError::Sql)?;
                     }
                 }
             }
@@ -254,23 +295,26 @@ impl Tape {
                 tx.execute(
                     "INSERT INTO orders (at, source, keys) VALUES (?1, ?2, ?3)",
                     params![when, name, keys],
-                )?;
+                )
+                .map_err(ItemError::Sql)?;
             }
             Ok(())
         })();
-        result.and_then(|()| tx.commit()).map_err(|e| RecordError {
-            path: self.path.clone(),
-            what: e.to_string(),
-        })?;
+        let result = result.and_then(|()| tx.commit().map_err(ItemError::Sql));
+        if let Err(e) = result {
+            return Err(match e {
+                ItemError::Json(e) => self.fail(e),
+                ItemError::Sql(e) => RecordError {
+                    path: self.path.clone(),
+                    what: e.to_string(),
+                },
+            });
+        }
+        let held = self.held.entry(source).or_default();
         if frame {
             held.frame_at = Some(at);
         }
-        held.items = (items.into_iter())
-            .map(|(k, b)| {
-                let h = body_hash(&b);
-                (k, h)
-            })
-            .collect();
+        held.items = now;
         held.order = order;
         Ok(())
     }
