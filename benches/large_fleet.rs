@@ -112,6 +112,12 @@ fn in_process() {
         patrol::patterns::check(&snapshot, &settings, snapshot.taken_at)
     });
     println!("the eight pattern checks: median {:.1} ms", ms(checks));
+    for p in patrol::patterns::Pattern::ALL {
+        let one = timed(5, || {
+            patrol::patterns::check_pattern(p, &snapshot, &settings, snapshot.taken_at)
+        });
+        println!("    {:<18} {:.1} ms", p.name(), ms(one));
+    }
 
     let mut state = AppState::new(
         snapshot.world.clone(),
@@ -289,6 +295,9 @@ fn main() {
         return;
     }
     in_process();
-    console("1");
-    console("10");
+    // PATROL_BENCH_IN_PROCESS=1: only what runs in this process.
+    if std::env::var_os("PATROL_BENCH_IN_PROCESS").is_none() {
+        console("1");
+        console("10");
+    }
 }

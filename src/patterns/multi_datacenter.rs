@@ -20,8 +20,12 @@ pub fn check(s: &Snapshot) -> Report {
     for g in &s.target_groups {
         findings.extend(target_group_zones(&index, g));
     }
+    // Who is out for maintenance, worked out once for every group.
+    let outs = s.out_of_service();
+    let out: std::collections::HashSet<&str> =
+        outs.iter().map(|o| o.instance_id.as_str()).collect();
     for g in &s.auto_scaling_groups {
-        findings.extend(group_zones(s, g));
+        findings.extend(group_zones(s, g, &out));
     }
     let zones = zone_distribution(s);
     findings.extend(dark_zones(&zones));
@@ -106,7 +110,11 @@ fn target_group_zones(
     }
 }
 
-fn group_zones(s: &Snapshot, g: &AutoScalingGroup) -> Vec<Finding> {
+fn group_zones(
+    s: &Snapshot,
+    g: &AutoScalingGroup,
+    out_ids: &std::collections::HashSet<&str>,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     let counts = g.in_service_by_zone();
     let total: usize = counts.iter().map(|c| c.1).sum();
@@ -127,8 +135,7 @@ fn group_zones(s: &Snapshot, g: &AutoScalingGroup) -> Vec<Finding> {
     }
     if is_imbalanced(&counts) {
         // With the instances out for maintenance counted back, is it balanced?
-        let outs = s.out_of_service();
-        let is_out = |id: &str| outs.iter().any(|o| o.instance_id == id);
+        let is_out = |id: &str| out_ids.contains(id);
         let standby: Vec<(String, usize)> = counts
             .iter()
             .map(|(z, n)| {
