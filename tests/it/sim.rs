@@ -526,20 +526,39 @@ fn playback_pauses_changes_speed_and_restarts_the_same_world() {
 
 /// EC2 never gives a private address held by a live instance to another: at 10,000
 /// instances (more launches than one subnet's made-up addresses before this was kept), and
-/// through the replacements of crashes and an AZ outage.
+/// through the replacements of crashes and an AZ outage, where the surviving zones'
+/// subnets fill up and launches fail, as EC2 refuses them.
 #[test]
 fn no_two_live_instances_share_a_private_address_at_ten_thousand() {
     let sim = SimCloud::new(&Scenario::load("large-fleet").unwrap(), 42, start(), 1.0);
     for minute in [0, 5, 10] {
         if minute > 0 {
-            sim.advance(secs(300));
+            sim.advance(secs(if minute == 5 { 260 } else { 300 }));
         }
         let s = snapshot(&sim);
         let live: Vec<&String> = (s.instances.iter())
             .filter(|i| i.state != InstanceState::Terminated)
             .filter_map(|i| i.private_ip.as_ref())
             .collect();
-        assert!(live.len() >= 10_000, "{} live at {minute}m", live.len());
+        if minute == 0 {
+            assert!(live.len() >= 10_000, "{} live", live.len());
+            // Every member launched before the scenario starts (none in the future), so
+            // every target is healthy before the first crash.
+            assert!(s.instances.iter().all(|i| i.launched_at <= s.taken_at));
+            sim.advance(secs(40));
+            let s = snapshot(&sim);
+            let targets: Vec<_> = s.target_groups.iter().flat_map(|g| &g.targets).collect();
+            assert!(targets.len() >= 20_000);
+            assert!(targets
+                .iter()
+                .all(|t| t.state == TargetHealthState::Healthy));
+        }
+        if minute == 10 {
+            let refused = (s.auto_scaling_groups.iter())
+                .flat_map(|g| &g.activities)
+                .any(|a| a.cause.contains("not enough free addresses in subnet"));
+            assert!(refused, "no launch refused for a full subnet");
+        }
         let distinct: std::collections::HashSet<&&String> = live.iter().collect();
         assert_eq!(
             distinct.len(),

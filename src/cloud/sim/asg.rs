@@ -164,7 +164,8 @@ impl World {
         ) else {
             return;
         };
-        if most - fewest <= 1 || self.launch_image_missing(gi).is_some() {
+        // A full subnet would refuse the launch: no rebalancing into it.
+        if most - fewest <= 1 || self.launch_image_missing(gi).is_some() || self.subnet_full(low) {
             return;
         }
         let (zone, now) = (low.clone(), self.now);
@@ -348,7 +349,35 @@ impl World {
                 stamp(now)
             );
             for _ in active..desired {
-                let zone = self.placement_zone(gi);
+                let wanted = self.placement_zone(gi);
+                // A full subnet refuses the launch; Auto Scaling tries its other zones.
+                let zone = std::iter::once(&wanted)
+                    .chain(self.groups[gi].zones.iter())
+                    .find(|z| !self.subnet_full(z))
+                    .cloned();
+                let Some(zone) = zone else {
+                    let subnet = (self.subnets.iter())
+                        .find(|(z, _)| *z == wanted)
+                        .map(|(_, s)| s.clone())
+                        .unwrap_or_default();
+                    let why = format!(
+                        "There are not enough free addresses in subnet '{subnet}' to satisfy \
+                         the requested number of instances. Launching EC2 instance failed."
+                    );
+                    let already = self.groups[gi].activities.first().is_some_and(|a| {
+                        a.status == ActivityStatus::Failed && a.cause.ends_with(&why)
+                    });
+                    if !already {
+                        let cause = format!("At {} a launch failed: {why}", stamp(now));
+                        let id = self.record_activity(
+                            gi,
+                            "Launching a new EC2 instance.  Status Reason: Launch failed".into(),
+                            cause,
+                        );
+                        self.finish_activity(gi, &id, ActivityStatus::Failed);
+                    }
+                    break;
+                };
                 let id = self.launch_group_instance(gi, &zone, now);
                 let activity = self.record_activity(
                     gi,

@@ -195,8 +195,10 @@ impl World {
                 kept.collect()
             };
             for (n, def) in members.into_iter().enumerate() {
-                // Launched over the previous hours, steady by now.
-                let launched = self.now - Duration::minutes(180 - 7 * n as i64);
+                // Launched over the previous hours, steady by now: never after now (a
+                // group of more than 25 once had members launched in the future, which
+                // failed their health checks until then).
+                let launched = self.now - Duration::minutes((180 - 7 * n as i64).max(5));
                 let zone = match def {
                     Some(m) => m.zone.clone(),
                     None => self.placement_zone(gi),

@@ -126,6 +126,9 @@ pub(super) struct SimAlarm {
     pub periods: usize,
 }
 
+/// The made-up addresses of one zone's subnet (16 × 250).
+pub(super) const SUBNET_ADDRESSES: usize = 4000;
+
 /// The whole simulated cloud. It changes only in `advance` and in the mutations.
 #[derive(Debug, Clone)]
 pub struct World {
@@ -241,6 +244,21 @@ impl World {
     }
 
     /// A fresh private IP in the zone's subnet.
+    /// Whether the zone's subnet has no address left for another instance (EC2 refuses
+    /// the launch: InsufficientFreeAddressesInSubnet).
+    pub(super) fn subnet_full(&self, zone: &str) -> bool {
+        let subnet = (self.subnets.iter())
+            .position(|(z, _)| z == zone)
+            .unwrap_or(0);
+        let block = |ip: &&String| {
+            ip.split('.')
+                .nth(2)
+                .and_then(|o| o.parse::<usize>().ok())
+                .is_some_and(|o| o / 16 == subnet)
+        };
+        self.live_ips.iter().filter(block).count() >= SUBNET_ADDRESSES
+    }
+
     pub(super) fn next_private_ip(&mut self, zone: &str) -> String {
         let subnet = self
             .subnets
@@ -249,7 +267,7 @@ impl World {
             .unwrap_or(0);
         // A subnet has 4,000 made-up addresses; one held by a live instance is skipped (a
         // full subnet, which EC2 refuses, is out of this simulator's reach).
-        for _ in 0..4000 {
+        for _ in 0..SUBNET_ADDRESSES {
             self.ip_counter += 1;
             let n = self.ip_counter;
             let ip = format!(
