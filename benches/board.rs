@@ -292,24 +292,8 @@ fn console(stub: &str, n: usize) -> (Option<Duration>, f64) {
         home = dir.path().display(),
         config = config.display()
     );
-    let tmux = |args: &[&str]| {
-        std::process::Command::new("tmux")
-            .args(args)
-            .output()
-            .map(|o| String::from_utf8_lossy(&o.stdout).to_string())
-            .unwrap_or_default()
-    };
-    tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        &session,
-        "-x",
-        "160",
-        "-y",
-        "40",
-        &cmd,
-    ]);
+    let tmux = support::tmux;
+    support::tmux_session(&session, 160, 40, &cmd);
     let started = Instant::now();
     // One target opens on its Overview: show the board (keys wait in the terminal).
     tmux(&["send-keys", "-t", &session, "="]);

@@ -211,24 +211,8 @@ fn console(speed: &str) {
         "env HOME={home} XDG_STATE_HOME={home}/state XDG_CONFIG_HOME={home}/config {bin} \
          --scenario large-fleet --speed {speed} --log-file {log}"
     );
-    let tmux = |args: &[&str]| {
-        std::process::Command::new("tmux")
-            .args(args)
-            .output()
-            .map(|o| String::from_utf8_lossy(&o.stdout).to_string())
-            .unwrap_or_default()
-    };
-    tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        &session,
-        "-x",
-        "200",
-        "-y",
-        "60",
-        &cmd,
-    ]);
+    let tmux = support::tmux;
+    support::tmux_session(&session, 200, 60, &cmd);
     std::thread::sleep(Duration::from_secs(3));
     let pid: u32 = tmux(&["display-message", "-p", "-t", &session, "#{pane_pid}"])
         .trim()

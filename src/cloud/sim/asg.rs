@@ -328,19 +328,7 @@ impl World {
         if active < desired {
             if let Some(why) = self.launch_image_missing(gi) {
                 // As the service does: the launch fails, and is retried on a later pass.
-                let already = self.groups[gi]
-                    .activities
-                    .first()
-                    .is_some_and(|a| a.status == ActivityStatus::Failed && a.cause.ends_with(&why));
-                if !already {
-                    let cause = format!("At {} a launch failed: {why}", stamp(now));
-                    let id = self.record_activity(
-                        gi,
-                        "Launching a new EC2 instance.  Status Reason: Launch failed".into(),
-                        cause,
-                    );
-                    self.finish_activity(gi, &id, ActivityStatus::Failed);
-                }
+                self.launch_failed(gi, &why);
                 return;
             }
             let cause = format!(
@@ -360,22 +348,14 @@ impl World {
                         .find(|(z, _)| *z == wanted)
                         .map(|(_, s)| s.clone())
                         .unwrap_or_default();
-                    let why = format!(
-                        "There are not enough free addresses in subnet '{subnet}' to satisfy \
-                         the requested number of instances. Launching EC2 instance failed."
+                    self.launch_failed(
+                        gi,
+                        &format!(
+                            "There are not enough free addresses in subnet '{subnet}' to \
+                             satisfy the requested number of instances. Launching EC2 \
+                             instance failed."
+                        ),
                     );
-                    let already = self.groups[gi].activities.first().is_some_and(|a| {
-                        a.status == ActivityStatus::Failed && a.cause.ends_with(&why)
-                    });
-                    if !already {
-                        let cause = format!("At {} a launch failed: {why}", stamp(now));
-                        let id = self.record_activity(
-                            gi,
-                            "Launching a new EC2 instance.  Status Reason: Launch failed".into(),
-                            cause,
-                        );
-                        self.finish_activity(gi, &id, ActivityStatus::Failed);
-                    }
                     break;
                 };
                 let id = self.launch_group_instance(gi, &zone, now);
@@ -406,6 +386,24 @@ impl World {
                 );
                 self.begin_termination(gi, &id, activity, true);
             }
+        }
+    }
+
+    /// Records a failed launch (once while the same reason lasts: the service retries on
+    /// later passes).
+    fn launch_failed(&mut self, gi: usize, why: &str) {
+        let already = self.groups[gi]
+            .activities
+            .first()
+            .is_some_and(|a| a.status == ActivityStatus::Failed && a.cause.ends_with(why));
+        if !already {
+            let cause = format!("At {} a launch failed: {why}", stamp(self.now));
+            let id = self.record_activity(
+                gi,
+                "Launching a new EC2 instance.  Status Reason: Launch failed".into(),
+                cause,
+            );
+            self.finish_activity(gi, &id, ActivityStatus::Failed);
         }
     }
 
