@@ -81,15 +81,17 @@ fn record(scenario: &Scenario, hours: u64, file: Option<&std::path::Path>) -> (D
 
 async fn read(sim: &SimCloud, source: Source) -> Payload {
     match source {
-        Source::Instances => Payload::Instances(sim.instances().await.unwrap()),
+        Source::Instances => Payload::Instances(sim.instances().await.unwrap().into()),
         Source::LoadBalancers => Payload::LoadBalancers(sim.load_balancers().await.unwrap()),
-        Source::TargetGroups => Payload::TargetGroups(sim.target_groups().await.unwrap()),
-        Source::AutoScaling => Payload::AutoScaling(sim.auto_scaling_groups().await.unwrap()),
+        Source::TargetGroups => Payload::TargetGroups(sim.target_groups().await.unwrap().into()),
+        Source::AutoScaling => {
+            Payload::AutoScaling(sim.auto_scaling_groups().await.unwrap().into())
+        }
         Source::ElasticIps => Payload::ElasticIps(sim.elastic_ips().await.unwrap()),
         Source::Images => Payload::Images(sim.images().await.unwrap()),
         Source::Alarms => Payload::Alarms(sim.alarms().await.unwrap()),
         // Probes are HTTP requests, not a cloud read: this measures the cloud's sources.
-        Source::Probes => Payload::Probes(Vec::new()),
+        Source::Probes => Payload::Probes(Default::default()),
         Source::Metrics => {
             let groups: Vec<String> = sim
                 .auto_scaling_groups()

@@ -30,7 +30,7 @@ fn big_fleet() -> Snapshot {
         for n in 0..1000 {
             let id = format!("i-{g:02}{n:015x}");
             let zone = format!("us-east-1{}", ['a', 'b', 'c'][n % 3]);
-            s.instances.push(Instance {
+            s.instances_mut().push(Instance {
                 id: id.clone(),
                 name: Some(format!("web-{g}")),
                 state: InstanceState::Running,
@@ -57,7 +57,7 @@ fn big_fleet() -> Snapshot {
                 description: unhealthy.then(|| "Request timed out".to_string()),
             });
         }
-        s.target_groups.push(TargetGroup {
+        s.target_groups_mut().push(TargetGroup {
             arn: format!("arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/tg-{g}/{g:016x}"),
             name: format!("tg-{g}"),
             protocol: "HTTP".into(),

@@ -209,7 +209,11 @@ pub async fn check_all(
                         let badge = crate::ui::world_badge_text(&world.cloud.world());
                         format!("cannot read {badge}: {e}")
                     })?;
-                snapshot.probes = world.prober.probe(&snapshot, snapshot.taken_at).await;
+                snapshot.probes = world
+                    .prober
+                    .probe(&snapshot, snapshot.taken_at)
+                    .await
+                    .into();
                 let reports = crate::patterns::check(&snapshot, checks, snapshot.taken_at);
                 Ok((snapshot, reports))
             };

@@ -458,7 +458,11 @@ fn headless_snapshot(
     runtime
         .block_on(async {
             let mut snapshot = take_snapshot(world.cloud.as_ref()).await?;
-            snapshot.probes = world.prober.probe(&snapshot, snapshot.taken_at).await;
+            snapshot.probes = world
+                .prober
+                .probe(&snapshot, snapshot.taken_at)
+                .await
+                .into();
             Ok::<_, patrol::cloud::CloudError>(snapshot)
         })
         .map_err(|e| anyhow::Error::new(CloudFailure(e.to_string())))
@@ -681,7 +685,7 @@ fn summary(doc: &SnapshotDocument) -> String {
     );
     let _ = writeln!(out, "taken at:    {}", s.taken_at.to_rfc3339());
     let _ = writeln!(out, "instances:   {}", s.instances.len());
-    for g in &s.target_groups {
+    for g in s.target_groups.iter() {
         let _ = writeln!(
             out,
             "target group {}: {}/{} healthy",
@@ -690,7 +694,7 @@ fn summary(doc: &SnapshotDocument) -> String {
             g.targets.len()
         );
     }
-    for g in &s.auto_scaling_groups {
+    for g in s.auto_scaling_groups.iter() {
         let _ = writeln!(
             out,
             "group {}: {}/{}/{} (min/desired/max)",

@@ -36,17 +36,18 @@ pub enum PollEvent {
 /// What one refresh of a source brought back.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Payload {
-    Instances(Vec<Instance>),
+    /// The big ones shared: the console, the recorder and the probes read the same copy.
+    Instances(Arc<Vec<Instance>>),
     LoadBalancers(Vec<LoadBalancer>),
-    TargetGroups(Vec<TargetGroup>),
-    AutoScaling(Vec<AutoScalingGroup>),
+    TargetGroups(Arc<Vec<TargetGroup>>),
+    AutoScaling(Arc<Vec<AutoScalingGroup>>),
     ElasticIps(Vec<ElasticIp>),
     Images(Vec<Image>),
     /// CPU per group, and per-instance metrics (NFS latency).
     Metrics(Vec<MetricSeries>, Vec<InstanceMetric>),
     Alarms(Vec<Alarm>),
     /// patrol's own requests to the targets' health pages.
-    Probes(Vec<ProbeResult>),
+    Probes(Arc<Vec<ProbeResult>>),
 }
 
 impl Payload {
@@ -432,7 +433,7 @@ impl SourceTask {
                     true
                 }
                 (Source::TargetGroups, Some(Payload::TargetGroups(v))) => {
-                    latest.target_groups = Some(Arc::new(v.clone()));
+                    latest.target_groups = Some(v.clone());
                     true
                 }
                 (Source::Instances, None) if latest.instances.is_none() => {
@@ -452,23 +453,23 @@ impl SourceTask {
         Ok(match self.source {
             Source::Probes => {
                 if let Some(recorded) = cloud.recorded_probes() {
-                    return recorded.map(Payload::Probes);
+                    return recorded.map(|p| Payload::Probes(p.into()));
                 }
                 let latest = self.fleet_rx.borrow().clone();
                 let mut fleet = crate::model::Snapshot::empty(cloud.world(), cloud.clock());
-                fleet.instances = latest.instances.map_or_else(Vec::new, |v| (*v).clone());
-                fleet.target_groups = latest.target_groups.map_or_else(Vec::new, |v| (*v).clone());
-                Payload::Probes(self.prober.probe(&fleet, cloud.clock()).await)
+                fleet.instances = latest.instances.unwrap_or_default();
+                fleet.target_groups = latest.target_groups.unwrap_or_default();
+                Payload::Probes(self.prober.probe(&fleet, cloud.clock()).await.into())
             }
-            Source::Instances => Payload::Instances(cloud.instances().await?),
+            Source::Instances => Payload::Instances(cloud.instances().await?.into()),
             Source::LoadBalancers => Payload::LoadBalancers(cloud.load_balancers().await?),
-            Source::TargetGroups => Payload::TargetGroups(cloud.target_groups().await?),
+            Source::TargetGroups => Payload::TargetGroups(cloud.target_groups().await?.into()),
             Source::AutoScaling => {
                 // The metrics task needs only the names: it has them before the activities.
                 let listed = cloud.auto_scaling_groups_listed().await?;
                 let names = listed.iter().map(|g| g.name.clone()).collect();
                 self.groups_tx.send_replace(Some(names));
-                Payload::AutoScaling(cloud.with_activities(listed).await?)
+                Payload::AutoScaling(cloud.with_activities(listed).await?.into())
             }
             Source::ElasticIps => Payload::ElasticIps(cloud.elastic_ips().await?),
             Source::Images => Payload::Images(cloud.images().await?),

@@ -264,6 +264,14 @@ where
 
     let (tx, mut rx) = mpsc::channel(1024);
     let (switched_tx, mut switched) = mpsc::channel::<(u64, anyhow::Result<OpenWorld>)>(4);
+    // Checks run away from the loop, by target (the one on screen, or one on the board).
+    let (checked_tx, mut checked) = mpsc::channel::<(usize, crate::app::Checked)>(16);
+    let check = move |tag: usize, job: Box<crate::app::CheckJob>| {
+        let done = checked_tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let _ = done.blocking_send((tag, job.run()));
+        });
+    };
     let recorder = options.record.as_ref().map(crate::record::Recorder::start);
     if let Some(r) = &recorder {
         r.world(&world.cloud.world(), world.cloud.clock());
@@ -368,6 +376,16 @@ where
                     continue;
                 }
             }
+            Some((tag, done)) = checked.recv() => {
+                if tag == focus {
+                    Action::Checked(done)
+                } else {
+                    if let Some(Some(Ok((st, _)))) = parked.get_mut(tag) {
+                        update(st, Action::Checked(done));
+                    }
+                    continue;
+                }
+            }
             Some((id, result)) = switched.recv() => {
                 let latest = state.switching.as_ref().is_some_and(|(s, _)| *s == id);
                 match result {
@@ -439,8 +457,11 @@ where
             // The parked targets' clocks move too (their data ages, their playback runs),
             // and the board is brought up to date.
             let wall = Utc::now();
-            for (st, sh) in parked.iter_mut().flatten().flatten() {
-                update(
+            for (tag, slot) in parked.iter_mut().enumerate() {
+                let Some(Ok((st, sh))) = slot else {
+                    continue;
+                };
+                let effects = update(
                     st,
                     Action::Tick {
                         wall,
@@ -449,6 +470,11 @@ where
                         playback: sh.playback.as_ref().map(|p| p.playback_state()),
                     },
                 );
+                for effect in effects {
+                    if let Effect::Check(job) = effect {
+                        check(tag, job);
+                    }
+                }
             }
         }
         // The board's rows are read from every target only while the board is on screen:
@@ -605,6 +631,7 @@ where
                     };
                     update(&mut state, Action::Notice(notice));
                 }
+                Effect::Check(job) => check(focus, job),
                 Effect::Copy(text) => {
                     let mut out = std::io::stdout();
                     let sent = out

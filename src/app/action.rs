@@ -69,6 +69,8 @@ pub enum Action {
     },
     /// Every watched target's row, for the Fleet view.
     Board(Vec<crate::app::rows::BoardRow>),
+    /// A run of the pattern checks away from the loop finished (`Effect::Check`).
+    Checked(super::state::Checked),
 }
 
 /// What the runtime must do after an update.
@@ -101,6 +103,9 @@ pub enum Effect {
     Copy(String),
     /// Show another watched target (by its name on the board).
     Dive(String),
+    /// Run the pattern checks of a large fleet away from the console's loop, and give
+    /// their reports back as `Action::Checked`.
+    Check(Box<super::state::CheckJob>),
 }
 
 /// What the scenario keys ask of the simulator (or of a replay).

@@ -5,8 +5,8 @@
 
 use super::columns::Row;
 use super::rows::{
-    event_rows, finding_rows, health_rows, nfs_rows_of, target_key, target_rows, zone_rows,
-    Content, NfsRole, NfsRow,
+    event_rows, finding_rows, health_rows, nfs_rows_of, target_key, zone_rows, Content, NfsRole,
+    NfsRow,
 };
 use super::{AppState, ListState, View};
 use crate::model::{age_text, Instance, Snapshot, Tags};
@@ -106,13 +106,11 @@ pub fn selected(state: &AppState) -> Option<DetailState> {
     if state.view == View::Overview {
         return None;
     }
-    let keys = super::rows::row_keys(state);
-    let at = super::rows::selected_index(state.list(), keys.len(), |k| {
-        keys.iter().position(|x| x == k)
-    })?;
+    let rows = super::rows::listing(state);
+    let at = super::rows::selected_index(state.list(), rows.len(), |k| rows.position(k))?;
     Some(DetailState {
         view: state.view,
-        key: keys[at].clone(),
+        key: rows.keys[at].clone(),
         scroll: 0,
         link: 0,
         back: Vec::new(),
@@ -131,7 +129,10 @@ pub fn of(state: &AppState, d: &DetailState) -> Detail {
         rows.into_iter().find(|r| r.key() == key)
     }
     let found = match d.view {
-        View::Targets => row(target_rows(fleet, &all), &d.key).map(|r| target(fleet, &r, now)),
+        View::Targets => {
+            let lookups = super::rows::lookups(state);
+            super::rows::target_row_of(fleet, &lookups, &d.key).map(|r| target(fleet, &r, now))
+        }
         View::Capacity => (fleet.auto_scaling_groups.iter())
             .find(|g| g.name == d.key)
             .map(|g| group(fleet, g, fleet.group_cpu(&g.name), now)),
@@ -467,7 +468,7 @@ fn group(
     }
     d.section(&format!("Instances ({})", g.instances.len()));
     let index = s.instance_index();
-    for m in &g.instances {
+    for m in g.instances.iter() {
         let name = index
             .get(m.instance_id.as_str())
             .map_or(m.instance_id.clone(), |i| i.label());
@@ -598,7 +599,7 @@ fn zone(s: &Snapshot, z: &crate::model::ZoneSummary) -> Detail {
             &i.label(),
             format!("{} · {}", i.state.as_str(), i.instance_type),
         );
-        for g in &s.target_groups {
+        for g in s.target_groups.iter() {
             if let Some(t) = g.targets.iter().find(|t| t.target_id == i.id) {
                 d.link(
                     format!("{} in {}", i.label(), g.name),

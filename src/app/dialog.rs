@@ -5,8 +5,7 @@
 //! see. The dialog opens unfocused: Enter does nothing until a button has the focus; Esc
 //! (or No) cancels and changes nothing.
 
-use super::columns::Row;
-use super::rows::{row_keys, selected_index, target_rows};
+use super::rows::{listing, selected_index, target_row_of};
 use super::{AppState, Effect, View};
 use crate::keymap::KeyAction;
 use crate::ops::{
@@ -142,27 +141,25 @@ pub fn replan(state: &mut AppState) {
 /// The key of the selected row of the current view: the row the operator sees marked.
 /// When that resource has gone, nothing is selected and the action keys say so.
 fn selected_row(state: &mut AppState) -> Option<String> {
-    let keys = row_keys(state);
-    let at = selected_index(state.list(), keys.len(), |k| {
-        keys.iter().position(|x| x == k)
-    });
+    let rows = listing(state);
+    let at = selected_index(state.list(), rows.len(), |k| rows.position(k));
     if at.is_none() {
         state.message = Some(match &state.list().selected_key {
             Some(k) => format!("{k} is no longer listed: select a row first (j/k)"),
             None => "nothing selected".into(),
         });
     }
-    keys.into_iter().nth(at?)
+    rows.keys.get(at?).cloned()
 }
 
 /// The instance of the selected row, on views whose rows have one.
 fn selected_instance(state: &mut AppState) -> Option<String> {
     let key = selected_row(state)?;
     match state.view {
-        View::Targets => target_rows(&state.fleet, state.list())
-            .iter()
-            .find(|r| r.key() == key)
-            .map(|r| r.target_id.to_string()),
+        View::Targets => {
+            let lookups = super::rows::lookups(state);
+            target_row_of(&state.fleet, &lookups, &key).map(|r| r.target_id.to_string())
+        }
         View::ElasticIps => state
             .fleet
             .elastic_ips

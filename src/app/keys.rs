@@ -1,7 +1,7 @@
 //! What each key does: the key map's actions, Shift-letter sorting, filter and prompts.
 
 use super::columns::Row;
-use super::rows::{row_keys, selected_index};
+use super::rows::{listing, selected_index};
 use super::table::{column_of_letter, SortBy};
 use super::{AppState, Effect, PlaybackCommand, View};
 use crate::keymap::{KeyAction, KeyMap, ACTIONS};
@@ -374,14 +374,14 @@ fn id_of_probe(resource: &str) -> String {
 }
 
 fn reanchor(state: &mut AppState) {
-    let keys = row_keys(state);
+    let rows = listing(state);
     let list = state.list_mut();
-    if keys.is_empty() || list.selected_key.as_ref().is_some_and(|k| keys.contains(k)) {
+    if rows.is_empty() || (list.selected_key.as_ref()).is_some_and(|k| rows.position(k).is_some()) {
         return;
     }
-    let at = list.selected_index.min(keys.len() - 1);
+    let at = list.selected_index.min(rows.len() - 1);
     list.selected_index = at;
-    list.selected_key = Some(keys[at].clone());
+    list.selected_key = Some(rows.keys[at].clone());
 }
 
 /// Gives the current view's selection a resource from the first frame its rows are drawn,
@@ -390,14 +390,14 @@ pub fn pin_selection(state: &mut AppState) {
     if state.list().selected_key.is_some() {
         return;
     }
-    let keys = row_keys(state);
-    if keys.is_empty() {
+    let rows = listing(state);
+    if rows.is_empty() {
         return;
     }
     let list = state.list_mut();
-    let at = list.selected_index.min(keys.len() - 1);
+    let at = list.selected_index.min(rows.len() - 1);
     list.selected_index = at;
-    list.selected_key = Some(keys[at].clone());
+    list.selected_key = Some(rows.keys[at].clone());
 }
 
 /// Rows that fit on one page of a table at the current terminal height.
@@ -408,20 +408,18 @@ fn page(state: &AppState) -> isize {
 /// Moves the selection by `delta` rows (clamped) and remembers the row's key. When the
 /// selected resource has gone, it moves from where that row was.
 fn move_selection(state: &mut AppState, delta: isize) {
-    let keys = row_keys(state);
-    if keys.is_empty() {
+    let rows = listing(state);
+    if rows.is_empty() {
         return;
     }
-    let current = selected_index(state.list(), keys.len(), |k| {
-        keys.iter().position(|x| x == k)
-    })
-    .unwrap_or_else(|| state.list().selected_index.min(keys.len() - 1));
+    let current = selected_index(state.list(), rows.len(), |k| rows.position(k))
+        .unwrap_or_else(|| state.list().selected_index.min(rows.len() - 1));
     let next = (current as isize)
         .saturating_add(delta)
-        .clamp(0, keys.len() as isize - 1) as usize;
+        .clamp(0, rows.len() as isize - 1) as usize;
     let list = state.list_mut();
     list.selected_index = next;
-    list.selected_key = Some(keys[next].clone());
+    list.selected_key = Some(rows.keys[next].clone());
 }
 
 /// `d` (or Enter in a view of resources): the detail pane of the selected row.
@@ -532,7 +530,7 @@ fn follow(state: &mut AppState, mut d: super::detail::DetailState, link: &super:
 /// Shows `view` with the row `key` selected, clearing a filter that would hide it.
 fn select(state: &mut AppState, view: View, key: &str) {
     state.view = view;
-    if !row_keys(state).iter().any(|k| k == key) {
+    if listing(state).position(key).is_none() {
         state.list_mut().filter.clear();
     }
     state.list_mut().selected_key = Some(key.to_string());

@@ -18,7 +18,7 @@ pub use action::{Action, Effect, PlaybackCommand};
 pub use cards::view_of;
 pub use dialog::{Dialog, Focus, Operation};
 pub use keys::{help_lines, help_page, help_rows, HelpLine};
-pub use state::{AppState, Freshness, ListState, SourceStatus};
+pub use state::{AppState, CheckJob, Checked, Freshness, ListState, SourceStatus};
 
 use crate::cloud::{CloudError, Source};
 use crate::poll::Payload;
@@ -79,7 +79,14 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             if second {
                 state.mark_stale();
             }
-            state.recheck_if_due();
+            // A large fleet's checks run away from the loop.
+            (state.recheck_if_due())
+                .map(|job| Effect::Check(Box::new(job)))
+                .into_iter()
+                .collect()
+        }
+        Action::Checked(done) => {
+            state.checked(done);
             vec![]
         }
         Action::Replayed { events, from_start } => {
@@ -234,5 +241,6 @@ fn apply_refresh(
     }
     state.fleet.taken_at = state.clock;
     payload.apply_to(&mut state.fleet);
+    state.fleet_changed();
     state.recheck_soon();
 }

@@ -80,6 +80,62 @@ pub struct ListState {
 pub struct CheckPace {
     pub last: Option<(std::time::Instant, std::time::Duration)>,
     pub due: bool,
+    /// A run is under way away from the console's loop (`CheckJob`).
+    pub running: bool,
+}
+
+/// The pattern checks of one fleet, ready to run away from the console's loop: on a large
+/// fleet they take tens of milliseconds, which a key must never wait behind. The fleet is
+/// a copy that shares the big parts, so making one costs nothing at 10,000 instances.
+#[derive(Clone)]
+pub struct CheckJob {
+    epoch: u64,
+    fleet: Snapshot,
+    settings: Settings,
+    clock: DateTime<Utc>,
+    /// Each pattern's report when it is not to be judged (a source unread or behind).
+    decided: Vec<(Pattern, Option<Report>)>,
+}
+
+impl CheckJob {
+    /// Judges the patterns left to judge.
+    pub fn run(self) -> Checked {
+        let started = std::time::Instant::now();
+        let reports = (self.decided.into_iter())
+            .map(|(p, decided)| {
+                decided.unwrap_or_else(|| {
+                    patterns::check_pattern(p, &self.fleet, &self.settings, self.clock)
+                })
+            })
+            .collect();
+        Checked {
+            epoch: self.epoch,
+            reports,
+            took: started.elapsed(),
+        }
+    }
+}
+
+impl std::fmt::Debug for CheckJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CheckJob(epoch {})", self.epoch)
+    }
+}
+
+impl PartialEq for CheckJob {
+    fn eq(&self, other: &Self) -> bool {
+        self.epoch == other.epoch && self.clock == other.clock
+    }
+}
+
+impl Eq for CheckJob {}
+
+/// The reports of a `CheckJob`, for the world of `epoch`.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub epoch: u64,
+    pub reports: Vec<Report>,
+    pub took: std::time::Duration,
 }
 
 impl CheckPace {
@@ -158,6 +214,11 @@ pub struct AppState {
     pub check_pace: CheckPace,
     /// Every watched target, as the Fleet view shows it (this world's row among them).
     pub board: Vec<super::rows::BoardRow>,
+    /// Bumped by `fleet_changed` whenever `fleet` changes: what kept rows are checked by.
+    pub fleet_version: u64,
+    /// The big views' rows in order and the fleet's lookups, kept while the fleet is
+    /// unchanged.
+    pub rows: super::rows::RowCache,
 }
 
 impl AppState {
@@ -221,6 +282,8 @@ impl AppState {
             board: Vec::new(),
             events: Default::default(),
             check_pace: CheckPace::default(),
+            fleet_version: 0,
+            rows: Default::default(),
         };
         state.recheck();
         state
@@ -231,6 +294,7 @@ impl AppState {
     pub fn reset_world(&mut self, world: WorldInfo, intervals: &Intervals) {
         self.epoch += 1;
         self.fleet = Snapshot::empty(world.clone(), self.clock);
+        self.fleet_changed();
         self.world = world;
         for (s, source) in self.sources.iter_mut().zip(Source::ALL) {
             s.generation = 0;
@@ -264,6 +328,7 @@ impl AppState {
         self.check_pace = CheckPace {
             last: Some((started, started.elapsed())),
             due: false,
+            running: self.check_pace.running,
         };
     }
 
@@ -276,38 +341,67 @@ impl AppState {
             .sum();
         let large = self.fleet.instances.len() + targets >= CheckPace::LARGE;
         match self.check_pace.last {
-            Some((at, _)) if large && at.elapsed() < CheckPace::EVERY => {
-                self.check_pace.due = true;
-            }
+            // On a large fleet, after the first run: at a tick, away from the loop.
+            Some(_) if large => self.check_pace.due = true,
             _ => self.recheck(),
         }
     }
 
-    /// At a tick: a deferred run of the checks, once it is due.
-    pub fn recheck_if_due(&mut self) {
-        let waited = (self.check_pace.last).is_none_or(|(at, _)| at.elapsed() >= CheckPace::EVERY);
-        if self.check_pace.due && waited {
-            self.recheck();
-            self.dirty = true;
+    /// At a tick: a deferred run of the checks once it is due (and `CheckPace::EVERY` has
+    /// passed since the last began), as a job for the runtime to run away from the
+    /// console's loop; its reports come back as `Action::Checked`.
+    pub fn recheck_if_due(&mut self) -> Option<CheckJob> {
+        let pace = &self.check_pace;
+        let waited = (pace.last).is_none_or(|(at, _)| at.elapsed() >= CheckPace::EVERY);
+        if !pace.due || !waited || pace.running {
+            return None;
+        }
+        self.check_pace.due = false;
+        self.check_pace.running = true;
+        Some(self.check_job())
+    }
+
+    /// The reports of a job: shown if they are of this world (a job of an old world is
+    /// dropped).
+    pub fn checked(&mut self, done: Checked) {
+        self.check_pace.running = false;
+        if done.epoch != self.epoch {
+            return;
+        }
+        let now = std::time::Instant::now();
+        self.check_pace.last = Some((now.checked_sub(done.took).unwrap_or(now), done.took));
+        self.show_checks(done.reports);
+        self.dirty = true;
+    }
+
+    /// The checks of the fleet as it is now, to run.
+    fn check_job(&self) -> CheckJob {
+        let contradictions = cards::contradictions(self);
+        let decided = (Pattern::ALL.iter())
+            .map(|&p| {
+                let sources = cards::sources_of(p);
+                let why = (self.unread(sources))
+                    .or_else(|| cards::contradiction(&contradictions, sources));
+                (p, why.map(|why| Report::unknown(p, why)))
+            })
+            .collect();
+        CheckJob {
+            epoch: self.epoch,
+            fleet: self.fleet.clone(),
+            settings: self.checks.clone(),
+            clock: self.clock,
+            decided,
         }
     }
 
     fn recheck_now(&mut self) {
-        let contradictions = cards::contradictions(self);
-        let before = std::mem::take(&mut self.patterns);
-        self.patterns = Pattern::ALL
-            .iter()
-            .map(|&p| {
-                let sources = cards::sources_of(p);
-                if let Some(why) = self.unread(sources) {
-                    return Report::unknown(p, why);
-                }
-                if let Some(why) = cards::contradiction(&contradictions, sources) {
-                    return Report::unknown(p, why);
-                }
-                patterns::check_pattern(p, &self.fleet, &self.checks, self.clock)
-            })
-            .collect();
+        let reports = self.check_job().run().reports;
+        self.show_checks(reports);
+    }
+
+    /// Puts new reports on screen, with the events of the verdicts that changed.
+    fn show_checks(&mut self, reports: Vec<Report>) {
+        let before = std::mem::replace(&mut self.patterns, reports);
         // A verdict changes when the data that changes it arrives: at the latest read, which
         // the console's clock (ticked a few times a second) may not have reached yet.
         let at = self
@@ -414,6 +508,12 @@ impl AppState {
     }
 
     /// Selection and filter of the current view.
+    /// Says the fleet changed (replaced, or a part of it): rows kept for the old one are
+    /// made again.
+    pub fn fleet_changed(&mut self) {
+        self.fleet_version += 1;
+    }
+
     pub fn list(&self) -> &ListState {
         &self.lists[self.view.index()]
     }

@@ -396,15 +396,15 @@ pub async fn take_snapshot_of(
     Ok(Snapshot {
         world: cloud.world(),
         taken_at: cloud.clock(),
-        instances,
+        instances: instances.into(),
         load_balancers,
-        target_groups,
-        auto_scaling_groups: groups,
+        target_groups: target_groups.into(),
+        auto_scaling_groups: groups.into(),
         elastic_ips,
         images,
         metrics,
         instance_metrics,
         alarms,
-        probes: Vec::new(),
+        probes: Default::default(),
     })
 }

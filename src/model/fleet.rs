@@ -30,10 +30,13 @@ impl Instance {
 /// its instance to be anything but running (a terminated instance's target is never counted
 /// healthy, whatever the load balancer's last word). IP targets have no instance.
 pub fn serves(index: &HashMap<&str, &Instance>, t: &TargetHealth) -> bool {
+    serves_on(t, index.get(t.target_id.as_str()).copied())
+}
+
+/// `serves`, given the target's instance (None: not an instance, or not in the snapshot).
+pub fn serves_on(t: &TargetHealth, instance: Option<&Instance>) -> bool {
     t.state == TargetHealthState::Healthy
-        && index
-            .get(t.target_id.as_str())
-            .is_none_or(|i| i.state == InstanceState::Running)
+        && instance.is_none_or(|i| i.state == InstanceState::Running)
 }
 
 impl Snapshot {
@@ -70,7 +73,7 @@ impl Snapshot {
     pub fn standbys(&self) -> Standbys<'_> {
         let mut states: HashMap<&str, Vec<(&str, TargetHealthState)>> = HashMap::new();
         let index = self.instance_index();
-        for g in &self.target_groups {
+        for g in self.target_groups.iter() {
             for t in &g.targets {
                 // A healthy target whose instance is not running does not serve.
                 let state = match t.state {

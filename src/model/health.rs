@@ -312,7 +312,7 @@ impl Snapshot {
         let index = self.instance_index();
         // Each target's probes, found once: (group, target, port) → probes.
         let mut by_target: HashMap<(&str, &str, u16), Vec<&ProbeResult>> = HashMap::new();
-        for p in &self.probes {
+        for p in self.probes.iter() {
             let key = (p.target_group_arn.as_str(), p.target_id.as_str(), p.port);
             by_target.entry(key).or_default().push(p);
         }

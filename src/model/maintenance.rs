@@ -156,23 +156,37 @@ impl Snapshot {
 
     /// Every instance out of service on purpose, by instance id.
     pub fn out_of_service(&self) -> Vec<OutOfService> {
-        // Each group member's lifecycle, found once (not a search of every group per
-        // instance).
-        let lifecycles: std::collections::HashMap<&str, &LifecycleState> =
-            (self.auto_scaling_groups.iter())
-                .flat_map(|g| g.instances.iter())
-                .map(|i| (i.instance_id.as_str(), &i.lifecycle))
+        // Out of service: a maintenance note, or a group's standby. Few are, of many: the
+        // noted ones are found first, then one pass over the groups' members finds the
+        // standbys and the noted ones' lifecycles (no map of every member).
+        let noted: std::collections::HashMap<&str, Result<MaintenanceNote, String>> =
+            (self.instances.iter())
+                .filter_map(|i| Some((i.id.as_str(), i.maintenance_note()?)))
                 .collect();
+        let mut lifecycles: std::collections::HashMap<&str, &LifecycleState> =
+            std::collections::HashMap::new();
+        for m in self.auto_scaling_groups.iter().flat_map(|g| &g.instances) {
+            let standby = matches!(
+                m.lifecycle,
+                LifecycleState::Standby | LifecycleState::EnteringStandby
+            );
+            if standby || (!noted.is_empty() && noted.contains_key(m.instance_id.as_str())) {
+                lifecycles.insert(m.instance_id.as_str(), &m.lifecycle);
+            }
+        }
+        if noted.is_empty() && lifecycles.is_empty() {
+            return Vec::new();
+        }
         let mut out: Vec<OutOfService> = self
             .instances
             .iter()
             .filter_map(|i| {
-                let read = i.maintenance_note();
                 let lifecycle = lifecycles.get(i.id.as_str()).map(|l| (*l).clone());
                 let standby = matches!(
                     lifecycle,
                     Some(LifecycleState::Standby | LifecycleState::EnteringStandby)
                 );
+                let read = noted.get(i.id.as_str()).cloned();
                 if read.is_none() && !standby {
                     return None;
                 }

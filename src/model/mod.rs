@@ -8,7 +8,7 @@ mod nfs;
 mod probe;
 mod zones;
 
-pub use fleet::{serves, Standbys};
+pub use fleet::{serves, serves_on, Standbys};
 pub use health::{looks_shallow, Agreement, GroupHealth, Link, ProbeRead, Says, TargetProbe};
 pub use maintenance::{MaintenanceNote, OutOfService, MAINTENANCE_TAG, TAG_VALUE_MAX};
 pub use metrics::{
@@ -22,6 +22,7 @@ pub use zones::{imbalanced_groups, is_imbalanced, zone_distribution, ZoneSummary
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The tag that marks the two halves of a floating-IP pair: `active` or `standby`.
 pub const FLOATING_IP_TAG: &str = "patrol:floating-ip";
@@ -416,10 +417,12 @@ impl WorldInfo {
 pub struct Snapshot {
     pub world: WorldInfo,
     pub taken_at: DateTime<Utc>,
-    pub instances: Vec<Instance>,
+    /// The three big parts are shared (a copy of the snapshot, or of a refresh that
+    /// brought one, costs nothing at 10,000 instances): `Arc::make_mut` to change one.
+    pub instances: Arc<Vec<Instance>>,
     pub load_balancers: Vec<LoadBalancer>,
-    pub target_groups: Vec<TargetGroup>,
-    pub auto_scaling_groups: Vec<AutoScalingGroup>,
+    pub target_groups: Arc<Vec<TargetGroup>>,
+    pub auto_scaling_groups: Arc<Vec<AutoScalingGroup>>,
     pub elastic_ips: Vec<ElasticIp>,
     pub images: Vec<Image>,
     pub metrics: Vec<MetricSeries>,
@@ -429,7 +432,7 @@ pub struct Snapshot {
     /// patrol's own requests to each target's health page (recordings made before probing
     /// have none).
     #[serde(default)]
-    pub probes: Vec<ProbeResult>,
+    pub probes: Arc<Vec<ProbeResult>>,
 }
 
 impl Snapshot {
@@ -438,17 +441,32 @@ impl Snapshot {
         Self {
             world,
             taken_at,
-            instances: Vec::new(),
+            instances: Arc::default(),
             load_balancers: Vec::new(),
-            target_groups: Vec::new(),
-            auto_scaling_groups: Vec::new(),
+            target_groups: Arc::default(),
+            auto_scaling_groups: Arc::default(),
             elastic_ips: Vec::new(),
             images: Vec::new(),
             metrics: Vec::new(),
             instance_metrics: Vec::new(),
             alarms: Vec::new(),
-            probes: Vec::new(),
+            probes: Arc::default(),
         }
+    }
+
+    /// The instances, to change (a copy of their own when they are shared).
+    pub fn instances_mut(&mut self) -> &mut Vec<Instance> {
+        Arc::make_mut(&mut self.instances)
+    }
+
+    /// The target groups, to change (a copy of their own when they are shared).
+    pub fn target_groups_mut(&mut self) -> &mut Vec<TargetGroup> {
+        Arc::make_mut(&mut self.target_groups)
+    }
+
+    /// The Auto Scaling groups, to change (a copy of their own when they are shared).
+    pub fn auto_scaling_groups_mut(&mut self) -> &mut Vec<AutoScalingGroup> {
+        Arc::make_mut(&mut self.auto_scaling_groups)
     }
 
     /// Instances by id, for joining targets, groups and addresses to their instance.

@@ -31,7 +31,7 @@ pub struct ZoneSummary {
 pub fn zone_distribution(snapshot: &Snapshot) -> Vec<ZoneSummary> {
     let mut names: BTreeSet<&str> = BTreeSet::new();
     names.extend(snapshot.instances.iter().map(|i| i.zone.as_str()));
-    for g in &snapshot.auto_scaling_groups {
+    for g in snapshot.auto_scaling_groups.iter() {
         names.extend(g.zones.iter().map(String::as_str));
     }
     for lb in &snapshot.load_balancers {
@@ -56,7 +56,7 @@ pub fn zone_distribution(snapshot: &Snapshot) -> Vec<ZoneSummary> {
         })
         .collect();
 
-    for i in &snapshot.instances {
+    for i in snapshot.instances.iter() {
         if let Some(z) = zones.get_mut(i.zone.as_str()) {
             match i.state {
                 InstanceState::Running => z.instances_running += 1,
@@ -65,14 +65,20 @@ pub fn zone_distribution(snapshot: &Snapshot) -> Vec<ZoneSummary> {
             }
         }
     }
-    for o in snapshot.out_of_service() {
-        let zone = snapshot.instance(&o.instance_id).map(|i| i.zone.as_str());
+    let outs = snapshot.out_of_service();
+    let index = if outs.is_empty() {
+        Default::default()
+    } else {
+        snapshot.instance_index()
+    };
+    for o in &outs {
+        let zone = index.get(o.instance_id.as_str()).map(|i| i.zone.as_str());
         if let Some(z) = zone.and_then(|z| zones.get_mut(z)) {
             z.instances_out += 1;
         }
     }
-    for g in &snapshot.auto_scaling_groups {
-        for gi in &g.instances {
+    for g in snapshot.auto_scaling_groups.iter() {
+        for gi in g.instances.iter() {
             if gi.lifecycle != LifecycleState::InService {
                 continue;
             }
@@ -92,7 +98,7 @@ pub fn zone_distribution(snapshot: &Snapshot) -> Vec<ZoneSummary> {
     let index = snapshot.instance_index();
     // Per target group: its healthy targets in all, and per zone.
     let mut per_group: Vec<(&str, usize, BTreeMap<&str, usize>)> = Vec::new();
-    for tg in &snapshot.target_groups {
+    for tg in snapshot.target_groups.iter() {
         let mut total = 0;
         let mut by_zone: BTreeMap<&str, usize> = BTreeMap::new();
         for t in &tg.targets {
@@ -143,7 +149,7 @@ pub fn zone_distribution(snapshot: &Snapshot) -> Vec<ZoneSummary> {
 /// with the per-zone counts, in the group's zone order.
 pub fn imbalanced_groups(snapshot: &Snapshot) -> Vec<(String, Vec<(String, usize)>)> {
     let mut out = Vec::new();
-    for g in &snapshot.auto_scaling_groups {
+    for g in snapshot.auto_scaling_groups.iter() {
         let counts = g.in_service_by_zone();
         if is_imbalanced(&counts) {
             out.push((g.name.clone(), counts));

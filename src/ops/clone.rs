@@ -166,7 +166,7 @@ fn serves(s: &Snapshot, instance_id: &str) -> Vec<String> {
         .filter(|a| a.instance_id.as_deref() == Some(instance_id))
         .map(|a| format!("{} points at a rebooting host", a.public_ip))
         .collect();
-    for g in &s.target_groups {
+    for g in s.target_groups.iter() {
         let healthy = |t: &&crate::model::TargetHealth| t.state == TargetHealthState::Healthy;
         if !g
             .targets

@@ -324,7 +324,7 @@ impl Action for Swap {
         }
         let mut now = Snapshot::empty(cloud.world(), cloud.clock());
         now.elastic_ips = addresses;
-        now.instances = instances;
+        now.instances = instances.into();
         let displaced_now = displaced_by(&now, &self.allocation_id, &seen.to);
         if displaced_now != seen.displaces {
             return Err(OpError::Stale(format!(

@@ -232,17 +232,24 @@ fn finding(verdict: Verdict, resources: &[&str], reason: impl Into<String>) -> F
 /// One note per instance out for maintenance: intentionally out, not a failure; the checks
 /// judge the capacity that remains.
 fn maintenance_notes(s: &Snapshot) -> Vec<Finding> {
-    s.out_of_service()
-        .iter()
+    let outs = s.out_of_service();
+    // Looked up by id (there may be many out at once, of many instances).
+    let index = if outs.is_empty() {
+        Default::default()
+    } else {
+        s.instance_index()
+    };
+    outs.iter()
         .map(|o| {
-            let zone = s.instance(&o.instance_id).map_or("", |i| i.zone.as_str());
+            let instance = index.get(o.instance_id.as_str());
+            let zone = instance.map_or("", |i| i.zone.as_str());
             finding(
                 Verdict::Pass,
                 &[&o.instance_id],
                 format!(
                     "{} in {zone}: {} for maintenance, on purpose; not counted, the check \
                      judges what remains",
-                    s.instance_label(&o.instance_id),
+                    instance.map_or(o.instance_id.clone(), |i| i.label()),
                     o.words(s.taken_at)
                 ),
             )

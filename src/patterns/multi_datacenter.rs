@@ -17,14 +17,14 @@ pub fn check(s: &Snapshot) -> Report {
     }
     let mut findings = super::maintenance_notes(s);
     let index = s.instance_index();
-    for g in &s.target_groups {
+    for g in s.target_groups.iter() {
         findings.extend(target_group_zones(&index, g));
     }
     // Who is out for maintenance, worked out once for every group.
     let outs = s.out_of_service();
     let out: std::collections::HashSet<&str> =
         outs.iter().map(|o| o.instance_id.as_str()).collect();
-    for g in &s.auto_scaling_groups {
+    for g in s.auto_scaling_groups.iter() {
         findings.extend(group_zones(s, g, &out));
     }
     let zones = zone_distribution(s);

@@ -13,7 +13,7 @@ pub fn check(s: &Snapshot) -> Report {
     let index = s.instance_index();
     let outs = s.out_of_service();
     let out: HashSet<&str> = outs.iter().map(|o| o.instance_id.as_str()).collect();
-    for g in &s.target_groups {
+    for g in s.target_groups.iter() {
         // Targets of instances out for maintenance are not counted either way.
         let counted = || {
             g.targets

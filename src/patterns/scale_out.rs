@@ -11,7 +11,7 @@ pub fn check(s: &Snapshot, settings: &Settings, now: DateTime<Utc>) -> Report {
     }
     let mut findings = Vec::new();
     let mut headline = Vec::new();
-    for g in &s.auto_scaling_groups {
+    for g in s.auto_scaling_groups.iter() {
         let in_service = g.count(&LifecycleState::InService);
         let cpu = s.group_cpu(&g.name);
         let cpu_text = cpu.map_or(String::new(), |v| format!(" · CPU {v:.0}%"));

@@ -135,7 +135,7 @@ pub enum Route {
 pub fn plan(s: &Snapshot, settings: &ProbeSettings, route: Route) -> Vec<Probe> {
     let index = s.instance_index();
     let mut out = Vec::new();
-    for g in &s.target_groups {
+    for g in s.target_groups.iter() {
         let hc = &g.health_check;
         let protocol = hc.protocol.to_ascii_uppercase();
         let http = matches!(protocol.as_str(), "HTTP" | "HTTPS");

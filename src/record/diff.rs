@@ -15,7 +15,10 @@ use std::collections::{BTreeMap, HashMap};
 /// The events between what `held` shows of a source and what its refresh brought. Call it
 /// only from the second observation on: a first refresh is not "everything launched".
 pub fn of_refresh(held: &Snapshot, payload: &Payload, at: DateTime<Utc>) -> Vec<Event> {
-    let index = held.instance_index();
+    let index = Index {
+        held,
+        map: std::cell::OnceCell::new(),
+    };
     match payload {
         Payload::Instances(new) => instances(&held.instances, new, at),
         Payload::TargetGroups(new) => targets(&held.target_groups, new, &index, at),
@@ -29,7 +32,20 @@ pub fn of_refresh(held: &Snapshot, payload: &Payload, at: DateTime<Utc>) -> Vec<
 }
 
 /// Fills in the instance's name and zone, when patrol knows the instance.
-fn about(mut e: Event, index: &HashMap<&str, &Instance>, id: &str) -> Event {
+/// Instances by id, made the first time an event asks (most refreshes have none).
+struct Index<'a> {
+    held: &'a Snapshot,
+    map: std::cell::OnceCell<HashMap<&'a str, &'a Instance>>,
+}
+
+impl<'a> Index<'a> {
+    fn get(&self, id: &str) -> Option<&'a Instance> {
+        let map = self.map.get_or_init(|| self.held.instance_index());
+        map.get(id).copied()
+    }
+}
+
+fn about(mut e: Event, index: &Index, id: &str) -> Event {
     if let Some(i) = index.get(id) {
         e.name = i.name.clone();
         e.zone = Some(i.zone.clone());
@@ -38,64 +54,96 @@ fn about(mut e: Event, index: &HashMap<&str, &Instance>, id: &str) -> Event {
 }
 
 /// Items keyed for comparison, in a stable order.
-fn keyed<T, K: Ord>(items: &[T], key: impl Fn(&T) -> K) -> BTreeMap<K, &T> {
+fn keyed<'a, T, K: Ord>(items: &'a [T], key: impl Fn(&'a T) -> K) -> BTreeMap<K, &'a T> {
     items.iter().map(|t| (key(t), t)).collect()
 }
 
 fn instances(old: &[Instance], new: &[Instance], at: DateTime<Utc>) -> Vec<Event> {
-    let (before, after) = (keyed(old, |i| i.id.clone()), keyed(new, |i| i.id.clone()));
-    let mut out = Vec::new();
+    // Looked up by hash (at 10,000 instances a tree of each side costs milliseconds on the
+    // console's loop); the few events found are put in id order after.
+    let (before, after) = (
+        hashed(old, |i| i.id.as_str()),
+        hashed(new, |i| i.id.as_str()),
+    );
     let event = |i: &Instance| Event {
         name: i.name.clone(),
         zone: Some(i.zone.clone()),
         ..Event::seen(Source::Instances, at, EventKind::Instance, i.id.clone())
     };
-    for (id, i) in &after {
-        match before.get(id) {
-            None => out.push(Event {
-                after: i.state.as_str().into(),
-                detail: format!("launched: {} in {}", i.instance_type, i.zone),
-                ..event(i)
-            }),
-            Some(b) if b.state != i.state => out.push(Event {
-                before: Some(b.state.as_str().into()),
-                after: i.state.as_str().into(),
-                ..event(i)
-            }),
+    let mut seen: Vec<(&str, Event)> = Vec::new();
+    for i in new {
+        match before.get(i.id.as_str()) {
+            None => seen.push((
+                &i.id,
+                Event {
+                    after: i.state.as_str().into(),
+                    detail: format!("launched: {} in {}", i.instance_type, i.zone),
+                    ..event(i)
+                },
+            )),
+            Some(b) if b.state != i.state => seen.push((
+                &i.id,
+                Event {
+                    before: Some(b.state.as_str().into()),
+                    after: i.state.as_str().into(),
+                    ..event(i)
+                },
+            )),
             _ => {}
         }
     }
-    for (id, b) in &before {
-        if !after.contains_key(id) {
-            out.push(Event {
+    let mut gone: Vec<(&str, Event)> = (old.iter())
+        .filter(|b| !after.contains_key(b.id.as_str()))
+        .map(|b| {
+            let e = Event {
                 before: Some(b.state.as_str().into()),
                 after: "gone".into(),
                 detail: "no longer listed by DescribeInstances".into(),
                 ..event(b)
-            });
-        }
-    }
-    out
+            };
+            (b.id.as_str(), e)
+        })
+        .collect();
+    in_order(&mut seen);
+    in_order(&mut gone);
+    seen.into_iter().chain(gone).map(|(_, e)| e).collect()
+}
+
+/// Items by key, for lookups.
+fn hashed<'a, T, K: std::hash::Hash + Eq>(
+    items: &'a [T],
+    key: impl Fn(&'a T) -> K,
+) -> HashMap<K, &'a T> {
+    items.iter().map(|t| (key(t), t)).collect()
+}
+
+/// Events found by key, in the keys' order (and for equal keys, as found).
+fn in_order<K: Ord, E>(events: &mut [(K, E)]) {
+    events.sort_by(|a, b| a.0.cmp(&b.0));
 }
 
 fn targets(
     old: &[TargetGroup],
     new: &[TargetGroup],
-    index: &HashMap<&str, &Instance>,
+    index: &Index,
     at: DateTime<Utc>,
 ) -> Vec<Event> {
-    let flat = |groups: &[TargetGroup]| -> BTreeMap<(String, String, u16), TargetHealth> {
+    // Borrowed, not copied, and looked up by hash: at 20,000 targets a copy or a tree of
+    // each side costs milliseconds on the console's loop. The few events found are put in
+    // key order after.
+    type Key<'a> = (&'a str, &'a str, u16);
+    fn flat(groups: &[TargetGroup]) -> Vec<(Key<'_>, &TargetHealth)> {
         groups
             .iter()
             .flat_map(|g| {
-                g.targets
-                    .iter()
-                    .map(|t| ((g.name.clone(), t.target_id.clone(), t.port), t.clone()))
+                (g.targets.iter()).map(|t| ((g.name.as_str(), t.target_id.as_str(), t.port), t))
             })
             .collect()
-    };
-    let (before, after) = (flat(old), flat(new));
-    let event = |(group, id, port): &(String, String, u16)| {
+    }
+    let (old, new) = (flat(old), flat(new));
+    let before: HashMap<Key, &TargetHealth> = old.iter().copied().collect();
+    let after: HashMap<Key, &TargetHealth> = new.iter().copied().collect();
+    let event = |(group, id, port): &Key| {
         about(
             Event::seen(
                 Source::TargetGroups,
@@ -107,46 +155,51 @@ fn targets(
             id,
         )
     };
-    let mut out = Vec::new();
-    for (key, t) in &after {
+    let mut seen: Vec<(Key, Event)> = Vec::new();
+    for (key, t) in &new {
         match before.get(key) {
-            None => out.push(Event {
-                after: t.state.as_str().into(),
-                detail: format!("registered; {}", t.why().unwrap_or_default())
-                    .trim_end_matches("; ")
-                    .into(),
-                ..event(key)
-            }),
-            Some(b) if b.state != t.state => out.push(Event {
-                before: Some(b.state.as_str().into()),
-                after: t.state.as_str().into(),
-                detail: t.why().unwrap_or_default(),
-                ..event(key)
-            }),
+            None => seen.push((
+                *key,
+                Event {
+                    after: t.state.as_str().into(),
+                    detail: format!("registered; {}", t.why().unwrap_or_default())
+                        .trim_end_matches("; ")
+                        .into(),
+                    ..event(key)
+                },
+            )),
+            Some(b) if b.state != t.state => seen.push((
+                *key,
+                Event {
+                    before: Some(b.state.as_str().into()),
+                    after: t.state.as_str().into(),
+                    detail: t.why().unwrap_or_default(),
+                    ..event(key)
+                },
+            )),
             _ => {}
         }
     }
-    for (key, b) in &before {
-        if !after.contains_key(key) {
-            out.push(Event {
+    let mut gone: Vec<(Key, Event)> = (old.iter())
+        .filter(|(key, _)| !after.contains_key(key))
+        .map(|(key, b)| {
+            let e = Event {
                 before: Some(b.state.as_str().into()),
                 after: "gone".into(),
                 detail: "deregistered".into(),
                 ..event(key)
-            });
-        }
-    }
-    out
+            };
+            (*key, e)
+        })
+        .collect();
+    in_order(&mut seen);
+    in_order(&mut gone);
+    seen.into_iter().chain(gone).map(|(_, e)| e).collect()
 }
 
 /// A probe whose answer changed in words (`200 pass` → `503 db down`): not its latency,
 /// and not a target probed for the first time.
-fn probes(
-    held: &Snapshot,
-    new: &[ProbeResult],
-    index: &HashMap<&str, &Instance>,
-    at: DateTime<Utc>,
-) -> Vec<Event> {
+fn probes(held: &Snapshot, new: &[ProbeResult], index: &Index, at: DateTime<Utc>) -> Vec<Event> {
     let key = |p: &ProbeResult| {
         (
             p.target_group_arn.clone(),
@@ -203,16 +256,16 @@ fn probes(
 fn groups(
     old: &[AutoScalingGroup],
     new: &[AutoScalingGroup],
-    index: &HashMap<&str, &Instance>,
+    index: &Index,
     at: DateTime<Utc>,
 ) -> Vec<Event> {
-    let before = keyed(old, |g| g.name.clone());
+    let before = keyed(old, |g| g.name.as_str());
     let mut out = Vec::new();
     for g in new {
         let event = |kind: EventKind, resource: String| {
             Event::seen(Source::AutoScaling, at, kind, resource)
         };
-        let Some(b) = before.get(&g.name) else {
+        let Some(b) = before.get(g.name.as_str()) else {
             out.push(Event {
                 after: format!("{}/{}/{}", g.min, g.desired, g.max),
                 detail: "new group (min/desired/max)".into(),
@@ -229,9 +282,11 @@ fn groups(
             });
         }
         // Each instance's lifecycle in the group (InService, Standby, Terminating …).
-        let members = keyed(&b.instances, |i| i.instance_id.clone());
-        for m in &g.instances {
-            let was = members.get(&m.instance_id).map(|x| x.lifecycle.as_str());
+        let members = keyed(&b.instances, |i| i.instance_id.as_str());
+        for m in g.instances.iter() {
+            let was = members
+                .get(m.instance_id.as_str())
+                .map(|x| x.lifecycle.as_str());
             if was != Some(m.lifecycle.as_str()) {
                 out.push(about(
                     Event {
@@ -252,7 +307,7 @@ fn groups(
                         before: Some(x.lifecycle.as_str().to_string()),
                         after: "gone".into(),
                         detail: format!("left {}", g.name),
-                        ..event(EventKind::Group, id.clone())
+                        ..event(EventKind::Group, id.to_string())
                     },
                     index,
                     id,
@@ -260,9 +315,9 @@ fn groups(
             }
         }
         // Scaling activities: started, and ended.
-        let known = keyed(&b.activities, |a| a.id.clone());
+        let known = keyed(&b.activities, |a| a.id.as_str());
         for a in g.activities.iter().rev() {
-            let was = known.get(&a.id).map(|x| x.status);
+            let was = known.get(a.id.as_str()).map(|x| x.status);
             if was != Some(a.status) {
                 out.push(Event {
                     before: was.map(|s| s.as_str().to_string()),
@@ -278,20 +333,15 @@ fn groups(
             out.push(Event {
                 after: "gone".into(),
                 detail: "no longer listed".into(),
-                ..Event::seen(Source::AutoScaling, at, EventKind::Group, name.clone())
+                ..Event::seen(Source::AutoScaling, at, EventKind::Group, name.to_string())
             });
         }
     }
     out
 }
 
-fn addresses(
-    old: &[ElasticIp],
-    new: &[ElasticIp],
-    index: &HashMap<&str, &Instance>,
-    at: DateTime<Utc>,
-) -> Vec<Event> {
-    let before = keyed(old, |a| a.allocation_id.clone());
+fn addresses(old: &[ElasticIp], new: &[ElasticIp], index: &Index, at: DateTime<Utc>) -> Vec<Event> {
+    let before = keyed(old, |a| a.allocation_id.as_str());
     let bound = |a: &ElasticIp| {
         a.instance_id
             .clone()
@@ -299,7 +349,7 @@ fn addresses(
     };
     let mut out = Vec::new();
     for a in new {
-        let was = before.get(&a.allocation_id).map(|b| bound(b));
+        let was = before.get(a.allocation_id.as_str()).map(|b| bound(b));
         if was.as_deref() != Some(bound(a).as_str()) {
             let e = Event {
                 before: was,
@@ -325,7 +375,7 @@ fn addresses(
             out.push(Event {
                 before: Some(bound(b)),
                 after: "released".into(),
-                detail: id.clone(),
+                detail: id.to_string(),
                 ..Event::seen(
                     Source::ElasticIps,
                     at,
@@ -339,10 +389,12 @@ fn addresses(
 }
 
 fn images(old: &[Image], new: &[Image], at: DateTime<Utc>) -> Vec<Event> {
-    let before = keyed(old, |i| i.id.clone());
+    let before = keyed(old, |i| i.id.as_str());
     let mut out = Vec::new();
     for i in new {
-        let was = before.get(&i.id).map(|b| b.state.as_str().to_string());
+        let was = before
+            .get(i.id.as_str())
+            .map(|b| b.state.as_str().to_string());
         if was.as_deref() != Some(i.state.as_str()) {
             out.push(Event {
                 name: Some(i.name.clone()),
@@ -360,10 +412,12 @@ fn images(old: &[Image], new: &[Image], at: DateTime<Utc>) -> Vec<Event> {
 }
 
 fn alarms(old: &[Alarm], new: &[Alarm], at: DateTime<Utc>) -> Vec<Event> {
-    let before = keyed(old, |a| a.name.clone());
+    let before = keyed(old, |a| a.name.as_str());
     let mut out = Vec::new();
     for a in new {
-        let was = before.get(&a.name).map(|b| b.state.as_str().to_string());
+        let was = before
+            .get(a.name.as_str())
+            .map(|b| b.state.as_str().to_string());
         if was.as_deref() != Some(a.state.as_str()) {
             out.push(Event {
                 before: was,

@@ -118,7 +118,7 @@ fn each_item(
     if let Payload::Probes(v) = payload {
         // A probe's time and exact latency move every round: written again only when its
         // answer changes, or its latency doubles or halves (a replay shows it as of then).
-        for p in v {
+        for p in v.iter() {
             let body = serde_json::to_string(p).map_err(ItemError::Json)?;
             let mut steady = p.clone();
             steady.at = DateTime::<Utc>::UNIX_EPOCH;
@@ -177,14 +177,14 @@ fn payload_of(source: Source, items: &[(String, String)]) -> Result<Payload, ser
         items.iter().map(|(_, b)| serde_json::from_str(b)).collect()
     }
     Ok(match source {
-        Source::Instances => Payload::Instances(all(items)?),
+        Source::Instances => Payload::Instances(std::sync::Arc::new(all(items)?)),
         Source::LoadBalancers => Payload::LoadBalancers(all(items)?),
-        Source::TargetGroups => Payload::TargetGroups(all(items)?),
-        Source::AutoScaling => Payload::AutoScaling(all(items)?),
+        Source::TargetGroups => Payload::TargetGroups(std::sync::Arc::new(all(items)?)),
+        Source::AutoScaling => Payload::AutoScaling(std::sync::Arc::new(all(items)?)),
         Source::ElasticIps => Payload::ElasticIps(all(items)?),
         Source::Images => Payload::Images(all(items)?),
         Source::Alarms => Payload::Alarms(all(items)?),
-        Source::Probes => Payload::Probes(all(items)?),
+        Source::Probes => Payload::Probes(std::sync::Arc::new(all(items)?)),
         Source::Metrics => {
             let (cpu, per): (Vec<_>, Vec<_>) = items
                 .iter()

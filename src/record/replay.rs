@@ -121,10 +121,27 @@ impl Replay {
     }
 }
 
+/// A recorded part as the `Cloud` trait gives it: its own vector.
+trait Owned<T> {
+    fn owned(self) -> Vec<T>;
+}
+
+impl<T> Owned<T> for Vec<T> {
+    fn owned(self) -> Vec<T> {
+        self
+    }
+}
+
+impl<T: Clone> Owned<T> for std::sync::Arc<Vec<T>> {
+    fn owned(self) -> Vec<T> {
+        std::sync::Arc::unwrap_or_clone(self)
+    }
+}
+
 macro_rules! at_cursor {
     ($self:ident, $source:expr, $variant:ident) => {
         match $self.source($source)? {
-            Some(Payload::$variant(v)) => Ok(v),
+            Some(Payload::$variant(v)) => Ok(Owned::owned(v)),
             _ => Ok(Vec::new()),
         }
     };

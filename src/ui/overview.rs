@@ -26,7 +26,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     if unknown > 0 {
         summary.push_str(&format!(" · {unknown} not checked yet"));
     }
-    let out = state.fleet.out_of_service().len();
+    let out = crate::app::rows::lookups(state).outs.len();
     if out > 0 {
         summary.push_str(&format!(" · {out} out for maintenance"));
     }
@@ -98,8 +98,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             };
             lines.push(Line::styled(hint, theme.muted));
         }
-        // Problems first (the findings are worst first); passes fill what room is left.
-        lines.extend(card.findings.iter().map(|f| {
+        // Problems first (the findings are worst first); passes fill what room is left. Each
+        // line takes at least one row: no more than the card's rows are laid out (a card on a
+        // large fleet may hold hundreds).
+        let room = block.inner(cell).height as usize;
+        lines.extend(card.findings.iter().take(room).map(|f| {
             let style = match f.verdict {
                 Verdict::Warn | Verdict::Fail => verdict_style(f.verdict, theme),
                 _ => theme.text,

@@ -267,24 +267,49 @@ pub fn header(titles: &[(&'static str, u16)], state: &AppState, theme: &Theme) -
 
 /// A view that is one table of rows in a titled panel: the title with its summary, the
 /// rows (or why there are none), the selected row marked.
-pub fn draw_rows_view<R: ColumnRow>(
+pub fn draw_rows_view<R: ColumnRow + Clone>(
+    frame: &mut ratatui::Frame,
+    area: ratatui::layout::Rect,
+    state: &AppState,
+    theme: &Theme,
+    what: (&str, String, &str),
+    rows: &[R],
+) {
+    let listing = crate::app::rows::Listing::new(rows.iter().map(|r| r.key()).collect());
+    draw_listed_view(frame, area, state, theme, what, &listing, |k| {
+        listing.position(k).map(|at| rows[at].clone())
+    });
+}
+
+/// The same, for the current view's rows in order (`listing`), where `row` makes the row of
+/// a key: only the rows on screen are made.
+pub fn draw_listed_view<R: ColumnRow>(
     frame: &mut ratatui::Frame,
     area: ratatui::layout::Rect,
     state: &AppState,
     theme: &Theme,
     (name, summary, what): (&str, String, &str),
-    rows: &[R],
+    listing: &crate::app::rows::Listing,
+    row: impl Fn(&str) -> Option<R>,
 ) {
     let block = super::panel(super::panel_title(name, summary, state, theme), theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    if rows.is_empty() {
+    if listing.is_empty() {
         frame.render_widget(super::empty_hint(state, what, theme), inner);
         return;
     }
-    let selected = crate::app::rows::selected_index(state.list(), rows.len(), |k| {
-        rows.iter().position(|r| r.key() == k)
-    });
-    let table = column_table(rows, inner.width, state, theme);
-    render_table(frame, inner, table, selected, theme);
+    let selected =
+        crate::app::rows::selected_index(state.list(), listing.len(), |k| listing.position(k));
+    let (start, end) = super::targets::window(
+        listing.len(),
+        selected,
+        inner.height.saturating_sub(1) as usize,
+    );
+    let shown: Vec<R> = listing.keys[start..end]
+        .iter()
+        .filter_map(|k| row(k))
+        .collect();
+    let table = column_table(&shown, inner.width, state, theme);
+    render_table(frame, inner, table, selected.map(|s| s - start), theme);
 }

@@ -1,8 +1,7 @@
 //! View 2, Targets: every target of every target group, unhealthy first.
 
 use super::{column_table, empty_hint, panel, panel_title, render_table};
-use crate::app::columns::Row;
-use crate::app::rows::{selected_index, target_rows};
+use crate::app::rows::{self, selected_index};
 use crate::app::AppState;
 use crate::cloud::Source;
 use crate::model::{TargetGroup, TargetHealthState};
@@ -24,24 +23,22 @@ pub fn window(len: usize, selected: Option<usize>, height: usize) -> (usize, usi
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let rows = target_rows(&state.fleet, state.list());
-    let groups = &state.fleet.target_groups;
+    // The rows in order are kept while the fleet is unchanged: only those drawn are made.
+    let listing = rows::listing(state);
+    let lookups = rows::lookups(state);
+    let fleet = &state.fleet;
+    let groups = &fleet.target_groups;
     let total: usize = groups.iter().map(|g| g.targets.len()).sum();
     let unhealthy: usize = groups
         .iter()
         .map(|g| g.count(TargetHealthState::Unhealthy))
         .sum();
-    let outs = state.fleet.out_of_service();
+    let outs = &lookups.outs;
     // The targets instances out for maintenance have left are listed too.
     let left: usize = outs
         .iter()
-        .flat_map(|o| o.left(&state.fleet).into_iter().map(move |l| (o, l)))
-        .filter(|(o, (g, port))| {
-            !g.targets
-                .iter()
-                .any(|t| t.target_id == o.instance_id && t.port == *port)
-        })
-        .count();
+        .map(|o| rows::left_targets(fleet, o).len())
+        .sum();
     let summary = format!(
         "· {} · {} · {unhealthy} unhealthy{}{}",
         super::plural(groups.len(), "group"),
@@ -51,8 +48,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         } else {
             format!(" · {} out for maintenance", outs.len())
         },
-        if rows.len() != total + left {
-            format!(" · {} shown", rows.len())
+        if listing.len() != total + left {
+            format!(" · {} shown", listing.len())
         } else {
             String::new()
         }
@@ -75,33 +72,29 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 .iter()
                 .filter(|t| !outs.iter().any(|o| o.instance_id == t.target_id))
                 .count();
-            let away = state.fleet.out_of(g, &outs);
-            group_line(
-                g,
-                state.fleet.healthy_targets(g),
-                counted,
-                away,
-                state,
-                theme,
-            )
+            let away = fleet.out_of(g, outs);
+            let healthy = lookups.healthy_targets(fleet, g);
+            group_line(g, healthy, counted, away, state, theme)
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), summary_area);
-    if rows.is_empty() {
+    if listing.is_empty() {
         frame.render_widget(empty_hint(state, "targets", theme), table_area);
         return;
     }
-    let selected = selected_index(state.list(), rows.len(), |k| {
-        rows.iter().position(|r| r.key() == k)
-    });
+    let selected = selected_index(state.list(), listing.len(), |k| listing.position(k));
     let (start, end) = window(
-        rows.len(),
+        listing.len(),
         selected,
         table_area.height.saturating_sub(1) as usize,
     );
-    let table = column_table(&rows[start..end], table_area.width, state, theme);
+    let shown: Vec<_> = listing.keys[start..end]
+        .iter()
+        .filter_map(|k| rows::target_row_of(fleet, &lookups, k))
+        .collect();
+    let table = column_table(&shown, table_area.width, state, theme);
     render_table(frame, table_area, table, selected.map(|s| s - start), theme);
-    if let Some(r) = selected.map(|s| &rows[s]) {
+    if let Some(r) = selected.and_then(|s| shown.get(s - start)) {
         let detail = r.detail();
         frame.render_widget(
             Paragraph::new(Line::styled(detail, theme.muted)),

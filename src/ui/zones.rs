@@ -34,7 +34,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     render_table(frame, table_area, table, selected, theme);
 
     let mut lines = vec![Line::styled("In service per zone", theme.header)];
-    for g in &state.fleet.auto_scaling_groups {
+    for g in state.fleet.auto_scaling_groups.iter() {
         let counts: Vec<String> = zones
             .iter()
             .filter(|z| g.zones.contains(&z.zone.zone))

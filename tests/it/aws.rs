@@ -1357,7 +1357,8 @@ async fn probes_never_reach_moto_targets_unless_allowed() {
     let mut s = s;
     s.probes = patrol::probe::Prober::direct(ProbeSettings::default())
         .probe(&s, s.taken_at)
-        .await;
+        .await
+        .into();
     assert!(s.probing_off());
     let mut state = crate::state_of(&s);
     state.view = patrol::app::View::Health;

@@ -68,7 +68,7 @@ fn normalise(s: &Snapshot) -> Normalised {
             .unwrap_or_else(|| "unknown".into())
     };
     let mut instances = BTreeMap::new();
-    for i in &s.instances {
+    for i in s.instances.iter() {
         *instances
             .entry((who(s, &i.id), i.state.as_str()))
             .or_default() += 1;

@@ -341,12 +341,13 @@ fn the_elastic_ips_view_says_which_standby_a_swap_would_use() {
     // When the standby fails its checks, the row says so before s is pressed.
     let mut s = state.fleet.clone();
     let standby = crate::instance_named(&s, "app-standby");
-    for g in &mut s.target_groups {
+    for g in s.target_groups_mut() {
         for t in g.targets.iter_mut().filter(|t| t.target_id == standby) {
             t.state = patrol::model::TargetHealthState::Unhealthy;
         }
     }
     state.fleet = s;
+    state.fleet_changed();
     let table = table_text(&state).unwrap();
     let row = table.rows.iter().find(|r| r[0] == "203.0.113.10").unwrap();
     assert!(row[col].starts_with("app-standby ✗"), "{}", row[col]);
@@ -582,8 +583,9 @@ fn many_nfs_clients_leave_the_chart_its_room_and_say_how_many_more() {
     for n in 0..72 {
         let mut more = client.clone();
         more.id = format!("i-{n:017x}");
-        state.fleet.instances.push(more);
+        state.fleet.instances_mut().push(more);
     }
+    state.fleet_changed();
     state.view = View::Nfs;
     let screen = crate::screen_text(&state, 80, 24);
     let n = state.fleet.nfs().clients.len();

@@ -114,10 +114,10 @@ fn the_default_world_exported_and_loaded_back_has_the_same_topology() {
     let back = played(&later);
     let running = |s: &Snapshot| {
         let mut s = s.clone();
-        s.instances
+        s.instances_mut()
             .retain(|i| i.state.as_str() == "running" || i.state.as_str() == "pending");
-        for tg in &mut s.target_groups {
-            let ids: Vec<String> = s.instances.iter().map(|i| i.id.clone()).collect();
+        let ids: Vec<String> = s.instances.iter().map(|i| i.id.clone()).collect();
+        for tg in s.target_groups_mut() {
             tg.targets.retain(|t| ids.contains(&t.target_id));
         }
         s

@@ -29,7 +29,7 @@ async fn world(scenario: &str) -> (SimCloud, Prober) {
 /// Every source read once, and every target probed.
 async fn probed(sim: &SimCloud, prober: &Prober) -> Snapshot {
     let mut s = patrol::cloud::take_snapshot(sim).await.unwrap();
-    s.probes = prober.probe(&s, s.taken_at).await;
+    s.probes = prober.probe(&s, s.taken_at).await.into();
     s
 }
 
@@ -253,7 +253,7 @@ fn disagreements_are_named_and_nothing_is_guessed() {
         .collect();
     assert_eq!(ids.len(), 4);
     // The second target: ELB says unhealthy (a security group that shuts the balancer out).
-    s.target_groups[g].targets[1].state = TargetHealthState::Unhealthy;
+    s.target_groups_mut()[g].targets[1].state = TargetHealthState::Unhealthy;
     let answered = |status: u16, db: &str| ProbeOutcome::Answered {
         status,
         latency_ms: 3.0,
@@ -273,19 +273,21 @@ fn disagreements_are_named_and_nothing_is_guessed() {
             why: "10.0.0.7 is outside probe.allow".into(),
         },
     ];
-    s.probes = (ids.iter().zip(outcomes))
-        .map(|(id, outcome)| ProbeResult {
-            target_group_arn: arn.clone(),
-            target_id: id.clone(),
-            port: 80,
-            path: "/health/deep".into(),
-            address: "127.0.0.1:9".into(),
-            host: "10.0.0.7:80".into(),
-            tls: false,
-            at: s.taken_at,
-            outcome,
-        })
-        .collect();
+    s.probes = std::sync::Arc::new(
+        (ids.iter().zip(outcomes))
+            .map(|(id, outcome)| ProbeResult {
+                target_group_arn: arn.clone(),
+                target_id: id.clone(),
+                port: 80,
+                path: "/health/deep".into(),
+                address: "127.0.0.1:9".into(),
+                host: "10.0.0.7:80".into(),
+                tls: false,
+                at: s.taken_at,
+                outcome,
+            })
+            .collect::<Vec<_>>(),
+    );
     let health = s.deep_health();
     let web = group(&health, "web-tg");
     let by_id = |id: &str| {
@@ -489,7 +491,7 @@ async fn a_probe_that_changes_is_an_event_and_a_recording_keeps_it() {
     let played = patrol::cloud::Cloud::recorded_probes(&replay)
         .unwrap()
         .unwrap();
-    assert_eq!(played, first.probes);
+    assert_eq!(played, *first.probes);
 }
 
 #[test]
@@ -579,7 +581,7 @@ fn a_recording_writes_a_probe_again_only_when_its_answer_or_latency_really_chang
     ];
     for (latency, status, secs) in rounds {
         let at = s.taken_at + chrono::Duration::seconds(secs);
-        let payload = patrol::poll::Payload::Probes(vec![probe(latency, status, at)]);
+        let payload = patrol::poll::Payload::Probes(vec![probe(latency, status, at)].into());
         tape.refreshed(Source::Probes, at, &payload).unwrap();
     }
     drop(tape);
@@ -597,5 +599,5 @@ fn a_recording_writes_a_probe_again_only_when_its_answer_or_latency_really_chang
     let back = recording
         .snapshot_at(s.taken_at + chrono::Duration::seconds(30))
         .unwrap();
-    assert_eq!(back.probes, vec![probe(3.0, 200, s.taken_at)]);
+    assert_eq!(*back.probes, vec![probe(3.0, 200, s.taken_at)]);
 }

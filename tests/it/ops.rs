@@ -147,11 +147,15 @@ fn swap_preflight_failures_explain_themselves() {
 
     // The standby crashed: not running, and its target is no longer healthy.
     let mut broken = s.clone();
-    for i in broken.instances.iter_mut().filter(|i| i.id == standby) {
+    for i in broken
+        .instances_mut()
+        .iter_mut()
+        .filter(|i| i.id == standby)
+    {
         i.state = InstanceState::Stopped;
     }
     for t in broken
-        .target_groups
+        .target_groups_mut()
         .iter_mut()
         .flat_map(|g| g.targets.iter_mut())
     {
@@ -176,7 +180,11 @@ fn swap_preflight_failures_explain_themselves() {
     );
     // Another VPC.
     let mut elsewhere = s.clone();
-    for i in elsewhere.instances.iter_mut().filter(|i| i.id == standby) {
+    for i in elsewhere
+        .instances_mut()
+        .iter_mut()
+        .filter(|i| i.id == standby)
+    {
         i.vpc_id = "vpc-other".into();
     }
     let plan = plan_swap(&elsewhere, &address, Some(&standby)).unwrap();
@@ -187,8 +195,8 @@ fn swap_preflight_failures_explain_themselves() {
             && c.what == "the standby is in the same VPC"));
     // No standby at all.
     let mut alone = s.clone();
-    alone.instances.retain(|i| i.id != standby);
-    for g in alone.target_groups.iter_mut() {
+    alone.instances_mut().retain(|i| i.id != standby);
+    for g in alone.target_groups_mut().iter_mut() {
         g.targets.retain(|t| t.target_id != standby);
     }
     let plan = plan_swap(&alone, &address, None).unwrap();
@@ -257,7 +265,7 @@ fn clone_plans_checks_executes_and_follows_to_available() {
         .iter()
         .any(|c| c.level == patrol::ops::CheckLevel::Fail && c.what == "the name is valid"));
     let mut gone = s.clone();
-    for i in gone.instances.iter_mut().filter(|i| i.id == primary) {
+    for i in gone.instances_mut().iter_mut().filter(|i| i.id == primary) {
         i.state = InstanceState::Terminated;
     }
     let dead = plan_clone(&gone, &primary, name, true);

@@ -36,7 +36,7 @@ fn worst_reason(s: &Snapshot, p: Pattern) -> String {
 
 fn set_targets(s: &mut Snapshot, state: TargetHealthState, reason: &str) {
     for t in s
-        .target_groups
+        .target_groups_mut()
         .iter_mut()
         .flat_map(|g| g.targets.iter_mut())
     {
@@ -85,11 +85,11 @@ fn every_pattern_passes_or_is_not_applicable_on_its_healthy_fixture() {
 #[test]
 fn multi_server_fails_without_healthy_targets_and_names_the_reason() {
     let mut s = fixture("instance-crash");
-    s.target_groups[0].targets[0].state = TargetHealthState::Unhealthy;
-    s.target_groups[0].targets[0].reason = Some("Target.Timeout".into());
+    s.target_groups_mut()[0].targets[0].state = TargetHealthState::Unhealthy;
+    s.target_groups_mut()[0].targets[0].reason = Some("Target.Timeout".into());
     assert_eq!(verdict(&s, Pattern::MultiServer), Verdict::Warn);
     assert!(worst_reason(&s, Pattern::MultiServer).contains("Target.Timeout"));
-    s.target_groups[0].targets[1].state = TargetHealthState::Unhealthy;
+    s.target_groups_mut()[0].targets[1].state = TargetHealthState::Unhealthy;
     assert_eq!(
         verdict(&s, Pattern::MultiServer),
         Verdict::Warn,
@@ -104,10 +104,10 @@ fn multi_server_fails_without_healthy_targets_and_names_the_reason() {
 fn multi_datacenter_catches_one_zone_imbalance_mismatch_and_loss() {
     // Everything in one zone: the group cannot survive losing it.
     let mut s = fixture("instance-crash");
-    for i in s.instances.iter_mut() {
+    for i in s.instances_mut().iter_mut() {
         i.zone = "us-east-1a".into();
     }
-    for gi in s.auto_scaling_groups[0].instances.iter_mut() {
+    for gi in s.auto_scaling_groups_mut()[0].instances.iter_mut() {
         gi.zone = "us-east-1a".into();
     }
     let r = run(&s, &Settings::default(), Pattern::MultiDataCenter);
@@ -131,7 +131,7 @@ fn multi_datacenter_catches_one_zone_imbalance_mismatch_and_loss() {
     );
     // Losing the largest zone leaves less than min.
     let mut s = fixture("instance-crash");
-    s.auto_scaling_groups[0].min = 3;
+    s.auto_scaling_groups_mut()[0].min = 3;
     assert!(worst_reason(&s, Pattern::MultiDataCenter).contains("below min 3"));
 }
 
@@ -141,7 +141,7 @@ fn floating_ip_fails_on_a_dead_holder_and_warns_without_standby() {
     let primary = instance_named(&base, "app-primary");
     let standby = instance_named(&base, "app-standby");
     let mut s = base.clone();
-    s.instances
+    s.instances_mut()
         .iter_mut()
         .find(|i| i.id == primary)
         .unwrap()
@@ -149,7 +149,7 @@ fn floating_ip_fails_on_a_dead_holder_and_warns_without_standby() {
     assert_eq!(verdict(&s, Pattern::FloatingIp), Verdict::Fail);
     assert!(worst_reason(&s, Pattern::FloatingIp).contains("which is stopped"));
     let mut s = base.clone();
-    let t = s.target_groups[0]
+    let t = s.target_groups_mut()[0]
         .targets
         .iter_mut()
         .find(|t| t.target_id == primary)
@@ -157,7 +157,11 @@ fn floating_ip_fails_on_a_dead_holder_and_warns_without_standby() {
     t.state = TargetHealthState::Unhealthy;
     assert_eq!(verdict(&s, Pattern::FloatingIp), Verdict::Fail);
     let mut s = base.clone();
-    let sb = s.instances.iter_mut().find(|i| i.id == standby).unwrap();
+    let sb = s
+        .instances_mut()
+        .iter_mut()
+        .find(|i| i.id == standby)
+        .unwrap();
     sb.tags.remove(FLOATING_IP_TAG);
     sb.state = InstanceState::Stopped;
     assert_eq!(verdict(&s, Pattern::FloatingIp), Verdict::Warn);
@@ -171,7 +175,7 @@ fn floating_ip_fails_on_a_dead_holder_and_warns_without_standby() {
 fn deep_health_check_warns_on_shallow_paths_and_fails_on_all_at_once() {
     let mut s = fixture("instance-crash");
     for path in ["/", "/index.html", "/ping.txt"] {
-        s.target_groups[0].health_check.path = Some(path.into());
+        s.target_groups_mut()[0].health_check.path = Some(path.into());
         assert_eq!(
             verdict(&s, Pattern::DeepHealthCheck),
             Verdict::Warn,
@@ -179,7 +183,7 @@ fn deep_health_check_warns_on_shallow_paths_and_fails_on_all_at_once() {
         );
         assert!(worst_reason(&s, Pattern::DeepHealthCheck).contains("shallow"));
     }
-    s.target_groups[0].health_check.protocol = "TCP".into();
+    s.target_groups_mut()[0].health_check.protocol = "TCP".into();
     assert!(worst_reason(&s, Pattern::DeepHealthCheck).contains("checks only that port"));
     let mut s = fixture("instance-crash");
     set_targets(
@@ -191,7 +195,7 @@ fn deep_health_check_warns_on_shallow_paths_and_fails_on_all_at_once() {
     assert!(worst_reason(&s, Pattern::DeepHealthCheck).contains("shared dependency is down"));
     // A custom deep path that is not shallow passes.
     let mut s = fixture("instance-crash");
-    s.target_groups[0].health_check.path = Some("/healthz/full".into());
+    s.target_groups_mut()[0].health_check.path = Some("/healthz/full".into());
     assert_eq!(verdict(&s, Pattern::DeepHealthCheck), Verdict::Pass);
 }
 
@@ -199,11 +203,11 @@ fn deep_health_check_warns_on_shallow_paths_and_fails_on_all_at_once() {
 fn scale_out_catches_max_below_min_unwatched_and_unanswered_alarms() {
     let base = fixture("instance-crash");
     let mut s = base.clone();
-    s.auto_scaling_groups[0].desired = s.auto_scaling_groups[0].max;
+    s.auto_scaling_groups_mut()[0].desired = s.auto_scaling_groups_mut()[0].max;
     assert_eq!(verdict(&s, Pattern::ScaleOut), Verdict::Warn);
     assert!(worst_reason(&s, Pattern::ScaleOut).contains("at its max"));
     let mut s = base.clone();
-    for i in s.auto_scaling_groups[0].instances.iter_mut().take(2) {
+    for i in s.auto_scaling_groups_mut()[0].instances.iter_mut().take(2) {
         i.lifecycle = LifecycleState::Pending;
     }
     assert_eq!(verdict(&s, Pattern::ScaleOut), Verdict::Fail);
@@ -215,20 +219,23 @@ fn scale_out_catches_max_below_min_unwatched_and_unanswered_alarms() {
     s.metrics[0].points.last_mut().unwrap().value = 95.0;
     assert_eq!(verdict(&s, Pattern::ScaleOut), Verdict::Warn);
     assert!(worst_reason(&s, Pattern::ScaleOut).contains("with no scaling activity"));
-    s.auto_scaling_groups[0].activities.push(ScalingActivity {
-        id: "a".into(),
-        description: "Launching a new EC2 instance".into(),
-        cause: "alarm".into(),
-        status: ActivityStatus::InProgress,
-        started_at: s.taken_at,
-        ended_at: None,
-    });
+    let started_at = s.taken_at;
+    s.auto_scaling_groups_mut()[0]
+        .activities
+        .push(ScalingActivity {
+            id: "a".into(),
+            description: "Launching a new EC2 instance".into(),
+            cause: "alarm".into(),
+            status: ActivityStatus::InProgress,
+            started_at,
+            ended_at: None,
+        });
     assert_eq!(
         verdict(&s, Pattern::ScaleOut),
         Verdict::Pass,
         "scaling under way"
     );
-    s.auto_scaling_groups[0].desired = s.auto_scaling_groups[0].max;
+    s.auto_scaling_groups_mut()[0].desired = s.auto_scaling_groups_mut()[0].max;
     assert_eq!(
         verdict(&s, Pattern::ScaleOut),
         Verdict::Fail,
@@ -266,12 +273,12 @@ fn nfs_sharing_needs_a_running_server_a_standby_and_few_clients() {
     let nfs1 = instance_named(&base, "nfs-1");
     let nfs2 = instance_named(&base, "nfs-2");
     let mut s = base.clone();
-    s.instances.retain(|i| i.id != nfs2);
+    s.instances_mut().retain(|i| i.id != nfs2);
     assert_eq!(verdict(&s, Pattern::NfsSharing), Verdict::Warn);
     assert!(worst_reason(&s, Pattern::NfsSharing).contains("has no standby"));
     let mut s = base.clone();
     for i in s
-        .instances
+        .instances_mut()
         .iter_mut()
         .filter(|i| i.id == nfs1 || i.id == nfs2)
     {
@@ -317,7 +324,7 @@ fn nfs_replica_finds_stale_replicas_and_a_missing_source() {
     let base = fixture("nfs-replica");
     let source = instance_named(&base, "nfs-source");
     let mut s = base.clone();
-    s.instances
+    s.instances_mut()
         .iter_mut()
         .find(|i| i.id == source)
         .unwrap()
@@ -330,7 +337,7 @@ fn nfs_replica_finds_stale_replicas_and_a_missing_source() {
     );
     let mut s = base.clone();
     let replica = s
-        .instances
+        .instances_mut()
         .iter_mut()
         .find(|i| i.role() == Some("nfs-replica"))
         .unwrap();
@@ -340,7 +347,7 @@ fn nfs_replica_finds_stale_replicas_and_a_missing_source() {
         worst_reason(&s, Pattern::NfsReplica).contains("serves content v0, behind the source's v1")
     );
     let mut s = base;
-    s.instances.retain(|i| i.role() != Some("nfs-server"));
+    s.instances_mut().retain(|i| i.role() != Some("nfs-server"));
     assert_eq!(verdict(&s, Pattern::NfsReplica), Verdict::Fail);
     assert!(worst_reason(&s, Pattern::NfsReplica).contains("no running nfs-server"));
 }

@@ -517,8 +517,8 @@ async fn an_https_page_is_read_without_verifying_its_certificate() {
 #[test]
 fn https_checks_are_probed_over_tls_and_others_say_why_not() {
     let mut s = crate::snapshot(&crate::default_sim());
-    s.target_groups[0].health_check.protocol = "HTTPS".into();
-    s.target_groups[1].health_check.protocol = "TCP".into();
+    s.target_groups_mut()[0].health_check.protocol = "HTTPS".into();
+    s.target_groups_mut()[1].health_check.protocol = "TCP".into();
     let settings = ProbeSettings {
         enabled: true,
         allow: vec!["10.0.0.0/8".parse().unwrap()],

@@ -283,11 +283,10 @@ fn elastic_ip_errors_are_ec2s() {
 
     sim.world_mut().set_desired_capacity("web-asg", 5).unwrap();
     sim.advance(secs(11));
-    let pending = snapshot(&sim)
-        .instances
-        .into_iter()
+    let pending = (snapshot(&sim).instances.iter())
         .find(|i| i.state == InstanceState::Pending)
-        .expect("a launch is pending");
+        .expect("a launch is pending")
+        .clone();
     let e = sim
         .world_mut()
         .associate_address(&alloc, &pending.id)

@@ -389,7 +389,11 @@ fn a_verdict_on_stale_data_says_so_on_the_card() {
 fn a_target_whose_instance_is_terminated_is_never_counted_healthy() {
     let (_, mut s) = minute_in();
     let web = s.target_groups[0].targets[0].target_id.clone();
-    s.instances.iter_mut().find(|i| i.id == web).unwrap().state = InstanceState::Terminated;
+    s.instances_mut()
+        .iter_mut()
+        .find(|i| i.id == web)
+        .unwrap()
+        .state = InstanceState::Terminated;
     let r = patterns::check(&s, &Settings::default(), s.taken_at);
     let ms = r
         .iter()
@@ -853,4 +857,97 @@ fn nothing_read_from_stale_data_is_drawn_green() {
         !green(&state, View::Patterns, "app-tg: 2 of 2 targets healthy"),
         "a finding on stale target groups"
     );
+}
+
+/// A fleet of `extra` more instances than the default scenario's, each a copy of its first.
+fn enlarged(s: &Snapshot, extra: usize) -> Snapshot {
+    let mut s = s.clone();
+    let template = s.instances[0].clone();
+    for n in 0..extra {
+        let mut i = template.clone();
+        i.id = format!("i-{n:017x}");
+        s.instances_mut().push(i);
+    }
+    s
+}
+
+#[test]
+fn a_large_fleets_checks_run_away_from_the_loop_and_their_verdicts_come_back() {
+    // 4,000 more instances: past the size where a run of the checks costs a key its frame.
+    let s = enlarged(&snapshot(&default_sim()), 4_000);
+    let mut state = state_of(&s);
+    let healthy = |state: &AppState| {
+        (state.patterns.iter())
+            .find(|r| r.pattern == Pattern::MultiServer)
+            .map(|r| r.verdict)
+    };
+    let tick = |state: &mut AppState| {
+        let (wall, clock) = (state.wall, state.clock);
+        update(
+            state,
+            Action::Tick {
+                wall,
+                clock,
+                narration: None,
+                playback: None,
+            },
+        )
+    };
+    // At a tick a second after the last run: one job for the runtime.
+    let due = |state: &mut AppState| {
+        std::thread::sleep(std::time::Duration::from_millis(1_100));
+        let mut effects = tick(state);
+        match effects.pop() {
+            Some(Effect::Check(job)) => *job,
+            other => panic!("no check job at the tick: {other:?}"),
+        }
+    };
+    let job = due(&mut state);
+    update(&mut state, Action::Checked(job.run()));
+    assert_eq!(healthy(&state), Some(Verdict::Pass));
+    // Every target fails: the refresh is applied at once, the checks are not run inline.
+    let mut failing = s.clone();
+    for g in failing.target_groups_mut() {
+        for t in &mut g.targets {
+            t.state = patrol::model::TargetHealthState::Unhealthy;
+        }
+    }
+    let refreshed = |state: &mut AppState, generation: u64| {
+        update(
+            state,
+            Action::Polled(PollEvent::Refreshed {
+                source: Source::TargetGroups,
+                epoch: state.epoch,
+                generation,
+                at: s.taken_at,
+                result: Ok(Payload::TargetGroups(failing.target_groups.clone())),
+            }),
+        )
+    };
+    assert!(refreshed(&mut state, 2).is_empty());
+    assert_eq!(healthy(&state), Some(Verdict::Pass), "not judged inline");
+    let job = due(&mut state);
+    // No second run while one is under way.
+    refreshed(&mut state, 3);
+    std::thread::sleep(std::time::Duration::from_millis(1_100));
+    assert!(tick(&mut state).is_empty(), "one run at a time");
+    // Its verdicts come back.
+    update(&mut state, Action::Checked(job.clone().run()));
+    assert_eq!(healthy(&state), Some(Verdict::Fail));
+    // A run for a world that is no longer shown is dropped.
+    let world = state.world.clone();
+    update(
+        &mut state,
+        Action::WorldReset {
+            world,
+            intervals: Default::default(),
+            read_only: false,
+            production: None,
+            clock: s.taken_at,
+        },
+    );
+    let waiting = healthy(&state);
+    update(&mut state, Action::Checked(job.run()));
+    assert_eq!(healthy(&state), waiting);
+    assert_ne!(waiting, Some(Verdict::Fail));
 }

@@ -2,11 +2,11 @@
 //! its addresses and its health in each target group it serves.
 
 use super::cells;
+use super::Lookups;
 use crate::app::columns::{InstanceCol, Row, Tone};
 use crate::app::table::arrange;
 use crate::app::{ListState, View};
 use crate::model::{Instance, InstanceState, LifecycleState, Snapshot, TargetHealthState};
-use std::collections::HashMap;
 
 /// One instance, joined with its group membership, addresses and target health.
 #[derive(Debug, Clone)]
@@ -91,45 +91,13 @@ impl Row for InstanceRow<'_> {
 
 /// Every instance: those in trouble first (by their worst target), then by name and id;
 /// then as filtered and sorted.
-pub fn instance_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<InstanceRow<'a>> {
-    let mut health: HashMap<&str, Vec<(&str, u16, TargetHealthState)>> = HashMap::new();
-    for g in &fleet.target_groups {
-        for t in &g.targets {
-            (health.entry(t.target_id.as_str()).or_default()).push((&g.name, t.port, t.state));
-        }
-    }
-    let mut addresses: HashMap<&str, Vec<&str>> = HashMap::new();
-    for a in &fleet.elastic_ips {
-        if let Some(id) = &a.instance_id {
-            addresses.entry(id).or_default().push(&a.public_ip);
-        }
-    }
-    // Each instance's lifecycle in its group, indexed once (not a scan of every group per
-    // instance).
-    let mut lifecycles: HashMap<&str, &LifecycleState> = HashMap::new();
-    for g in &fleet.auto_scaling_groups {
-        for m in &g.instances {
-            lifecycles.insert(&m.instance_id, &m.lifecycle);
-        }
-    }
-    let outs: HashMap<String, String> = (fleet.out_of_service().into_iter())
-        .map(|o| {
-            let words = o.words(fleet.taken_at);
-            (o.instance_id, words)
-        })
-        .collect();
+pub fn instance_rows<'a>(
+    fleet: &'a Snapshot,
+    lookups: &Lookups,
+    list: &ListState,
+) -> Vec<InstanceRow<'a>> {
     let mut rows: Vec<InstanceRow> = (fleet.instances.iter())
-        .map(|i| {
-            let mut h = health.remove(i.id.as_str()).unwrap_or_default();
-            h.sort_by_key(|(g, port, s)| (s.severity_rank(), *g, *port));
-            InstanceRow {
-                instance: i,
-                lifecycle: lifecycles.get(i.id.as_str()).map(|l| (*l).clone()),
-                addresses: addresses.remove(i.id.as_str()).unwrap_or_default(),
-                health: h,
-                out: outs.get(&i.id).cloned(),
-            }
-        })
+        .map(|i| instance_row(fleet, lookups, i))
         .collect();
     rows.sort_by(|a, b| {
         // Lower ranks are worse; an instance no target group has comes after the healthy.
@@ -141,4 +109,46 @@ pub fn instance_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<InstanceR
         ))
     });
     arrange(rows, View::Instances, list, cells)
+}
+
+/// The row of instance `id` alone (a row's key is its instance id).
+pub fn instance_row_of<'a>(
+    fleet: &'a Snapshot,
+    lookups: &Lookups,
+    id: &str,
+) -> Option<InstanceRow<'a>> {
+    Some(instance_row(fleet, lookups, lookups.instance(fleet, id)?))
+}
+
+/// One instance's row, joined by `lookups` (made from `fleet`).
+fn instance_row<'a>(fleet: &'a Snapshot, lookups: &Lookups, i: &'a Instance) -> InstanceRow<'a> {
+    let links = lookups.links(fleet, &i.id);
+    let mut health: Vec<(&str, u16, TargetHealthState)> = (links.iter())
+        .flat_map(|l| l.targets.iter())
+        .map(|(g, t)| {
+            let g = &fleet.target_groups[*g as usize];
+            let t = &g.targets[*t as usize];
+            (g.name.as_str(), t.port, t.state)
+        })
+        .collect();
+    health.sort_by_key(|(g, port, s)| (s.severity_rank(), *g, *port));
+    let lifecycle = (links.and_then(|l| l.member)).map(|(g, m)| {
+        fleet.auto_scaling_groups[g as usize].instances[m as usize]
+            .lifecycle
+            .clone()
+    });
+    let addresses = (links.iter())
+        .flat_map(|l| l.addresses.iter())
+        .map(|a| fleet.elastic_ips[*a as usize].public_ip.as_str())
+        .collect();
+    let out = (lookups.outs.iter())
+        .find(|o| o.instance_id == i.id)
+        .map(|o| o.words(fleet.taken_at));
+    InstanceRow {
+        instance: i,
+        lifecycle,
+        addresses,
+        health,
+        out,
+    }
 }

@@ -1,6 +1,7 @@
 //! The rows of each view, filtered and ordered; navigation and drawing both use these.
 
 mod board;
+mod cache;
 mod events;
 mod health;
 mod instances;
@@ -9,19 +10,21 @@ mod resources;
 mod summaries;
 
 pub use board::{board_rows, BoardRow};
+pub use cache::{Listing, Lookups, RowCache};
 pub use events::{event_rows, EventRow};
 pub use health::{health_rows, health_rows_of, HealthRow};
-pub use instances::{instance_rows, InstanceRow};
+pub use instances::{instance_row_of, instance_rows, InstanceRow};
 pub use nfs::{nfs_rows, nfs_rows_of, Content, NfsRole, NfsRow};
 pub use resources::{
-    address_rows, group_rows, image_rows, target_key, target_rows, AddressRow, GroupRow, ImageRow,
-    TargetRow,
+    address_rows, group_rows, image_rows, left_targets, target_key, target_row_of, target_rows,
+    AddressRow, GroupRow, ImageRow, TargetRow,
 };
 pub use summaries::{finding_rows, zone_rows, FindingRow, ZoneRow};
 
 use super::columns::{Column, Row};
 use super::table::{columns, TableText};
 use super::{AppState, ListState, View};
+use std::sync::Arc;
 
 /// Every cell of a row, in its columns' order: what is filtered, sorted and exported.
 pub fn cells<R: Row>(row: &R) -> Vec<String> {
@@ -74,7 +77,7 @@ fn rows_of<T>(
         View::Images => call(&image_rows(fleet, list), f),
         View::Patterns => call(&finding_rows(&state.patterns, list), f),
         View::Events => call(&event_rows(&state.events, list), f),
-        View::Instances => call(&instance_rows(fleet, list), f),
+        View::Instances => call(&instance_rows(fleet, &lookups(state), list), f),
         View::Nfs => call(&nfs_rows(fleet, &state.checks, list), f),
         View::Health => call(&health_rows(fleet, list), f),
         View::Fleet => call(&board_rows(&state.board, list), f),
@@ -185,15 +188,48 @@ pub fn selected_id(state: &AppState) -> Option<String> {
     })?
 }
 
-/// The keys of the current view's rows, in order (the Overview's are its pattern cards).
+/// The current view's rows in order, by key (the Overview's are its pattern cards).
+pub fn listing(state: &AppState) -> Arc<Listing> {
+    let (view, list) = (state.view, state.list());
+    let build = || {
+        rows_of(state, view, list, |rows| {
+            rows.iter().map(|r| r.row_key()).collect()
+        })
+        .unwrap_or_else(|| {
+            (state.patterns.iter())
+                .map(|r| r.pattern.name().to_string())
+                .collect()
+        })
+    };
+    if of_fleet_only(view) {
+        state.rows.listing(view, state.fleet_version, list, build)
+    } else {
+        Arc::new(Listing::new(build()))
+    }
+}
+
+/// The keys of the current view's rows, in order.
 pub fn row_keys(state: &AppState) -> Vec<String> {
-    with_rows(state, |rows| rows.iter().map(|r| r.row_key()).collect()).unwrap_or_else(|| {
-        state
-            .patterns
-            .iter()
-            .map(|r| r.pattern.name().to_string())
-            .collect()
-    })
+    listing(state).keys.clone()
+}
+
+/// Views whose rows are made of the fleet alone (and so are kept while it is unchanged).
+fn of_fleet_only(view: View) -> bool {
+    matches!(
+        view,
+        View::Targets
+            | View::Capacity
+            | View::ElasticIps
+            | View::Zones
+            | View::Images
+            | View::Instances
+            | View::Health
+    )
+}
+
+/// The lookups of the current fleet (instances by id, who is out for maintenance).
+pub fn lookups(state: &AppState) -> Arc<Lookups> {
+    state.rows.lookups(state.fleet_version, &state.fleet)
 }
 
 /// Where the selection is among `len` rows: the selected resource's row. Before anything was

@@ -34,6 +34,14 @@ pub struct Out {
 }
 
 impl Out {
+    /// How `o` is out, as of the fleet's time.
+    fn of(o: &OutOfService, fleet: &Snapshot) -> Out {
+        Out {
+            since: o.note.as_ref().map(|n| n.since),
+            now: fleet.taken_at,
+        }
+    }
+
     /// "maintenance 12m", or "Standby (not by patrol)".
     pub fn words(&self) -> String {
         match self.since {
@@ -125,12 +133,8 @@ impl Row for TargetRow<'_> {
 
 /// Instances out for maintenance (`fleet.out_of_service()`), by id.
 fn outs_of(fleet: &Snapshot, outs: &[OutOfService]) -> HashMap<String, Out> {
-    outs.iter()
-        .map(|o| {
-            let since = o.note.as_ref().map(|n| n.since);
-            let now = fleet.taken_at;
-            (o.instance_id.clone(), Out { since, now })
-        })
+    (outs.iter())
+        .map(|o| (o.instance_id.clone(), Out::of(o, fleet)))
         .collect()
 }
 
@@ -161,24 +165,18 @@ pub fn target_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<TargetRow<'
         })
         .collect();
     for o in &out_of_service {
-        let Some(instance) = fleet.instance(&o.instance_id) else {
+        let Some(instance) = index.get(o.instance_id.as_str()).copied() else {
             continue;
         };
-        for (g, port) in o.left(fleet) {
-            let listed = g
-                .targets
-                .iter()
-                .any(|t| t.target_id == o.instance_id && t.port == port);
-            if !listed {
-                rows.push(TargetRow {
-                    group: g,
-                    target: None,
-                    target_id: &instance.id,
-                    port,
-                    instance: Some(instance),
-                    out: outs.get(&o.instance_id).copied(),
-                });
-            }
+        for (g, port) in left_targets(fleet, o) {
+            rows.push(TargetRow {
+                group: g,
+                target: None,
+                target_id: &instance.id,
+                port,
+                instance: Some(instance),
+                out: outs.get(&o.instance_id).copied(),
+            });
         }
     }
     rows.sort_by(|a, b| {
@@ -190,6 +188,63 @@ pub fn target_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<TargetRow<'
         ))
     });
     arrange(rows, View::Targets, list, cells)
+}
+
+/// The targets an instance out for maintenance has left that its groups no longer list.
+pub fn left_targets<'a>(fleet: &'a Snapshot, o: &OutOfService) -> Vec<(&'a TargetGroup, u16)> {
+    let mut left = o.left(fleet);
+    left.retain(|(g, port)| {
+        !g.targets
+            .iter()
+            .any(|t| t.target_id == o.instance_id && t.port == *port)
+    });
+    left
+}
+
+/// The row of `key` (`target_key`), made alone: what a frame needs of the rows it draws,
+/// without making the other thousands. None when the fleet has no such target.
+pub fn target_row_of<'a>(
+    fleet: &'a Snapshot,
+    lookups: &super::Lookups,
+    key: &str,
+) -> Option<TargetRow<'a>> {
+    let (arn, target) = key.split_once('|')?;
+    let (id, port) = target.rsplit_once(':')?;
+    let port: u16 = port.parse().ok()?;
+    let group = fleet.target_groups.iter().find(|g| g.arn == arn)?;
+    let listed = group
+        .targets
+        .iter()
+        .find(|t| t.target_id == id && t.port == port);
+    let out_of_service = lookups.outs.iter().find(|o| o.instance_id == id);
+    let out = out_of_service.map(|o| Out::of(o, fleet));
+    let instance = lookups.instance(fleet, id);
+    match listed {
+        Some(t) => Some(TargetRow {
+            group,
+            target: Some(t),
+            target_id: &t.target_id,
+            port,
+            instance,
+            out,
+        }),
+        // A target left by an instance out for maintenance.
+        None => {
+            let o = out_of_service?;
+            let instance = instance?;
+            left_targets(fleet, o)
+                .iter()
+                .any(|(g, p)| g.arn == group.arn && *p == port)
+                .then_some(TargetRow {
+                    group,
+                    target: None,
+                    target_id: &instance.id,
+                    port,
+                    instance: Some(instance),
+                    out,
+                })
+        }
+    }
 }
 
 /// An Auto Scaling group with its latest CPU.
@@ -498,7 +553,7 @@ impl Row for AddressRow<'_> {
 pub fn address_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<AddressRow<'a>> {
     let index = fleet.instance_index();
     let mut health: HashMap<&str, (TargetHealthState, Vec<&str>)> = HashMap::new();
-    for g in &fleet.target_groups {
+    for g in fleet.target_groups.iter() {
         for t in &g.targets {
             let entry = health
                 .entry(t.target_id.as_str())

@@ -69,6 +69,7 @@ impl World {
             ip_counter: 10,
             reserved_ips: reserved_ips(scenario),
             live_ips: Default::default(),
+            live_per_subnet: Default::default(),
             carry_ms: 0,
         };
         world.events.sort_by_key(|e| e.at);
@@ -118,7 +119,7 @@ impl World {
                 zones: lb.zones.clone().unwrap_or_else(|| scenario.zones.clone()),
             });
         }
-        for tg in &scenario.target_groups {
+        for tg in scenario.target_groups.iter() {
             let arn = self.arn(&tg.arn, "targetgroup", &tg.name);
             let lb = self
                 .load_balancers
@@ -154,7 +155,7 @@ impl World {
     }
 
     fn build_groups(&mut self, scenario: &Scenario) {
-        for g in &scenario.auto_scaling_groups {
+        for g in scenario.auto_scaling_groups.iter() {
             let traffic = g.traffic.clone().map(|def| Traffic {
                 def,
                 factor_from: 1.0,
@@ -225,7 +226,7 @@ impl World {
     }
 
     fn build_instances(&mut self, scenario: &Scenario) {
-        for def in &scenario.instances {
+        for def in scenario.instances.iter() {
             let mut tags = def.tags.clone();
             tags.insert("Name".into(), def.name.clone());
             let launched = self.now - Duration::days(3);
@@ -242,7 +243,7 @@ impl World {
                 None => id,
             };
             self.settle_running(&id);
-            for tg in &def.target_groups {
+            for tg in def.target_groups.iter() {
                 self.register_target(tg, &id, true);
             }
             let nfs_server = def.tags.get(crate::model::ROLE_TAG).map(String::as_str)
@@ -312,12 +313,11 @@ impl World {
     /// fleet the scenario was exported from; returns the id.
     fn keep_identity(&mut self, made: &str, id: &str, private_ip: Option<&String>) -> String {
         if let Some(at) = self.by_id.remove(made) {
-            let i = &mut self.instances[at];
-            i.id = id.to_string();
+            self.instances[at].id = id.to_string();
             if let Some(ip) = private_ip {
-                self.live_ips.remove(&i.private_ip);
-                i.private_ip = ip.clone();
-                self.live_ips.insert(ip.clone());
+                let old = std::mem::replace(&mut self.instances[at].private_ip, ip.clone());
+                self.release_ip(&old);
+                self.hold_ip(ip);
             }
             self.by_id.insert(id.to_string(), at);
             self.shape += 1;

@@ -30,7 +30,7 @@ impl World {
             .map(|(_, s)| s.clone())
             .unwrap_or_default();
         let private_ip = self.next_private_ip(zone);
-        self.live_ips.insert(private_ip.clone());
+        self.hold_ip(&private_ip);
         let boot = Duration::seconds(self.timing.boot.secs());
         let warmup = Duration::seconds(self.timing.warmup.secs());
         self.by_id.insert(id.clone(), self.instances.len());
@@ -113,6 +113,7 @@ impl World {
     /// image pending → available; forgets instances terminated long ago.
     pub(super) fn ec2_transitions(&mut self) {
         let now = self.now;
+        let mut released = Vec::new();
         for i in self.instances.iter_mut() {
             let Some(until) = i.state_until else { continue };
             if now < until {
@@ -124,10 +125,13 @@ impl World {
                 InstanceState::ShuttingDown => {
                     i.state = InstanceState::Terminated;
                     i.terminated_at = Some(now);
-                    self.live_ips.remove(&i.private_ip);
+                    released.push(i.private_ip.clone());
                 }
                 _ => {}
             }
+        }
+        for ip in released {
+            self.release_ip(&ip);
         }
         let before = self.instances.len();
         self.instances.retain(|i| {

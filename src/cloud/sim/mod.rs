@@ -33,6 +33,31 @@ pub struct SimCloud {
     world: Arc<Mutex<World>>,
     pace: Arc<Mutex<Pace>>,
     scenario: Arc<Scenario>,
+    /// What the console asks at every tick, as of the last time the world was free: its
+    /// loop never waits behind a read or a step of a large world (tens of milliseconds).
+    glance: Arc<Mutex<Glance>>,
+}
+
+/// The world's clock and timeline at one moment.
+#[derive(Debug, Clone)]
+struct Glance {
+    now: DateTime<Utc>,
+    elapsed: chrono::Duration,
+    awaiting_operator: bool,
+    next_event_in: Option<chrono::Duration>,
+    narration: Option<String>,
+}
+
+impl Glance {
+    fn of(w: &World) -> Glance {
+        Glance {
+            now: w.now(),
+            elapsed: w.elapsed(),
+            awaiting_operator: w.awaiting_operator(),
+            next_event_in: w.next_event_in(),
+            narration: w.narration().map(str::to_string),
+        }
+    }
 }
 
 /// How the scenario plays: its speed against real time, and whether it is paused.
@@ -45,8 +70,10 @@ struct Pace {
 impl SimCloud {
     /// A world built from `scenario` with `seed`, its clock starting at `start`.
     pub fn new(scenario: &Scenario, seed: u64, start: DateTime<Utc>, speed: f64) -> Self {
+        let world = World::new(scenario, seed, start);
         SimCloud {
-            world: Arc::new(Mutex::new(World::new(scenario, seed, start))),
+            glance: Arc::new(Mutex::new(Glance::of(&world))),
+            world: Arc::new(Mutex::new(world)),
             pace: Arc::new(Mutex::new(Pace {
                 speed,
                 paused: false,
@@ -59,6 +86,18 @@ impl SimCloud {
     pub fn world_mut(&self) -> MutexGuard<'_, World> {
         // A panic while holding the lock leaves a world that is still consistent per step.
         self.world.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The world's clock and timeline: now when the world is free, else as of the last
+    /// time it was (a step or a read of it is under way).
+    fn glance(&self) -> Glance {
+        let mut kept = self.glance.lock().unwrap_or_else(|p| p.into_inner());
+        match self.world.try_lock() {
+            Ok(w) => *kept = Glance::of(&w),
+            Err(std::sync::TryLockError::Poisoned(p)) => *kept = Glance::of(&p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => {}
+        }
+        kept.clone()
     }
 
     fn pace(&self) -> MutexGuard<'_, Pace> {
@@ -78,18 +117,18 @@ impl SimCloud {
 impl Playback for SimCloud {
     fn playback_state(&self) -> PlaybackState {
         let p = *self.pace();
-        let w = self.world_mut();
+        let w = self.glance();
         PlaybackState {
-            elapsed: w.elapsed(),
+            elapsed: w.elapsed,
             speed: p.speed,
             paused: p.paused,
-            awaiting_operator: w.awaiting_operator(),
-            next_event_in: w.next_event_in(),
+            awaiting_operator: w.awaiting_operator,
+            next_event_in: w.next_event_in,
         }
     }
 
     fn narration(&self) -> Option<String> {
-        self.world_mut().narration().map(str::to_string)
+        self.glance().narration
     }
 
     fn advance(&self, dt: std::time::Duration) {
@@ -135,7 +174,7 @@ impl Cloud for SimCloud {
     }
 
     fn clock(&self) -> DateTime<Utc> {
-        self.world_mut().now()
+        self.glance().now
     }
 
     async fn instances(&self) -> Result<Vec<Instance>, CloudError> {

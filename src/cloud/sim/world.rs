@@ -179,6 +179,8 @@ pub struct World {
     /// The private addresses of instances not yet terminated: EC2 never gives one twice
     /// while it is held, and gives it back when the instance is terminated.
     pub(super) live_ips: std::collections::HashSet<String>,
+    /// How many of `live_ips` each subnet holds (by the subnet's place in `subnets`).
+    pub(super) live_per_subnet: std::collections::HashMap<usize, usize>,
     /// Sub-second time not yet stepped.
     pub(super) carry_ms: i64,
 }
@@ -243,22 +245,42 @@ impl World {
         self.now - self.started_at
     }
 
-    /// A fresh private IP in the zone's subnet.
     /// Whether the zone's subnet has no address left for another instance (EC2 refuses
     /// the launch: InsufficientFreeAddressesInSubnet).
     pub(super) fn subnet_full(&self, zone: &str) -> bool {
         let subnet = (self.subnets.iter())
             .position(|(z, _)| z == zone)
             .unwrap_or(0);
-        let block = |ip: &&String| {
-            ip.split('.')
-                .nth(2)
-                .and_then(|o| o.parse::<usize>().ok())
-                .is_some_and(|o| o / 16 == subnet)
-        };
-        self.live_ips.iter().filter(block).count() >= SUBNET_ADDRESSES
+        self.live_per_subnet.get(&subnet).copied().unwrap_or(0) >= SUBNET_ADDRESSES
     }
 
+    /// The subnet (its place in `subnets`) of one of our made-up addresses (`10.0.N.x`,
+    /// 16 values of N each).
+    fn subnet_of(ip: &str) -> Option<usize> {
+        let third: usize = ip.split('.').nth(2)?.parse().ok()?;
+        Some(third / 16)
+    }
+
+    /// A live instance holds `ip` now.
+    pub(super) fn hold_ip(&mut self, ip: &str) {
+        if self.live_ips.insert(ip.to_string()) {
+            if let Some(s) = Self::subnet_of(ip) {
+                *self.live_per_subnet.entry(s).or_default() += 1;
+            }
+        }
+    }
+
+    /// `ip` is free again (its instance terminated, or it took another address).
+    pub(super) fn release_ip(&mut self, ip: &str) {
+        if self.live_ips.remove(ip) {
+            if let Some(s) = Self::subnet_of(ip) {
+                let held = self.live_per_subnet.entry(s).or_default();
+                *held = held.saturating_sub(1);
+            }
+        }
+    }
+
+    /// A fresh private IP in the zone's subnet.
     pub(super) fn next_private_ip(&mut self, zone: &str) -> String {
         let subnet = self
             .subnets

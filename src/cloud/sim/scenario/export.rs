@@ -73,7 +73,7 @@ impl<'a> Exporter<'a> {
     fn new(s: &'a Snapshot) -> Self {
         let mut left_out = Vec::new();
         let mut kept = Vec::new();
-        for i in &s.instances {
+        for i in s.instances.iter() {
             match i.state {
                 InstanceState::Pending | InstanceState::Running => kept.push(i),
                 other => left_out.push(format!("instance {} ({})", i.id, other.as_str())),
@@ -231,7 +231,7 @@ impl<'a> Exporter<'a> {
 
     fn target_groups(&mut self) -> Vec<TargetGroupDef> {
         let mut out = Vec::new();
-        for tg in &self.s.target_groups {
+        for tg in self.s.target_groups.iter() {
             let hc = &tg.health_check;
             let load_balancer = tg.load_balancer_arns.first().and_then(|a| self.lb_name(a));
             if tg.load_balancer_arns.len() > 1 {
@@ -315,9 +315,9 @@ impl<'a> Exporter<'a> {
 
     fn groups(&mut self, zones: &[String]) -> Vec<GroupDef> {
         let mut out = Vec::new();
-        for g in &self.s.auto_scaling_groups {
+        for g in self.s.auto_scaling_groups.iter() {
             let mut members = Vec::new();
-            for m in &g.instances {
+            for m in g.instances.iter() {
                 let Some(inst) = self.instance(&m.instance_id) else {
                     continue;
                 };

@@ -76,7 +76,7 @@ impl Scenario {
             for z in g.zones.iter().flatten() {
                 known(&zones, format!("{key}.zones"), z, "zone")?;
             }
-            for t in &g.target_groups {
+            for t in g.target_groups.iter() {
                 known(&tgs, format!("{key}.target_groups"), t, "target group")?;
             }
             if let Some(p) = &g.scale_out {
@@ -102,7 +102,7 @@ impl Scenario {
         for (i, inst) in self.instances.iter().enumerate() {
             let key = format!("instances[{i}]");
             known(&zones, format!("{key}.zone"), &inst.zone, "zone")?;
-            for t in &inst.target_groups {
+            for t in inst.target_groups.iter() {
                 known(&tgs, format!("{key}.target_groups"), t, "target group")?;
             }
         }
