@@ -119,6 +119,8 @@ pub struct ColumnInfo {
     /// Drawn in the table (always, or only when it is wide enough).
     pub drawn: bool,
     pub wide_only: bool,
+    /// The sources its cells are read from.
+    pub sources: &'static [Source],
 }
 
 /// The columns of one enum, in order.
@@ -131,6 +133,7 @@ pub fn info<C: Column>() -> Vec<ColumnInfo> {
             keys: c.keys(),
             drawn: c.drawn(),
             wide_only: c.wide_only(),
+            sources: c.sources(),
         })
         .collect()
 }

@@ -240,7 +240,8 @@ fn apply_refresh(
         state.last_error = None;
     }
     state.fleet.taken_at = state.clock;
-    payload.apply_to(&mut state.fleet);
-    state.fleet_changed();
+    if payload.apply_to(&mut state.fleet) {
+        state.part_changed(source);
+    }
     state.recheck_soon();
 }

@@ -214,8 +214,9 @@ pub struct AppState {
     pub check_pace: CheckPace,
     /// Every watched target, as the Fleet view shows it (this world's row among them).
     pub board: Vec<super::rows::BoardRow>,
-    /// Bumped by `fleet_changed` whenever `fleet` changes: what kept rows are checked by.
-    pub fleet_version: u64,
+    /// Bumped whenever a part of `fleet` changes, by source: what kept rows are checked by
+    /// (`fleet_changed`, `part_changed`, `version_of`).
+    pub part_versions: [u64; Source::ALL.len()],
     /// The big views' rows in order and the fleet's lookups, kept while the fleet is
     /// unchanged.
     pub rows: super::rows::RowCache,
@@ -282,7 +283,7 @@ impl AppState {
             board: Vec::new(),
             events: Default::default(),
             check_pace: CheckPace::default(),
-            fleet_version: 0,
+            part_versions: [0; Source::ALL.len()],
             rows: Default::default(),
         };
         state.recheck();
@@ -508,10 +509,26 @@ impl AppState {
     }
 
     /// Selection and filter of the current view.
-    /// Says the fleet changed (replaced, or a part of it): rows kept for the old one are
-    /// made again.
+    /// Says the whole fleet changed (replaced): everything kept for the old one is made
+    /// again.
     pub fn fleet_changed(&mut self) {
-        self.fleet_version += 1;
+        for v in self.part_versions.iter_mut() {
+            *v += 1;
+        }
+    }
+
+    /// Says the part of the fleet that `source` reads changed: what was made of it is made
+    /// again, what was made of the other parts only is kept.
+    pub fn part_changed(&mut self, source: Source) {
+        self.part_versions[source as usize] += 1;
+    }
+
+    /// A version of the fleet's `parts`: it changes whenever one of them does (each part's
+    /// version only grows).
+    pub fn version_of(&self, parts: &[Source]) -> u64 {
+        (parts.iter())
+            .map(|s| self.part_versions[*s as usize])
+            .sum()
     }
 
     pub fn list(&self) -> &ListState {

@@ -164,6 +164,23 @@ pub struct TargetProbe<'a> {
 }
 
 impl<'a> TargetProbe<'a> {
+    /// Target `t` of group `g` with the probes of it (in any order).
+    pub fn of(
+        g: &TargetGroup,
+        t: &'a TargetHealth,
+        instance: Option<&'a Instance>,
+        mut probes: Vec<&'a ProbeResult>,
+    ) -> Self {
+        // The group's own path first: the deep path sees deepest.
+        let own = g.health_check.path.as_deref().unwrap_or("/");
+        probes.sort_by_key(|p| p.path != own);
+        TargetProbe {
+            target: t,
+            instance,
+            probes: probes.into_iter().map(ProbeRead::of).collect(),
+        }
+    }
+
     /// The probe that sees deepest: the deep path's when the group's own is shallow.
     pub fn deepest(&self) -> Option<&ProbeRead<'a>> {
         self.probes.last()
@@ -218,6 +235,23 @@ impl Link {
             ComponentState::Unknown
         }
     }
+}
+
+/// A group's deep health in short: the disagreements, the chain and what fails on every
+/// page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupSummary {
+    /// Targets ELB calls healthy whose page reports a failure.
+    pub hidden: usize,
+    /// Targets ELB calls unhealthy whose page answers well from here.
+    pub path: usize,
+    pub chain: Vec<Link>,
+    /// Components down on every page that answered, and how many answered.
+    pub down: Vec<String>,
+    pub answered: usize,
+    pub probed_path: Option<String>,
+    /// Why the first target not answered was not (when none was probed).
+    pub why: Option<String>,
 }
 
 /// One target group's deep health.
@@ -298,6 +332,24 @@ impl<'a> GroupHealth<'a> {
         (names, answered)
     }
 
+    /// What the Health view says of the group above its table, owned (kept while the
+    /// fleet is unchanged).
+    pub fn summary(&self) -> GroupSummary {
+        let (down, answered) = self.failing_everywhere();
+        GroupSummary {
+            hidden: self.count(Agreement::HiddenFailure),
+            path: self.count(Agreement::PathProblem),
+            chain: self.chain(),
+            down,
+            answered,
+            probed_path: self.probed_path().map(str::to_string),
+            why: (self.targets.iter())
+                .filter_map(|t| t.deepest())
+                .find_map(|p| p.why())
+                .map(str::to_string),
+        }
+    }
+
     /// Targets whose ELB verdict and probe disagree the given way.
     pub fn count(&self, agreement: Agreement) -> usize {
         (self.targets.iter())
@@ -322,15 +374,9 @@ impl Snapshot {
                 targets: (g.targets.iter())
                     .map(|t| {
                         let key = (g.arn.as_str(), t.target_id.as_str(), t.port);
-                        let mut probes = by_target.remove(&key).unwrap_or_default();
-                        // The group's own path first: the deep path sees deepest.
-                        let own = g.health_check.path.as_deref().unwrap_or("/");
-                        probes.sort_by_key(|p| p.path != own);
-                        TargetProbe {
-                            target: t,
-                            instance: index.get(t.target_id.as_str()).copied(),
-                            probes: probes.into_iter().map(ProbeRead::of).collect(),
-                        }
+                        let probes = by_target.remove(&key).unwrap_or_default();
+                        let instance = index.get(t.target_id.as_str()).copied();
+                        TargetProbe::of(g, t, instance, probes)
                     })
                     .collect(),
             })

@@ -9,13 +9,15 @@ mod probe;
 mod zones;
 
 pub use fleet::{serves, serves_on, Standbys};
-pub use health::{looks_shallow, Agreement, GroupHealth, Link, ProbeRead, Says, TargetProbe};
+pub use health::{
+    looks_shallow, Agreement, GroupHealth, GroupSummary, Link, ProbeRead, Says, TargetProbe,
+};
 pub use maintenance::{MaintenanceNote, OutOfService, MAINTENANCE_TAG, TAG_VALUE_MAX};
 pub use metrics::{
     Alarm, AlarmState, Comparison, InstanceMetric, MetricPoint, MetricSeries, CPU_METRIC,
     CPU_NAMESPACE,
 };
-pub use nfs::{content_version, Nfs};
+pub use nfs::{content_version, Nfs, NfsRoles};
 pub use probe::{Component, ComponentState, HealthReport, ProbeOutcome, ProbeResult, ReportFormat};
 pub use zones::{imbalanced_groups, is_imbalanced, zone_distribution, ZoneSummary};
 

@@ -22,6 +22,14 @@ pub struct Nfs<'a> {
     pub replicas: Vec<&'a Instance>,
 }
 
+/// Where the instances of each NFS role are in a snapshot's `instances`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NfsRoles {
+    pub servers: Vec<u32>,
+    pub clients: Vec<u32>,
+    pub replicas: Vec<u32>,
+}
+
 impl<'a> Nfs<'a> {
     /// Whether the fleet has any instance of the NFS patterns.
     pub fn is_empty(&self) -> bool {
@@ -42,18 +50,40 @@ pub fn content_version(i: &Instance) -> Option<&str> {
 impl Snapshot {
     /// The NFS patterns' instances.
     pub fn nfs(&self) -> Nfs<'_> {
-        let with_role = |role: &'static str| {
-            (self.instances.iter())
-                .filter(move |i| i.role() == Some(role) && i.state != InstanceState::Terminated)
+        self.nfs_of(&self.nfs_roles())
+    }
+
+    /// Where the instances with an NFS role are in `instances` (each tag read once).
+    pub fn nfs_roles(&self) -> NfsRoles {
+        let mut roles = NfsRoles::default();
+        for (at, i) in self.instances.iter().enumerate() {
+            let list = match i.role() {
+                Some(NFS_SERVER) => &mut roles.servers,
+                Some(NFS_CLIENT) => &mut roles.clients,
+                Some(NFS_REPLICA) => &mut roles.replicas,
+                _ => continue,
+            };
+            list.push(at as u32);
+        }
+        roles
+    }
+
+    /// The NFS patterns' instances, from their roles found in this snapshot (`nfs_roles`).
+    pub fn nfs_of(&self, roles: &NfsRoles) -> Nfs<'_> {
+        let of = |list: &[u32]| -> Vec<&Instance> {
+            (list.iter())
+                .filter_map(|at| self.instances.get(*at as usize))
+                .filter(|i| i.state != InstanceState::Terminated)
+                .collect()
         };
-        let servers: Vec<&Instance> = with_role(NFS_SERVER).collect();
+        let servers = of(&roles.servers);
         let running = || (servers.iter().copied()).filter(|i| i.state == InstanceState::Running);
         let source = running().find(|i| !i.is_tagged_standby());
         let active = source.or_else(|| running().next());
-        let clients = with_role(NFS_CLIENT)
+        let clients = (of(&roles.clients).into_iter())
             .filter(|i| matches!(i.state, InstanceState::Running | InstanceState::Pending))
             .collect();
-        let replicas = with_role(NFS_REPLICA).collect();
+        let replicas = of(&roles.replicas);
         Nfs {
             servers,
             source,

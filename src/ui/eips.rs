@@ -2,7 +2,7 @@
 
 use super::{column_table, empty_hint, panel, panel_title, render_table};
 use crate::app::columns::Row;
-use crate::app::rows::{address_rows, selected_index};
+use crate::app::rows::{self, address_rows, selected_index};
 use crate::app::AppState;
 use crate::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -11,7 +11,8 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let rows = address_rows(&state.fleet, state.list());
+    let (lookups, previews) = (rows::lookups(state), rows::previews(state));
+    let rows = address_rows(&state.fleet, &lookups, &previews, state.list());
     let unbound = state
         .fleet
         .elastic_ips

@@ -14,7 +14,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let nfs = state.fleet.nfs();
+    let nfs = state.fleet.nfs_of(&crate::app::rows::nfs_roles(state));
     let rows = nfs_rows_of(&state.fleet, &nfs, &state.checks, state.list());
     let summary = format!(
         "· {} · {} · {}",

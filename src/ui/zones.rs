@@ -1,9 +1,8 @@
 //! View 5, Zones: instances and target health per Availability Zone, imbalance called out.
 
 use super::{column_table, empty_hint, panel, panel_title, render_table};
-use crate::app::rows::{selected_index, zone_rows};
+use crate::app::rows::{self, selected_index, zone_rows_of};
 use crate::app::{short_zone, AppState};
-use crate::model::imbalanced_groups;
 use crate::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -11,7 +10,8 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let zones = zone_rows(&state.fleet, state.list());
+    let kept = rows::zones(state);
+    let zones = zone_rows_of(kept.0.clone(), state.list());
     let summary = format!("· {}", super::plural(zones.len(), "zone"));
     let block = panel(panel_title("Zones", summary, state, theme), theme);
     let inner = block.inner(area);
@@ -20,7 +20,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         frame.render_widget(empty_hint(state, "zones", theme), inner);
         return;
     }
-    let imbalanced = imbalanced_groups(&state.fleet);
+    let imbalanced = &kept.1;
     let notes = 1 + state.fleet.auto_scaling_groups.len() + imbalanced.len();
     let [table_area, notes_area] = Layout::vertical([
         Constraint::Length(zones.len() as u16 + 2),
@@ -52,7 +52,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             Span::styled(counts.join(" · "), theme.text),
         ]));
     }
-    for (group, counts) in &imbalanced {
+    for (group, counts) in imbalanced {
         let c: Vec<String> = counts
             .iter()
             .map(|(z, n)| format!("{} {n}", short_zone(z)))

@@ -125,6 +125,67 @@ fn stale_generations_and_old_worlds_are_dropped() {
 }
 
 #[test]
+fn an_unchanged_answer_keeps_what_was_made_of_the_fleet() {
+    let sim = default_sim();
+    let before = snapshot(&sim);
+    let mut state = state_of(&before);
+    update(&mut state, key('2'));
+    let listed = patrol::app::rows::listing(&state);
+    let parts = state.part_versions;
+    let refreshed = |generation, s: &patrol::model::Snapshot| {
+        Action::Polled(PollEvent::Refreshed {
+            source: Source::TargetGroups,
+            epoch: 0,
+            generation,
+            at: s.taken_at,
+            result: Ok(Payload::TargetGroups(s.target_groups.clone())),
+        })
+    };
+    // The same targets again (the poller sends an unchanged answer as the same copy):
+    // nothing is made again.
+    update(&mut state, refreshed(100, &before));
+    assert_eq!(
+        state.part_versions, parts,
+        "an equal answer changes no part"
+    );
+    let again = patrol::app::rows::listing(&state);
+    assert!(
+        std::sync::Arc::ptr_eq(&listed, &again),
+        "the listing is kept"
+    );
+    // Metrics changing do not touch the Targets view's rows either.
+    let mut cpu = before.metrics.clone();
+    cpu.clear();
+    update(
+        &mut state,
+        Action::Polled(PollEvent::Refreshed {
+            source: Source::Metrics,
+            epoch: 0,
+            generation: 100,
+            at: before.taken_at,
+            result: Ok(Payload::Metrics(cpu, Vec::new())),
+        }),
+    );
+    assert!(std::sync::Arc::ptr_eq(
+        &listed,
+        &patrol::app::rows::listing(&state)
+    ));
+    // A target that changed: its part is new, and so are the rows.
+    let crashed = before.target_groups[0].targets[0].target_id.clone();
+    sim.world_mut().inject(Fault::Crash {
+        instance_id: crashed,
+    });
+    sim.advance(secs(60));
+    let after = snapshot(&sim);
+    assert_ne!(after.target_groups, before.target_groups);
+    update(&mut state, refreshed(101, &after));
+    assert_ne!(state.part_versions, parts);
+    let remade = patrol::app::rows::listing(&state);
+    assert!(!std::sync::Arc::ptr_eq(&listed, &remade), "made again");
+    assert_eq!(remade.keys, row_keys(&state));
+}
+
+#[test]
 fn selection_and_filter_survive_a_refresh() {
     let sim = default_sim();
     let before = snapshot(&sim);

@@ -157,6 +157,48 @@ async fn db_down_the_chain_fails_at_the_database_and_recovers() {
 }
 
 #[tokio::test]
+async fn chains_that_do_not_fit_are_counted_and_the_rows_stay_whole() {
+    let (sim, prober) = world("db-down").await;
+    sim.advance(secs(90));
+    let mut s = probed(&sim, &prober).await;
+    // Six more groups: more chains than half a short screen holds.
+    let extra: Vec<_> = (1..=6)
+        .map(|n| {
+            let mut g = s.target_groups[0].clone();
+            g.name = format!("more-{n}-tg");
+            g.arn = format!("{}-{n}", g.arn);
+            g
+        })
+        .collect();
+    std::sync::Arc::make_mut(&mut s.target_groups).extend(extra);
+    let mut state = state_of(&s);
+    state.view = View::Health;
+    // Tall enough: every group's chain.
+    let screen = crate::screen_text(&state, 100, 60);
+    shows(&screen, &["web-tg", "web-static-tg", "more-6-tg", "db 0/4"]);
+    assert!(!screen.contains("more target group"), "{screen}");
+    // Short: the chains that fit, the others counted, and still a table of targets below.
+    let screen = crate::screen_text(&state, 100, 16);
+    shows(
+        &screen,
+        &[
+            "web-tg",
+            "web-static-tg",
+            "… 6 more target groups: their targets are in the table",
+            "GROUP",
+        ],
+    );
+    assert!(!screen.contains("more-1-tg  "), "{screen}");
+    // The rows drawn are those of the whole listing, in its order.
+    let keys = patrol::app::rows::row_keys(&state);
+    assert_eq!(keys.len(), 32, "{keys:?}");
+    let first = patrol::app::rows::health_rows(&state.fleet, state.list());
+    let name = first[0].target.target.target_id.clone();
+    assert!(keys[0].contains(&name));
+    assert!(screen.contains(&name), "{screen}");
+}
+
+#[tokio::test]
 async fn a_shallow_check_stays_green_while_the_probe_shows_the_database_down() {
     let (sim, prober) = world("shallow-check").await;
     let mut state = None;
@@ -427,6 +469,59 @@ async fn the_poller_probes_once_it_knows_the_targets() {
         })
         .count();
     assert_eq!(db_down, 8);
+}
+
+#[tokio::test]
+async fn the_poller_sends_an_unchanged_answer_as_the_copy_it_sent_before() {
+    use patrol::cloud::Cloud;
+    use patrol::poll::{Payload, PollEvent};
+    let (sim, prober) = world("db-down").await;
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let _poller = patrol::poll::Poller::spawn(
+        std::sync::Arc::new(sim.clone()),
+        std::sync::Arc::new(prober),
+        &patrol::poll::Intervals::every(std::time::Duration::from_millis(50)),
+        0,
+        tx,
+    );
+    async fn next(
+        rx: &mut tokio::sync::mpsc::Receiver<PollEvent>,
+    ) -> std::sync::Arc<Vec<patrol::model::Instance>> {
+        loop {
+            if let Some(PollEvent::Refreshed {
+                result: Ok(Payload::Instances(v)),
+                ..
+            }) = rx.recv().await
+            {
+                return v;
+            }
+        }
+    }
+    let within = std::time::Duration::from_secs(20);
+    let first = tokio::time::timeout(within, next(&mut rx)).await.unwrap();
+    let second = tokio::time::timeout(within, next(&mut rx)).await.unwrap();
+    assert!(
+        std::sync::Arc::ptr_eq(&first, &second),
+        "the world did not move: the same copy, so the console keeps its rows"
+    );
+    let mut fleet = patrol::model::Snapshot::empty(sim.world(), sim.clock());
+    fleet.instances = first.clone();
+    assert!(!Payload::Instances(second).apply_to(&mut fleet));
+    // The world moves: a new copy, and a change to the console.
+    sim.world_mut().set_desired_capacity("web-asg", 6).unwrap();
+    sim.advance(secs(30));
+    let moved = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        loop {
+            let v = next(&mut rx).await;
+            if !std::sync::Arc::ptr_eq(&v, &first) {
+                return v;
+            }
+        }
+    })
+    .await
+    .expect("a new copy within 20s");
+    assert_ne!(*moved, *first);
+    assert!(Payload::Instances(moved).apply_to(&mut fleet));
 }
 
 #[tokio::test]

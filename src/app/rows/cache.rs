@@ -9,6 +9,7 @@
 
 use super::super::{table::SortBy, View};
 use crate::model::{OutOfService, Snapshot};
+use std::any::Any;
 use std::sync::{Arc, Mutex};
 
 /// The rows of one view, in the order shown, by key.
@@ -46,8 +47,9 @@ impl Listing {
 /// Lookups over one version of the fleet.
 #[derive(Debug, Default)]
 pub struct Lookups {
-    /// Positions in `fleet.instances`, ordered by id.
-    by_id: Vec<u32>,
+    /// Positions in `fleet.instances` ordered by id, each with its id's first 16 bytes: a
+    /// search compares numbers in one array, and reads an id only between equal prefixes.
+    by_id: Vec<(u128, u32)>,
     /// What each instance (by its position in `fleet.instances`) is part of.
     links: Vec<Links>,
     /// `fleet.out_of_service()`.
@@ -68,8 +70,12 @@ pub struct Links {
 impl Lookups {
     fn new(fleet: &Snapshot) -> Self {
         let ids = &fleet.instances;
-        let mut by_id: Vec<u32> = (0..ids.len() as u32).collect();
-        by_id.sort_unstable_by(|a, b| ids[*a as usize].id.cmp(&ids[*b as usize].id));
+        let mut by_id: Vec<(u128, u32)> = (ids.iter().enumerate())
+            .map(|(at, i)| (prefix(&i.id), at as u32))
+            .collect();
+        by_id.sort_unstable_by(|a, b| {
+            (a.0.cmp(&b.0)).then_with(|| ids[a.1 as usize].id.cmp(&ids[b.1 as usize].id))
+        });
         let mut lookups = Lookups {
             by_id,
             links: vec![Links::default(); ids.len()],
@@ -100,11 +106,13 @@ impl Lookups {
 
     /// Where instance `id` is in `fleet.instances` (the fleet these lookups were made from).
     fn position(&self, fleet: &Snapshot, id: &str) -> Option<usize> {
-        let found = self
-            .by_id
-            .binary_search_by(|p| fleet.instances[*p as usize].id.as_str().cmp(id))
+        let key = prefix(id);
+        let found = (self.by_id)
+            .binary_search_by(|(p, at)| {
+                (p.cmp(&key)).then_with(|| fleet.instances[*at as usize].id.as_str().cmp(id))
+            })
             .ok()?;
-        Some(self.by_id[found] as usize)
+        Some(self.by_id[found].1 as usize)
     }
 
     /// The instance `id` of `fleet` (the fleet these lookups were made from).
@@ -129,6 +137,15 @@ impl Lookups {
     }
 }
 
+/// The first 16 bytes of an id as a number, zeros after a shorter one: ordered as the ids
+/// are (two ids with different prefixes compare as their prefixes do).
+fn prefix(id: &str) -> u128 {
+    let mut bytes = [0u8; 16];
+    let n = id.len().min(16);
+    bytes[..n].copy_from_slice(&id.as_bytes()[..n]);
+    u128::from_be_bytes(bytes)
+}
+
 /// What a listing was made from: the fleet's version and how the view is listed.
 #[derive(Debug, Clone, PartialEq)]
 struct Stamp {
@@ -137,10 +154,25 @@ struct Stamp {
     sort: Option<SortBy>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Kept {
     listings: Vec<Option<(Stamp, Arc<Listing>)>>,
     lookups: Option<(u64, Arc<Lookups>)>,
+    /// What views draw besides their rows (`RowCache::derived`), by name.
+    derived: Vec<(&'static str, u64, Arc<dyn Any + Send + Sync>)>,
+}
+
+impl std::fmt::Debug for Kept {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Kept")
+            .field("listings", &self.listings)
+            .field("lookups", &self.lookups)
+            .field(
+                "derived",
+                &self.derived.iter().map(|d| (d.0, d.1)).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
 }
 
 /// The kept listings and lookups of one console state. A copy of the state starts with
@@ -204,6 +236,39 @@ impl RowCache {
         listing
     }
 
+    /// What `build` makes of the fleet at `version` (of the parts it reads), kept by `name`
+    /// until that version changes: a view's figures that are not rows (the Health view's
+    /// chains, the Zones view's counts). A debug build checks each reuse by building again.
+    pub fn derived<T: Any + Send + Sync + PartialEq + std::fmt::Debug>(
+        &self,
+        name: &'static str,
+        version: u64,
+        build: impl FnOnce() -> T,
+    ) -> Arc<T> {
+        let kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let found = (kept.derived.iter())
+            .find(|(n, v, _)| *n == name && *v == version)
+            .and_then(|(_, _, made)| made.clone().downcast::<T>().ok());
+        drop(kept);
+        if let Some(made) = found {
+            #[cfg(debug_assertions)]
+            {
+                let fresh = build();
+                assert!(
+                    fresh == *made,
+                    "{name} changed at version {version}: something changed the fleet \
+                     without AppState::part_changed"
+                );
+            }
+            return made;
+        }
+        let made = Arc::new(build());
+        let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        kept.derived.retain(|(n, _, _)| *n != name);
+        kept.derived.push((name, version, made.clone()));
+        made
+    }
+
     /// The lookups of `fleet` at version `version`.
     pub fn lookups(&self, version: u64, fleet: &Snapshot) -> Arc<Lookups> {
         let kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
@@ -231,6 +296,94 @@ impl RowCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prefixes_order_ids_as_the_ids_are_ordered() {
+        let ids = [
+            "",
+            "a",
+            "a\u{0}",
+            "ab",
+            "i-0123456789abcdef0",
+            "i-0123456789abcdef1",
+            "i-0123456789abcdf",
+            "i-1",
+            "i-01234567890abcdef",
+        ];
+        for a in ids {
+            for b in ids {
+                if prefix(a) != prefix(b) {
+                    assert_eq!(prefix(a).cmp(&prefix(b)), a.cmp(b), "{a:?} against {b:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lookups_find_every_instance_and_only_those() {
+        use crate::model::{Instance, InstanceState, Snapshot, WorldInfo};
+        let world = WorldInfo::Simulated {
+            scenario: "test".into(),
+            seed: 1,
+            speed: 1.0,
+            region: "us-east-1".into(),
+        };
+        let now = chrono::Utc::now();
+        let mut fleet = Snapshot::empty(world, now);
+        let ids = [
+            "i-0123456789abcdef1",
+            "i-2",
+            "i-0123456789abcdef0",
+            "i-01234567",
+        ];
+        fleet.instances = Arc::new(
+            (ids.iter())
+                .map(|id| Instance {
+                    id: id.to_string(),
+                    name: None,
+                    state: InstanceState::Running,
+                    zone: "us-east-1a".into(),
+                    subnet_id: String::new(),
+                    vpc_id: String::new(),
+                    private_ip: None,
+                    public_ip: None,
+                    instance_type: "t3.micro".into(),
+                    launched_at: now,
+                    tags: Default::default(),
+                    auto_scaling_group: None,
+                })
+                .collect(),
+        );
+        let lookups = Lookups::new(&fleet);
+        for id in ids {
+            assert_eq!(
+                lookups.instance(&fleet, id).map(|i| i.id.as_str()),
+                Some(id)
+            );
+        }
+        for id in ["i-0123456789abcdef", "i-0123456789abcdef2", "i-3", ""] {
+            assert!(lookups.instance(&fleet, id).is_none(), "{id}");
+        }
+    }
+
+    #[test]
+    fn derived_figures_are_kept_by_name_until_their_version_changes() {
+        let cache = RowCache::default();
+        let built = std::cell::Cell::new(0);
+        let build = |n: u32| {
+            built.set(built.get() + 1);
+            n
+        };
+        assert_eq!(*cache.derived("a", 1, || build(7)), 7);
+        assert_eq!(*cache.derived("b", 1, || build(8)), 8);
+        let checks = if cfg!(debug_assertions) { 1 } else { 0 };
+        assert_eq!(*cache.derived("a", 1, || build(7)), 7);
+        assert_eq!(built.get(), 2 + checks);
+        assert_eq!(*cache.derived("a", 2, || build(9)), 9);
+        assert_eq!(built.get(), 3 + checks);
+        assert_eq!(*cache.derived("b", 1, || build(8)), 8, "b is still kept");
+        assert_eq!(built.get(), 3 + 2 * checks);
+    }
 
     #[test]
     fn a_listing_finds_each_key_where_it_is_shown() {

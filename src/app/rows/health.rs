@@ -5,7 +5,10 @@ use super::{cells, target_key};
 use crate::app::columns::{HealthCol, Row, Tone};
 use crate::app::table::arrange;
 use crate::app::{ListState, View};
-use crate::model::{Agreement, GroupHealth, ProbeOutcome, Says, Snapshot, TargetProbe};
+use crate::model::{
+    Agreement, GroupHealth, ProbeOutcome, ProbeResult, Says, Snapshot, TargetProbe,
+};
+use std::collections::HashMap;
 
 /// One target of one group.
 #[derive(Debug, Clone)]
@@ -111,4 +114,36 @@ pub fn health_rows_of<'a>(groups: Vec<GroupHealth<'a>>, list: &ListState) -> Vec
         }));
     }
     arrange(rows, View::Health, list, cells)
+}
+
+/// The probes of each target (positions in `fleet.probes`), by its row's key.
+pub type ProbeIndex = HashMap<String, Vec<u32>>;
+
+/// Where each target's probes are in `fleet.probes`.
+pub fn probe_index(fleet: &Snapshot) -> ProbeIndex {
+    let mut index = ProbeIndex::new();
+    for (at, p) in fleet.probes.iter().enumerate() {
+        let key = target_key(&p.target_group_arn, &p.target_id, p.port);
+        index.entry(key).or_default().push(at as u32);
+    }
+    index
+}
+
+/// The row of `key` (a target's, `target_key`), made alone: a frame makes only the rows it
+/// draws.
+pub fn health_row_of<'a>(
+    fleet: &'a Snapshot,
+    lookups: &super::Lookups,
+    probes: &ProbeIndex,
+    key: &str,
+) -> Option<HealthRow<'a>> {
+    let (group, id, port) = super::resources::of_target_key(fleet, key)?;
+    let t = (group.targets.iter()).find(|t| t.target_id == id && t.port == port)?;
+    let of: Vec<&ProbeResult> = (probes.get(key).into_iter().flatten())
+        .filter_map(|at| fleet.probes.get(*at as usize))
+        .collect();
+    Some(HealthRow {
+        group,
+        target: TargetProbe::of(group, t, lookups.instance(fleet, id), of),
+    })
 }

@@ -12,18 +12,19 @@ mod summaries;
 pub use board::{board_rows, BoardRow};
 pub use cache::{Listing, Lookups, RowCache};
 pub use events::{event_rows, EventRow};
-pub use health::{health_rows, health_rows_of, HealthRow};
+pub use health::{health_row_of, health_rows, health_rows_of, probe_index, HealthRow, ProbeIndex};
 pub use instances::{instance_row_of, instance_rows, InstanceRow};
 pub use nfs::{nfs_rows, nfs_rows_of, Content, NfsRole, NfsRow};
 pub use resources::{
-    address_rows, group_rows, image_rows, left_targets, target_key, target_row_of, target_rows,
-    AddressRow, GroupRow, ImageRow, TargetRow,
+    address_rows, group_rows, image_rows, left_targets, swap_previews, target_key, target_row_of,
+    target_rows, AddressRow, GroupRow, ImageRow, SwapPreview, SwapPreviews, TargetRow,
 };
-pub use summaries::{finding_rows, zone_rows, FindingRow, ZoneRow};
+pub use summaries::{finding_rows, zone_rows, zone_rows_of, FindingRow, ZoneRow};
 
 use super::columns::{Column, Row};
 use super::table::{columns, TableText};
 use super::{AppState, ListState, View};
+use crate::cloud::Source;
 use std::sync::Arc;
 
 /// Every cell of a row, in its columns' order: what is filtered, sorted and exported.
@@ -72,13 +73,19 @@ fn rows_of<T>(
         View::Overview => return None,
         View::Targets => call(&target_rows(fleet, list), f),
         View::Capacity => call(&group_rows(fleet, list), f),
-        View::ElasticIps => call(&address_rows(fleet, list), f),
-        View::Zones => call(&zone_rows(fleet, list), f),
+        View::ElasticIps => call(
+            &address_rows(fleet, &lookups(state), &previews(state), list),
+            f,
+        ),
+        View::Zones => call(&zone_rows_of(zones(state).0.clone(), list), f),
         View::Images => call(&image_rows(fleet, list), f),
         View::Patterns => call(&finding_rows(&state.patterns, list), f),
         View::Events => call(&event_rows(&state.events, list), f),
         View::Instances => call(&instance_rows(fleet, &lookups(state), list), f),
-        View::Nfs => call(&nfs_rows(fleet, &state.checks, list), f),
+        View::Nfs => call(
+            &nfs_rows_of(fleet, &fleet.nfs_of(&nfs_roles(state)), &state.checks, list),
+            f,
+        ),
         View::Health => call(&health_rows(fleet, list), f),
         View::Fleet => call(&board_rows(&state.board, list), f),
     })
@@ -202,7 +209,9 @@ pub fn listing(state: &AppState) -> Arc<Listing> {
         })
     };
     if of_fleet_only(view) {
-        state.rows.listing(view, state.fleet_version, list, build)
+        state
+            .rows
+            .listing(view, listing_version(state, view), list, build)
     } else {
         Arc::new(Listing::new(build()))
     }
@@ -227,9 +236,80 @@ fn of_fleet_only(view: View) -> bool {
     )
 }
 
+/// The parts of the fleet every resource view is made of: which instances, targets, groups
+/// and addresses there are and how they are linked (who is out for maintenance, too).
+const STRUCTURE: [Source; 5] = [
+    Source::Instances,
+    Source::LoadBalancers,
+    Source::TargetGroups,
+    Source::AutoScaling,
+    Source::ElasticIps,
+];
+
+/// The version of what a view's rows are made of: the fleet's structure, and whatever its
+/// columns read (the Health view's probes, the Capacity view's metrics).
+fn listing_version(state: &AppState, view: View) -> u64 {
+    let mut parts = STRUCTURE.to_vec();
+    for s in columns(view).iter().flat_map(|c| c.sources) {
+        if !parts.contains(s) {
+            parts.push(*s);
+        }
+    }
+    state.version_of(&parts)
+}
+
 /// The lookups of the current fleet (instances by id, who is out for maintenance).
 pub fn lookups(state: &AppState) -> Arc<Lookups> {
-    state.rows.lookups(state.fleet_version, &state.fleet)
+    let version = state.version_of(&STRUCTURE[..]);
+    state.rows.lookups(version, &state.fleet)
+}
+
+/// The zones' counts (`zone_distribution`) and the groups imbalanced across them, kept
+/// while the fleet's structure is unchanged.
+pub fn zones(state: &AppState) -> Arc<Zones> {
+    let version = state.version_of(&STRUCTURE[..]);
+    (state.rows).derived("zones", version, || {
+        let fleet = &state.fleet;
+        (
+            crate::model::zone_distribution(fleet),
+            crate::model::imbalanced_groups(fleet),
+        )
+    })
+}
+
+/// `zones`: each zone's counts, and each imbalanced group's in-service count per zone.
+pub type Zones = (
+    Vec<crate::model::ZoneSummary>,
+    Vec<(String, Vec<(String, usize)>)>,
+);
+
+/// Where the NFS patterns' instances are, kept while the instances are unchanged.
+pub fn nfs_roles(state: &AppState) -> Arc<crate::model::NfsRoles> {
+    let version = state.version_of(&[Source::Instances]);
+    (state.rows).derived("nfs roles", version, || state.fleet.nfs_roles())
+}
+
+/// What `s` would do for each address, kept while the fleet's structure is unchanged.
+pub fn previews(state: &AppState) -> Arc<SwapPreviews> {
+    let version = state.version_of(&STRUCTURE[..]);
+    (state.rows).derived("swap previews", version, || swap_previews(&state.fleet))
+}
+
+/// Where each target's probes are, kept while the probes are unchanged.
+pub fn probes_by_target(state: &AppState) -> Arc<ProbeIndex> {
+    let version = state.version_of(&[Source::Probes]);
+    (state.rows).derived("probes by target", version, || probe_index(&state.fleet))
+}
+
+/// Each target group's deep health in short, in the groups' order, kept while the targets,
+/// the instances and the probes are unchanged.
+pub fn health_summaries(state: &AppState) -> Arc<Vec<crate::model::GroupSummary>> {
+    let parts = [Source::Instances, Source::TargetGroups, Source::Probes];
+    (state.rows).derived("health summaries", state.version_of(&parts), || {
+        (state.fleet.deep_health().iter())
+            .map(|g| g.summary())
+            .collect()
+    })
 }
 
 /// Where the selection is among `len` rows: the selected resource's row. Before anything was

@@ -143,6 +143,18 @@ pub fn target_key(group_arn: &str, instance_id: &str, port: u16) -> String {
     format!("{group_arn}|{instance_id}:{port}")
 }
 
+/// The group of a `target_key` in `fleet`, with the target's id and port.
+pub fn of_target_key<'a, 'k>(
+    fleet: &'a Snapshot,
+    key: &'k str,
+) -> Option<(&'a TargetGroup, &'k str, u16)> {
+    let (arn, target) = key.split_once('|')?;
+    let (id, port) = target.rsplit_once(':')?;
+    let port: u16 = port.parse().ok()?;
+    let group = fleet.target_groups.iter().find(|g| g.arn == arn)?;
+    Some((group, id, port))
+}
+
 /// Every target, unhealthy first, then by group, zone and id, with the targets instances
 /// out for maintenance have left; then as filtered and sorted.
 pub fn target_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<TargetRow<'a>> {
@@ -208,10 +220,7 @@ pub fn target_row_of<'a>(
     lookups: &super::Lookups,
     key: &str,
 ) -> Option<TargetRow<'a>> {
-    let (arn, target) = key.split_once('|')?;
-    let (id, port) = target.rsplit_once(':')?;
-    let port: u16 = port.parse().ok()?;
-    let group = fleet.target_groups.iter().find(|g| g.arn == arn)?;
+    let (group, id, port) = of_target_key(fleet, key)?;
     let listed = group
         .targets
         .iter()
@@ -548,24 +557,45 @@ impl Row for AddressRow<'_> {
     }
 }
 
+/// What `s` would do now for each address, by allocation id (`SwapPreview`).
+pub type SwapPreviews = HashMap<String, SwapPreview>;
+
+/// The swap previews of every address of `fleet`: a plan each, so made once per change of
+/// the fleet, not per frame.
+pub fn swap_previews(fleet: &Snapshot) -> SwapPreviews {
+    let standbys = fleet.standbys();
+    (fleet.elastic_ips.iter())
+        .map(|a| {
+            let preview = SwapPreview::of(fleet, &standbys, &a.allocation_id);
+            (a.allocation_id.clone(), preview)
+        })
+        .collect()
+}
+
 /// Elastic IPs: unassociated ones first (they need attention), then by address; then as
-/// filtered and sorted.
-pub fn address_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<AddressRow<'a>> {
-    let index = fleet.instance_index();
-    let mut health: HashMap<&str, (TargetHealthState, Vec<&str>)> = HashMap::new();
-    for g in fleet.target_groups.iter() {
-        for t in &g.targets {
-            let entry = health
-                .entry(t.target_id.as_str())
-                .or_insert((t.state, Vec::new()));
-            if t.state.severity_rank() < entry.0.severity_rank() {
-                entry.0 = t.state;
+/// filtered and sorted. `previews`: `swap_previews(fleet)`.
+pub fn address_rows<'a>(
+    fleet: &'a Snapshot,
+    lookups: &super::Lookups,
+    previews: &SwapPreviews,
+    list: &ListState,
+) -> Vec<AddressRow<'a>> {
+    // The worst state of an instance's targets, with their groups' names.
+    let health = |id: &str| -> Option<(TargetHealthState, Vec<&'a str>)> {
+        let links = lookups.links(fleet, id)?;
+        let mut worst: Option<(TargetHealthState, Vec<&str>)> = None;
+        for (g, t) in &links.targets {
+            let g = &fleet.target_groups[*g as usize];
+            let state = g.targets[*t as usize].state;
+            let entry = worst.get_or_insert((state, Vec::new()));
+            if state.severity_rank() < entry.0.severity_rank() {
+                entry.0 = state;
             }
             entry.1.push(g.name.as_str());
         }
-    }
-    let outs = outs_of(fleet, &fleet.out_of_service());
-    let standbys = fleet.standbys();
+        worst
+    };
+    let outs = outs_of(fleet, &lookups.outs);
     let mut rows: Vec<AddressRow> = fleet
         .elastic_ips
         .iter()
@@ -573,10 +603,11 @@ pub fn address_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<AddressRow
             let id = a.instance_id.as_deref();
             AddressRow {
                 address: a,
-                instance: id.and_then(|id| index.get(id).copied()),
-                health: id.and_then(|id| health.get(id).cloned()),
+                instance: id.and_then(|id| lookups.instance(fleet, id)),
+                health: id.and_then(health),
                 out: id.and_then(|id| outs.get(id).copied()),
-                swap: SwapPreview::of(fleet, &standbys, &a.allocation_id),
+                swap: (previews.get(&a.allocation_id).cloned())
+                    .unwrap_or_else(|| SwapPreview::of(fleet, &fleet.standbys(), &a.allocation_id)),
             }
         })
         .collect();

@@ -170,7 +170,11 @@ impl Row for ZoneRow {
 
 /// Zones in name order; then as filtered and sorted.
 pub fn zone_rows(fleet: &Snapshot, list: &ListState) -> Vec<ZoneRow> {
-    let zones = zone_distribution(fleet);
+    zone_rows_of(zone_distribution(fleet), list)
+}
+
+/// The same, from the zones' counts already made (`zone_distribution`).
+pub fn zone_rows_of(zones: Vec<ZoneSummary>, list: &ListState) -> Vec<ZoneRow> {
     let most_instances = zones.iter().map(|z| z.instances_running).max().unwrap_or(0);
     let most_targets = zones
         .iter()
