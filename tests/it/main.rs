@@ -139,6 +139,20 @@ pub fn observe(state: &mut AppState, s: &Snapshot, generation: u64) {
     refresh_all(state, s, generation, s.taken_at);
 }
 
+/// A tick with the console's clocks as they are and nothing else to say: what is due runs.
+pub fn tick(state: &mut AppState) -> Vec<patrol::app::Effect> {
+    let (wall, clock) = (state.wall, state.clock);
+    update(
+        state,
+        Action::Tick {
+            wall,
+            clock,
+            narration: None,
+            playback: None,
+        },
+    )
+}
+
 /// Brings the console's narration and playback up to date with `sim`, its clocks as they are.
 pub fn tick_from(state: &mut AppState, sim: &SimCloud) {
     let (wall, clock) = (state.wall, state.clock);

@@ -881,18 +881,7 @@ fn a_large_fleets_checks_run_away_from_the_loop_and_their_verdicts_come_back() {
             .find(|r| r.pattern == Pattern::MultiServer)
             .map(|r| r.verdict)
     };
-    let tick = |state: &mut AppState| {
-        let (wall, clock) = (state.wall, state.clock);
-        update(
-            state,
-            Action::Tick {
-                wall,
-                clock,
-                narration: None,
-                playback: None,
-            },
-        )
-    };
+    let tick = crate::tick;
     // At a tick a second after the last run: one job for the runtime.
     let due = |state: &mut AppState| {
         std::thread::sleep(std::time::Duration::from_millis(1_100));
