@@ -211,6 +211,31 @@ where
     result
 }
 
+/// Records a refresh of the world on screen (one of its own epoch).
+fn record(recorder: &crate::record::Recorder, state: &AppState, event: &PollEvent) {
+    if let PollEvent::Refreshed {
+        source,
+        epoch,
+        at,
+        result,
+        ..
+    } = event
+    {
+        if *epoch == state.epoch {
+            recorder.refreshed(*source, *at, result);
+        }
+    }
+}
+
+/// Logs (at debug) what held the loop longer than a frame's budget: the operator's next key
+/// waited for it.
+fn slow(what: &str, kind: &str, from: Instant) {
+    let took = from.elapsed();
+    if took > Duration::from_millis(16) {
+        tracing::debug!(what, kind, ms = ms(took), "slow turn");
+    }
+}
+
 /// Milliseconds, to a tenth.
 fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 10_000.0).round() / 10.0
@@ -272,6 +297,17 @@ where
             let _ = done.blocking_send((tag, job.run()));
         });
     };
+    // Refreshes of the target on screen are made ready away from the loop (`prepare`), one
+    // batch at a time; those that arrive meanwhile wait for the next batch, in order.
+    let (prepared_tx, mut prepared) = mpsc::channel::<(usize, Vec<crate::app::prepare::Ready>)>(4);
+    let mut preparing: Option<usize> = None;
+    let mut waiting: Vec<(usize, PollEvent)> = Vec::new();
+    let prepare = move |tag: usize, job: crate::app::prepare::Preparation| {
+        let done = prepared_tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let _ = done.blocking_send((tag, job.run()));
+        });
+    };
     let recorder = options.record.as_ref().map(crate::record::Recorder::start);
     if let Some(r) = &recorder {
         r.world(&world.cloud.world(), world.cloud.clock());
@@ -319,7 +355,9 @@ where
     loop {
         let since_draw = last_draw.map_or(FRAME, |t| t.elapsed());
         if state.dirty && (since_draw >= FRAME || state.must_draw_now() || key_waiting.is_some()) {
+            let drawing = Instant::now();
             let drawn = terminal.draw(|f| ui::draw(f, &state, &theme))?.area;
+            slow("frame", state.view.title(), drawing);
             if let Some(at) = key_waiting.take() {
                 key_to_frame.push(at.elapsed());
             }
@@ -365,7 +403,15 @@ where
             },
             Some(action) = rx.recv() => action,
             Some((tag, event)) = polled.recv() => {
-                if tag == focus {
+                if tag == focus && crate::app::prepare::worth_preparing(&event) {
+                    if preparing.is_some() {
+                        waiting.push((tag, event));
+                    } else {
+                        preparing = Some(tag);
+                        prepare(tag, crate::app::prepare::Preparation::new(&mut state, vec![event], &theme));
+                    }
+                    continue;
+                } else if tag == focus {
                     Action::Polled(event)
                 } else {
                     // A parked target: its own state takes it; the board follows at the
@@ -375,6 +421,35 @@ where
                     }
                     continue;
                 }
+            }
+            Some((tag, ready)) = prepared.recv() => {
+                preparing = None;
+                // Refreshes that arrived meanwhile: the one on screen's are made ready in
+                // turn (from its state once this batch is in), a target's that has left the
+                // screen are applied at once.
+                let (next, left): (Vec<_>, Vec<_>) =
+                    std::mem::take(&mut waiting).into_iter().partition(|(t, _)| *t == focus);
+                if let Some(r) = recorder.as_ref().filter(|_| tag == focus) {
+                    for ready in &ready {
+                        record(r, &state, &ready.event);
+                    }
+                }
+                if tag == focus {
+                    update(&mut state, Action::Prepared(ready));
+                } else if let Some(Some(Ok((st, _)))) = parked.get_mut(tag) {
+                    update(st, Action::Prepared(ready));
+                }
+                for (t, event) in left {
+                    if let Some(Some(Ok((st, _)))) = parked.get_mut(t) {
+                        update(st, Action::Polled(event));
+                    }
+                }
+                if !next.is_empty() {
+                    preparing = Some(focus);
+                    let events = next.into_iter().map(|(_, e)| e).collect();
+                    prepare(focus, crate::app::prepare::Preparation::new(&mut state, events, &theme));
+                }
+                continue;
             }
             Some((tag, done)) = checked.recv() => {
                 if tag == focus {
@@ -412,24 +487,14 @@ where
             _ = tokio::time::sleep(redraw_in), if state.dirty => continue,
             _ = &mut stop => return Ok(()),
         };
-        if let (
-            Some(r),
-            Action::Polled(PollEvent::Refreshed {
-                source,
-                epoch,
-                at,
-                result,
-                ..
-            }),
-        ) = (&recorder, &action)
-        {
-            if *epoch == state.epoch {
-                r.refreshed(*source, *at, result);
-            }
+        if let (Some(r), Action::Polled(event)) = (&recorder, &action) {
+            record(r, &state, event);
         }
+        let turn = (Instant::now(), action.kind());
         let ticked = matches!(action, Action::Tick { .. });
         let was_on_board = state.view == crate::app::View::Fleet;
         let effects = update(&mut state, action);
+        slow("update", turn.1, turn.0);
         if !state.dirty {
             // A key that changed nothing has no frame to wait for.
             key_waiting = None;

@@ -71,6 +71,32 @@ pub enum Action {
     Board(Vec<crate::app::rows::BoardRow>),
     /// A run of the pattern checks away from the loop finished (`Effect::Check`).
     Checked(super::state::Checked),
+    /// Refreshes made ready away from the loop (`prepare`), in the order they arrived.
+    Prepared(Vec<super::prepare::Ready>),
+}
+
+impl Action {
+    /// The action's name, for the log.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Action::Key(_) => "key",
+            Action::Resize(..) => "resize",
+            Action::Drawn(..) => "drawn",
+            Action::Tick { .. } => "tick",
+            Action::Replayed { .. } => "replayed",
+            Action::WorldReset { .. } => "world reset",
+            Action::PlaybackChanged { .. } => "playback changed",
+            Action::Notice(_) => "notice",
+            Action::SwitchDone { .. } => "switch done",
+            Action::Polled(crate::poll::PollEvent::Refreshed { source, .. }) => source.name(),
+            Action::Polled(_) => "polled",
+            Action::OpStage { .. } => "op stage",
+            Action::OpDone { .. } => "op done",
+            Action::Board(_) => "board",
+            Action::Checked(_) => "checked",
+            Action::Prepared(_) => "prepared",
+        }
+    }
 }
 
 /// What the runtime must do after an update.

@@ -9,6 +9,7 @@ pub mod dialog;
 mod keys;
 pub mod line_edit;
 pub mod plan_text;
+pub mod prepare;
 pub mod rows;
 mod state;
 pub mod table;
@@ -136,22 +137,16 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             }
             vec![]
         }
-        Action::Polled(PollEvent::Refreshed {
-            source,
-            epoch,
-            generation,
-            at,
-            result,
-        }) => {
-            apply_refresh(state, source, epoch, generation, at, result);
+        Action::Polled(event) => {
+            apply_polled(state, event, None);
             dialog::replan(state);
             vec![]
         }
-        Action::Polled(PollEvent::Retrying { source, epoch, at }) => {
-            if epoch == state.epoch {
-                state.sources[source as usize].retry_at = Some(at);
-                state.dirty = true;
+        Action::Prepared(ready) => {
+            for r in ready {
+                apply_polled(state, r.event, r.seen);
             }
+            dialog::replan(state);
             vec![]
         }
         Action::OpStage { id, stage } => {
@@ -184,13 +179,31 @@ fn source_event(source: Source, at: DateTime<Utc>, after: &str, detail: String) 
     }
 }
 
+/// Applies a poller's event; `seen`: the events a refresh brings, when they were already
+/// found (`prepare`), else they are found here.
+fn apply_polled(state: &mut AppState, event: PollEvent, seen: Option<Vec<Event>>) {
+    match event {
+        PollEvent::Refreshed {
+            source,
+            epoch,
+            generation,
+            at,
+            result,
+        } => apply_refresh(state, (source, epoch, generation, at), result, seen),
+        PollEvent::Retrying { source, epoch, at } => {
+            if epoch == state.epoch {
+                state.sources[source as usize].retry_at = Some(at);
+                state.dirty = true;
+            }
+        }
+    }
+}
+
 fn apply_refresh(
     state: &mut AppState,
-    source: Source,
-    epoch: u64,
-    generation: u64,
-    at: DateTime<Utc>,
+    (source, epoch, generation, at): (Source, u64, u64, DateTime<Utc>),
     result: Result<Payload, CloudError>,
+    seen: Option<Vec<Event>>,
 ) {
     let wall = state.wall;
     let status = &mut state.sources[source as usize];
@@ -228,7 +241,7 @@ fn apply_refresh(
     // shows the events it recorded instead (`Action::Replayed`): what changed across a seek
     // is not an event.
     if was_read && !matches!(state.world, crate::model::WorldInfo::Replay { .. }) {
-        let seen = crate::record::of_refresh(&state.fleet, &payload, at);
+        let seen = seen.unwrap_or_else(|| crate::record::of_refresh(&state.fleet, &payload, at));
         state.events.push(seen);
     }
     let status = &mut state.sources[source as usize];

@@ -508,13 +508,13 @@ impl AppState {
         &self.sources[s as usize]
     }
 
-    /// Selection and filter of the current view.
     /// Says the whole fleet changed (replaced): everything kept for the old one is made
     /// again.
     pub fn fleet_changed(&mut self) {
         for v in self.part_versions.iter_mut() {
             *v += 1;
         }
+        self.rows.forget();
     }
 
     /// Says the part of the fleet that `source` reads changed: what was made of it is made
@@ -531,6 +531,7 @@ impl AppState {
             .sum()
     }
 
+    /// Selection and filter of the current view.
     pub fn list(&self) -> &ListState {
         &self.lists[self.view.index()]
     }

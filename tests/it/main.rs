@@ -16,6 +16,7 @@ mod maintenance;
 mod moto;
 mod ops;
 mod patterns;
+mod prepare;
 mod probe;
 mod record;
 mod recovery;

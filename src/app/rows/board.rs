@@ -2,7 +2,6 @@
 //! pattern verdicts, the counts that matter in an incident, how old its data is, and its
 //! own error, so one account's expired credentials show on its row only.
 
-use super::cells;
 use crate::app::columns::{BoardCol, Row, Tone};
 use crate::app::table::arrange;
 use crate::app::{AppState, Freshness, ListState, View};
@@ -259,5 +258,5 @@ impl Row for BoardRow {
 pub fn board_rows(board: &[BoardRow], list: &ListState) -> Vec<BoardRow> {
     let mut rows: Vec<BoardRow> = board.to_vec();
     rows.sort_by_key(|r| (std::cmp::Reverse(r.worst()), r.name.clone()));
-    arrange(rows, View::Fleet, list, cells)
+    arrange(rows, View::Fleet, list)
 }

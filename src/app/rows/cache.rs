@@ -16,23 +16,37 @@ use std::sync::{Arc, Mutex};
 #[derive(Debug, Default)]
 pub struct Listing {
     pub keys: Vec<String>,
-    /// Positions in `keys`, ordered by key, for finding a row by key.
-    by_key: Vec<u32>,
+    /// Each key's hash with its position in `keys`, ordered by hash, for finding a row by
+    /// key (keys such as target group ARNs share long beginnings: ordering them by text
+    /// costs far more).
+    by_hash: Vec<(u64, u32)>,
+}
+
+/// A key's hash, the same in every run.
+fn hash_of(key: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    key.hash(&mut h);
+    h.finish()
 }
 
 impl Listing {
     pub fn new(keys: Vec<String>) -> Self {
-        let mut by_key: Vec<u32> = (0..keys.len() as u32).collect();
-        by_key.sort_unstable_by(|a, b| keys[*a as usize].cmp(&keys[*b as usize]));
-        Listing { keys, by_key }
+        let mut by_hash: Vec<(u64, u32)> = (keys.iter().enumerate())
+            .map(|(at, k)| (hash_of(k), at as u32))
+            .collect();
+        by_hash.sort_unstable();
+        Listing { keys, by_hash }
     }
 
     /// Where the row of `key` is.
     pub fn position(&self, key: &str) -> Option<usize> {
-        self.by_key
-            .binary_search_by(|p| self.keys[*p as usize].as_str().cmp(key))
-            .ok()
-            .map(|at| self.by_key[at] as usize)
+        let h = hash_of(key);
+        let from = self.by_hash.partition_point(|(x, _)| *x < h);
+        (self.by_hash[from..].iter())
+            .take_while(|(x, _)| *x == h)
+            .map(|(_, at)| *at as usize)
+            .find(|at| self.keys[*at] == key)
     }
 
     pub fn len(&self) -> usize {
@@ -68,6 +82,11 @@ pub struct Links {
 }
 
 impl Lookups {
+    /// The lookups of `fleet` (kept ones: `rows::lookups`).
+    pub fn of(fleet: &Snapshot) -> Self {
+        Lookups::new(fleet)
+    }
+
     fn new(fleet: &Snapshot) -> Self {
         let ids = &fleet.instances;
         let mut by_id: Vec<(u128, u32)> = (ids.iter().enumerate())
@@ -146,6 +165,21 @@ fn prefix(id: &str) -> u128 {
     u128::from_be_bytes(bytes)
 }
 
+/// Logs (at debug) what was made, where and how long it took: made on the console's loop
+/// (the `main` thread), a key waited for it.
+fn made(what: &str, started: std::time::Instant) {
+    let took = started.elapsed();
+    if took > std::time::Duration::from_millis(2) {
+        let thread = std::thread::current();
+        tracing::debug!(
+            what,
+            thread = thread.name().unwrap_or("?"),
+            ms = took.as_secs_f64() * 1e3,
+            "rows made"
+        );
+    }
+}
+
 /// What a listing was made from: the fleet's version and how the view is listed.
 #[derive(Debug, Clone, PartialEq)]
 struct Stamp {
@@ -154,10 +188,29 @@ struct Stamp {
     sort: Option<SortBy>,
 }
 
+/// How many versions of each thing are kept: the one the console draws and the one a copy
+/// of its state makes ready for the refresh it is about to apply (`app::prepare`); with
+/// one, each would throw the other's away.
+const KEPT: usize = 2;
+
+/// Keeps `item` first in `kept`, with at most `KEPT - 1` older ones that `same` says are
+/// the same thing.
+fn keep<T>(kept: &mut Vec<T>, item: T, same: impl Fn(&T) -> bool) {
+    let mut n = 0;
+    kept.retain(|t| {
+        !same(t) || {
+            n += 1;
+            n < KEPT
+        }
+    });
+    kept.insert(0, item);
+}
+
 #[derive(Default)]
 struct Kept {
-    listings: Vec<Option<(Stamp, Arc<Listing>)>>,
-    lookups: Option<(u64, Arc<Lookups>)>,
+    /// Each view's listings, the newest first (`KEPT` at most of each view).
+    listings: Vec<(View, Stamp, Arc<Listing>)>,
+    lookups: Vec<(u64, Arc<Lookups>)>,
     /// What views draw besides their rows (`RowCache::derived`), by name.
     derived: Vec<(&'static str, u64, Arc<dyn Any + Send + Sync>)>,
 }
@@ -176,9 +229,9 @@ impl std::fmt::Debug for Kept {
 }
 
 /// The kept listings and lookups of one console state. A copy of the state starts with
-/// none; two states are equal whatever they keep.
+/// none (`share` gives a handle to the same ones); two states are equal whatever they keep.
 #[derive(Debug, Default)]
-pub struct RowCache(Mutex<Kept>);
+pub struct RowCache(Arc<Mutex<Kept>>);
 
 impl Clone for RowCache {
     fn clone(&self) -> Self {
@@ -193,6 +246,27 @@ impl PartialEq for RowCache {
 }
 
 impl RowCache {
+    /// A handle to the same kept rows: what a copy of the state prepares away from the
+    /// console's loop is found there by the state itself.
+    pub fn share(&self) -> RowCache {
+        RowCache(self.0.clone())
+    }
+
+    /// Forgets everything kept, here only: copies that share it (`share`) keep what they
+    /// make to themselves from now on. For a world replaced, where what a copy of the old
+    /// one makes must never be taken for the new one's.
+    pub fn forget(&mut self) {
+        self.0 = Arc::default();
+    }
+
+    /// The views that have a kept listing (of any version): those the operator has shown.
+    pub fn shown_views(&self) -> Vec<View> {
+        let kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        (View::ALL.iter().copied())
+            .filter(|v| kept.listings.iter().any(|(w, _, _)| w == v))
+            .collect()
+    }
+
     /// The listing of `view` at fleet version `fleet`, filtered and sorted as given: kept,
     /// or made by `build` (the keys in order) and kept.
     pub fn listing(
@@ -207,33 +281,43 @@ impl RowCache {
             filter: list.filter.clone(),
             sort: list.sort,
         };
-        let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if kept.listings.len() < View::ALL.len() {
-            kept.listings.resize_with(View::ALL.len(), || None);
-        }
-        if let Some((s, listing)) = &kept.listings[view.index()] {
-            if *s == stamp {
-                let listing = listing.clone();
-                drop(kept);
-                #[cfg(debug_assertions)]
-                {
-                    let fresh = build();
-                    assert!(
-                        fresh == listing.keys,
-                        "the {} view's rows changed at fleet version {fleet}: something \
+        let kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let found = (kept.listings.iter()).find(|(v, s, _)| *v == view && *s == stamp);
+        if let Some((_, _, listing)) = found {
+            let listing = listing.clone();
+            drop(kept);
+            #[cfg(debug_assertions)]
+            {
+                let fresh = build();
+                assert!(
+                    fresh == listing.keys,
+                    "the {} view's rows changed at fleet version {fleet}: something \
                          changed the fleet without AppState::fleet_changed",
-                        view.title()
-                    );
-                }
-                return listing;
+                    view.title()
+                );
             }
+            return listing;
         }
         // Made without the lock: making it may ask for the lookups.
         drop(kept);
+        let started = std::time::Instant::now();
         let listing = Arc::new(Listing::new(build()));
+        made(view.title(), started);
         let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        kept.listings[view.index()] = Some((stamp, listing.clone()));
+        keep(
+            &mut kept.listings,
+            (view, stamp, listing.clone()),
+            |(v, _, _)| *v == view,
+        );
         listing
+    }
+
+    /// Whether the listing of `view` at `fleet`, as `list` says, is kept.
+    pub fn has_listing(&self, view: View, fleet: u64, list: &super::super::ListState) -> bool {
+        let kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        (kept.listings.iter()).any(|(v, s, _)| {
+            *v == view && s.fleet == fleet && s.filter == list.filter && s.sort == list.sort
+        })
     }
 
     /// What `build` makes of the fleet at `version` (of the parts it reads), kept by `name`
@@ -262,33 +346,38 @@ impl RowCache {
             }
             return made;
         }
+        let started = std::time::Instant::now();
         let made = Arc::new(build());
+        self::made(name, started);
         let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        kept.derived.retain(|(n, _, _)| *n != name);
-        kept.derived.push((name, version, made.clone()));
+        keep(
+            &mut kept.derived,
+            (name, version, made.clone()),
+            |(n, _, _)| *n == name,
+        );
         made
     }
 
     /// The lookups of `fleet` at version `version`.
     pub fn lookups(&self, version: u64, fleet: &Snapshot) -> Arc<Lookups> {
         let kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((v, lookups)) = &kept.lookups {
-            if *v == version {
-                let lookups = lookups.clone();
-                drop(kept);
-                #[cfg(debug_assertions)]
-                assert!(
-                    lookups.by_id.len() == fleet.instances.len()
-                        && lookups.outs == fleet.out_of_service(),
-                    "the fleet changed at version {version} without AppState::fleet_changed"
-                );
-                return lookups;
-            }
+        if let Some((_, lookups)) = kept.lookups.iter().find(|(v, _)| *v == version) {
+            let lookups = lookups.clone();
+            drop(kept);
+            #[cfg(debug_assertions)]
+            assert!(
+                lookups.by_id.len() == fleet.instances.len()
+                    && lookups.outs == fleet.out_of_service(),
+                "the fleet changed at version {version} without AppState::fleet_changed"
+            );
+            return lookups;
         }
         drop(kept);
+        let started = std::time::Instant::now();
         let lookups = Arc::new(Lookups::new(fleet));
+        made("lookups", started);
         let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        kept.lookups = Some((version, lookups.clone()));
+        keep(&mut kept.lookups, (version, lookups.clone()), |_| true);
         lookups
     }
 }

@@ -1,6 +1,5 @@
 //! The rows of view 8, Events: what changed, newest first.
 
-use super::cells;
 use crate::app::columns::{EventCol, Row, Tone};
 use crate::app::table::arrange;
 use crate::app::{ListState, View};
@@ -68,5 +67,5 @@ pub fn event_rows<'a>(journal: &'a Journal, list: &ListState) -> Vec<EventRow<'a
         .newest()
         .map(|(seq, event)| EventRow { seq: *seq, event })
         .collect();
-    arrange(rows, View::Events, list, cells)
+    arrange(rows, View::Events, list)
 }

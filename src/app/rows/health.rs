@@ -1,7 +1,7 @@
 //! The rows of the Health view: every target, ELB's verdict beside patrol's probe of its
 //! health page, the disagreements first within each group.
 
-use super::{cells, target_key};
+use super::target_key;
 use crate::app::columns::{HealthCol, Row, Tone};
 use crate::app::table::arrange;
 use crate::app::{ListState, View};
@@ -113,7 +113,7 @@ pub fn health_rows_of<'a>(groups: Vec<GroupHealth<'a>>, list: &ListState) -> Vec
             target,
         }));
     }
-    arrange(rows, View::Health, list, cells)
+    arrange(rows, View::Health, list)
 }
 
 /// The probes of each target (positions in `fleet.probes`), by its row's key.

@@ -1,7 +1,6 @@
 //! The rows of the Instances view: every instance with where it runs, what it belongs to,
 //! its addresses and its health in each target group it serves.
 
-use super::cells;
 use super::Lookups;
 use crate::app::columns::{InstanceCol, Row, Tone};
 use crate::app::table::arrange;
@@ -108,7 +107,7 @@ pub fn instance_rows<'a>(
             &b.instance.id,
         ))
     });
-    arrange(rows, View::Instances, list, cells)
+    arrange(rows, View::Instances, list)
 }
 
 /// The row of instance `id` alone (a row's key is its instance id).

@@ -17,7 +17,8 @@ pub use instances::{instance_row_of, instance_rows, InstanceRow};
 pub use nfs::{nfs_rows, nfs_rows_of, Content, NfsRole, NfsRow};
 pub use resources::{
     address_rows, group_rows, image_rows, left_targets, swap_previews, target_key, target_row_of,
-    target_rows, AddressRow, GroupRow, ImageRow, SwapPreview, SwapPreviews, TargetRow,
+    target_rows, target_rows_by, AddressRow, GroupRow, ImageRow, SwapPreview, SwapPreviews,
+    TargetRow,
 };
 pub use summaries::{finding_rows, zone_rows, zone_rows_of, FindingRow, ZoneRow};
 
@@ -71,7 +72,7 @@ fn rows_of<T>(
     let fleet = &state.fleet;
     Some(match view {
         View::Overview => return None,
-        View::Targets => call(&target_rows(fleet, list), f),
+        View::Targets => call(&target_rows_by(fleet, &lookups(state), list), f),
         View::Capacity => call(&group_rows(fleet, list), f),
         View::ElasticIps => call(
             &address_rows(fleet, &lookups(state), &previews(state), list),
@@ -215,6 +216,13 @@ pub fn listing(state: &AppState) -> Arc<Listing> {
     } else {
         Arc::new(Listing::new(build()))
     }
+}
+
+/// Whether the current view's rows are kept for the fleet as it is now: its next frame
+/// does not make them.
+pub fn listing_kept(state: &AppState) -> bool {
+    let (view, list) = (state.view, state.list());
+    of_fleet_only(view) && (state.rows).has_listing(view, listing_version(state, view), list)
 }
 
 /// The keys of the current view's rows, in order.

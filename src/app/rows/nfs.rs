@@ -1,7 +1,6 @@
 //! The rows of the NFS view: each NFS server (the one clients mount, its standbys) and each
 //! replica, with its clients, its latency and its content version against the source's.
 
-use super::cells;
 use crate::app::columns::{NfsCol, Row, Tone};
 use crate::app::table::arrange;
 use crate::app::{ListState, View};
@@ -210,5 +209,5 @@ pub fn nfs_rows_of<'a>(
             &b.instance.id,
         ))
     });
-    arrange(rows, View::Nfs, list, cells)
+    arrange(rows, View::Nfs, list)
 }

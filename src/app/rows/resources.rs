@@ -1,6 +1,5 @@
 //! The rows of the resource views: targets, Auto Scaling groups, images, Elastic IPs.
 
-use super::cells;
 use crate::app::columns::{AddressCol, GroupCol, ImageCol, Row, TargetCol, Tone};
 use crate::app::table::arrange;
 use crate::app::{ListState, View};
@@ -158,26 +157,40 @@ pub fn of_target_key<'a, 'k>(
 /// Every target, unhealthy first, then by group, zone and id, with the targets instances
 /// out for maintenance have left; then as filtered and sorted.
 pub fn target_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<TargetRow<'a>> {
-    let index = fleet.instance_index();
-    let out_of_service = fleet.out_of_service();
-    let outs = outs_of(fleet, &out_of_service);
+    target_rows_by(fleet, &super::Lookups::of(fleet), list)
+}
+
+/// `target_rows`, with the fleet's lookups (made from `fleet`).
+pub fn target_rows_by<'a>(
+    fleet: &'a Snapshot,
+    lookups: &super::Lookups,
+    list: &ListState,
+) -> Vec<TargetRow<'a>> {
+    let outs = outs_of(fleet, &lookups.outs);
+    // Most fleets have nobody out: no lookup per target then.
+    let out_of = |id: &str| -> Option<Out> {
+        if outs.is_empty() {
+            None
+        } else {
+            outs.get(id).copied()
+        }
+    };
     let mut rows: Vec<TargetRow> = fleet
         .target_groups
         .iter()
         .flat_map(|g| {
-            let (index, outs) = (&index, &outs);
             g.targets.iter().map(move |t| TargetRow {
                 group: g,
                 target: Some(t),
                 target_id: &t.target_id,
                 port: t.port,
-                instance: index.get(t.target_id.as_str()).copied(),
-                out: outs.get(&t.target_id).copied(),
+                instance: lookups.instance(fleet, &t.target_id),
+                out: out_of(&t.target_id),
             })
         })
         .collect();
-    for o in &out_of_service {
-        let Some(instance) = index.get(o.instance_id.as_str()).copied() else {
+    for o in &lookups.outs {
+        let Some(instance) = lookups.instance(fleet, &o.instance_id) else {
             continue;
         };
         for (g, port) in left_targets(fleet, o) {
@@ -187,19 +200,17 @@ pub fn target_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<TargetRow<'
                 target_id: &instance.id,
                 port,
                 instance: Some(instance),
-                out: outs.get(&o.instance_id).copied(),
+                out: out_of(&o.instance_id),
             });
         }
     }
-    rows.sort_by(|a, b| {
-        (a.rank(), &a.group.name, a.zone(), a.target_id).cmp(&(
-            b.rank(),
-            &b.group.name,
-            b.zone(),
-            b.target_id,
-        ))
+    // Each row ranked once, not at every comparison.
+    let mut ranked: Vec<(u8, TargetRow)> = rows.into_iter().map(|r| (r.rank(), r)).collect();
+    ranked.sort_by(|(ra, a), (rb, b)| {
+        (ra, &a.group.name, a.zone(), a.target_id).cmp(&(rb, &b.group.name, b.zone(), b.target_id))
     });
-    arrange(rows, View::Targets, list, cells)
+    let rows = ranked.into_iter().map(|(_, r)| r).collect();
+    arrange(rows, View::Targets, list)
 }
 
 /// The targets an instance out for maintenance has left that its groups no longer list.
@@ -342,7 +353,7 @@ pub fn group_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<GroupRow<'a>
         })
         .collect();
     rows.sort_by(|a, b| a.group.name.cmp(&b.group.name));
-    arrange(rows, View::Capacity, list, cells)
+    arrange(rows, View::Capacity, list)
 }
 
 /// An image with the instance it was made from, when that instance is in the snapshot.
@@ -410,7 +421,7 @@ pub fn image_rows<'a>(fleet: &'a Snapshot, list: &ListState) -> Vec<ImageRow<'a>
         })
         .collect();
     rows.sort_by(|a, b| (b.image.created_at, &a.image.id).cmp(&(a.image.created_at, &b.image.id)));
-    arrange(rows, View::Images, list, cells)
+    arrange(rows, View::Images, list)
 }
 
 /// One Elastic IP joined with its instance and that instance's target health.
@@ -615,5 +626,5 @@ pub fn address_rows<'a>(
         (a.address.instance_id.is_some(), &a.address.public_ip)
             .cmp(&(b.address.instance_id.is_some(), &b.address.public_ip))
     });
-    arrange(rows, View::ElasticIps, list, cells)
+    arrange(rows, View::ElasticIps, list)
 }

@@ -1,6 +1,5 @@
 //! The rows of the summary views: pattern findings and zones.
 
-use super::cells;
 use crate::app::columns::{FindingCol, Row, Tone, ZoneCol};
 use crate::app::table::arrange;
 use crate::app::{ListState, View};
@@ -88,7 +87,7 @@ pub fn finding_rows<'a>(reports: &'a [Report], list: &ListState) -> Vec<FindingR
             rows
         })
         .collect();
-    arrange(rows, View::Patterns, list, cells)
+    arrange(rows, View::Patterns, list)
 }
 
 /// A zone, with the largest counts of all zones (its bars are drawn against them).
@@ -189,5 +188,5 @@ pub fn zone_rows_of(zones: Vec<ZoneSummary>, list: &ListState) -> Vec<ZoneRow> {
             most_targets,
         })
         .collect();
-    arrange(rows, View::Zones, list, cells)
+    arrange(rows, View::Zones, list)
 }

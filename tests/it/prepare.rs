@@ -1,0 +1,88 @@
+//! Refreshes made ready away from the console's loop (`app::prepare`): the state that
+//! applies one finds the events it brings and each shown view's rows already made, and
+//! ends exactly where applying it on the loop would have.
+
+use crate::{default_sim, observe, secs, snapshot, state_of};
+use patrol::app::prepare::{worth_preparing, Preparation};
+use patrol::app::{rows, update, Action, View};
+use patrol::cloud::Source;
+use patrol::playback::Playback;
+use patrol::poll::{Payload, PollEvent};
+use patrol::theme::Theme;
+
+/// A console on the default scenario, and the instances' refresh ten minutes on.
+fn console_and_refresh() -> (patrol::app::AppState, PollEvent) {
+    let sim = default_sim();
+    let first = snapshot(&sim);
+    let mut state = state_of(&first);
+    sim.advance(secs(600));
+    let later = snapshot(&sim);
+    let refresh = PollEvent::Refreshed {
+        source: Source::TargetGroups,
+        epoch: state.epoch,
+        generation: 2,
+        at: later.taken_at,
+        result: Ok(Payload::TargetGroups(later.target_groups.clone())),
+    };
+    observe(&mut state, &first, 1);
+    (state, refresh)
+}
+
+#[test]
+fn a_prepared_refresh_ends_where_the_loop_would_and_its_rows_are_made() {
+    let (mut state, refresh) = console_and_refresh();
+    assert!(worth_preparing(&refresh));
+    // Two views shown, as an operator would have: Instances, then Targets.
+    let theme = Theme::default_theme();
+    for view in [View::Instances, View::Targets] {
+        state.view = view;
+        crate::screen_text(&state, 120, 40);
+    }
+    let before = state.events.total();
+    let mut on_loop = state.clone();
+    update(&mut on_loop, Action::Polled(refresh.clone()));
+
+    let job = Preparation::new(&mut state, vec![refresh], &theme);
+    let ready = job.run();
+    assert_eq!(ready.len(), 1);
+    update(&mut state, Action::Prepared(ready));
+
+    // The same fleet, the same events, the same screen.
+    assert_eq!(state.fleet, on_loop.fleet);
+    assert_eq!(state.events, on_loop.events);
+    assert!(
+        on_loop.events.total() > before,
+        "the refresh brings events (else this proves nothing)"
+    );
+    // Both views shown are made for the fleet as it is now: no frame makes them.
+    for view in [View::Targets, View::Instances] {
+        state.view = view;
+        assert!(rows::listing_kept(&state), "{view:?} made ready");
+    }
+    for view in [View::Targets, View::Instances] {
+        state.view = view;
+        on_loop.view = view;
+        assert_eq!(
+            crate::screen_text(&state, 120, 40),
+            crate::screen_text(&on_loop, 120, 40)
+        );
+    }
+}
+
+#[test]
+fn what_a_copy_made_for_a_world_left_behind_is_never_shown() {
+    let (mut state, refresh) = console_and_refresh();
+    state.view = View::Targets;
+    crate::screen_text(&state, 120, 40);
+    let job = Preparation::new(&mut state, vec![refresh], &Theme::default_theme());
+    // The world is replaced while the copy works: what it makes is kept apart.
+    crate::reset_world(&mut state);
+    let ready = job.run();
+    update(&mut state, Action::Prepared(ready));
+    assert!(
+        state.fleet.target_groups.is_empty(),
+        "the old world's refresh is dropped"
+    );
+    // (Its rows for the new, empty world may be kept: those are the new world's own.)
+    assert!(crate::screen_text(&state, 120, 40).contains("Targets"));
+}
