@@ -724,7 +724,12 @@ fn init_logging(
         .append(true)
         .open(&path)
         .with_context(|| format!("cannot open the log file {}", path.display()))?;
-    let (writer, guard) = tracing_appender::non_blocking(file);
+    // Lines wait for the writer thread in a queue made whole at the start: 4,096 of them
+    // (a few seconds of debug logging; more are dropped, never waited for) rather than
+    // the default 128,000, which hold 4 MB from the first line.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(4096)
+        .finish(file);
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()

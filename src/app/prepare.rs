@@ -78,6 +78,8 @@ impl Preparation {
                 Ready { event, seen }
             })
             .collect();
+        // Tables first: the views that have one list their rows from it.
+        super::rows::make_tables(copy);
         let (w, h) = copy.size;
         let backend = ratatui::backend::TestBackend::new(w.max(1), h.max(1));
         let Ok(mut terminal) = ratatui::Terminal::new(backend);

@@ -7,6 +7,7 @@ use super::columns::{
 };
 use super::columns::{Column, Row};
 use super::{ListState, View};
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 /// The columns of a view's table (none for the Overview): the one place that knows which
@@ -78,12 +79,14 @@ impl Filter {
     }
 
     pub fn matches(&self, cells: &[String]) -> bool {
-        let lower: Vec<String> = cells.iter().map(|c| c.to_lowercase()).collect();
+        let lower: Vec<Cow<str>> = (cells.iter())
+            .map(|c| Cow::Owned(c.to_lowercase()))
+            .collect();
         self.matches_lowercase(&lower)
     }
 
     /// `matches`, for cells already in lower case.
-    fn matches_lowercase(&self, cells: &[String]) -> bool {
+    fn matches_lowercase(&self, cells: &[Cow<str>]) -> bool {
         if !self.unknown.is_empty() {
             return false;
         }
@@ -128,21 +131,24 @@ pub fn filter_problem(view: View, filter: &str) -> Option<String> {
 /// Numbers compare as numbers (`9` before `10`, `41%` before `7.5%`... by value), the rest
 /// as text ignoring case.
 pub fn compare_cells(a: &str, b: &str) -> Ordering {
-    SortKey::of(a).cmp_to(&SortKey::of(b))
+    SortKey::of(a.into()).cmp_to(&SortKey::of(b.into()))
 }
 
 /// A cell as the sort compares it, made once per row rather than at every comparison.
-struct SortKey {
+struct SortKey<'c> {
     number: Option<f64>,
-    text: String,
+    text: Cow<'c, str>,
 }
 
-impl SortKey {
-    fn of(cell: &str) -> SortKey {
-        SortKey {
-            number: cell.trim().trim_end_matches('%').parse::<f64>().ok(),
-            text: cell.to_lowercase(),
-        }
+impl<'c> SortKey<'c> {
+    fn of(cell: Cow<'c, str>) -> SortKey<'c> {
+        let number = cell.trim().trim_end_matches('%').parse::<f64>().ok();
+        let text = if cell.chars().any(char::is_uppercase) {
+            Cow::Owned(cell.to_lowercase())
+        } else {
+            cell
+        };
+        SortKey { number, text }
     }
 
     fn cmp_to(&self, other: &SortKey) -> Ordering {
@@ -153,34 +159,33 @@ impl SortKey {
     }
 }
 
-/// Filters rows (already in the view's default order) and sorts them as the operator
-/// asked; ties keep the default order. Only the cells the filter and the sort read are
-/// made, each once (at 10,000 rows a cell made at every comparison costs a frame).
-pub fn arrange<R: Row>(rows: Vec<R>, view: View, list: &ListState) -> Vec<R> {
-    if list.filter.trim().is_empty() && list.sort.is_none() {
-        return rows;
-    }
-    let filter = Filter::parse(&list.filter, view);
-    let cell = |r: &R, at: usize| R::Col::ALL.get(at).map_or(String::new(), |c| r.cell(*c));
-    let kept: Vec<R> = if list.filter.trim().is_empty() {
-        rows
-    } else if !filter.unknown.is_empty() {
-        Vec::new()
+/// Which of `n` rows (in the view's default order) the operator's filter keeps, in the
+/// order of their sort; ties keep the default order. `lower(row)` is every cell of a row in
+/// lower case (asked only when there is a filter), `cell(row, column)` one cell (asked once
+/// per kept row, only when there is a sort).
+pub fn order<'c>(
+    n: usize,
+    view: View,
+    list: &ListState,
+    lower: impl Fn(usize) -> Vec<Cow<'c, str>>,
+    cell: impl Fn(usize, usize) -> Cow<'c, str>,
+) -> Vec<usize> {
+    let kept: Vec<usize> = if list.filter.trim().is_empty() {
+        (0..n).collect()
     } else {
-        (rows.into_iter())
-            .filter(|r| {
-                let cells: Vec<String> = (0..R::Col::ALL.len())
-                    .map(|at| cell(r, at).to_lowercase())
-                    .collect();
-                filter.matches_lowercase(&cells)
-            })
+        let filter = Filter::parse(&list.filter, view);
+        if !filter.unknown.is_empty() {
+            return Vec::new();
+        }
+        (0..n)
+            .filter(|r| filter.matches_lowercase(&lower(*r)))
             .collect()
     };
     let Some(sort) = list.sort else {
         return kept;
     };
-    let mut keyed: Vec<(SortKey, R)> = (kept.into_iter())
-        .map(|r| (SortKey::of(&cell(&r, sort.column)), r))
+    let mut keyed: Vec<(SortKey, usize)> = (kept.into_iter())
+        .map(|r| (SortKey::of(cell(r, sort.column)), r))
         .collect();
     // Stable: ties keep the default order.
     keyed.sort_by(|(a, _), (b, _)| {
@@ -192,6 +197,29 @@ pub fn arrange<R: Row>(rows: Vec<R>, view: View, list: &ListState) -> Vec<R> {
         }
     });
     keyed.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Filters rows (already in the view's default order) and sorts them as the operator
+/// asked (`order`). Only the cells the filter and the sort read are made, each once (at
+/// 10,000 rows a cell made at every comparison costs a frame).
+pub fn arrange<R: Row>(rows: Vec<R>, view: View, list: &ListState) -> Vec<R> {
+    if list.filter.trim().is_empty() && list.sort.is_none() {
+        return rows;
+    }
+    let cell = |r: usize, at: usize| -> Cow<str> {
+        let text = R::Col::ALL
+            .get(at)
+            .map_or(String::new(), |c| rows[r].cell(*c));
+        Cow::Owned(text)
+    };
+    let lower = |r: usize| -> Vec<Cow<str>> {
+        (R::Col::ALL.iter())
+            .map(|c| Cow::Owned(rows[r].cell(*c).to_lowercase()))
+            .collect()
+    };
+    let order = order(rows.len(), view, list, lower, cell);
+    let mut rows: Vec<Option<R>> = rows.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|r| rows[r].take()).collect()
 }
 
 /// A whole table as text: the header and every row, as the view shows them.

@@ -6,6 +6,7 @@ mod maintenance;
 mod metrics;
 mod nfs;
 mod probe;
+mod tags;
 mod zones;
 
 pub use fleet::{serves, serves_on, Standbys};
@@ -19,11 +20,11 @@ pub use metrics::{
 };
 pub use nfs::{content_version, Nfs, NfsRoles};
 pub use probe::{Component, ComponentState, HealthReport, ProbeOutcome, ProbeResult, ReportFormat};
+pub use tags::Tags;
 pub use zones::{imbalanced_groups, is_imbalanced, zone_distribution, ZoneSummary};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The tag that marks the two halves of a floating-IP pair: `active` or `standby`.
@@ -41,9 +42,6 @@ pub const CONTENT_VERSION_TAG: &str = "patrol:content-version";
 /// server's latency in milliseconds.
 pub const NFS_LATENCY_METRIC: &str = "NfsLatency";
 pub const NFS_NAMESPACE: &str = "patrol/NFS";
-
-/// Free-form resource tags, sorted by key.
-pub type Tags = BTreeMap<String, String>;
 
 /// EC2 instance state, as DescribeInstances names it.
 #[derive(

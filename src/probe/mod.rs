@@ -133,9 +133,29 @@ pub enum Route {
 /// The probes of a fleet: for each target of each group with an HTTP health check, its
 /// check's path (and the deep path where the group's own looks shallow).
 pub fn plan(s: &Snapshot, settings: &ProbeSettings, route: Route) -> Vec<Probe> {
+    planned(s, settings, route).collect()
+}
+
+/// `plan`, made a group at a time as they are asked for: at 20,000 targets the whole plan
+/// is megabytes held for as long as the probes take.
+fn planned<'a>(
+    s: &'a Snapshot,
+    settings: &'a ProbeSettings,
+    route: Route,
+) -> impl Iterator<Item = Probe> + Send + 'a {
     let index = s.instance_index();
+    (s.target_groups.iter()).flat_map(move |g| group_plan(g, &index, settings, route))
+}
+
+/// The probes of one target group's targets.
+fn group_plan(
+    g: &crate::model::TargetGroup,
+    index: &std::collections::HashMap<&str, &crate::model::Instance>,
+    settings: &ProbeSettings,
+    route: Route,
+) -> Vec<Probe> {
     let mut out = Vec::new();
-    for g in s.target_groups.iter() {
+    {
         let hc = &g.health_check;
         let protocol = hc.protocol.to_ascii_uppercase();
         let http = matches!(protocol.as_str(), "HTTP" | "HTTPS");
@@ -208,20 +228,35 @@ pub fn plan(s: &Snapshot, settings: &ProbeSettings, route: Route) -> Vec<Probe> 
     out
 }
 
-/// Sends every probe that may be sent, `settings.concurrency` at a time, and says what
-/// became of each (those that may not be sent: why, with nothing sent).
+/// Sends every probe that may be sent, `settings.concurrency` at a time, each over a
+/// connection of its own (as a load balancer's health checker does), and says what became
+/// of each (those that may not be sent: why, with nothing sent).
 pub async fn run(
     probes: Vec<Probe>,
     settings: &ProbeSettings,
     at: DateTime<Utc>,
+) -> Vec<ProbeResult> {
+    run_over(probes, settings, at, None).await
+}
+
+/// `run`, with plain HTTP probes over the connections of `pool` when there is one.
+async fn run_over(
+    probes: impl IntoIterator<Item = Probe>,
+    settings: &ProbeSettings,
+    at: DateTime<Utc>,
+    pool: Option<&Pool>,
 ) -> Vec<ProbeResult> {
     use futures::stream::{self, StreamExt};
     let timeout = settings.timeout;
     stream::iter(probes)
         .map(|p| async move {
             // `plan` gives a reason whenever there is no address to send to.
+            let pool = pool.filter(|_| !p.tls);
             let outcome = match (&p.not_probed, p.address) {
-                (None, Some(address)) => get(address, &p.host, &p.path, p.tls, timeout).await,
+                (None, Some(address)) => {
+                    let exchange = exchange(address, &p.host, &p.path, p.tls, pool);
+                    within(timeout, address, exchange).await
+                }
                 (why, _) => ProbeOutcome::NotProbed {
                     why: why
                         .clone()
@@ -254,8 +289,17 @@ pub async fn get(
     tls: bool,
     timeout: Duration,
 ) -> ProbeOutcome {
+    within(timeout, address, exchange(address, host, path, tls, None)).await
+}
+
+/// What became of `exchange`, given `timeout` for all of it.
+async fn within(
+    timeout: Duration,
+    address: SocketAddr,
+    exchange: impl std::future::Future<Output = Result<(u16, Option<String>, Bytes), String>>,
+) -> ProbeOutcome {
     let started = Instant::now();
-    match tokio::time::timeout(timeout, exchange(address, host, path, tls)).await {
+    match tokio::time::timeout(timeout, exchange).await {
         Err(_) => ProbeOutcome::Unreachable {
             why: format!("no answer from {address} within {}s", timeout.as_secs_f64()),
         },
@@ -269,39 +313,95 @@ pub async fn get(
     }
 }
 
+/// A connection's sending half.
+type Sender = hyper::client::conn::http1::SendRequest<Empty<Bytes>>;
+
+/// Open connections to the one listener that answers for every target (the simulator's,
+/// `Route::Via`): a probe takes one that is idle or opens one, and gives it back once its
+/// answer is read. At 20,000 targets a connection per probe costs a third of the machine;
+/// a load balancer's own checks, and so probes sent straight to targets, open one each.
+#[derive(Default)]
+struct Pool(std::sync::Mutex<Vec<Sender>>);
+
+impl Pool {
+    fn take(&self) -> Option<Sender> {
+        let mut idle = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        while let Some(sender) = idle.pop() {
+            if !sender.is_closed() {
+                return Some(sender);
+            }
+        }
+        None
+    }
+
+    fn give_back(&self, sender: Sender) {
+        if !sender.is_closed() {
+            (self.0.lock().unwrap_or_else(|e| e.into_inner())).push(sender);
+        }
+    }
+}
+
+/// One GET, over a connection of `pool` (plain HTTP only) or one opened for it.
 async fn exchange(
     address: SocketAddr,
     host: &str,
     path: &str,
     tls: bool,
+    pool: Option<&Pool>,
 ) -> Result<(u16, Option<String>, Bytes), String> {
+    if let Some(mut sender) = pool.and_then(Pool::take) {
+        // An idle connection the listener closed meanwhile fails at once: a new one then.
+        if sender.ready().await.is_ok() {
+            if let Ok(answer) = ask(&mut sender, address, host, path).await {
+                pool.inspect(|p| p.give_back(sender));
+                return Ok(answer);
+            }
+        }
+    }
     let stream = tokio::net::TcpStream::connect(address)
         .await
         .map_err(|e| format!("cannot connect to {address}: {}", connect_words(&e)))?;
-    if tls {
+    let (mut sender, driver) = if tls {
         let stream = tls::connect(stream, host)
             .await
             .map_err(|e| format!("{address}: TLS handshake failed: {e}"))?;
-        ask(hyper_util::rt::TokioIo::new(stream), address, host, path).await
+        open(hyper_util::rt::TokioIo::new(stream), address).await?
     } else {
-        ask(hyper_util::rt::TokioIo::new(stream), address, host, path).await
+        open(hyper_util::rt::TokioIo::new(stream), address).await?
+    };
+    let answer = ask(&mut sender, address, host, path).await;
+    match pool {
+        // The connection ends when its last sender is dropped.
+        Some(pool) if answer.is_ok() => pool.give_back(sender),
+        _ => driver.abort(),
     }
+    answer
 }
 
-/// The request and its answer, over a connection already open.
-async fn ask<T>(
+/// An HTTP/1 connection over `io`, driven by a task of its own.
+async fn open<T>(
     io: T,
     address: SocketAddr,
-    host: &str,
-    path: &str,
-) -> Result<(u16, Option<String>, Bytes), String>
+) -> Result<(Sender, tokio::task::JoinHandle<()>), String>
 where
     T: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(io)
+    let (sender, connection) = hyper::client::conn::http1::handshake(io)
         .await
         .map_err(|e| format!("{address}: {e}"))?;
-    let driver = tokio::spawn(connection);
+    let driver = tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok((sender, driver))
+}
+
+/// The request and its answer, over a connection already open.
+async fn ask(
+    sender: &mut Sender,
+    address: SocketAddr,
+    host: &str,
+    path: &str,
+) -> Result<(u16, Option<String>, Bytes), String> {
     let path = if path.starts_with('/') {
         path.to_string()
     } else {
@@ -328,7 +428,6 @@ where
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_default();
-    driver.abort();
     Ok((status, location, body))
 }
 
@@ -408,6 +507,11 @@ impl Prober {
 
     /// Probes every target of `fleet`'s groups (its instances give their addresses).
     pub async fn probe(&self, fleet: &Snapshot, at: DateTime<Utc>) -> Vec<ProbeResult> {
-        run(plan(fleet, &self.settings, self.route), &self.settings, at).await
+        let probes = planned(fleet, &self.settings, self.route);
+        let pool = match self.route {
+            Route::Via(_) => Some(Pool::default()),
+            Route::Direct => None,
+        };
+        run_over(probes, &self.settings, at, pool.as_ref()).await
     }
 }

@@ -74,9 +74,11 @@ fn time(text: &str) -> Option<DateTime<Utc>> {
 /// What the tape last wrote of one source.
 #[derive(Default)]
 struct Held {
-    /// Each item's body, as a hash: what is compared to see what changed (the bodies
-    /// themselves are in the file; a large fleet's would be megabytes held twice).
-    items: HashMap<String, u64>,
+    /// Each item's body, as a hash, by its key's hash: what is compared to see what
+    /// changed (the bodies themselves are in the file; a large fleet's would be megabytes
+    /// held twice, and 20,000 probes' keys are megabytes too).
+    items: HashMap<u64, u64>,
+    /// The keys, in the order the source listed them.
     order: Vec<String>,
     frame_at: Option<DateTime<Utc>>,
 }
@@ -256,7 +258,7 @@ impl Tape {
             what: e.to_string(),
         })?;
         let mut order: Vec<String> = Vec::new();
-        let mut now: HashMap<String, u64> = HashMap::new();
+        let mut now: HashMap<u64, u64> = HashMap::new();
         let result = (|| -> Result<(), ItemError> {
             tx.execute(
                 "INSERT INTO reads (at, source, error) VALUES (?1, ?2, NULL)",
@@ -275,16 +277,17 @@ impl Tape {
             }
             // Written as each is serialized: in a key frame all, otherwise what changed.
             each_item(payload, &mut |k, b, h| {
-                if frame || held.items.get(&k) != Some(&h) {
+                let key = body_hash(&k);
+                if frame || held.items.get(&key) != Some(&h) {
                     put.execute(params![when, name, k, b])?;
                 }
-                order.push(k.clone());
-                now.insert(k, h);
+                order.push(k);
+                now.insert(key, h);
                 Ok(())
             })?;
             if !frame {
-                for k in held.items.keys() {
-                    if !now.contains_key(k) {
+                for k in &held.order {
+                    if !now.contains_key(&body_hash(k)) {
                         put.execute(params![when, name, k, Option::<String>::None])
                             .map_err(ItemError::Sql)?;
                     }

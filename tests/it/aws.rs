@@ -1163,7 +1163,13 @@ async fn maintenance_on_moto_changes_exactly_what_was_planned() {
         ids(&after, &seeded.app_tg),
         vec![(seeded.primary.clone(), 8080)]
     );
-    let tag = after.instance(&seeded.standby).unwrap().tags[MAINTENANCE_TAG].clone();
+    let tag = after
+        .instance(&seeded.standby)
+        .unwrap()
+        .tags
+        .get(MAINTENANCE_TAG)
+        .unwrap()
+        .clone();
     assert!(tag.ends_with(" tg=app-tg:8080"), "{tag}");
     // Nothing else moved: web-tg, the group and the addresses are as they were.
     assert_eq!(ids(&after, &seeded.web_tg), ids(&s, &seeded.web_tg));

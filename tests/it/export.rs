@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 /// Everything about a fleet's shape a scenario keeps, in an order that does not depend on
 /// the order the API listed it in: what "the same topology" means.
 fn topology(s: &Snapshot) -> Value {
-    let own = |tags: &BTreeMap<String, String>| -> BTreeMap<String, String> {
+    let own = |tags: &patrol::model::Tags| -> BTreeMap<String, String> {
         (tags.iter())
             .filter(|(k, _)| !k.starts_with("aws:"))
             .map(|(k, v)| (k.clone(), v.clone()))

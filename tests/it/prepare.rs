@@ -86,3 +86,28 @@ fn what_a_copy_made_for_a_world_left_behind_is_never_shown() {
     // (Its rows for the new, empty world may be kept: those are the new world's own.)
     assert!(crate::screen_text(&state, 120, 40).contains("Targets"));
 }
+
+#[test]
+fn a_view_filtered_before_has_its_table_made_ready_for_the_next_filter() {
+    let (mut state, refresh) = console_and_refresh();
+    state.view = View::Targets;
+    state.list_mut().filter = "web".into();
+    crate::screen_text(&state, 120, 40);
+    assert!(rows::table_kept(&state));
+    // The filter is cleared; the refresh comes and is made ready away from the loop.
+    state.list_mut().filter.clear();
+    let job = Preparation::new(&mut state, vec![refresh], &Theme::default_theme());
+    update(&mut state, Action::Prepared(job.run()));
+    assert!(
+        state
+            .fleet
+            .target_groups
+            .iter()
+            .any(|g| !g.targets.is_empty()),
+        "a fleet with targets (else this proves nothing)"
+    );
+    // A filter typed now finds the table of the fleet as it is now.
+    assert!(rows::table_kept(&state));
+    state.list_mut().filter = "unhealthy".into();
+    assert_eq!(rows::row_keys(&state), rows::keys_of_rows(&state));
+}

@@ -537,3 +537,81 @@ fn https_checks_are_probed_over_tls_and_others_say_why_not() {
         .unwrap()
         .contains("its health check is TCP, not HTTP or HTTPS")));
 }
+
+/// A loopback server that keeps each connection open and answers every request on it with
+/// a 200 and `body`, counting connections and requests.
+async fn serve_keep_alive(body: &'static str) -> (SocketAddr, Arc<AtomicUsize>, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (connections, requests) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (c, r) = (connections.clone(), requests.clone());
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            c.fetch_add(1, Ordering::SeqCst);
+            let r = r.clone();
+            tokio::spawn(async move {
+                let mut pending = Vec::new();
+                let mut buf = vec![0u8; 4096];
+                loop {
+                    let Ok(n) = socket.read(&mut buf).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    pending.extend_from_slice(&buf[..n]);
+                    // A GET has no body: each blank line ends one request.
+                    while let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
+                        pending.drain(..end + 4);
+                        r.fetch_add(1, Ordering::SeqCst);
+                        let answer = format!(
+                            "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{body}",
+                            body.len()
+                        );
+                        if socket.write_all(answer.as_bytes()).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (address, connections, requests)
+}
+
+#[tokio::test]
+async fn probes_through_the_simulators_listener_reuse_connections_and_direct_ones_do_not() {
+    use patrol::probe::{Listener, Prober};
+    let fleet = crate::snapshot(&crate::default_sim());
+    let settings = ProbeSettings {
+        enabled: true,
+        allow: vec!["127.0.0.0/8".parse().unwrap()],
+        concurrency: 2,
+        ..ProbeSettings::default()
+    };
+    // Through one listener (the simulator's route): a few connections for every probe.
+    let (via, connections, requests) = serve_keep_alive(r#"{"status":"pass"}"#).await;
+    let prober = Prober::via(Listener::new(via, tokio::spawn(async {})), settings.clone());
+    let results = prober.probe(&fleet, fleet.taken_at).await;
+    let answered = (results.iter())
+        .filter(|r| matches!(r.outcome, ProbeOutcome::Answered { status: 200, .. }))
+        .count();
+    assert!(answered >= 6, "{results:?}");
+    assert_eq!(
+        answered,
+        results.len(),
+        "every probe is answered: {results:?}"
+    );
+    assert_eq!(requests.load(Ordering::SeqCst), answered, "each sent once");
+    let opened = connections.load(Ordering::SeqCst);
+    assert!(opened <= 2, "{opened} connections for {answered} probes");
+    // Straight to each target (as on AWS, here all overridden to the same server): one
+    // connection each, as a load balancer's health checker opens.
+    let (direct, connections, requests) = serve_keep_alive(r#"{"status":"pass"}"#).await;
+    let probes: Vec<_> = plan(&fleet, &settings, Route::Via(direct));
+    let n = probes.len();
+    let results = run(probes, &settings, fleet.taken_at).await;
+    assert_eq!(results.len(), n);
+    assert_eq!(requests.load(Ordering::SeqCst), n);
+    assert_eq!(connections.load(Ordering::SeqCst), n);
+}

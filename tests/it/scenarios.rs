@@ -434,7 +434,14 @@ fn nfs_replica_goes_stale_then_every_replica_resyncs() {
     assert!(replicas
         .iter()
         .all(|i| i.tags.get(CONTENT_VERSION_TAG).map(String::as_str) == Some("v2")));
-    assert_eq!(s.instance(&source).unwrap().tags[CONTENT_VERSION_TAG], "v2");
+    assert_eq!(
+        s.instance(&source)
+            .unwrap()
+            .tags
+            .get(CONTENT_VERSION_TAG)
+            .unwrap(),
+        "v2"
+    );
 }
 
 #[test]

@@ -4,8 +4,8 @@
 use super::{default_sim, instance_named, refresh_all, secs, snapshot, start, state_of};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use patrol::app::command::ExportFormat;
-use patrol::app::rows::{row_keys, table_text, target_rows};
-use patrol::app::table::{column_of_letter, columns, compare_cells, sort_letters, Filter};
+use patrol::app::rows::{keys_of_rows, row_keys, table_kept, table_text, target_rows};
+use patrol::app::table::{column_of_letter, columns, compare_cells, sort_letters, Filter, SortBy};
 use patrol::app::{update, Action, AppState, Effect, View};
 use patrol::cloud::sim::{Fault, Scenario, SimCloud};
 use patrol::model::TargetHealthState;
@@ -421,4 +421,61 @@ fn every_views_header_cells_and_filter_keys_agree() {
             at += found + c.title.len();
         }
     }
+}
+
+#[test]
+fn a_filter_or_a_sort_lists_from_the_kept_table_exactly_the_rows_it_would_make() {
+    let sim = default_sim();
+    sim.advance(secs(4 * 60 + 25));
+    let mut state = state_of(&snapshot(&sim));
+    let filters = [
+        "",
+        "web",
+        "WEB",
+        "us-east-1b",
+        "web 1b",
+        "state=healthy",
+        "az=*1b",
+        "name=w*",
+        "nosuch=1",
+        "zzzz",
+    ];
+    let (mut narrowed, mut reordered) = (0, 0);
+    for view in [
+        View::Targets,
+        View::Instances,
+        View::Health,
+        View::Capacity,
+        View::ElasticIps,
+        View::Images,
+        View::Zones,
+    ] {
+        state.view = view;
+        *state.list_mut() = Default::default();
+        let all = row_keys(&state);
+        let mut sorts = vec![None];
+        for column in 0..columns(view).len() {
+            for descending in [false, true] {
+                sorts.push(Some(SortBy { column, descending }));
+            }
+        }
+        for filter in filters {
+            for sort in &sorts {
+                state.list_mut().filter = filter.to_string();
+                state.list_mut().sort = *sort;
+                let listed = row_keys(&state);
+                assert_eq!(listed, keys_of_rows(&state), "{view:?} {filter:?} {sort:?}");
+                if !filter.is_empty() || sort.is_some() {
+                    assert!(
+                        table_kept(&state),
+                        "{view:?} {filter:?} listed from its table"
+                    );
+                }
+                narrowed += usize::from(listed.len() < all.len());
+                reordered += usize::from(listed.len() == all.len() && listed != all);
+            }
+        }
+    }
+    // Else the comparison above proves little.
+    assert!(narrowed > 100 && reordered > 20, "{narrowed} {reordered}");
 }

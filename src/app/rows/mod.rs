@@ -10,7 +10,7 @@ mod resources;
 mod summaries;
 
 pub use board::{board_rows, BoardRow};
-pub use cache::{Listing, Lookups, RowCache};
+pub use cache::{Listing, Lookups, RowCache, Table};
 pub use events::{event_rows, EventRow};
 pub use health::{health_row_of, health_rows, health_rows_of, probe_index, HealthRow, ProbeIndex};
 pub use instances::{instance_row_of, instance_rows, InstanceRow};
@@ -199,22 +199,69 @@ pub fn selected_id(state: &AppState) -> Option<String> {
 /// The current view's rows in order, by key (the Overview's are its pattern cards).
 pub fn listing(state: &AppState) -> Arc<Listing> {
     let (view, list) = (state.view, state.list());
-    let build = || {
-        rows_of(state, view, list, |rows| {
-            rows.iter().map(|r| r.row_key()).collect()
-        })
-        .unwrap_or_else(|| {
-            (state.patterns.iter())
-                .map(|r| r.pattern.name().to_string())
-                .collect()
-        })
-    };
     if of_fleet_only(view) {
-        state
-            .rows
-            .listing(view, listing_version(state, view), list, build)
+        let version = listing_version(state, view);
+        // Filtered or sorted, or once its table is made: from the table.
+        let arranged = !list.filter.trim().is_empty() || list.sort.is_some();
+        let tabled = arranged || state.rows.has_derived(view.title(), Some(version));
+        (state.rows).listing(view, version, list, || {
+            if !tabled {
+                return keys_of_rows(state);
+            }
+            let keys = table_at(state, view, version).keys(view, list);
+            debug_assert!(
+                keys == keys_of_rows(state),
+                "the {} table lists other rows than its rows do",
+                view.title()
+            );
+            keys
+        })
     } else {
-        Arc::new(Listing::new(build()))
+        Arc::new(Listing::new(keys_of_rows(state)))
+    }
+}
+
+/// The keys of the current view's rows in order, made from the rows themselves (nothing
+/// kept is read): what its listing is, however it was made.
+pub fn keys_of_rows(state: &AppState) -> Vec<String> {
+    rows_of(state, state.view, state.list(), |rows| {
+        rows.iter().map(|r| r.row_key()).collect()
+    })
+    .unwrap_or_else(|| {
+        (state.patterns.iter())
+            .map(|r| r.pattern.name().to_string())
+            .collect()
+    })
+}
+
+/// The table of `view`'s rows at fleet version `version` (a view whose rows are made of the
+/// fleet alone), kept by the view's title.
+fn table_at(state: &AppState, view: View, version: u64) -> Arc<Table> {
+    (state.rows).derived(view.title(), version, || {
+        let all = ListState::default();
+        rows_of(state, view, &all, |rows| {
+            Table::new(rows.iter().map(|r| (r.row_key(), r.row_cells())))
+        })
+        .unwrap_or_default()
+    })
+}
+
+/// Makes the tables a preparation makes away from the console's loop, for the fleet as it
+/// is now: those of the views listed filtered or sorted, and that of the view on screen
+/// when it was filtered or sorted before (its table was made at some version), so that
+/// the next key of a filter finds it made. (Other views' tables would cost a
+/// preparation tens of milliseconds each, at every refresh, for nobody.)
+pub fn make_tables(state: &AppState) {
+    let arranged = |v: View| {
+        let list = &state.lists[v.index()];
+        !list.filter.trim().is_empty() || list.sort.is_some()
+    };
+    let wanted = |v: View| {
+        of_fleet_only(v)
+            && (arranged(v) || (v == state.view && state.rows.has_derived(v.title(), None)))
+    };
+    for view in View::ALL.into_iter().filter(|v| wanted(*v)) {
+        table_at(state, view, listing_version(state, view));
     }
 }
 
@@ -223,6 +270,14 @@ pub fn listing(state: &AppState) -> Arc<Listing> {
 pub fn listing_kept(state: &AppState) -> bool {
     let (view, list) = (state.view, state.list());
     of_fleet_only(view) && (state.rows).has_listing(view, listing_version(state, view), list)
+}
+
+/// Whether the current view's table is kept for the fleet as it is now: a filter typed or
+/// a sort chosen now makes no row.
+pub fn table_kept(state: &AppState) -> bool {
+    let view = state.view;
+    of_fleet_only(view)
+        && (state.rows).has_derived(view.title(), Some(listing_version(state, view)))
 }
 
 /// The keys of the current view's rows, in order.
