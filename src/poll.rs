@@ -119,6 +119,17 @@ impl Default for Intervals {
     }
 }
 
+/// How long a source rests after a read that took `took`: its interval, and a round of
+/// probes at least twice as long as the round took. Probing 20,000 targets takes about
+/// a second of a core; at x10 the simulator's interval (1.5 s) would otherwise keep a core
+/// busy probing alone, and a slow round never runs back to back with the next.
+fn next_after(source: Source, interval: Duration, took: Duration) -> Duration {
+    match source {
+        Source::Probes => interval.max(took * 2),
+        _ => interval,
+    }
+}
+
 /// A source's interval when the config says nothing.
 fn default_interval(source: Source) -> Duration {
     Duration::from_secs(match source {
@@ -372,6 +383,7 @@ impl SourceTask {
                 Source::Probes => Duration::MAX,
                 _ => CALL_TIMEOUT,
             };
+            let started = std::time::Instant::now();
             let result = match tokio::time::timeout(limit, self.fetch()).await {
                 Ok(r) => r.map(|p| self.same_as_last(p)),
                 Err(_) => Err(CloudError::new(
@@ -384,7 +396,7 @@ impl SourceTask {
                 Ok(payload) => {
                     self.publish(Some(payload));
                     failures = 0;
-                    self.interval
+                    next_after(self.source, self.interval, started.elapsed())
                 }
                 Err(e) => {
                     failures += 1;
@@ -524,6 +536,14 @@ impl SourceTask {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_round_of_probes_rests_twice_as_long_as_it_took() {
+        let (i, ms) = (Duration::from_millis(1500), Duration::from_millis);
+        assert_eq!(next_after(Source::Probes, i, ms(300)), i);
+        assert_eq!(next_after(Source::Probes, i, ms(1200)), ms(2400));
+        assert_eq!(next_after(Source::Instances, i, ms(1200)), i);
+    }
 
     #[test]
     fn backoff_grows_and_caps() {

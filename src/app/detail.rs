@@ -110,7 +110,7 @@ pub fn selected(state: &AppState) -> Option<DetailState> {
     let at = super::rows::selected_index(state.list(), rows.len(), |k| rows.position(k))?;
     Some(DetailState {
         view: state.view,
-        key: rows.keys[at].clone(),
+        key: rows.key(at)?.to_string(),
         scroll: 0,
         link: 0,
         back: Vec::new(),

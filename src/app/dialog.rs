@@ -149,7 +149,7 @@ fn selected_row(state: &mut AppState) -> Option<String> {
             None => "nothing selected".into(),
         });
     }
-    rows.keys.get(at?).cloned()
+    rows.key(at?).map(str::to_string)
 }
 
 /// The instance of the selected row, on views whose rows have one.

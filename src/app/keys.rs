@@ -381,7 +381,7 @@ fn reanchor(state: &mut AppState) {
     }
     let at = list.selected_index.min(rows.len() - 1);
     list.selected_index = at;
-    list.selected_key = Some(rows.keys[at].clone());
+    list.selected_key = rows.key(at).map(str::to_string);
 }
 
 /// Gives the current view's selection a resource from the first frame its rows are drawn,
@@ -397,7 +397,7 @@ pub fn pin_selection(state: &mut AppState) {
     let list = state.list_mut();
     let at = list.selected_index.min(rows.len() - 1);
     list.selected_index = at;
-    list.selected_key = Some(rows.keys[at].clone());
+    list.selected_key = rows.key(at).map(str::to_string);
 }
 
 /// Rows that fit on one page of a table at the current terminal height.
@@ -419,7 +419,7 @@ fn move_selection(state: &mut AppState, delta: isize) {
         .clamp(0, rows.len() as isize - 1) as usize;
     let list = state.list_mut();
     list.selected_index = next;
-    list.selected_key = Some(rows.keys[next].clone());
+    list.selected_key = rows.key(next).map(str::to_string);
 }
 
 /// `d` (or Enter in a view of resources): the detail pane of the selected row.

@@ -306,10 +306,7 @@ pub fn draw_listed_view<R: ColumnRow>(
         selected,
         inner.height.saturating_sub(1) as usize,
     );
-    let shown: Vec<R> = listing.keys[start..end]
-        .iter()
-        .filter_map(|k| row(k))
-        .collect();
+    let shown: Vec<R> = (listing.keys(start, end)).filter_map(row).collect();
     let table = column_table(&shown, inner.width, state, theme);
     render_table(frame, inner, table, selected.map(|s| s - start), theme);
 }

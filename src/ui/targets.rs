@@ -88,8 +88,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         selected,
         table_area.height.saturating_sub(1) as usize,
     );
-    let shown: Vec<_> = listing.keys[start..end]
-        .iter()
+    let shown: Vec<_> = (listing.keys(start, end))
         .filter_map(|k| rows::target_row_of(fleet, &lookups, k))
         .collect();
     let table = column_table(&shown, table_area.width, state, theme);

@@ -12,13 +12,17 @@ use crate::model::{OutOfService, Snapshot};
 use std::any::Any;
 use std::sync::{Arc, Mutex};
 
-/// The rows of one view, in the order shown, by key.
+/// The rows of one view, in the order shown, by key: `order` picks from `all` (a table's
+/// keys in the view's default order, shared by every listing made from it: a filter at
+/// 20,000 rows holds 4 bytes a row, not a copy of each key).
 #[derive(Debug, Default)]
 pub struct Listing {
-    pub keys: Vec<String>,
-    /// Each key's hash with its position in `keys`, ordered by hash, for finding a row by
-    /// key (keys such as target group ARNs share long beginnings: ordering them by text
-    /// costs far more).
+    all: Arc<Vec<String>>,
+    /// Positions in `all`, in the order shown (None: all of them, in their order).
+    order: Option<Vec<u32>>,
+    /// Each key's hash with its position in the listing, ordered by hash, for finding a
+    /// row by key (keys such as target group ARNs share long beginnings: ordering them by
+    /// text costs far more).
     by_hash: Vec<(u64, u32)>,
 }
 
@@ -32,11 +36,45 @@ fn hash_of(key: &str) -> u64 {
 
 impl Listing {
     pub fn new(keys: Vec<String>) -> Self {
-        let mut by_hash: Vec<(u64, u32)> = (keys.iter().enumerate())
-            .map(|(at, k)| (hash_of(k), at as u32))
-            .collect();
+        let hashes: Vec<u64> = keys.iter().map(|k| hash_of(k)).collect();
+        Listing::of(Arc::new(keys), &hashes, None)
+    }
+
+    /// The keys of `all` at `order` (all of them, for None), with `hashes` those of `all`.
+    fn of(all: Arc<Vec<String>>, hashes: &[u64], order: Option<Vec<u32>>) -> Self {
+        let mut by_hash: Vec<(u64, u32)> = match &order {
+            None => (hashes.iter().enumerate())
+                .map(|(at, h)| (*h, at as u32))
+                .collect(),
+            Some(order) => (order.iter().enumerate())
+                .map(|(at, r)| (hashes[*r as usize], at as u32))
+                .collect(),
+        };
         by_hash.sort_unstable();
-        Listing { keys, by_hash }
+        Listing {
+            all,
+            order,
+            by_hash,
+        }
+    }
+
+    /// The key of the row at `at` (in the order shown).
+    pub fn key(&self, at: usize) -> Option<&str> {
+        let r = match &self.order {
+            None => at,
+            Some(order) => *order.get(at)? as usize,
+        };
+        self.all.get(r).map(String::as_str)
+    }
+
+    /// The keys of the rows from `start` to `end` (in the order shown).
+    pub fn keys(&self, start: usize, end: usize) -> impl Iterator<Item = &str> + '_ {
+        (start..end.min(self.len())).filter_map(|at| self.key(at))
+    }
+
+    /// Every key, in the order shown.
+    pub fn to_vec(&self) -> Vec<String> {
+        self.keys(0, self.len()).map(str::to_string).collect()
     }
 
     /// Where the row of `key` is.
@@ -46,15 +84,15 @@ impl Listing {
         (self.by_hash[from..].iter())
             .take_while(|(x, _)| *x == h)
             .map(|(_, at)| *at as usize)
-            .find(|at| self.keys[*at] == key)
+            .find(|at| self.key(*at) == Some(key))
     }
 
     pub fn len(&self) -> usize {
-        self.keys.len()
+        self.order.as_ref().map_or(self.all.len(), Vec::len)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.len() == 0
     }
 }
 
@@ -64,7 +102,8 @@ impl Listing {
 /// making a row (at 20,000 targets, making them is tens of milliseconds).
 #[derive(Debug, Default, PartialEq)]
 pub struct Table {
-    keys: Vec<String>,
+    keys: Arc<Vec<String>>,
+    hashes: Vec<u64>,
     text: Vec<Box<str>>,
 }
 
@@ -72,6 +111,7 @@ impl Table {
     /// The table of rows given as (key, cells), in the view's default order.
     pub fn new(rows: impl Iterator<Item = (String, Vec<String>)>) -> Table {
         let mut table = Table::default();
+        let mut keys = Vec::new();
         for (key, cells) in rows {
             let mut text = String::new();
             for (at, cell) in cells.iter().enumerate() {
@@ -88,20 +128,26 @@ impl Table {
                     text.extend(chars.flat_map(char::to_lowercase));
                 }
             }
-            table.keys.push(key);
+            table.hashes.push(hash_of(&key));
+            keys.push(key);
             table.text.push(text.into_boxed_str());
         }
+        table.keys = Arc::new(keys);
         table
     }
 
-    /// The keys of the rows `view` shows when listed as `list` says, in order.
-    pub fn keys(&self, view: View, list: &super::super::ListState) -> Vec<String> {
+    /// The rows `view` shows when listed as `list` says, in order.
+    pub fn listing(&self, view: View, list: &super::super::ListState) -> Listing {
         use std::borrow::Cow;
+        if list.filter.trim().is_empty() && list.sort.is_none() {
+            return Listing::of(self.keys.clone(), &self.hashes, None);
+        }
         let cells = |r: usize| self.text[r].split('\0');
         let lower = |r: usize| cells(r).map(Cow::Borrowed).collect();
         let cell = |r: usize, at: usize| Cow::Borrowed(cells(r).nth(at).unwrap_or(""));
         let order = super::super::table::order(self.keys.len(), view, list, lower, cell);
-        order.into_iter().map(|r| self.keys[r].clone()).collect()
+        let order = order.into_iter().map(|r| r as u32).collect();
+        Listing::of(self.keys.clone(), &self.hashes, Some(order))
     }
 }
 
@@ -321,7 +367,7 @@ impl RowCache {
         view: View,
         fleet: u64,
         list: &super::super::ListState,
-        build: impl FnOnce() -> Vec<String>,
+        build: impl FnOnce() -> Listing,
     ) -> Arc<Listing> {
         let stamp = Stamp {
             fleet,
@@ -337,7 +383,7 @@ impl RowCache {
             {
                 let fresh = build();
                 assert!(
-                    fresh == listing.keys,
+                    fresh.to_vec() == listing.to_vec(),
                     "the {} view's rows changed at fleet version {fleet}: something \
                          changed the fleet without AppState::fleet_changed",
                     view.title()
@@ -348,7 +394,7 @@ impl RowCache {
         // Made without the lock: making it may ask for the lookups.
         drop(kept);
         let started = std::time::Instant::now();
-        let listing = Arc::new(Listing::new(build()));
+        let listing = Arc::new(build());
         made(view.title(), started);
         let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
         keep(
@@ -546,7 +592,7 @@ mod tests {
         let built = std::cell::Cell::new(0);
         let build = || {
             built.set(built.get() + 1);
-            vec!["k".to_string()]
+            Listing::new(vec!["k".to_string()])
         };
         cache.listing(View::Targets, 1, &list, build);
         cache.listing(View::Targets, 1, &list, build);

@@ -206,15 +206,15 @@ pub fn listing(state: &AppState) -> Arc<Listing> {
         let tabled = arranged || state.rows.has_derived(view.title(), Some(version));
         (state.rows).listing(view, version, list, || {
             if !tabled {
-                return keys_of_rows(state);
+                return Listing::new(keys_of_rows(state));
             }
-            let keys = table_at(state, view, version).keys(view, list);
+            let listing = table_at(state, view, version).listing(view, list);
             debug_assert!(
-                keys == keys_of_rows(state),
+                listing.to_vec() == keys_of_rows(state),
                 "the {} table lists other rows than its rows do",
                 view.title()
             );
-            keys
+            listing
         })
     } else {
         Arc::new(Listing::new(keys_of_rows(state)))
@@ -282,7 +282,7 @@ pub fn table_kept(state: &AppState) -> bool {
 
 /// The keys of the current view's rows, in order.
 pub fn row_keys(state: &AppState) -> Vec<String> {
-    listing(state).keys.clone()
+    listing(state).to_vec()
 }
 
 /// Views whose rows are made of the fleet alone (and so are kept while it is unchanged).
