@@ -85,6 +85,18 @@ impl Filter {
         self.matches_lowercase(&lower)
     }
 
+    /// `matches`, for a row's cells in lower case joined by NUL (a view's kept table): a
+    /// word is looked for in the whole text at once (no cell holds a NUL, so a word
+    /// without one is found in it where it is found in a cell).
+    pub fn matches_joined(&self, text: &str) -> bool {
+        if !self.unknown.is_empty() {
+            return false;
+        }
+        (self.words.iter()).all(|w| !w.contains('\0') && text.contains(w.as_str()))
+            && (self.pairs.iter())
+                .all(|(i, v)| text.split('\0').nth(*i).is_some_and(|c| glob(v, c)))
+    }
+
     /// `matches`, for cells already in lower case.
     fn matches_lowercase(&self, cells: &[Cow<str>]) -> bool {
         if !self.unknown.is_empty() {
@@ -160,14 +172,14 @@ impl<'c> SortKey<'c> {
 }
 
 /// Which of `n` rows (in the view's default order) the operator's filter keeps, in the
-/// order of their sort; ties keep the default order. `lower(row)` is every cell of a row in
-/// lower case (asked only when there is a filter), `cell(row, column)` one cell (asked once
-/// per kept row, only when there is a sort).
+/// order of their sort; ties keep the default order. `matches(filter, row)` says whether
+/// the filter keeps a row (asked only when there is a filter), `cell(row, column)` is one
+/// cell (asked once per kept row, only when there is a sort).
 pub fn order<'c>(
     n: usize,
     view: View,
     list: &ListState,
-    lower: impl Fn(usize) -> Vec<Cow<'c, str>>,
+    matches: impl Fn(&Filter, usize) -> bool,
     cell: impl Fn(usize, usize) -> Cow<'c, str>,
 ) -> Vec<usize> {
     let kept: Vec<usize> = if list.filter.trim().is_empty() {
@@ -177,9 +189,7 @@ pub fn order<'c>(
         if !filter.unknown.is_empty() {
             return Vec::new();
         }
-        (0..n)
-            .filter(|r| filter.matches_lowercase(&lower(*r)))
-            .collect()
+        (0..n).filter(|r| matches(&filter, *r)).collect()
     };
     let Some(sort) = list.sort else {
         return kept;
@@ -212,12 +222,13 @@ pub fn arrange<R: Row>(rows: Vec<R>, view: View, list: &ListState) -> Vec<R> {
             .map_or(String::new(), |c| rows[r].cell(*c));
         Cow::Owned(text)
     };
-    let lower = |r: usize| -> Vec<Cow<str>> {
-        (R::Col::ALL.iter())
+    let matches = |f: &Filter, r: usize| {
+        let lower: Vec<Cow<str>> = (R::Col::ALL.iter())
             .map(|c| Cow::Owned(rows[r].cell(*c).to_lowercase()))
-            .collect()
+            .collect();
+        f.matches_lowercase(&lower)
     };
-    let order = order(rows.len(), view, list, lower, cell);
+    let order = order(rows.len(), view, list, matches, cell);
     let mut rows: Vec<Option<R>> = rows.into_iter().map(Some).collect();
     order.into_iter().filter_map(|r| rows[r].take()).collect()
 }

@@ -182,10 +182,10 @@ impl Table {
     /// `table::order` over this table's rows.
     fn order(&self, view: View, list: &super::super::ListState) -> Vec<usize> {
         use std::borrow::Cow;
-        let cells = |r: usize| self.text[r].split('\0');
-        let lower = |r: usize| cells(r).map(Cow::Borrowed).collect();
-        let cell = |r: usize, at: usize| Cow::Borrowed(cells(r).nth(at).unwrap_or(""));
-        super::super::table::order(self.keys.len(), view, list, lower, cell)
+        let matches = |f: &super::super::table::Filter, r: usize| f.matches_joined(&self.text[r]);
+        let cell =
+            |r: usize, at: usize| Cow::Borrowed(self.text[r].split('\0').nth(at).unwrap_or(""));
+        super::super::table::order(self.keys.len(), view, list, matches, cell)
     }
 
     /// Every row's position in the order of `sort` (made once per table and sort).
