@@ -514,7 +514,8 @@ fn read_fleet(cli: &Cli, after: Option<Span>) -> anyhow::Result<Vec<board::Check
     let (config, resolved) = settings(cli)?;
     let watched = board::watch_list(&config, &cli.aws.targets, cli.aws.options().as_ref())
         .map_err(anyhow::Error::msg)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    // Threads as many as cores: each target's read is CPU too (its answers, its checks).
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     Ok(runtime.block_on(board::check_all(
