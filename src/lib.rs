@@ -1,6 +1,7 @@
 //! patrol: a terminal operations console for the AWS high-availability patterns.
 
 pub mod app;
+pub mod background;
 pub mod board;
 pub mod cli;
 pub mod cloud;

@@ -294,6 +294,7 @@ where
     let check = move |tag: usize, job: Box<crate::app::CheckJob>| {
         let done = checked_tx.clone();
         tokio::task::spawn_blocking(move || {
+            crate::background::lower_priority();
             let _ = done.blocking_send((tag, job.run()));
         });
     };
@@ -305,6 +306,7 @@ where
     let prepare = move |tag: usize, job: crate::app::prepare::Preparation| {
         let done = prepared_tx.clone();
         tokio::task::spawn_blocking(move || {
+            crate::background::lower_priority();
             let _ = done.blocking_send((tag, job.run()));
         });
     };

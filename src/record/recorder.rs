@@ -46,6 +46,7 @@ impl Recorder {
         let shared = status.clone();
         let dir = settings.dir.clone();
         let thread = std::thread::spawn(move || {
+            crate::background::lower_priority();
             let mut tape: Option<Tape> = None;
             let fail = |e: String| {
                 tracing::error!(error = %e, "recording stopped");

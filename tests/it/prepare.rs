@@ -111,3 +111,26 @@ fn a_view_filtered_before_has_its_table_made_ready_for_the_next_filter() {
     state.list_mut().filter = "unhealthy".into();
     assert_eq!(rows::row_keys(&state), rows::keys_of_rows(&state));
 }
+
+/// Background work (preparations, checks, the recorder) lowers its own thread's priority,
+/// not the process's: the console's loop keeps its own.
+#[cfg(target_os = "linux")]
+#[test]
+fn background_work_runs_below_the_console() {
+    let before = patrol::background::priority();
+    let lowered = std::thread::spawn(|| {
+        patrol::background::lower_priority();
+        patrol::background::priority()
+    })
+    .join()
+    .unwrap();
+    assert!(
+        lowered >= patrol::background::NICE,
+        "a background thread runs at nice {lowered} (the test's own thread at {before})"
+    );
+    assert_eq!(
+        patrol::background::priority(),
+        before,
+        "only the calling thread is lowered"
+    );
+}
