@@ -223,8 +223,11 @@ pub fn screen_buffer(state: &AppState, w: u16, h: u16) -> ratatui::buffer::Buffe
 
 /// The patrol binary, with its config and state (log, default audit log) in a folder of
 /// this test run's own: no test reads or writes the operator's ~/.config or ~/.local/state.
+/// The folder is in the build directory's scratch space (not the machine's /tmp, where
+/// every run would leave one behind).
 pub fn patrol_command() -> std::process::Command {
-    let dir = std::env::temp_dir().join(format!("patrol-tests-{}", std::process::id()));
+    let scratch = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let dir = scratch.join(format!("patrol-tests-{}", std::process::id()));
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_patrol"));
     command
         .env("XDG_STATE_HOME", dir.join("state"))
