@@ -5,8 +5,9 @@
 //!
 //! So the loop does not apply a refresh as it arrives: it hands it, with a copy of its
 //! state, to a `Preparation` on a blocking thread. The copy applies it and draws every view
-//! the operator has shown into a buffer nobody sees, which leaves in the state's kept rows
-//! (shared with the copy, `RowCache::share`) everything those frames need at the versions
+//! the operator has shown, and every view made of the fleet, into a buffer nobody sees,
+//! which leaves in the state's kept rows (shared with the copy, `RowCache::share`)
+//! everything those frames need at the versions
 //! the state will have; the events are found there too. The loop then applies the refresh
 //! itself, with those events, and its next frame finds everything made. Meanwhile it keeps
 //! drawing (and answering keys on) the fleet it had, a few tens of milliseconds older.
@@ -47,9 +48,19 @@ impl Preparation {
     /// `events` (in the order they arrived) for `state`, with the views it has shown and
     /// the one on screen.
     pub fn new(state: &mut AppState, events: Vec<PollEvent>, theme: &Theme) -> Preparation {
+        // The views shown, the one on screen, and every view made of the fleet alone even
+        // if not shown yet: the first visit of a view at 10,000 instances made its rows on
+        // the loop (Health 100 ms, Targets 50 ms), and this work runs below the console's
+        // priority (`background`).
         let mut views = state.rows.shown_views();
-        if !views.contains(&state.view) {
-            views.push(state.view);
+        let wanted = std::iter::once(state.view).chain(
+            (View::ALL.into_iter())
+                .filter(|v| *v == View::Overview || super::rows::of_fleet_only(*v)),
+        );
+        for view in wanted {
+            if !views.contains(&view) {
+                views.push(view);
+            }
         }
         // The journal and the board are not drawn by the views made ready, and the journal
         // holds up to 10,000 events: they are left out of the copy.
@@ -86,6 +97,9 @@ impl Preparation {
         for view in self.views {
             copy.view = view;
             let _ = terminal.draw(|f| crate::ui::draw(f, copy, &self.theme));
+            // A view's frame may not list its rows (the Zones view draws its figures), but
+            // its first key does: the listing is kept too.
+            super::rows::listing(copy);
         }
         ready
     }

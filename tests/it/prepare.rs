@@ -54,10 +54,25 @@ fn a_prepared_refresh_ends_where_the_loop_would_and_its_rows_are_made() {
         on_loop.events.total() > before,
         "the refresh brings events (else this proves nothing)"
     );
-    // Both views shown are made for the fleet as it is now: no frame makes them.
+    // Both views shown are made for the fleet as it is now: no frame makes them; and so
+    // are the views of the fleet not shown yet (a first visit makes nothing on the loop).
     for view in [View::Targets, View::Instances] {
         state.view = view;
         assert!(rows::listing_kept(&state), "{view:?} made ready");
+    }
+    // (The default scenario has no Elastic IPs: an empty view lists nothing to keep.)
+    for view in [View::Health, View::Zones, View::Capacity, View::Images] {
+        state.view = view;
+        assert!(!rows::keys_of_rows(&state).is_empty(), "{view:?} has rows");
+        assert!(
+            rows::listing_kept(&state),
+            "{view:?}, never shown, made ready"
+        );
+        on_loop.view = view;
+        assert!(
+            !rows::listing_kept(&on_loop),
+            "{view:?} not made on the loop's copy"
+        );
     }
     for view in [View::Targets, View::Instances] {
         state.view = view;

@@ -286,7 +286,7 @@ pub fn row_keys(state: &AppState) -> Vec<String> {
 }
 
 /// Views whose rows are made of the fleet alone (and so are kept while it is unchanged).
-fn of_fleet_only(view: View) -> bool {
+pub fn of_fleet_only(view: View) -> bool {
     matches!(
         view,
         View::Targets
