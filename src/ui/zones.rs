@@ -21,20 +21,40 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         return;
     }
     let imbalanced = &kept.1;
-    let notes = 1 + state.fleet.auto_scaling_groups.len() + imbalanced.len();
-    let [table_area, notes_area] = Layout::vertical([
-        Constraint::Length(zones.len() as u16 + 2),
-        Constraint::Min(notes as u16),
-    ])
-    .areas(inner);
+    // The zones' table first, whole; what is said per group takes the rest (100 groups
+    // would otherwise push the table, and the selected zone, off the screen).
+    let table_height = (zones.len() as u16 + 2).min(inner.height);
+    let [table_area, notes_area] =
+        Layout::vertical([Constraint::Length(table_height), Constraint::Fill(1)]).areas(inner);
     let selected = selected_index(state.list(), zones.len(), |k| {
         zones.iter().position(|z| z.zone.zone == k)
     });
     let table = column_table(&zones, table_area.width, state, theme);
     render_table(frame, table_area, table, selected, theme);
 
+    // Imbalances before the groups' counts: what is wrong is never the part cut off.
     let mut lines = vec![Line::styled("In service per zone", theme.header)];
-    for g in state.fleet.auto_scaling_groups.iter() {
+    for (group, counts) in imbalanced {
+        let c: Vec<String> = counts
+            .iter()
+            .map(|(z, n)| format!("{} {n}", short_zone(z)))
+            .collect();
+        lines.push(Line::styled(
+            format!(
+                "  ▲ {group} is imbalanced across zones ({}): more than one instance apart",
+                c.join(" / ")
+            ),
+            theme.warn,
+        ));
+    }
+    let groups = &state.fleet.auto_scaling_groups;
+    let room = (notes_area.height as usize).saturating_sub(lines.len());
+    let shown = if groups.len() <= room {
+        groups.len()
+    } else {
+        room.saturating_sub(1)
+    };
+    for g in groups.iter().take(shown) {
         let counts: Vec<String> = zones
             .iter()
             .filter(|z| g.zones.contains(&z.zone.zone))
@@ -52,17 +72,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             Span::styled(counts.join(" · "), theme.text),
         ]));
     }
-    for (group, counts) in imbalanced {
-        let c: Vec<String> = counts
-            .iter()
-            .map(|(z, n)| format!("{} {n}", short_zone(z)))
-            .collect();
+    if shown < groups.len() && room > 0 {
+        let more = groups.len() - shown;
+        let groups = if more == 1 { "group" } else { "groups" };
         lines.push(Line::styled(
-            format!(
-                "  ▲ {group} is imbalanced across zones ({}): more than one instance apart",
-                c.join(" / ")
-            ),
-            theme.warn,
+            format!("  … {more} more {groups}: the Capacity view lists every group"),
+            theme.muted,
         ));
     }
     frame.render_widget(Paragraph::new(lines), notes_area);

@@ -227,3 +227,39 @@ fn the_help_overlay_wraps_and_scrolls_on_a_small_terminal() {
     press(&mut state, '?');
     assert_eq!(state.help_scroll, 0);
 }
+
+/// However many Auto Scaling groups there are, the Zones view shows its zones' table (the
+/// selected zone with it); the groups' counts take what is left and say how many are not
+/// shown, and an imbalance is listed before them.
+#[test]
+fn the_zones_table_stays_on_screen_however_many_groups_there_are() {
+    let mut fleet = snapshot(&default_sim());
+    let mut groups = fleet.auto_scaling_groups.to_vec();
+    for n in 0..60 {
+        let mut extra = groups[0].clone();
+        extra.name = format!("extra-{n:02}");
+        groups.push(extra);
+    }
+    fleet.auto_scaling_groups = groups.into();
+    let mut state = state_of(&fleet);
+    state.view = patrol::app::View::Zones;
+    let text = crate::screen_text(&state, 80, 24);
+    assert!(
+        text.contains("ZONE"),
+        "the table's header is on screen:\n{text}"
+    );
+    assert!(
+        text.contains("▶ us-east-1a"),
+        "the selected zone is on screen:\n{text}"
+    );
+    assert!(
+        text.contains("more groups: the Capacity view lists every group"),
+        "the groups cut off are counted:\n{text}"
+    );
+    // At 200x60 the same: nothing of the table is pushed off by the groups.
+    let text = crate::screen_text(&state, 200, 60);
+    assert!(
+        text.contains("ZONE") && text.contains("▶ us-east-1a"),
+        "{text}"
+    );
+}
