@@ -203,7 +203,7 @@ pub fn listing(state: &AppState) -> Arc<Listing> {
         let version = listing_version(state, view);
         // Filtered or sorted, or once its table is made: from the table.
         let arranged = !list.filter.trim().is_empty() || list.sort.is_some();
-        let tabled = arranged || state.rows.has_derived(view.title(), Some(version));
+        let tabled = arranged || state.rows.has_derived(table_name(view), Some(version));
         (state.rows).listing(view, version, list, || {
             if !tabled {
                 return Listing::new(keys_of_rows(state));
@@ -235,9 +235,9 @@ pub fn keys_of_rows(state: &AppState) -> Vec<String> {
 }
 
 /// The table of `view`'s rows at fleet version `version` (a view whose rows are made of the
-/// fleet alone), kept by the view's title.
+/// fleet alone), kept by `table_name`.
 fn table_at(state: &AppState, view: View, version: u64) -> Arc<Table> {
-    (state.rows).derived(view.title(), version, || {
+    (state.rows).derived(table_name(view), version, || {
         let all = ListState::default();
         rows_of(state, view, &all, |rows| {
             Table::new(rows.iter().map(|r| (r.row_key(), r.row_cells())))
@@ -258,7 +258,7 @@ pub fn make_tables(state: &AppState) {
     };
     let wanted = |v: View| {
         of_fleet_only(v)
-            && (arranged(v) || (v == state.view && state.rows.has_derived(v.title(), None)))
+            && (arranged(v) || (v == state.view && state.rows.has_derived(table_name(v), None)))
     };
     for view in View::ALL.into_iter().filter(|v| wanted(*v)) {
         table_at(state, view, listing_version(state, view));
@@ -277,12 +277,27 @@ pub fn listing_kept(state: &AppState) -> bool {
 pub fn table_kept(state: &AppState) -> bool {
     let view = state.view;
     of_fleet_only(view)
-        && (state.rows).has_derived(view.title(), Some(listing_version(state, view)))
+        && (state.rows).has_derived(table_name(view), Some(listing_version(state, view)))
 }
 
 /// The keys of the current view's rows, in order.
 pub fn row_keys(state: &AppState) -> Vec<String> {
     listing(state).to_vec()
+}
+
+/// What a view's table is kept (and logged, "rows made") as: not its title, which its
+/// listing is logged as, so that the log tells a table made on the loop from a listing.
+fn table_name(view: View) -> &'static str {
+    match view {
+        View::Targets => "Targets table",
+        View::Capacity => "Capacity table",
+        View::ElasticIps => "Elastic IPs table",
+        View::Zones => "Zones table",
+        View::Images => "Images table",
+        View::Instances => "Instances table",
+        View::Health => "Health table",
+        _ => "table",
+    }
 }
 
 /// Views whose rows are made of the fleet alone (and so are kept while it is unchanged).
